@@ -1,0 +1,86 @@
+/// The taps of one spatial axis for one channel: where output position `p` reads, and with which
+/// weights.
+///
+/// Output `p` reads input taps `p * step + base + b` for `b < taps`, each mapped through the
+/// padding mode, with weights `1 - weight` (b = 0) and `weight` (b = 1). `base` folds the origin
+/// and the integer part of the shift, reduced so that no index overflows whatever the shift's
+/// size. Positions in `interior` have every tap inside `0..<length`, so kernels read them without
+/// any padding logic.
+@usableFromInline
+struct AxisTaps<Weight: ShiftFloatingPoint> {
+    @usableFromInline var length: Int
+    @usableFromInline var count: Int
+    @usableFromInline var step: Int
+    @usableFromInline var base: Int
+    @usableFromInline var weight: Weight
+    @usableFromInline var taps: Int
+    @usableFromInline var interior: Range<Int>
+    @usableFromInline var padding: ShiftPadding
+
+    /// How the shift is turned into taps.
+    @usableFromInline
+    enum Sampling {
+        /// Interpolate at `s`; one tap where `s` is an integer.
+        case interpolate
+        /// Interpolate at `s` with both taps always (the derivative's cell at a lattice point).
+        case interpolateBothTaps
+        /// Round `s` half to even: one tap (the sparse forward; exact for integer `s`).
+        case round
+    }
+
+    /// The taps of an axis with `length` input and `count` output samples. `shift` must be finite
+    /// (callers validate); `count * step` must not overflow (callers validate).
+    @inlinable
+    init(shift: Weight, origin: Int, length: Int, count: Int, step: Int,
+         padding: ShiftPadding, sampling: Sampling) {
+        self.length = length
+        self.count = count
+        self.step = step
+        self.padding = padding
+        let v = sampling == .round ? (-shift).rounded(.toNearestOrEven) : -shift
+        let q = v.rounded(.down)
+        weight = v - q
+        taps = sampling == .interpolateBothTaps || weight != 0 ? 2 : 1
+        // Reduce origin + floor(-s) so it fits an Int however large the shift: exactly, modulo the
+        // period, for the periodic modes; for zeros and border, clamping keeps every tap on the
+        // same side of the axis, which reads the same values.
+        if length == 0 {
+            base = 0
+        } else if let period = padding.period(length: length) {
+            let reduced = Int(Double(q).truncatingRemainder(dividingBy: Double(period)))
+            base = floorMod(floorMod(origin, period) &+ reduced, period)
+        } else {
+            let limit = Double(count &* step &+ length &+ 2)
+            base = Int(Swift.min(Swift.max(Double(origin) + Double(q), -limit), limit))
+        }
+        let first = Swift.min(count, Swift.max(0, -floorDiv(base, step)))
+        let last = Swift.min(count, floorDiv(length &- taps &- base, step) &+ 1)
+        interior = first..<Swift.max(first, last)
+    }
+
+    /// The input index tap `b` of output `p` reads, or -1 for padding that reads a zero.
+    @inlinable @inline(__always)
+    func index(_ p: Int, _ b: Int) -> Int {
+        padding.map(p &* step &+ base &+ b, length: length)
+    }
+
+    /// The weight of tap `b`.
+    @inlinable @inline(__always)
+    func weight(_ b: Int) -> Weight { b == 0 ? 1 - weight : weight }
+}
+
+/// The taps of the three (lifted) spatial axes of one channel.
+@usableFromInline
+struct ChannelTaps<Weight: ShiftFloatingPoint> {
+    @usableFromInline var d: AxisTaps<Weight>
+    @usableFromInline var h: AxisTaps<Weight>
+    @usableFromInline var w: AxisTaps<Weight>
+
+    @inlinable
+    init(d: AxisTaps<Weight>, h: AxisTaps<Weight>, w: AxisTaps<Weight>) {
+        (self.d, self.h, self.w) = (d, h, w)
+    }
+
+    /// Whether every axis reads one tap with weight 1: the row is a copy.
+    @inlinable var isCopy: Bool { d.taps == 1 && h.taps == 1 && w.taps == 1 }
+}

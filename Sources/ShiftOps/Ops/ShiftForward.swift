@@ -1,0 +1,92 @@
+/// The rank-generic implementations behind `shift1d`/`shift2d`/`shift3d` and their backward.
+@usableFromInline
+enum ShiftOp {
+    /// Validates, allocates the output dense in the input's dimension order, and runs the kernel.
+    @inlinable
+    static func forward<T: ShiftFloatingPoint>(
+        _ input: Tensor<T>, shifts: Tensor<T>, spatialRank: Int,
+        mode: ShiftMode, padding: ShiftPadding, geometry: ShiftGeometry
+    ) throws -> Tensor<T> {
+        let problem = try ShiftProblem.make(input: input, shifts: shifts, spatialRank: spatialRank,
+                                            mode: mode, padding: padding, geometry: geometry)
+        var output = try Tensor<T>(shape: problem.outputShape, order: input.dimensionOrder)
+        run(problem, input: input, shifts: shifts, into: &output)
+        return output
+    }
+
+    /// Like `forward`, writing into an existing output of the right shape (any strides).
+    @inlinable
+    static func forward<T: ShiftFloatingPoint>(
+        _ input: Tensor<T>, shifts: Tensor<T>, spatialRank: Int,
+        mode: ShiftMode, padding: ShiftPadding, geometry: ShiftGeometry, into output: inout Tensor<T>
+    ) throws {
+        let problem = try ShiftProblem.make(input: input, shifts: shifts, spatialRank: spatialRank,
+                                            mode: mode, padding: padding, geometry: geometry)
+        guard output.shape == problem.outputShape else {
+            throw ShiftOpsError(.shapeMismatch, argument: "output",
+                                "expected shape \(problem.outputShape), got \(output.shape)")
+        }
+        guard !output.sharesStorage(with: input), !output.sharesStorage(with: shifts) else {
+            throw ShiftOpsError(.aliasedOutput, argument: "output",
+                                "shares storage with an input; pass a tensor of its own")
+        }
+        guard output.hasDisjointElements else {
+            throw ShiftOpsError(.aliasedOutput, argument: "output",
+                                "has overlapping elements (a zero stride); pass a dense tensor")
+        }
+        output.makeUnique()
+        run(problem, input: input, shifts: shifts, into: &output)
+    }
+
+    @inlinable
+    static func run<T: ShiftFloatingPoint>(_ problem: ShiftProblem, input: Tensor<T>, shifts: Tensor<T>,
+                                           into output: inout Tensor<T>) {
+        let (xs, ys) = (LiftedStrides(input), LiftedStrides(output))
+        let y = SendablePointer(output.storage.base + output.offset)
+        ForwardKernel.run(problem, input: input.storage.base + input.offset, xs,
+                          shifts: ShiftTable(shifts), output: y, ys)
+    }
+
+    /// Integer-shift forward of any element type: validates and moves data.
+    @inlinable
+    static func forward<Element: TensorElement, S: ShiftFloatingPoint>(
+        _ input: Tensor<Element>, shifts: Tensor<S>, spatialRank: Int,
+        mode: ShiftMode, padding: ShiftPadding, geometry: ShiftGeometry, fill: Element
+    ) throws -> Tensor<Element> {
+        guard mode != .active else {
+            throw ShiftOpsError(.unsupportedMode, argument: "mode",
+                                "active (interpolating) shifts need Float or Double tensors; use .sparse or .grouped for \(Element.self)")
+        }
+        let problem = try ShiftProblem.make(input: input, shifts: shifts, spatialRank: spatialRank,
+                                            mode: mode, padding: padding, geometry: geometry)
+        let output = try Tensor<Element>(shape: problem.outputShape, order: input.dimensionOrder)
+        let y = SendablePointer(output.storage.base + output.offset)
+        ForwardKernel.runCopy(problem, input: input.storage.base + input.offset, LiftedStrides(input),
+                              shifts: ShiftTable(shifts), output: y, LiftedStrides(output), fill: fill)
+        return output
+    }
+}
+
+extension ShiftTable {
+    @inlinable
+    init(_ shifts: Tensor<Weight>) {
+        self.init(base: shifts.storage.base + shifts.offset,
+                  channelStride: shifts.strides[0], axisStride: shifts.strides[1])
+    }
+}
+
+extension Tensor {
+    /// Whether no two indices reach the same storage element (no zero stride on an axis longer
+    /// than 1, and no other overlap of the dense kind ShiftOps makes).
+    @usableFromInline
+    var hasDisjointElements: Bool {
+        var spans = zip(shape, strides).filter { $0.0 > 1 }.map { (length: $0.0, stride: abs($0.1)) }
+        spans.sort { $0.stride < $1.stride }
+        var reach = 1
+        for span in spans {
+            if span.stride < reach { return false }
+            reach = span.stride * span.length
+        }
+        return true
+    }
+}

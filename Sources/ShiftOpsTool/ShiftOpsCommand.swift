@@ -1,0 +1,50 @@
+import Foundation
+
+/// The `shiftops` command line: `shiftops run ...` and `shiftops bench ...`.
+///
+/// Every failure is one line on standard error and exit status 2; nothing is left half-written.
+public enum ShiftOpsCommand {
+    public static let usage = """
+        usage: shiftops <command> [options]
+          run    apply one shift op to .npy files (see 'shiftops run --help')
+          bench  time the CPU kernels against memcpy and a 3x3 depthwise convolution ('shiftops bench --help')
+        """
+
+    /// Runs the command line `arguments` (without the program name) and returns the exit status.
+    public static func main(_ arguments: [String], output: (String) -> Void = { print($0) },
+                            errors: (String) -> Void = { printError($0) }) -> Int32 {
+        guard let command = arguments.first else {
+            errors(usage)
+            return 2
+        }
+        let rest = Array(arguments.dropFirst())
+        do {
+            switch command {
+            case "run":
+                try RunCommand.main(rest, output: output)
+            case "bench":
+                try BenchCommand.main(rest, output: output, progress: errors)
+            case "-h", "--help", "help":
+                output(usage)
+            default:
+                throw UsageError("unknown command '\(command)'; expected run or bench")
+            }
+            return 0
+        } catch let error as UsageError {
+            errors("shiftops: \(error.message)")
+        } catch {
+            errors("shiftops: \(error)")
+        }
+        return 2
+    }
+
+    public static func printError(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
+
+/// A command-line mistake, printed as one line.
+struct UsageError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}

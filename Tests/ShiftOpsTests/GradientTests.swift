@@ -1,0 +1,93 @@
+import Testing
+@testable import ShiftOps
+
+/// SPEC §5: the adjoint identity for gradInput and central finite differences for gradShifts, in
+/// Double, at non-lattice shifts, for every mode x padding x rank, stride 1 and 2, origin != 0.
+@Suite struct GradientTests {
+    static let geometries = [ShiftGeometry.identity, ShiftGeometry(stride: 2), ShiftGeometry(stride: [1], origin: [1]),
+                             ShiftGeometry(stride: [2], origin: [-2], outputSize: nil)]
+
+    static let cases: [ShiftCase] = ShiftCase.all.flatMap { base in
+        geometries.map { geometry in
+            var config = base
+            config.geometry = geometry
+            return config
+        }
+    }
+
+    @Test(arguments: cases)
+    func adjointIdentity(config: ShiftCase) throws {
+        let x = try Tensor<Double>.random(shape: config.shape(), seed: 1)
+        let s: Tensor<Double> = config.shifts(channels: 3, seed: 2)
+        let y = try config.forward(x, s)
+        let g = try Tensor<Double>.random(shape: y.shape, seed: 3)
+        let v = try Tensor<Double>.random(shape: x.shape, seed: 4)
+        let gradients = try config.backward(g, x, s)
+        let lhs = dot(g, try config.forward(v, s))
+        let rhs = dot(gradients.input, v)
+        #expect(abs(lhs - rhs) <= 1e-12 * Swift.max(abs(lhs), 1), "<g, f(v)> = \(lhs), <f^T g, v> = \(rhs)")
+        let reference = config.referenceBackward(g, x, s)
+        expectClose(gradients.input, reference.input, tolerance: 1e-13)
+        #expect((gradients.shifts == nil) == (config.mode == .grouped))
+        if let shifts = gradients.shifts { expectClose(shifts, reference.shifts!, tolerance: 1e-12) }
+    }
+
+    @Test(arguments: cases.filter { $0.mode != .grouped })
+    func shiftGradientMatchesFiniteDifferences(config: ShiftCase) throws {
+        var active = config
+        active.mode = .active  // sparse learns through the active derivative at the unrounded shift
+        let x = try Tensor<Double>.random(shape: config.shape(), seed: 5)
+        var s: Tensor<Double> = config.shifts(channels: 3, seed: 6)
+        let g = try Tensor<Double>.random(shape: try config.forward(x, s).shape, seed: 7)
+        let analytic = try config.backward(g, x, s).shifts!
+        let h = 1e-6
+        for c in 0..<3 {
+            for j in 0..<config.k {
+                let original = s[c, j]
+                s[c, j] = original + h
+                let plus = dot(g, try active.forward(x, s))
+                s[c, j] = original - h
+                let minus = dot(g, try active.forward(x, s))
+                s[c, j] = original
+                let numeric = (plus - minus) / (2 * h)
+                let scale = Swift.max(abs(numeric), 1)
+                #expect(abs(numeric - analytic[c, j]) <= 1e-6 * scale,
+                        "[\(c), \(j)] numeric \(numeric) analytic \(analytic[c, j])")
+            }
+        }
+    }
+
+    @Test func latticeDerivativeUsesTheCellAbove() throws {
+        // At an integer shift the derivative is the one of the cell [f, f + 1] (SPEC §4), i.e. the
+        // right-sided derivative in u: the left-sided difference of s.
+        let x = try Tensor<Double>.random(shape: [1, 1, 6, 6], seed: 8)
+        let g = try Tensor<Double>.random(shape: [1, 1, 6, 6], seed: 9)
+        let s = try Tensor<Double>(shape: [1, 2], elements: [1, -2])
+        let analytic = try shift2dBackward(gradOutput: g, input: x, shifts: s, padding: .reflect).shifts!
+        for j in 0..<2 {
+            var below = s
+            below[0, j] -= 1e-7
+            let f0 = dot(g, try shift2d(x, shifts: s, padding: .reflect))
+            let f1 = dot(g, try shift2d(x, shifts: below, padding: .reflect))
+            let numeric = (f0 - f1) / 1e-7
+            #expect(abs(numeric - analytic[0, j]) <= 1e-5 * Swift.max(abs(numeric), 1))
+        }
+    }
+
+    @Test func determinismAcrossThreadCounts() throws {
+        let x = try Tensor<Float>.random(shape: [5, 7, 13, 11], seed: 10)
+        let s = try Tensor<Float>.random(shape: [7, 2], in: -2...2, seed: 11)
+        let g = try Tensor<Float>.random(shape: x.shape, seed: 12)
+        let reference = try Parallelism.$threadLimit.withValue(1) {
+            try (shift2d(x, shifts: s, padding: .symmetric), shift2dBackward(gradOutput: g, input: x, shifts: s, padding: .symmetric))
+        }
+        for threads in [2, 3, 8] {
+            let (y, gradients) = try Parallelism.$threadLimit.withValue(threads) {
+                try (shift2d(x, shifts: s, padding: .symmetric), shift2dBackward(gradOutput: g, input: x, shifts: s, padding: .symmetric))
+            }
+            #expect(y.elements == reference.0.elements, "\(threads) threads")
+            #expect(gradients.input.elements == reference.1.input.elements, "\(threads) threads")
+            #expect(gradients.shifts!.elements == reference.1.shifts!.elements, "\(threads) threads")
+        }
+    }
+}
