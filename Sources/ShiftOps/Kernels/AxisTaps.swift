@@ -61,7 +61,8 @@ struct AxisTaps<Weight: ShiftFloatingPoint> {
     /// The input index tap `b` of output `p` reads, or -1 for padding that reads a zero.
     @inlinable @inline(__always)
     func index(_ p: Int, _ b: Int) -> Int {
-        padding.map(p &* step &+ base &+ b, length: length)
+        let i = p &* step &+ base &+ b
+        return interior.contains(p) ? i : padding.map(i, length: length)
     }
 
     /// The weight of tap `b`.

@@ -9,21 +9,29 @@ enum ForwardKernel {
         _ problem: ShiftProblem, shifts: ShiftTable<Weight>, sampling: AxisTaps<Weight>.Sampling,
         _ row: (ChannelTaps<Weight>, Int, Int, Int, Int) -> Void
     ) {
-        let rowsPerPlane = problem.outputSize[0] * problem.outputSize[1]
-        let outH = problem.outputSize[1]
+        let outD = problem.outputSize[0], outH = problem.outputSize[1]
+        let rowsPerPlane = outD * outH
         let grain = Swift.max(1, 4096 / Swift.max(problem.outputSize[2], 1))
         parallelChunks(count: problem.outputRows, grain: grain) { range in
-            var channel = -1
-            var taps = problem.taps(channel: 0, shifts: shifts, sampling: sampling)
-            for r in range {
-                let plane = r / rowsPerPlane
-                let inPlane = r - plane * rowsPerPlane
-                let c = plane % problem.channels
-                if c != channel {
-                    channel = c
-                    taps = problem.taps(channel: c, shifts: shifts, sampling: sampling)
+            // Decompose the first row once, then step the indices: no division per row.
+            var plane = range.lowerBound / rowsPerPlane
+            let inPlane = range.lowerBound - plane * rowsPerPlane
+            var pd = inPlane / outH, ph = inPlane - pd * outH
+            var n = plane / problem.channels, c = plane - n * problem.channels
+            var taps = problem.taps(channel: c, shifts: shifts, sampling: sampling)
+            for _ in range {
+                row(taps, n, c, pd, ph)
+                ph &+= 1
+                if ph == outH {
+                    ph = 0
+                    pd &+= 1
+                    if pd == outD {
+                        pd = 0
+                        c &+= 1
+                        if c == problem.channels { c = 0; n &+= 1 }
+                        if n < problem.batch { taps = problem.taps(channel: c, shifts: shifts, sampling: sampling) }
+                    }
                 }
-                row(taps, plane / problem.channels, c, inPlane / outH, inPlane % outH)
             }
         }
     }
@@ -36,32 +44,167 @@ enum ForwardKernel {
     ) {
         let sampling: AxisTaps<T>.Sampling = problem.mode == .active ? .interpolate : .round
         let source = UncheckedSendable(x)
-        forEachRow(problem, shifts: shifts, sampling: sampling) { taps, n, c, pd, ph in
-            let plane = source.value + (n &* xs.n &+ c &* xs.c)
-            let out = y.base + (n &* ys.n &+ c &* ys.c &+ pd &* ys.d &+ ph &* ys.h)
-            if taps.isCopy {
-                let id = taps.d.index(pd, 0), ih = taps.h.index(ph, 0)
-                if id < 0 || ih < 0 {
-                    fillRow(out, ys.w, count: taps.w.count, with: 0)
-                } else {
-                    copyRow(plane + (id &* xs.d &+ ih &* xs.h), xs.w, taps.w, into: out, ys.w, fill: 0)
+        if let flat = FlatPlanes(problem, xs, ys) {
+            forEachPlane(problem, shifts: shifts, sampling: sampling) { taps, n, c in
+                let plane = source.value + (n &* xs.n &+ c &* xs.c)
+                let out = y.base + (n &* ys.n &+ c &* ys.c)
+                flat.forEachRowOutsideSpans(taps) { pd, ph in
+                    row(taps, plane, xs, out + (pd &* ys.d &+ ph &* ys.h), ys, pd, ph, columns: .all)
                 }
-                return
+                flat.forEachSpan(taps) { pd, start, count in
+                    interpolateSpan(taps, plane + start, out + start, count: count, flat: flat)
+                    // The span also wrote the edge columns of its rows, from the wrong row: redo them.
+                    if taps.w.interior != 0..<taps.w.count {
+                        if taps.isCopy {
+                            for ph in taps.h.interior {
+                                row(taps, plane, xs, out + (pd &* ys.d &+ ph &* ys.h), ys, pd, ph, columns: .edges)
+                            }
+                        } else {
+                            spanEdges(taps, plane, xs, out, ys, pd: pd)
+                        }
+                    }
+                }
             }
-            var first = true
+        } else {
+            forEachRow(problem, shifts: shifts, sampling: sampling) { taps, n, c, pd, ph in
+                let plane = source.value + (n &* xs.n &+ c &* xs.c)
+                let out = y.base + (n &* ys.n &+ c &* ys.c &+ pd &* ys.d &+ ph &* ys.h)
+                row(taps, plane, xs, out, ys, pd, ph, columns: .all)
+            }
+        }
+    }
+
+    /// Which columns of a row to write.
+    @usableFromInline
+    enum Columns { case all, edges }
+
+    /// One output row: the sum over the vertical taps of the interpolated input rows.
+    @inlinable @inline(__always)
+    static func row<T: ShiftFloatingPoint>(
+        _ taps: ChannelTaps<T>, _ plane: UnsafePointer<T>, _ xs: LiftedStrides,
+        _ out: UnsafeMutablePointer<T>, _ ys: LiftedStrides, _ pd: Int, _ ph: Int, columns: Columns
+    ) {
+        if taps.isCopy {
+            let id = taps.d.index(pd, 0), ih = taps.h.index(ph, 0)
+            if id < 0 || ih < 0 {
+                fillRow(out, ys.w, count: taps.w.count, with: 0)
+            } else {
+                copyRow(plane + (id &* xs.d &+ ih &* xs.h), xs.w, taps.w, into: out, ys.w, fill: 0, columns: columns)
+            }
+            return
+        }
+        var first = true
+        for bd in 0..<taps.d.taps {
+            let id = taps.d.index(pd, bd)
+            if id < 0 { continue }
+            for bh in 0..<taps.h.taps {
+                let ih = taps.h.index(ph, bh)
+                if ih < 0 { continue }
+                let weight = taps.d.weight(bd) * taps.h.weight(bh)
+                interpolateRow(plane + (id &* xs.d &+ ih &* xs.h), xs.w, taps.w, weight: weight,
+                               into: out, ys.w, assign: first, columns: columns)
+                first = false
+            }
+        }
+        if first { fillRow(out, ys.w, count: taps.w.count, with: 0) }
+    }
+
+    /// `out[i] = sum over taps of weight * src[i + offset]` along a flattened span whose every
+    /// tap lies inside the plane (see ``FlatPlanes``). The first two vertical taps share a pass so
+    /// that a 2-D output is written once; the sums are formed in the row path's order, so both
+    /// paths give the same bits.
+    @inlinable @inline(__always)
+    static func interpolateSpan<T: ShiftFloatingPoint>(
+        _ taps: ChannelTaps<T>, _ src: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int, flat: FlatPlanes
+    ) {
+        if taps.isCopy {
+            out.update(from: src + flat.offset(taps, 0, 0, 0), count: count)
+            return
+        }
+        let w = taps.w
+        let rows = taps.d.taps &* taps.h.taps
+        @inline(__always) func row(_ r: Int) -> (UnsafePointer<T>, T, T) {
+            let bd = r / taps.h.taps, bh = r % taps.h.taps
+            let weight = taps.d.weight(bd) * taps.h.weight(bh)
+            return (src + flat.offset(taps, bd, bh, 0), weight * w.weight(0), weight * w.weight(1))
+        }
+        let (p0, a0, b0) = row(0)
+        if rows == 1 {
+            if w.taps == 1 { for i in 0..<count { out[i] = a0 * p0[i] } }
+            else { for i in 0..<count { out[i] = a0 * p0[i] + b0 * p0[i &+ 1] } }
+            return
+        }
+        let (p1, a1, b1) = row(1)
+        if w.taps == 1 {
+            for i in 0..<count { out[i] = a0 * p0[i] + a1 * p1[i] }
+        } else {
+            for i in 0..<count { out[i] = (a0 * p0[i] + b0 * p0[i &+ 1]) + (a1 * p1[i] + b1 * p1[i &+ 1]) }
+        }
+        for r in 2..<rows {
+            let (p, a, b) = row(r)
+            if w.taps == 1 { for i in 0..<count { out[i] += a * p[i] } }
+            else { for i in 0..<count { out[i] += a * p[i] + b * p[i &+ 1] } }
+        }
+    }
+
+    /// Rewrites the edge columns of the rows a span covered (depth slice `pd`, the height
+    /// interior), column by column so that each column's taps are mapped once. The products and
+    /// sums are those of `interpolateRow`, in its order.
+    @inlinable @inline(__always)
+    static func spanEdges<T: ShiftFloatingPoint>(
+        _ taps: ChannelTaps<T>, _ plane: UnsafePointer<T>, _ xs: LiftedStrides,
+        _ out: UnsafeMutablePointer<T>, _ ys: LiftedStrides, pd: Int
+    ) {
+        let w = taps.w, rows = taps.h.interior
+        let firstDepth: Int = (pd &* taps.d.step &+ taps.d.base) &* xs.d
+        let firstRow: Int = (rows.lowerBound &* taps.h.step &+ taps.h.base) &* xs.h
+        let first = plane + (firstDepth &+ firstRow)
+        let rowStep = taps.h.step &* xs.h
+        let outFirst = out + (pd &* ys.d &+ rows.lowerBound &* ys.h)
+        // The vertical taps (row offset and the two column weights) do not change along a span.
+        withUnsafeTemporaryAllocation(of: (offset: Int, a: T, b: T).self, capacity: 4) { vertical in
+            var count = 0
             for bd in 0..<taps.d.taps {
-                let id = taps.d.index(pd, bd)
-                if id < 0 { continue }
                 for bh in 0..<taps.h.taps {
-                    let ih = taps.h.index(ph, bh)
-                    if ih < 0 { continue }
                     let weight = taps.d.weight(bd) * taps.h.weight(bh)
-                    interpolateRow(plane + (id &* xs.d &+ ih &* xs.h), xs.w, taps.w, weight: weight,
-                                   into: out, ys.w, assign: first)
-                    first = false
+                    vertical[count] = (bd &* xs.d &+ bh &* xs.h, weight * w.weight(0), weight * w.weight(1))
+                    count &+= 1
                 }
             }
-            if first { fillRow(out, ys.w, count: taps.w.count, with: 0) }
+            @inline(__always) func column(_ p: Int) {
+                let i0 = w.index(p, 0), i1 = w.taps == 2 ? w.index(p, 1) : -1
+                let (has0, has1) = (i0 >= 0, i1 >= 0)
+                let (j0, j1) = (i0 &* xs.w, i1 &* xs.w)
+                for k in 0..<rows.count {
+                    let origin = first + k &* rowStep
+                    var v: T = 0
+                    for r in 0..<count {
+                        let tap = vertical[r]
+                        var x: T = 0
+                        if has0 { x = tap.a * origin[tap.offset &+ j0] }
+                        if has1 { x += tap.b * origin[tap.offset &+ j1] }
+                        v = r == 0 ? x : v + x
+                    }
+                    outFirst[k &* ys.h &+ p &* ys.w] = v
+                }
+            }
+            for p in 0..<w.interior.lowerBound { column(p) }
+            for p in w.interior.upperBound..<w.count { column(p) }
+        }
+    }
+
+    /// Calls `body(taps, n, c)` for every `(n, c)` plane, planes spread over threads.
+    @inlinable @inline(__always)
+    static func forEachPlane<Weight: ShiftFloatingPoint>(
+        _ problem: ShiftProblem, shifts: ShiftTable<Weight>, sampling: AxisTaps<Weight>.Sampling,
+        _ body: (ChannelTaps<Weight>, Int, Int) -> Void
+    ) {
+        let work = Swift.max(1, problem.outputSize.reduce(1, *))
+        parallelChunks(count: problem.batch * problem.channels, grain: Swift.max(1, 8192 / work)) { range in
+            for plane in range {
+                let c = plane % problem.channels
+                body(problem.taps(channel: c, shifts: shifts, sampling: sampling), plane / problem.channels, c)
+            }
         }
     }
 
@@ -72,14 +215,32 @@ enum ForwardKernel {
         shifts: ShiftTable<Weight>, output y: SendablePointer<Element>, _ ys: LiftedStrides, fill: Element
     ) {
         let source = UncheckedSendable(x)
-        forEachRow(problem, shifts: shifts, sampling: .round) { taps, n, c, pd, ph in
-            let plane = source.value + (n &* xs.n &+ c &* xs.c)
-            let out = y.base + (n &* ys.n &+ c &* ys.c &+ pd &* ys.d &+ ph &* ys.h)
+        @inline(__always)
+        func row(_ taps: ChannelTaps<Weight>, _ plane: UnsafePointer<Element>, _ out: UnsafeMutablePointer<Element>,
+                 _ pd: Int, _ ph: Int, _ columns: Columns) {
             let id = taps.d.index(pd, 0), ih = taps.h.index(ph, 0)
             if id < 0 || ih < 0 {
                 fillRow(out, ys.w, count: taps.w.count, with: fill)
             } else {
-                copyRow(plane + (id &* xs.d &+ ih &* xs.h), xs.w, taps.w, into: out, ys.w, fill: fill)
+                copyRow(plane + (id &* xs.d &+ ih &* xs.h), xs.w, taps.w, into: out, ys.w, fill: fill, columns: columns)
+            }
+        }
+        if let flat = FlatPlanes(problem, xs, ys) {
+            forEachPlane(problem, shifts: shifts, sampling: .round) { taps, n, c in
+                let plane = source.value + (n &* xs.n &+ c &* xs.c)
+                let out = y.base + (n &* ys.n &+ c &* ys.c)
+                flat.forEachRowOutsideSpans(taps) { pd, ph in
+                    row(taps, plane, out + (pd &* ys.d &+ ph &* ys.h), pd, ph, .all)
+                }
+                flat.forEachSpan(taps) { pd, start, count in
+                    (out + start).update(from: plane + start + flat.offset(taps, 0, 0, 0), count: count)
+                    for ph in taps.h.interior { row(taps, plane, out + (pd &* ys.d &+ ph &* ys.h), pd, ph, .edges) }
+                }
+            }
+        } else {
+            forEachRow(problem, shifts: shifts, sampling: .round) { taps, n, c, pd, ph in
+                let plane = source.value + (n &* xs.n &+ c &* xs.c)
+                row(taps, plane, y.base + (n &* ys.n &+ c &* ys.c &+ pd &* ys.d &+ ph &* ys.h), pd, ph, .all)
             }
         }
     }
@@ -97,11 +258,12 @@ enum ForwardKernel {
     @inlinable @inline(__always)
     static func copyRow<Element, Weight>(
         _ src: UnsafePointer<Element>, _ ss: Int, _ w: AxisTaps<Weight>,
-        into out: UnsafeMutablePointer<Element>, _ os: Int, fill: Element
+        into out: UnsafeMutablePointer<Element>, _ os: Int, fill: Element, columns: Columns
     ) {
         let lo = w.interior.lowerBound, hi = w.interior.upperBound
         for p in 0..<lo { out[p &* os] = edgeRead(src, ss, w, p, fill) }
-        if w.step == 1 && ss == 1 && os == 1 {
+        if columns == .edges {
+        } else if w.step == 1 && ss == 1 && os == 1 {
             (out + lo).update(from: src + (lo &+ w.base), count: hi &- lo)
         } else {
             var i = (lo &* w.step &+ w.base) &* ss
@@ -125,7 +287,7 @@ enum ForwardKernel {
     @inlinable @inline(__always)
     static func interpolateRow<T: ShiftFloatingPoint>(
         _ src: UnsafePointer<T>, _ ss: Int, _ w: AxisTaps<T>, weight: T,
-        into out: UnsafeMutablePointer<T>, _ os: Int, assign: Bool
+        into out: UnsafeMutablePointer<T>, _ os: Int, assign: Bool, columns: Columns
     ) {
         let a = weight * w.weight(0), b = weight * w.weight(1)
         let lo = w.interior.lowerBound, hi = w.interior.upperBound
@@ -140,7 +302,8 @@ enum ForwardKernel {
             out[p &* os] = assign ? v : out[p &* os] + v
         }
         for p in 0..<lo { edge(p) }
-        if w.step == 1 && ss == 1 && os == 1 {
+        if columns == .edges {
+        } else if w.step == 1 && ss == 1 && os == 1 {
             let s0 = src + w.base
             if w.taps == 1 {
                 if assign { for p in lo..<hi { out[p] = a * s0[p] } }

@@ -23,9 +23,9 @@ extension ShiftOp {
             throw ShiftOpsError(.shapeMismatch, argument: "gradOutput",
                                 "expected the output's shape \(problem.outputShape), got \(gradOutput.shape)")
         }
-        let gradInput = try Tensor<T>(shape: input.shape, order: input.dimensionOrder)
+        let gradInput = try Tensor<T>(uninitializedShape: input.shape, order: input.dimensionOrder)
         let k = spatialRank
-        let gradShifts = mode.learnsShifts ? try Tensor<T>(shape: [problem.channels, k]) : nil
+        let gradShifts = mode.learnsShifts ? try Tensor<T>(uninitializedShape: [problem.channels, k]) : nil
         let planes = problem.batch * problem.channels
         // One slot of three partial sums per plane, reduced below in batch order: deterministic
         // for any thread count.

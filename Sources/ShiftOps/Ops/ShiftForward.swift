@@ -9,7 +9,7 @@ enum ShiftOp {
     ) throws -> Tensor<T> {
         let problem = try ShiftProblem.make(input: input, shifts: shifts, spatialRank: spatialRank,
                                             mode: mode, padding: padding, geometry: geometry)
-        var output = try Tensor<T>(shape: problem.outputShape, order: input.dimensionOrder)
+        var output = try Tensor<T>(uninitializedShape: problem.outputShape, order: input.dimensionOrder)
         run(problem, input: input, shifts: shifts, into: &output)
         return output
     }
@@ -59,7 +59,7 @@ enum ShiftOp {
         }
         let problem = try ShiftProblem.make(input: input, shifts: shifts, spatialRank: spatialRank,
                                             mode: mode, padding: padding, geometry: geometry)
-        let output = try Tensor<Element>(shape: problem.outputShape, order: input.dimensionOrder)
+        let output = try Tensor<Element>(uninitializedShape: problem.outputShape, order: input.dimensionOrder)
         let y = SendablePointer(output.storage.base + output.offset)
         ForwardKernel.runCopy(problem, input: input.storage.base + input.offset, LiftedStrides(input),
                               shifts: ShiftTable(shifts), output: y, LiftedStrides(output), fill: fill)

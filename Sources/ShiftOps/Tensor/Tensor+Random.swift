@@ -1,10 +1,12 @@
 /// A small, fast, seedable generator (SplitMix64), so that random tensors and initialisations are
 /// reproducible on every platform.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    @usableFromInline var state: UInt64
 
+    @inlinable
     public init(seed: UInt64) { state = seed }
 
+    @inlinable
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
@@ -16,6 +18,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
 extension Tensor where Element: ShiftFloatingPoint, Element.RawSignificand: FixedWidthInteger {
     /// A dense row-major tensor of numbers drawn uniformly from `range`, reproducibly from `seed`.
+    @inlinable
     public static func random(shape: [Int], in range: ClosedRange<Element> = -1...1, seed: UInt64) throws -> Tensor {
         var generator = SeededGenerator(seed: seed)
         var values = [Element]()

@@ -42,6 +42,15 @@ public struct Tensor<Element: TensorElement>: Sendable {
                   strides: Tensor.denseStrides(shape: shape, order: order), offset: 0)
     }
 
+    /// A dense tensor whose elements the caller overwrites before anyone reads them: kernel
+    /// outputs, which skip a pass of initialisation.
+    @usableFromInline
+    init(uninitializedShape shape: [Int], order: [Int]? = nil) throws {
+        let count = try Tensor.elementCount(of: shape, argument: "shape")
+        self.init(storage: TensorStorage(uninitializedCount: count), shape: shape,
+                  strides: Tensor.denseStrides(shape: shape, order: order ?? Array(shape.indices)), offset: 0)
+    }
+
     /// A dense row-major tensor holding `elements`.
     ///
     /// - Throws: ``ShiftOpsError/Code/shapeMismatch`` when `elements.count` is not the product of

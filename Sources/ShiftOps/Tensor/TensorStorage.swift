@@ -1,29 +1,35 @@
 /// The reference-counted buffer that tensors and their views share.
 ///
-/// Elements are trivial numbers, so the buffer is allocated and freed without per-element
-/// initialisation beyond the fill. Mutation goes through ``Tensor`` only, which copies a shared
-/// buffer before writing (copy on write).
+/// Elements are trivial numbers, so buffers are raw memory from ``TensorMemory`` with no
+/// per-element lifetime. Mutation goes through ``Tensor`` only, which copies a shared buffer
+/// before writing (copy on write).
 @usableFromInline
 final class TensorStorage<Element: TensorElement>: @unchecked Sendable {
     @usableFromInline let base: UnsafeMutablePointer<Element>
     @usableFromInline let count: Int
 
+    /// Storage whose elements the caller writes before anyone reads them (kernel outputs).
     @usableFromInline
-    init(count: Int, repeating value: Element) {
+    init(uninitializedCount count: Int) {
         self.count = count
-        base = .allocate(capacity: Swift.max(count, 1))
+        base = TensorMemory.allocate(byteCount: count * MemoryLayout<Element>.stride,
+                                     alignment: MemoryLayout<Element>.alignment)
+            .bindMemory(to: Element.self, capacity: Swift.max(count, 1))
+    }
+
+    @usableFromInline
+    convenience init(count: Int, repeating value: Element) {
+        self.init(uninitializedCount: count)
         base.initialize(repeating: value, count: count)
     }
 
     @usableFromInline
-    init(copying source: TensorStorage) {
-        count = source.count
-        base = .allocate(capacity: Swift.max(count, 1))
+    convenience init(copying source: TensorStorage) {
+        self.init(uninitializedCount: source.count)
         base.initialize(from: source.base, count: count)
     }
 
     deinit {
-        base.deinitialize(count: count)
-        base.deallocate()
+        TensorMemory.deallocate(UnsafeMutableRawPointer(base), byteCount: count * MemoryLayout<Element>.stride)
     }
 }

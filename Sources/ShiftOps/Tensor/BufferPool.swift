@@ -1,0 +1,86 @@
+import Synchronization
+
+/// Recycles large tensor buffers.
+///
+/// A fresh multi-megabyte allocation comes from the kernel as untouched pages, and the first write
+/// to each page faults: for a shift, which moves each byte once, that costs several times the op
+/// itself. Training loops allocate the same shapes every step, so buffers of at least
+/// ``minimumPooledBytes`` are kept on release (up to ``limit`` bytes in all) and handed out again
+/// for the same size. Small buffers go straight to `malloc`.
+public enum TensorMemory {
+    /// Buffers smaller than this are never pooled.
+    public static let minimumPooledBytes = 1 << 20
+
+    /// A pooled buffer: owned by the pool while listed, by one storage otherwise.
+    struct Buffer: @unchecked Sendable {
+        let base: UnsafeMutableRawPointer
+    }
+
+    struct State: ~Copyable {
+        var free: [Int: [Buffer]] = [:]
+        var cachedBytes = 0
+        var limit = 256 << 20
+    }
+
+    static let state = Mutex(State())
+
+    /// The most bytes the pool keeps for reuse; 256 MiB by default. Lowering it releases buffers
+    /// until the pool fits.
+    public static var limit: Int {
+        get { state.withLock { $0.limit } }
+        set {
+            state.withLock { state in
+                state.limit = Swift.max(0, newValue)
+                trim(&state)
+            }
+        }
+    }
+
+    /// The bytes the pool holds now.
+    public static var cachedBytes: Int { state.withLock { $0.cachedBytes } }
+
+    /// Returns every pooled buffer to the system.
+    public static func releaseCachedBuffers() {
+        state.withLock { state in
+            for buffers in state.free.values { buffers.forEach { $0.base.deallocate() } }
+            state.free = [:]
+            state.cachedBytes = 0
+        }
+    }
+
+    static func trim(_ state: inout State) {
+        while state.cachedBytes > state.limit, let (size, buffers) = state.free.first(where: { !$0.value.isEmpty }) {
+            buffers.last!.base.deallocate()
+            state.free[size]!.removeLast()
+            state.cachedBytes -= size
+        }
+    }
+
+    @usableFromInline
+    static func allocate(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
+        if byteCount >= minimumPooledBytes,
+           let buffer = state.withLock({ state -> Buffer? in
+               guard let buffer = state.free[byteCount]?.popLast() else { return nil }
+               state.cachedBytes -= byteCount
+               return buffer
+           }) {
+            return buffer.base
+        }
+        return .allocate(byteCount: Swift.max(byteCount, 1), alignment: Swift.max(alignment, 64))
+    }
+
+    @usableFromInline
+    static func deallocate(_ buffer: UnsafeMutableRawPointer, byteCount: Int) {
+        if byteCount >= minimumPooledBytes {
+            let pooled = Buffer(base: buffer)
+            let kept = state.withLock { state -> Bool in
+                guard state.cachedBytes + byteCount <= state.limit else { return false }
+                state.free[byteCount, default: []].append(pooled)
+                state.cachedBytes += byteCount
+                return true
+            }
+            if kept { return }
+        }
+        buffer.deallocate()
+    }
+}
