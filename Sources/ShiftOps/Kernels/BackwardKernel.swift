@@ -14,17 +14,19 @@ enum BackwardKernel {
         let inputSampling: AxisTaps<T>.Sampling = problem.mode == .active ? .interpolate : .round
         let planeWork = problem.outputSize.reduce(1, *) + problem.inputSize.reduce(1, *)
         let (input, gradOutput) = (UncheckedSendable(x), UncheckedSendable(g))
+        // The flattened-plane fast path needs x, g and gx all dense per plane.
+        let flat = FlatPlanes(problem, xs, gs).flatMap { _ in FlatPlanes(problem, gxs, gs) }
         parallelChunks(count: planes, grain: Swift.max(1, 8192 / Swift.max(planeWork, 1))) { range in
             for plane in range {
                 let n = plane / problem.channels, c = plane % problem.channels
                 let gPlane = gradOutput.value + (n &* gs.n &+ c &* gs.c)
                 let gxPlane = gx.base + (n &* gxs.n &+ c &* gxs.c)
                 let taps = problem.taps(channel: c, shifts: shifts, sampling: inputSampling)
-                gradInputPlane(problem, taps: taps, g: gPlane, gs, gx: gxPlane, gxs)
+                gradInputPlane(problem, taps: taps, g: gPlane, gs, gx: gxPlane, gxs, flat: flat)
                 if let partials {
                     let xPlane = input.value + (n &* xs.n &+ c &* xs.c)
                     let cell = problem.taps(channel: c, shifts: shifts, sampling: .interpolateBothTaps)
-                    let sums = shiftGradientPlane(problem, taps: cell, x: xPlane, xs, g: gPlane, gs)
+                    let sums = shiftGradientPlane(problem, taps: cell, x: xPlane, xs, g: gPlane, gs, flat: flat)
                     let slot = partials.base + plane &* 3
                     slot[0] = sums.0
                     slot[1] = sums.1
@@ -38,7 +40,8 @@ enum BackwardKernel {
     @inlinable @inline(__always)
     static func gradInputPlane<T: ShiftFloatingPoint>(
         _ problem: ShiftProblem, taps: ChannelTaps<T>,
-        g: UnsafePointer<T>, _ gs: LiftedStrides, gx: UnsafeMutablePointer<T>, _ gxs: LiftedStrides
+        g: UnsafePointer<T>, _ gs: LiftedStrides, gx: UnsafeMutablePointer<T>, _ gxs: LiftedStrides,
+        flat: FlatPlanes?
     ) {
         let size = problem.inputSize
         for d in 0..<size[0] {
@@ -46,17 +49,63 @@ enum BackwardKernel {
                 ForwardKernel.fillRow(gx + (d &* gxs.d &+ h &* gxs.h), gxs.w, count: size[2], with: 0)
             }
         }
-        for pd in 0..<problem.outputSize[0] {
-            for ph in 0..<problem.outputSize[1] {
-                let gRow = g + (pd &* gs.d &+ ph &* gs.h)
-                for bd in 0..<taps.d.taps {
-                    let id = taps.d.index(pd, bd)
-                    if id < 0 { continue }
-                    for bh in 0..<taps.h.taps {
-                        let ih = taps.h.index(ph, bh)
-                        if ih < 0 { continue }
-                        scatterRow(gRow, gs.w, taps.w, weight: taps.d.weight(bd) * taps.h.weight(bh),
-                                   into: gx + (id &* gxs.d &+ ih &* gxs.h), gxs.w)
+        @inline(__always) func scatterOutputRow(_ pd: Int, _ ph: Int) {
+            let gRow = g + (pd &* gs.d &+ ph &* gs.h)
+            for bd in 0..<taps.d.taps {
+                let id = taps.d.index(pd, bd)
+                if id < 0 { continue }
+                for bh in 0..<taps.h.taps {
+                    let ih = taps.h.index(ph, bh)
+                    if ih < 0 { continue }
+                    scatterRow(gRow, gs.w, taps.w, weight: taps.d.weight(bd) * taps.h.weight(bh),
+                               into: gx + (id &* gxs.d &+ ih &* gxs.h), gxs.w)
+                }
+            }
+        }
+        guard let flat else {
+            for pd in 0..<problem.outputSize[0] {
+                for ph in 0..<problem.outputSize[1] { scatterOutputRow(pd, ph) }
+            }
+            return
+        }
+        flat.forEachRowOutsideSpans(taps) { pd, ph in scatterOutputRow(pd, ph) }
+        let w = taps.w
+        flat.forEachSpan(taps) { pd, start, count in
+            for bd in 0..<taps.d.taps {
+                for bh in 0..<taps.h.taps {
+                    let weight = taps.d.weight(bd) * taps.h.weight(bh)
+                    let a = weight * w.weight(0), b = weight * w.weight(1)
+                    let offset = flat.offset(taps, bd, bh, 0)
+                    let src = g + start, dst = gx + (start &+ offset)
+                    // The scatter dst[i] += a g[i], dst[i + 1] += b g[i], as a gather.
+                    if w.taps == 1 {
+                        for i in 0..<count { dst[i] += a * src[i] }
+                    } else {
+                        dst[0] += a * src[0]
+                        for i in 1..<count { dst[i] += a * src[i] + b * src[i &- 1] }
+                        dst[count] += b * src[count &- 1]
+                    }
+                    // The span also scattered the edge columns of its rows as if they were inside:
+                    // take that back and scatter them through the padding.
+                    if w.interior == 0..<w.count { continue }
+                    for ph in taps.h.interior {
+                        let rowStart = pd &* flat.sliceLength &+ ph &* flat.rowLength
+                        let inputRow = gx + (rowStart &+ offset &- w.base)
+                        @inline(__always) func fix(_ p: Int) {
+                            let i = rowStart &+ p, v = g[i]
+                            if i >= start && i < start &+ count {
+                                gx[i &+ offset] -= a * v
+                                if w.taps == 2 { gx[i &+ offset &+ 1] -= b * v }
+                            }
+                            let i0 = w.index(p, 0)
+                            if i0 >= 0 { inputRow[i0] += a * v }
+                            if w.taps == 2 {
+                                let i1 = w.index(p, 1)
+                                if i1 >= 0 { inputRow[i1] += b * v }
+                            }
+                        }
+                        for p in 0..<w.interior.lowerBound { fix(p) }
+                        for p in w.interior.upperBound..<w.count { fix(p) }
                     }
                 }
             }
@@ -109,30 +158,67 @@ enum BackwardKernel {
     @inlinable @inline(__always)
     static func shiftGradientPlane<T: ShiftFloatingPoint>(
         _ problem: ShiftProblem, taps: ChannelTaps<T>,
-        x: UnsafePointer<T>, _ xs: LiftedStrides, g: UnsafePointer<T>, _ gs: LiftedStrides
+        x: UnsafePointer<T>, _ xs: LiftedStrides, g: UnsafePointer<T>, _ gs: LiftedStrides, flat: FlatPlanes?
     ) -> (T, T, T) {
         var sumD: T = 0, sumH: T = 0, sumW: T = 0
-        for pd in 0..<problem.outputSize[0] {
-            for ph in 0..<problem.outputSize[1] {
-                let gRow = g + (pd &* gs.d &+ ph &* gs.h)
-                var rowD: T = 0, rowH: T = 0, rowW: T = 0
-                for bd in 0..<taps.d.taps {
-                    let id = taps.d.index(pd, bd)
-                    if id < 0 { continue }
-                    for bh in 0..<taps.h.taps {
-                        let ih = taps.h.index(ph, bh)
-                        if ih < 0 { continue }
-                        // Along W: diff = sum g (x1 - x0); value = sum g ((1 - t) x0 + t x1).
-                        let (diff, value) = rowSums(x + (id &* xs.d &+ ih &* xs.h), xs.w, taps.w, gRow, gs.w)
-                        let wd = taps.d.weight(bd), wh = taps.h.weight(bh)
-                        rowW += wd * wh * diff
-                        rowH += (bh == 0 ? -wd : wd) * value
-                        rowD += (bd == 0 ? -wh : wh) * value
-                    }
+        // Adds the sums `(diff, value)` of vertical tap (bd, bh) to the three axis sums.
+        @inline(__always) func add(_ diff: T, _ value: T, _ bd: Int, _ bh: Int) {
+            let wd = taps.d.weight(bd), wh = taps.h.weight(bh)
+            sumW += wd * wh * diff
+            sumH += (bh == 0 ? -wd : wd) * value
+            sumD += (bd == 0 ? -wh : wh) * value
+        }
+        @inline(__always) func outputRow(_ pd: Int, _ ph: Int) {
+            let gRow = g + (pd &* gs.d &+ ph &* gs.h)
+            for bd in 0..<taps.d.taps {
+                let id = taps.d.index(pd, bd)
+                if id < 0 { continue }
+                for bh in 0..<taps.h.taps {
+                    let ih = taps.h.index(ph, bh)
+                    if ih < 0 { continue }
+                    // Along W: diff = sum g (x1 - x0); value = sum g ((1 - t) x0 + t x1).
+                    let (diff, value) = rowSums(x + (id &* xs.d &+ ih &* xs.h), xs.w, taps.w, gRow, gs.w)
+                    add(diff, value, bd, bh)
                 }
-                sumD += rowD
-                sumH += rowH
-                sumW += rowW
+            }
+        }
+        guard let flat else {
+            for pd in 0..<problem.outputSize[0] {
+                for ph in 0..<problem.outputSize[1] { outputRow(pd, ph) }
+            }
+            return (-sumD, -sumH, -sumW)
+        }
+        flat.forEachRowOutsideSpans(taps) { pd, ph in outputRow(pd, ph) }
+        let w = taps.w
+        flat.forEachSpan(taps) { pd, start, count in
+            for bd in 0..<taps.d.taps {
+                for bh in 0..<taps.h.taps {
+                    let offset = flat.offset(taps, bd, bh, 0)
+                    var (diff, base) = dotDifferences(g + start, x + (start &+ offset), count: count)
+                    // Replace the edge columns' terms, read flat across rows, by padded ones.
+                    if w.interior != 0..<w.count {
+                        for ph in taps.h.interior {
+                            let rowStart = pd &* flat.sliceLength &+ ph &* flat.rowLength
+                            let inputRow = x + (rowStart &+ offset &- w.base)
+                            @inline(__always) func fix(_ p: Int) {
+                                let i = rowStart &+ p, v = g[i]
+                                if i >= start && i < start &+ count {
+                                    let f0 = x[i &+ offset], f1 = x[i &+ offset &+ 1]
+                                    diff -= v * (f1 - f0)
+                                    base -= v * f0
+                                }
+                                let i0 = w.index(p, 0), i1 = w.index(p, 1)
+                                let x0: T = i0 >= 0 ? inputRow[i0] : 0
+                                let x1: T = i1 >= 0 ? inputRow[i1] : 0
+                                diff += v * (x1 - x0)
+                                base += v * x0
+                            }
+                            for p in 0..<w.interior.lowerBound { fix(p) }
+                            for p in w.interior.upperBound..<w.count { fix(p) }
+                        }
+                    }
+                    add(diff, base + w.weight * diff, bd, bh)
+                }
             }
         }
         return (-sumD, -sumH, -sumW)

@@ -1,0 +1,134 @@
+import Testing
+@testable import ShiftOps
+@testable import ShiftOpsTool
+
+/// The fast kernels against the naive reference on random, odd and tiny shapes, at every thread
+/// count from 1 to 8, through both the flattened-plane path (dense, stride 1) and the row path.
+@Suite struct FastPathTests {
+    @Test(arguments: 1...3)
+    func randomShapesAndThreadCounts(k: Int) throws {
+        var generator = SeededGenerator(seed: UInt64(100 + k))
+        for trial in 0..<24 {
+            let mode = ShiftMode.allCases[trial % 3]
+            let padding = ShiftPadding.allCases[trial % 5]
+            let spatial = (0..<k).map { _ in [1, 2, 3, Int.random(in: 1...9, using: &generator)][Int.random(in: 0...3, using: &generator)] }
+            let stride = trial % 4 == 3 ? [Int.random(in: 1...3, using: &generator)] : [1]
+            let origin = trial % 5 == 4 ? [Int.random(in: -2...2, using: &generator)] : [0]
+            let shape = [Int.random(in: 1...2, using: &generator), Int.random(in: 1...4, using: &generator)] + spatial
+            let config = ShiftCase(k: k, mode: mode, padding: padding, geometry: ShiftGeometry(stride: stride, origin: origin))
+            let x = try Tensor<Double>.random(shape: shape, seed: UInt64(trial))
+            let s: Tensor<Double> = try Tensor(shape: [shape[1], k], elements: (0..<shape[1] * k).map { _ in
+                let v = Double.random(in: -4...4, using: &generator)
+                return mode == .grouped ? v.rounded() : v
+            })
+            let expected = config.reference(x, s)
+            let g = try Tensor<Double>.random(shape: expected.shape, seed: UInt64(50 + trial))
+            let expectedGradients = config.referenceBackward(g, x, s)
+            for threads in 1...8 {
+                let (y, gradients) = try Parallelism.$threadLimit.withValue(threads) {
+                    (try config.forward(x, s), try config.backward(g, x, s))
+                }
+                expectClose(y, expected, tolerance: 1e-13, "\(config) \(shape) threads \(threads)")
+                expectClose(gradients.input, expectedGradients.input, tolerance: 1e-12, "\(config) \(shape)")
+                if let shifts = gradients.shifts { expectClose(shifts, expectedGradients.shifts!, tolerance: 1e-11, "\(config) \(shape)") }
+            }
+            // Non-contiguous: the same input seen through a transposed copy of its spatial axes.
+            let axes = [0, 1] + Array((2..<k + 2).reversed())
+            let transposed = try x.permuted(axes).contiguous().permuted(axes)
+            expectClose(try config.forward(transposed, s), expected, tolerance: 1e-13, "\(config) transposed")
+        }
+    }
+
+    @Test func naiveBenchmarkReferenceAgreesWithTheOracle() throws {
+        for padding in ShiftPadding.allCases {
+            let x = try Tensor<Double>.random(shape: [2, 3, 5, 7], seed: 1)
+            let s = try Tensor<Double>.random(shape: [3, 2], in: -3...3, seed: 2)
+            let naive = NaiveShift2d.forward(x.elements, shape: x.shape, shifts: s.elements, padding: padding)
+            let oracle = ReferenceShift.forward(x, shifts: s, padding: padding)
+            expectClose(try Tensor(shape: x.shape, elements: naive), oracle, tolerance: 1e-14, "\(padding)")
+        }
+    }
+}
+
+/// The depthwise convolution against a direct evaluation of its formula.
+@Suite struct DepthwiseTests {
+    func reference(_ x: Tensor<Double>, _ w: Tensor<Double>, padding: Int, stride: Int) -> Tensor<Double> {
+        let (h, wd) = (x.shape[2], x.shape[3])
+        let oh = (h + 2 * padding - 3) / stride + 1, ow = (wd + 2 * padding - 3) / stride + 1
+        var y = try! Tensor<Double>(shape: [x.shape[0], x.shape[1], oh, ow])
+        for n in 0..<x.shape[0] {
+            for c in 0..<x.shape[1] {
+                for i in 0..<oh {
+                    for j in 0..<ow {
+                        var sum = 0.0
+                        for a in 0..<3 {
+                            for b in 0..<3 {
+                                let (r, q) = (i * stride - padding + a, j * stride - padding + b)
+                                if r >= 0 && r < h && q >= 0 && q < wd { sum += w[c, a, b] * x[n, c, r, q] }
+                            }
+                        }
+                        y[n, c, i, j] = sum
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    @Test(arguments: [(1, 1), (0, 1), (2, 1), (1, 2), (0, 3)])
+    func forwardAndGradients(padding: Int, stride: Int) throws {
+        for shape in [[2, 3, 7, 9], [1, 2, 3, 3], [1, 1, 16, 20]] {
+            let x = try Tensor<Double>.random(shape: shape, seed: 1)
+            let w = try Tensor<Double>.random(shape: [shape[1], 3, 3], seed: 2)
+            let y = try depthwiseConv2d(x, weight: w, padding: padding, stride: stride)
+            expectClose(y, reference(x, w, padding: padding, stride: stride), tolerance: 1e-14, "\(shape)")
+            let g = try Tensor<Double>.random(shape: y.shape, seed: 3)
+            let gradients = try depthwiseConv2dBackward(gradOutput: g, input: x, weight: w, padding: padding, stride: stride)
+            // The adjoint identity in x, and <g, y> is linear in w: its gradient is exact.
+            let v = try Tensor<Double>.random(shape: shape, seed: 4)
+            let lhs = dot(g, try depthwiseConv2d(v, weight: w, padding: padding, stride: stride))
+            #expect(abs(lhs - dot(gradients.input, v)) <= 1e-12 * max(abs(lhs), 1))
+            let u = try Tensor<Double>.random(shape: w.shape, seed: 5)
+            let lhsW = dot(g, try depthwiseConv2d(x, weight: u, padding: padding, stride: stride))
+            #expect(abs(lhsW - dot(gradients.weight, u)) <= 1e-12 * max(abs(lhsW), 1))
+        }
+    }
+
+    @Test func errors() throws {
+        let x = try Tensor<Float>(shape: [1, 2, 4, 4])
+        #expect(throws: ShiftOpsError.self) { try depthwiseConv2d(x, weight: Tensor<Float>(shape: [3, 3, 3])) }
+        #expect(throws: ShiftOpsError.self) { try depthwiseConv2d(x, weight: Tensor<Float>(shape: [2, 3, 3]), stride: 0) }
+        #expect(throws: ShiftOpsError.self) { try depthwiseConv2d(Tensor<Float>(shape: [1, 2, 1, 1]), weight: Tensor<Float>(shape: [2, 3, 3]), padding: 0) }
+    }
+}
+
+@Suite struct BenchCommandTests {
+    func run(_ arguments: [String]) -> (Int32, String, String) {
+        var output = "", errors = ""
+        let status = ShiftOpsCommand.main(["bench"] + arguments, output: { output += $0 + "\n" }, errors: { errors += $0 + "\n" })
+        return (status, output, errors)
+    }
+
+    @Test func argumentErrors() {
+        for (arguments, message) in [
+            (["--shape", "1,2,3"], "four positive integers"),
+            (["--shape"], "needs a value"),
+            (["--repetitions", "0"], "--repetitions expects >= 1"),
+            (["--threads", "x"], "--threads expects integers"),
+            (["--modes", "active,fancy"], "--modes expects"),
+            (["--padding", "mirror"], "--padding expects"),
+            (["--frobnicate", "1"], "unknown option"),
+        ] {
+            let (status, _, errors) = run(arguments)
+            #expect(status == 2, "\(arguments)")
+            #expect(errors.contains(message), "\(arguments): \(errors)")
+        }
+    }
+
+    @Test func smallRunPrintsEveryFigure() throws {
+        let (status, output, errors) = run(["--shape", "2,9,12,10", "--repetitions", "1", "--padding", "reflect"])
+        #expect(status == 0, "\(errors)")
+        for id in ["C1", "C2", "C3", "C4", "C5", "C6"] { #expect(output.contains("  \(id)  "), "\(id) in \(output)") }
+        #expect(errors.contains("bench 2x9x12x10 shift active forward"))
+    }
+}
