@@ -49,16 +49,14 @@ enum ForwardKernel {
                 let plane = source.value + (n &* xs.n &+ c &* xs.c)
                 let out = y.base + (n &* ys.n &+ c &* ys.c)
                 flat.forEachRowOutsideSpans(taps) { pd, ph in
-                    row(taps, plane, xs, out + (pd &* ys.d &+ ph &* ys.h), ys, pd, ph, columns: .all)
+                    row(taps, plane, xs, out + (pd &* ys.d &+ ph &* ys.h), ys, pd, ph)
                 }
                 flat.forEachSpan(taps) { pd, start, count in
                     interpolateSpan(taps, plane + start, out + start, count: count, flat: flat)
                     // The span also wrote the edge columns of its rows, from the wrong row: redo them.
                     if taps.w.interior != 0..<taps.w.count {
                         if taps.isCopy {
-                            for ph in taps.h.interior {
-                                row(taps, plane, xs, out + (pd &* ys.d &+ ph &* ys.h), ys, pd, ph, columns: .edges)
-                            }
+                            spanEdgesCopy(taps, plane, xs, out, ys, pd: pd, fill: 0)
                         } else {
                             spanEdges(taps, plane, xs, out, ys, pd: pd)
                         }
@@ -69,27 +67,23 @@ enum ForwardKernel {
             forEachRow(problem, shifts: shifts, sampling: sampling) { taps, n, c, pd, ph in
                 let plane = source.value + (n &* xs.n &+ c &* xs.c)
                 let out = y.base + (n &* ys.n &+ c &* ys.c &+ pd &* ys.d &+ ph &* ys.h)
-                row(taps, plane, xs, out, ys, pd, ph, columns: .all)
+                row(taps, plane, xs, out, ys, pd, ph)
             }
         }
     }
-
-    /// Which columns of a row to write.
-    @usableFromInline
-    enum Columns { case all, edges }
 
     /// One output row: the sum over the vertical taps of the interpolated input rows.
     @inlinable @inline(__always)
     static func row<T: ShiftFloatingPoint>(
         _ taps: ChannelTaps<T>, _ plane: UnsafePointer<T>, _ xs: LiftedStrides,
-        _ out: UnsafeMutablePointer<T>, _ ys: LiftedStrides, _ pd: Int, _ ph: Int, columns: Columns
+        _ out: UnsafeMutablePointer<T>, _ ys: LiftedStrides, _ pd: Int, _ ph: Int
     ) {
         if taps.isCopy {
             let id = taps.d.index(pd, 0), ih = taps.h.index(ph, 0)
             if id < 0 || ih < 0 {
                 fillRow(out, ys.w, count: taps.w.count, with: 0)
             } else {
-                copyRow(plane + (id &* xs.d &+ ih &* xs.h), xs.w, taps.w, into: out, ys.w, fill: 0, columns: columns)
+                copyRow(plane + (id &* xs.d &+ ih &* xs.h), xs.w, taps.w, into: out, ys.w, fill: 0)
             }
             return
         }
@@ -102,7 +96,7 @@ enum ForwardKernel {
                 if ih < 0 { continue }
                 let weight = taps.d.weight(bd) * taps.h.weight(bh)
                 interpolateRow(plane + (id &* xs.d &+ ih &* xs.h), xs.w, taps.w, weight: weight,
-                               into: out, ys.w, assign: first, columns: columns)
+                               into: out, ys.w, assign: first)
                 first = false
             }
         }
@@ -193,6 +187,33 @@ enum ForwardKernel {
         }
     }
 
+    /// Rewrites the edge columns of the rows a copy span covered: `copyRow`'s edges, column by
+    /// column, for any element type.
+    @inlinable @inline(__always)
+    static func spanEdgesCopy<Element, Weight: ShiftFloatingPoint>(
+        _ taps: ChannelTaps<Weight>, _ plane: UnsafePointer<Element>, _ xs: LiftedStrides,
+        _ out: UnsafeMutablePointer<Element>, _ ys: LiftedStrides, pd: Int, fill: Element
+    ) {
+        let w = taps.w, rows = taps.h.interior
+        let firstDepth: Int = (pd &* taps.d.step &+ taps.d.base) &* xs.d
+        let firstRow: Int = (rows.lowerBound &* taps.h.step &+ taps.h.base) &* xs.h
+        let first = plane + (firstDepth &+ firstRow)
+        let rowStep = taps.h.step &* xs.h
+        let outFirst = out + (pd &* ys.d &+ rows.lowerBound &* ys.h)
+        @inline(__always) func column(_ p: Int) {
+            let i = w.index(p, 0)
+            let target = outFirst + p &* ys.w
+            if i < 0 {
+                for k in 0..<rows.count { target[k &* ys.h] = fill }
+            } else {
+                let source = first + i &* xs.w
+                for k in 0..<rows.count { target[k &* ys.h] = source[k &* rowStep] }
+            }
+        }
+        for p in 0..<w.interior.lowerBound { column(p) }
+        for p in w.interior.upperBound..<w.count { column(p) }
+    }
+
     /// Calls `body(taps, n, c)` for every `(n, c)` plane, planes spread over threads.
     @inlinable @inline(__always)
     static func forEachPlane<Weight: ShiftFloatingPoint>(
@@ -217,12 +238,12 @@ enum ForwardKernel {
         let source = UncheckedSendable(x)
         @inline(__always)
         func row(_ taps: ChannelTaps<Weight>, _ plane: UnsafePointer<Element>, _ out: UnsafeMutablePointer<Element>,
-                 _ pd: Int, _ ph: Int, _ columns: Columns) {
+                 _ pd: Int, _ ph: Int) {
             let id = taps.d.index(pd, 0), ih = taps.h.index(ph, 0)
             if id < 0 || ih < 0 {
                 fillRow(out, ys.w, count: taps.w.count, with: fill)
             } else {
-                copyRow(plane + (id &* xs.d &+ ih &* xs.h), xs.w, taps.w, into: out, ys.w, fill: fill, columns: columns)
+                copyRow(plane + (id &* xs.d &+ ih &* xs.h), xs.w, taps.w, into: out, ys.w, fill: fill)
             }
         }
         if let flat = FlatPlanes(problem, xs, ys) {
@@ -230,17 +251,19 @@ enum ForwardKernel {
                 let plane = source.value + (n &* xs.n &+ c &* xs.c)
                 let out = y.base + (n &* ys.n &+ c &* ys.c)
                 flat.forEachRowOutsideSpans(taps) { pd, ph in
-                    row(taps, plane, out + (pd &* ys.d &+ ph &* ys.h), pd, ph, .all)
+                    row(taps, plane, out + (pd &* ys.d &+ ph &* ys.h), pd, ph)
                 }
                 flat.forEachSpan(taps) { pd, start, count in
                     (out + start).update(from: plane + start + flat.offset(taps, 0, 0, 0), count: count)
-                    for ph in taps.h.interior { row(taps, plane, out + (pd &* ys.d &+ ph &* ys.h), pd, ph, .edges) }
+                    if taps.w.interior != 0..<taps.w.count {
+                        spanEdgesCopy(taps, plane, xs, out, ys, pd: pd, fill: fill)
+                    }
                 }
             }
         } else {
             forEachRow(problem, shifts: shifts, sampling: .round) { taps, n, c, pd, ph in
                 let plane = source.value + (n &* xs.n &+ c &* xs.c)
-                row(taps, plane, y.base + (n &* ys.n &+ c &* ys.c &+ pd &* ys.d &+ ph &* ys.h), pd, ph, .all)
+                row(taps, plane, y.base + (n &* ys.n &+ c &* ys.c &+ pd &* ys.d &+ ph &* ys.h), pd, ph)
             }
         }
     }
@@ -258,12 +281,11 @@ enum ForwardKernel {
     @inlinable @inline(__always)
     static func copyRow<Element, Weight>(
         _ src: UnsafePointer<Element>, _ ss: Int, _ w: AxisTaps<Weight>,
-        into out: UnsafeMutablePointer<Element>, _ os: Int, fill: Element, columns: Columns
+        into out: UnsafeMutablePointer<Element>, _ os: Int, fill: Element
     ) {
         let lo = w.interior.lowerBound, hi = w.interior.upperBound
         for p in 0..<lo { out[p &* os] = edgeRead(src, ss, w, p, fill) }
-        if columns == .edges {
-        } else if w.step == 1 && ss == 1 && os == 1 {
+        if w.step == 1 && ss == 1 && os == 1 {
             (out + lo).update(from: src + (lo &+ w.base), count: hi &- lo)
         } else {
             var i = (lo &* w.step &+ w.base) &* ss
@@ -287,7 +309,7 @@ enum ForwardKernel {
     @inlinable @inline(__always)
     static func interpolateRow<T: ShiftFloatingPoint>(
         _ src: UnsafePointer<T>, _ ss: Int, _ w: AxisTaps<T>, weight: T,
-        into out: UnsafeMutablePointer<T>, _ os: Int, assign: Bool, columns: Columns
+        into out: UnsafeMutablePointer<T>, _ os: Int, assign: Bool
     ) {
         let a = weight * w.weight(0), b = weight * w.weight(1)
         let lo = w.interior.lowerBound, hi = w.interior.upperBound
@@ -302,8 +324,7 @@ enum ForwardKernel {
             out[p &* os] = assign ? v : out[p &* os] + v
         }
         for p in 0..<lo { edge(p) }
-        if columns == .edges {
-        } else if w.step == 1 && ss == 1 && os == 1 {
+        if w.step == 1 && ss == 1 && os == 1 {
             let s0 = src + w.base
             if w.taps == 1 {
                 if assign { for p in lo..<hi { out[p] = a * s0[p] } }
