@@ -8,6 +8,7 @@ public enum ShiftOpsCommand {
         usage: shiftops <command> [options]
           run    apply one shift op to .npy files (see 'shiftops run --help')
           bench  time the CPU kernels against memcpy and a 3x3 depthwise convolution ('shiftops bench --help')
+          demo   learn shifts that align images: 'shiftops demo align' ('shiftops demo --help')
         """
 
     /// Runs the command line `arguments` (without the program name) and returns the exit status.
@@ -24,14 +25,19 @@ public enum ShiftOpsCommand {
                 try RunCommand.main(rest, output: output)
             case "bench":
                 try BenchCommand.main(rest, output: output, progress: errors)
+            case "demo":
+                try DemoCommand.main(rest, output: output)
             case "-h", "--help", "help":
                 output(usage)
             default:
-                throw UsageError("unknown command '\(command)'; expected run or bench")
+                throw UsageError("unknown command '\(command)'; expected run, bench or demo")
             }
             return 0
         } catch let error as UsageError {
             errors("shiftops: \(error.message)")
+        } catch let failure as DemoFailure {
+            errors("shiftops: demo did not converge for \(failure.runs.joined(separator: ", "))")
+            return 1
         } catch {
             errors("shiftops: \(error)")
         }

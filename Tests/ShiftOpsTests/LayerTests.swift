@@ -1,0 +1,184 @@
+import Foundation
+import Testing
+@testable import ShiftOps
+@testable import ShiftOpsTool
+
+@Suite struct LayerTests {
+    @Test(arguments: [1, 2, 3])
+    func forwardAndBackwardEqualTheOps(k: Int) throws {
+        for mode in ShiftMode.allCases {
+            let config = ShiftCase(k: k, mode: mode, padding: .reflect, geometry: ShiftGeometry(stride: 2))
+            var layer = try ShiftLayer<Double>(channels: 3, spatialRank: k, mode: mode, padding: .reflect,
+                                               sampling: .fixed(ShiftGeometry(stride: 2)),
+                                               initialization: mode == .grouped ? .grouped(kernelSize: 3, assignment: .contiguous)
+                                                                                : .uniform(bound: 2), seed: 5)
+            let x = try Tensor<Double>.random(shape: config.shape(), seed: 1)
+            let y = try layer(x)
+            #expect(y.elements == (try config.forward(x, layer.shifts)).elements)
+            let g1 = try Tensor<Double>.random(shape: y.shape, seed: 2), g2 = try Tensor<Double>.random(shape: y.shape, seed: 3)
+            let gx = try layer.backward(gradOutput: g1, input: x)
+            _ = try layer.backward(gradOutput: g2, input: x)
+            let expected1 = try config.backward(g1, x, layer.shifts), expected2 = try config.backward(g2, x, layer.shifts)
+            #expect(gx.elements == expected1.input.elements)
+            if mode == .grouped {
+                #expect(layer.shiftGradient.elements.allSatisfy { $0 == 0 })
+                #expect(try layer.updateGradient().elements.allSatisfy { $0 == 0 })
+            } else {
+                // Accumulated over the two batches.
+                let sum = zip(expected1.shifts!.elements, expected2.shifts!.elements).map { $0 + $1 }
+                #expect(zip(layer.shiftGradient.elements, sum).allSatisfy { abs($0 - $1) <= 1e-12 * max(abs($1), 1) })
+                layer.zeroGradient()
+                #expect(layer.shiftGradient.elements.allSatisfy { $0 == 0 })
+            }
+        }
+    }
+
+    @Test func gradientOptionsFollowTheirFormulas() throws {
+        let shifts = try Tensor<Double>(shape: [3, 2], elements: [0.3, -1.6, 0, 2.2, -0.5, 0.49])
+        let raw = try Tensor<Double>(shape: [3, 2], elements: [3, 4, 0, 0, -1, 1])
+        func expected(_ c: Int, _ scaling: ShiftGradientOptions<Double>.Scaling, lambda: Double, decay: Double) -> [Double] {
+            var g = (0..<2).map { raw[c, $0] + lambda * (shifts[c, $0] > 0 ? 1 : shifts[c, $0] < 0 ? -1 : 0) }
+            let norm = (g[0] * g[0] + g[1] * g[1]).squareRoot()
+            switch scaling {
+            case .none: break
+            case .normalize: if norm > 0 { g = g.map { $0 / norm } }
+            case .clip(let m): if norm > m { g = g.map { $0 * m / norm } }
+            }
+            return (0..<2).map { g[$0] + decay * (shifts[c, $0] - shifts[c, $0].rounded(.toNearestOrEven)) }
+        }
+        for scaling: ShiftGradientOptions<Double>.Scaling in [.none, .normalize, .clip(maximumNorm: 2)] {
+            for (lambda, decay) in [(0.0, 0.0), (0.1, 0.0), (0.0, 0.5), (0.2, 0.3)] {
+                let options = ShiftGradientOptions(sparsity: lambda, scaling: scaling, latticeDecay: decay)
+                let result = try options.apply(to: raw, shifts: shifts)
+                for c in 0..<3 {
+                    let want = expected(c, scaling, lambda: lambda, decay: decay)
+                    for j in 0..<2 { #expect(abs(result[c, j] - want[j]) <= 1e-15, "\(scaling) \(lambda) \(decay) [\(c), \(j)]") }
+                }
+            }
+        }
+        // Normalize leaves a zero vector alone; clip leaves short vectors alone.
+        let normalized = try ShiftGradientOptions<Double>(scaling: .normalize).apply(to: raw, shifts: shifts)
+        #expect(normalized[1, 0] == 0 && normalized[1, 1] == 0 && abs(normalized[0, 0] - 0.6) < 1e-15)
+        let clipped = try ShiftGradientOptions<Double>(scaling: .clip(maximumNorm: 10)).apply(to: raw, shifts: shifts)
+        #expect(clipped.elements == raw.elements)
+        #expect(throws: ShiftOpsError.self) { try ShiftGradientOptions<Double>(scaling: .clip(maximumNorm: 0)).apply(to: raw, shifts: shifts) }
+        // The sparsity loss and its gradient through the layer.
+        var layer = try ShiftLayer<Double>(channels: 3, spatialRank: 2, gradientOptions: .init(sparsity: 0.5))
+        layer.shifts = shifts
+        #expect(abs(layer.sparsityLoss - 0.5 * (0.3 + 1.6 + 0 + 2.2 + 0.5 + 0.49)) < 1e-15)
+        #expect(try layer.updateGradient().elements == [0.5, -0.5, 0, 0.5, -0.5, 0.5])
+    }
+
+    @Test func initialisationRangesAndReproducibility() throws {
+        let uniform = try ShiftInitialization<Float>.uniform(bound: 1.5).shifts(channels: 500, spatialRank: 2, seed: 3)
+        #expect(uniform.elements.allSatisfy { abs($0) <= 1.5 })
+        #expect(uniform.elements.contains { $0 > 1.2 } && uniform.elements.contains { $0 < -1.2 })
+        #expect(uniform.elements == (try ShiftInitialization<Float>.uniform(bound: 1.5).shifts(channels: 500, spatialRank: 2, seed: 3)).elements)
+        #expect(uniform.elements != (try ShiftInitialization<Float>.uniform(bound: 1.5).shifts(channels: 500, spatialRank: 2, seed: 4)).elements)
+        let signed = try ShiftInitialization<Double>.signedMagnitude(bound: 2).shifts(channels: 500, spatialRank: 3, seed: 1)
+        #expect(signed.elements.allSatisfy { abs($0) <= 2 })
+        let negative = signed.elements.filter { $0 < 0 }.count
+        #expect(negative > 600 && negative < 900, "independent signs: \(negative) of 1500 negative")
+        #expect(throws: ShiftOpsError.self) { try ShiftInitialization<Double>.uniform(bound: -1).shifts(channels: 2, spatialRank: 1, seed: 0) }
+    }
+
+    @Test func groupedAssignments() throws {
+        let interleaved = try groupedShifts(channels: 10, kernelSize: 3, spatialRank: 2, as: Double.self)
+        #expect(interleaved.elements == [-1, -1, -1, 0, -1, 1, 0, -1, 0, 0, 0, 1, 1, -1, 1, 0, 1, 1, -1, -1])
+        let contiguous = try groupedShifts(channels: 6, kernelSize: 3, spatialRank: 1, assignment: .contiguous, as: Double.self)
+        #expect(contiguous.elements == [-1, -1, 0, 0, 1, 1])
+        let wide = try groupedShifts(channels: 25, kernelSize: 5, spatialRank: 2, as: Float.self)
+        #expect(Set(wide.elements.indices.map { i in i % 2 == 0 ? "\(wide.elements[i]),\(wide.elements[i + 1])" : "" }).count == 26)
+        #expect(throws: ShiftOpsError.self) { try groupedShifts(channels: 4, kernelSize: 2, spatialRank: 2, as: Float.self) }
+    }
+
+    @Test(arguments: [(3, 1, 0), (3, 1, 1), (3, 2, 1), (5, 1, 2), (5, 2, 0), (3, 2, 2), (5, 1, 1)])
+    func convolutionEmulationShapes(kernel: Int, stride: Int, padding: Int) throws {
+        var layer = try ShiftLayer<Float>(replacingDepthwiseConvolutionWith: 4, spatialRank: 2, kernelSize: kernel,
+                                          stride: stride, convolutionPadding: padding, seed: 1)
+        #expect(layer.shifts.elements.allSatisfy { abs($0) <= Float((kernel - 1) / 2) })
+        for (h, w) in [(11, 14), (8, 8), (kernel, kernel + 1)] {
+            let x = try Tensor<Float>.random(shape: [2, 4, h, w], seed: 2)
+            let y = try layer(x)
+            #expect(y.shape == [2, 4, (h + 2 * padding - kernel) / stride + 1, (w + 2 * padding - kernel) / stride + 1])
+            let g = try Tensor<Float>.random(shape: y.shape, seed: 3)
+            #expect(try layer.backward(gradOutput: g, input: x).shape == x.shape)
+        }
+        if kernel == 3 && padding == 1 && stride == 1 {
+            // The padding-1, 3x3 case keeps the size and the centre: origin 0.
+            let x = try Tensor<Float>.random(shape: [1, 4, 6, 6], seed: 4)
+            let grouped = try ShiftLayer<Float>(replacingDepthwiseConvolutionWith: 4, spatialRank: 2, kernelSize: 3,
+                                                stride: 1, convolutionPadding: 1, mode: .grouped)
+            #expect(try grouped(x).elements == (try shift2d(x, shifts: grouped.shifts, mode: .grouped)).elements)
+        }
+    }
+
+    @Test func sgdWithMomentumAndWeightDecay() throws {
+        var optimizer = SGD<Double>(learningRate: 0.1, momentum: 0.9, weightDecay: 0.01)
+        var parameters = [try Tensor<Double>(shape: [2], elements: [1, -2])]
+        let gradient = try Tensor<Double>(shape: [2], elements: [0.5, 0.25])
+        var (p, v) = ([1.0, -2.0], [0.0, 0.0])
+        for _ in 0..<3 {
+            try optimizer.step(&parameters, gradients: [gradient])
+            for j in 0..<2 {
+                v[j] = 0.9 * v[j] + (gradient[j] + 0.01 * p[j])
+                p[j] -= 0.1 * v[j]
+            }
+        }
+        #expect(zip(parameters[0].elements, p).allSatisfy { abs($0 - $1) < 1e-15 })
+        #expect(throws: ShiftOpsError.self) { try optimizer.step(&parameters, gradients: []) }
+    }
+
+    @Test func shiftTablesRoundTripWithConversions() throws {
+        let ours = try Tensor<Double>(shape: [3, 2], elements: [0.5, -1, 2, 0.25, -3, 1.5])  // [dy, dx]
+        for layout in ShiftTableLayout.allCases {
+            for convention in ShiftConvention.allCases {
+                let exported = try exportShifts(ours, layout: layout, convention: convention)
+                let path = FileManager.default.temporaryDirectory.appendingPathComponent("shifts-\(UUID()).npy").path
+                defer { try? FileManager.default.removeItem(atPath: path) }
+                try exported.save(npyFile: path)
+                let back = try importShifts(Tensor<Double>(npyFile: path), layout: layout, convention: convention)
+                #expect(back.elements == ours.elements, "\(layout) \(convention)")
+            }
+        }
+        // Active-Shift: [2, C], x row first, opposite sign.
+        let activeShift = try exportShifts(ours, layout: .activeShift, convention: .contentMovesAgainstShift)
+        #expect(activeShift.shape == [2, 3])
+        #expect(activeShift.elements == [1, -0.25, -1.5, -0.5, -2, 3])
+        // A convention-B shift applied as such: y[i] = x[i + s].
+        let x = try Tensor<Double>(shape: [1, 1, 5], elements: [1, 2, 3, 4, 5])
+        let theirs = try Tensor<Double>(shape: [1, 1], elements: [1])
+        let converted = try importShifts(theirs, layout: .channelsByAxis, convention: .contentMovesAgainstShift)
+        #expect(try shift1d(x, shifts: converted).elements == [2, 3, 4, 5, 0])
+        #expect(throws: ShiftOpsError.self) { try importShifts(Tensor<Double>(shape: [4, 3]), layout: .activeShift, convention: .contentMovesWithShift) }
+    }
+
+    @Test(arguments: [ShiftMode.sparse, .grouped])
+    func quantizedLayerMatchesTheFloatPath(mode: ShiftMode) throws {
+        var layer = try ShiftLayer<Float>(channels: 5, spatialRank: 2, mode: mode, padding: .zeros,
+                                          initialization: mode == .grouped ? .grouped(kernelSize: 3, assignment: .interleaved) : .uniform(bound: 2), seed: 9)
+        if mode == .sparse { layer.shifts[2, 0] = 0; layer.shifts[2, 1] = 0.3 }  // a zero (after rounding) channel
+        var generator = SeededGenerator(seed: 1)
+        let values = (0..<2 * 5 * 6 * 7).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let q = try Tensor<UInt8>(shape: [2, 5, 6, 7], elements: values)
+        let zeroPoint: UInt8 = 128
+        let y = try layer(q, zeroPoint: zeroPoint)
+        let dequantized = try Tensor<Float>(shape: q.shape, elements: values.map { Float($0) - 128 })
+        let expected = try layer(dequantized)
+        #expect(y.elements.map { Float($0) - 128 } == expected.elements)
+        // A channel with zero shift is passed through unchanged.
+        for n in 0..<2 { for i in 0..<6 { for j in 0..<7 where layer.shifts[2, 0].rounded() == 0 && layer.shifts[2, 1].rounded() == 0 {
+            #expect(y[n, 2, i, j] == q[n, 2, i, j])
+        } } }
+    }
+
+    @Test(arguments: [ShiftMode.active, .sparse])
+    func alignmentDemoConverges(mode: ShiftMode) throws {
+        for padding in [ShiftPadding.zeros, .reflect] {
+            let demo = AlignmentDemo(mode: mode, padding: padding)
+            let outcome = try demo.run(progress: { _ in })
+            #expect(outcome.converged(for: mode), "\(mode) \(padding): max error \(outcome.maximumError)")
+            if mode == .active { #expect(outcome.maximumError <= 0.05) } else { #expect(outcome.roundsToTruth) }
+        }
+    }
+}
