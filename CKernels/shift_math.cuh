@@ -1,0 +1,230 @@
+// shift_math.cuh: the per-element math of the shift kernels (SPEC §2-5), as __host__ __device__
+// functions, so that the host test program checks exactly what the kernels run.
+#ifndef SHIFT_MATH_CUH
+#define SHIFT_MATH_CUH
+
+#include <math.h>
+#include <stdint.h>
+#include "shiftcuda.h"
+
+#ifdef __CUDACC__
+#define SC_HD __host__ __device__ __forceinline__
+#else
+#define SC_HD inline
+#endif
+
+namespace shiftcuda {
+
+SC_HD int64_t floor_mod(int64_t a, int64_t b) {
+    int64_t r = a % b;
+    return r < 0 ? r + b : r;
+}
+
+SC_HD int64_t floor_div(int64_t a, int64_t b) {
+    int64_t q = a / b;
+    return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+// The input index tap i reads on an axis of length n >= 1 (SPEC §3), or -1 for a zero.
+SC_HD int64_t map_tap(int64_t i, int64_t n, int padding) {
+    switch (padding) {
+    case SHIFTCUDA_ZEROS: return (i >= 0 && i < n) ? i : -1;
+    case SHIFTCUDA_BORDER: return i < 0 ? 0 : (i >= n ? n - 1 : i);
+    case SHIFTCUDA_PERIODIC: return floor_mod(i, n);
+    case SHIFTCUDA_REFLECT: {
+        if (n == 1) return 0;
+        int64_t period = 2 * (n - 1), r = floor_mod(i, period);
+        return r < n ? r : period - r;
+    }
+    default: {
+        int64_t period = 2 * n, r = floor_mod(i, period);
+        return r < n ? r : period - 1 - r;
+    }
+    }
+}
+
+SC_HD int64_t period_of(int64_t n, int padding) {
+    switch (padding) {
+    case SHIFTCUDA_PERIODIC: return n;
+    case SHIFTCUDA_REFLECT: return n == 1 ? 1 : 2 * (n - 1);
+    case SHIFTCUDA_SYMMETRIC: return 2 * n;
+    default: return 0;
+    }
+}
+
+enum Sampling { INTERPOLATE = 0, BOTH_TAPS = 1, ROUND = 2 };
+
+// One spatial axis of one channel: output p reads taps p * step + base + b (b < taps) with
+// weights 1 - weight (b = 0) and weight (b = 1). The same reduction of huge shifts as the CPU.
+template <typename T>
+struct Axis {
+    int64_t length, count, step, base;
+    T weight;
+    int taps;
+    int padding;
+
+    SC_HD int64_t tap(int64_t p, int b) const { return map_tap(p * step + base + b, length, padding); }
+    SC_HD T weight_of(int b) const { return b == 0 ? T(1) - weight : weight; }
+};
+
+template <typename T>
+SC_HD Axis<T> make_axis(T shift, int64_t origin, int64_t length, int64_t count, int64_t step, int padding, int sampling) {
+    Axis<T> a;
+    a.length = length; a.count = count; a.step = step; a.padding = padding;
+    T v = sampling == ROUND ? -rint(shift) : -shift;   // rint: ties to even, as the CPU's rounding
+    T q = floor(v);
+    a.weight = v - q;
+    a.taps = (sampling == BOTH_TAPS || a.weight != T(0)) ? 2 : 1;
+    if (length == 0) {
+        a.base = 0;
+    } else if (int64_t period = period_of(length, padding)) {
+        int64_t reduced = (int64_t)fmod((double)q, (double)period);
+        a.base = floor_mod(floor_mod(origin, period) + reduced, period);
+    } else {
+        double limit = (double)(count * step + length + 2);
+        double b = (double)origin + (double)q;
+        a.base = (int64_t)(b < -limit ? -limit : (b > limit ? limit : b));
+    }
+    return a;
+}
+
+// The taps of all three lifted axes of channel c; lifted axes read tap 0 only.
+template <typename T>
+struct Taps { Axis<T> axis[3]; };
+
+template <typename T>
+SC_HD Taps<T> make_taps(const shiftcuda_problem &p, const T *shifts, int64_t c, int sampling) {
+    Taps<T> t;
+    int lift = 3 - p.spatial_rank;
+    for (int a = 0; a < 3; ++a) {
+        bool lifted = a < lift;
+        T s = lifted ? T(0) : shifts[c * p.shift_stride[0] + (a - lift) * p.shift_stride[1]];
+        t.axis[a] = make_axis<T>(s, p.origin[a], p.in_size[a], p.out_size[a], p.step[a], p.padding,
+                                 lifted ? ROUND : sampling);
+    }
+    return t;
+}
+
+SC_HD int forward_sampling(const shiftcuda_problem &p) { return p.mode == SHIFTCUDA_ACTIVE ? INTERPOLATE : ROUND; }
+
+// y[n, c, pd, ph, pw]: the sum over corners of the weights times the padded input.
+template <typename T>
+SC_HD T forward_element(const shiftcuda_problem &p, const Taps<T> &t, const T *x, int64_t n, int64_t c,
+                        const int64_t pos[3]) {
+    const T *plane = x + n * p.x_stride[0] + c * p.x_stride[1];
+    T sum = T(0);
+    for (int bd = 0; bd < t.axis[0].taps; ++bd) {
+        int64_t id = t.axis[0].tap(pos[0], bd);
+        if (id < 0) continue;
+        for (int bh = 0; bh < t.axis[1].taps; ++bh) {
+            int64_t ih = t.axis[1].tap(pos[1], bh);
+            if (ih < 0) continue;
+            T wv = t.axis[0].weight_of(bd) * t.axis[1].weight_of(bh);
+            for (int bw = 0; bw < t.axis[2].taps; ++bw) {
+                int64_t iw = t.axis[2].tap(pos[2], bw);
+                if (iw < 0) continue;
+                sum += wv * t.axis[2].weight_of(bw) * plane[id * p.x_stride[2] + ih * p.x_stride[3] + iw * p.x_stride[4]];
+            }
+        }
+    }
+    return sum;
+}
+
+// The output positions p and taps b of one axis whose tap reads input index j: the preimage of j
+// under the padding, walked in increasing raw tap order so that sums are deterministic.
+template <typename T, typename Visit>
+SC_HD void for_each_reader(const Axis<T> &a, int64_t j, Visit visit) {
+    if (a.count == 0) return;
+    int64_t lo = a.base, hi = (a.count - 1) * a.step + a.base + a.taps - 1;  // raw tap range
+    auto raw = [&](int64_t i) {
+        for (int b = 0; b < a.taps; ++b) {
+            int64_t q = i - a.base - b;
+            if (q >= 0 && q % a.step == 0 && q / a.step < a.count) visit(q / a.step, a.weight_of(b));
+        }
+    };
+    auto residue = [&](int64_t r, int64_t period) {
+        for (int64_t i = lo + floor_mod(r - lo, period); i <= hi; i += period) raw(i);
+    };
+    switch (a.padding) {
+    case SHIFTCUDA_ZEROS:
+        if (j >= lo && j <= hi) raw(j);
+        break;
+    case SHIFTCUDA_BORDER: {
+        int64_t from = (j == 0) ? lo : j, to = (j == a.length - 1) ? hi : j;
+        for (int64_t i = from > lo ? from : lo; i <= (to < hi ? to : hi); ++i) raw(i);
+        break;
+    }
+    case SHIFTCUDA_PERIODIC:
+        residue(j, a.length);
+        break;
+    case SHIFTCUDA_REFLECT: {
+        if (a.length == 1) { for (int64_t i = lo; i <= hi; ++i) raw(i); break; }
+        int64_t period = 2 * (a.length - 1);
+        residue(j, period);
+        if (j != 0 && j != a.length - 1) residue(period - j, period);
+        break;
+    }
+    default: {
+        int64_t period = 2 * a.length;
+        residue(j, period);
+        residue(period - 1 - j, period);
+        break;
+    }
+    }
+}
+
+// gx[n, c, jd, jh, jw] = sum over every (output, corner) that reads this input of weight * g.
+template <typename T>
+SC_HD T grad_input_element(const shiftcuda_problem &p, const Taps<T> &t, const T *g, int64_t n, int64_t c,
+                           const int64_t j[3]) {
+    const T *plane = g + n * p.y_stride[0] + c * p.y_stride[1];
+    T sum = T(0);
+    for_each_reader(t.axis[0], j[0], [&](int64_t pd, T wd) {
+        for_each_reader(t.axis[1], j[1], [&](int64_t ph, T wh) {
+            T wv = wd * wh;
+            for_each_reader(t.axis[2], j[2], [&](int64_t pw, T ww) {
+                sum += wv * ww * plane[pd * p.y_stride[2] + ph * p.y_stride[3] + pw * p.y_stride[4]];
+            });
+        });
+    });
+    return sum;
+}
+
+// g[n, c, pos] * dy/du_a for the three lifted axes (the shift gradient is the negation).
+template <typename T>
+SC_HD void shift_grad_element(const shiftcuda_problem &p, const Taps<T> &cell, const T *x, T gv,
+                              int64_t n, int64_t c, const int64_t pos[3], T out[3]) {
+    const T *plane = x + n * p.x_stride[0] + c * p.x_stride[1];
+    out[0] = out[1] = out[2] = T(0);
+    for (int bd = 0; bd < cell.axis[0].taps; ++bd) {
+        int64_t id = cell.axis[0].tap(pos[0], bd);
+        if (id < 0) continue;
+        for (int bh = 0; bh < cell.axis[1].taps; ++bh) {
+            int64_t ih = cell.axis[1].tap(pos[1], bh);
+            if (ih < 0) continue;
+            for (int bw = 0; bw < cell.axis[2].taps; ++bw) {
+                int64_t iw = cell.axis[2].tap(pos[2], bw);
+                if (iw < 0) continue;
+                T v = gv * plane[id * p.x_stride[2] + ih * p.x_stride[3] + iw * p.x_stride[4]];
+                T wd = cell.axis[0].weight_of(bd), wh = cell.axis[1].weight_of(bh), ww = cell.axis[2].weight_of(bw);
+                out[0] += (bd == 0 ? -wh : wh) * ww * v;
+                out[1] += (bh == 0 ? -wd : wd) * ww * v;
+                out[2] += (bw == 0 ? -wd : wd) * wh * v;
+            }
+        }
+    }
+}
+
+// Splits a linear index over a 5-D box [n, c, d, h, w] into its indices, walking the axes in
+// `order` (outermost first) so that the innermost axis varies fastest.
+SC_HD void unravel(int64_t linear, const int64_t size[5], const int32_t order[5], int64_t index[5]) {
+    for (int k = 4; k >= 0; --k) {
+        int axis = order[k];
+        index[axis] = linear % size[axis];
+        linear /= size[axis];
+    }
+}
+
+}  // namespace shiftcuda
+
+#endif
