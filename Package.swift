@@ -5,14 +5,34 @@ let package = Package(
     name: "ShiftOps",
     products: [
         .library(name: "ShiftOps", targets: ["ShiftOps"]),
+        .library(name: "ShiftCUDA", targets: ["ShiftCUDA"]),
         .executable(name: "shiftops", targets: ["ShiftOpsCLI"]),
     ],
+    traits: [
+        .trait(name: "CUDA", description: "The CUDA backend: links libcudart and loads CKernels/libshiftcuda.so."),
+    ],
     targets: [
+        // MARK: CPU
         // The ops, the strided tensor and the CPU kernels. No dependencies.
         .target(name: "ShiftOps"),
-        // The `shiftops` commands (`run`, `bench`) as a library, so tests can call them.
-        .target(name: "ShiftOpsTool", dependencies: ["ShiftOps"]),
+
+        // MARK: CUDA (trait "CUDA")
+        // libcudart from Debian's nvidia-cuda-dev.
+        .systemLibrary(name: "CCUDART", providers: [.apt(["nvidia-cuda-dev"])]),
+        // The C shim: shiftcuda.h (the kernels library's interface) and its loader.
+        .target(name: "CShiftCUDA"),
+        // Device tensors and the ops on them. Empty without the trait.
+        .target(name: "ShiftCUDA", dependencies: [
+            "ShiftOps",
+            .target(name: "CShiftCUDA", condition: .when(traits: ["CUDA"])),
+            .target(name: "CCUDART", condition: .when(traits: ["CUDA"])),
+        ]),
+
+        // MARK: Tools
+        // The `shiftops` commands (`run`, `bench`, `demo`) as a library, so tests can call them.
+        .target(name: "ShiftOpsTool", dependencies: ["ShiftOps", "ShiftCUDA"]),
         .executableTarget(name: "ShiftOpsCLI", dependencies: ["ShiftOpsTool"]),
         .testTarget(name: "ShiftOpsTests", dependencies: ["ShiftOps", "ShiftOpsTool"]),
+        .testTarget(name: "ShiftCUDATests", dependencies: ["ShiftOps", "ShiftCUDA"]),
     ]
 )

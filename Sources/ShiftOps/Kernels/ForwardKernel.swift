@@ -14,7 +14,7 @@ enum ForwardKernel {
         let grain = Swift.max(1, 4096 / Swift.max(problem.outputSize[2], 1))
         parallelChunks(count: problem.outputRows, grain: grain) { range in
             // Decompose the first row once, then step the indices: no division per row.
-            var plane = range.lowerBound / rowsPerPlane
+            let plane = range.lowerBound / rowsPerPlane
             let inPlane = range.lowerBound - plane * rowsPerPlane
             var pd = inPlane / outH, ph = inPlane - pd * outH
             var n = plane / problem.channels, c = plane - n * problem.channels

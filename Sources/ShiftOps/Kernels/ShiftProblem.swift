@@ -3,19 +3,19 @@
 /// 1-D and 2-D data get leading spatial axes of length 1 that read tap 0 with weight 1, so one
 /// set of kernels serves every rank. Everything here has been checked: kernels trust it.
 @usableFromInline
-struct ShiftProblem: Sendable {
-    @usableFromInline var spatialRank: Int
-    @usableFromInline var batch: Int
-    @usableFromInline var channels: Int
-    @usableFromInline var inputSize: [Int]
-    @usableFromInline var outputSize: [Int]
-    @usableFromInline var step: [Int]
-    @usableFromInline var origin: [Int]
-    @usableFromInline var mode: ShiftMode
-    @usableFromInline var padding: ShiftPadding
+package struct ShiftProblem: Sendable {
+    @usableFromInline package var spatialRank: Int
+    @usableFromInline package var batch: Int
+    @usableFromInline package var channels: Int
+    @usableFromInline package var inputSize: [Int]
+    @usableFromInline package var outputSize: [Int]
+    @usableFromInline package var step: [Int]
+    @usableFromInline package var origin: [Int]
+    @usableFromInline package var mode: ShiftMode
+    @usableFromInline package var padding: ShiftPadding
 
     /// The shape of the output in the caller's rank: `[N, C] + output spatial sizes`.
-    @usableFromInline var outputShape: [Int] { [batch, channels] + outputSize.suffix(spatialRank) }
+    @usableFromInline package var outputShape: [Int] { [batch, channels] + outputSize.suffix(spatialRank) }
 
     /// Number of output rows (`N * C * D' * H'`), the unit of forward work.
     @usableFromInline var outputRows: Int { batch * channels * outputSize[0] * outputSize[1] }
@@ -34,6 +34,15 @@ struct ShiftProblem: Sendable {
         input: Tensor<Input>, shifts: Tensor<Weight>, spatialRank k: Int,
         mode: ShiftMode, padding: ShiftPadding, geometry: ShiftGeometry
     ) throws -> ShiftProblem {
+        try make(inputShape: input.shape, shifts: shifts, spatialRank: k, mode: mode, padding: padding, geometry: geometry)
+    }
+
+    /// The same checks for an input known by its shape alone (a device tensor).
+    package static func make<Weight: ShiftFloatingPoint>(
+        inputShape: [Int], shifts: Tensor<Weight>, spatialRank k: Int,
+        mode: ShiftMode, padding: ShiftPadding, geometry: ShiftGeometry
+    ) throws -> ShiftProblem {
+        let input = (rank: inputShape.count, shape: inputShape)
         let names = ["1-D [N, C, L]", "2-D [N, C, H, W]", "3-D [N, C, D, H, W]"]
         guard input.rank == k + 2 else {
             throw ShiftOpsError(.invalidRank, argument: "input",
@@ -75,7 +84,7 @@ struct ShiftProblem: Sendable {
                                     "output length \(m) at stride \(step[axis]) spans more than 2^52 input positions")
             }
         }
-        _ = try Tensor<Input>.elementCount(of: [input.shape[0], channels] + outputSize, argument: "geometry.outputSize")
+        _ = try Tensor<Weight>.elementCount(of: [input.shape[0], channels] + outputSize, argument: "geometry.outputSize")
         if inputSize.contains(0) && outputSize.allSatisfy({ $0 > 0 }) && padding != .zeros {
             throw ShiftOpsError(.invalidGeometry, argument: "input",
                                 "\(padding) padding needs non-empty spatial axes to read from, got shape \(input.shape)")

@@ -1,0 +1,108 @@
+#if CUDA
+import CCUDART
+import CShiftCUDA
+import Foundation
+import ShiftOps
+
+/// The CUDA runtime, the GPU in use and the kernels library (`libshiftcuda.so`), loaded once.
+///
+/// The library is looked for, in order, at `$SHIFTOPS_CUDA_LIBRARY`, beside the executable, at
+/// `CKernels/libshiftcuda.so` under the current directory, and on the loader's search path. It
+/// must report the `SHIFTCUDA_VERSION` this module was built with.
+public final class CUDABackend: @unchecked Sendable, CustomStringConvertible {
+    /// Where the kernels library was loaded from.
+    public let libraryPath: String
+    /// The GPU's name, as the driver reports it.
+    public let deviceName: String
+    /// The GPU's compute capability, e.g. (9, 0) for Hopper.
+    public let computeCapability: (major: Int, minor: Int)
+    /// The GPU's global memory in bytes.
+    public let memoryBytes: Int
+    let functions: shiftcuda_functions
+
+    init(libraryPath: String, functions: shiftcuda_functions) throws {
+        self.libraryPath = libraryPath
+        self.functions = functions
+        var count: Int32 = 0
+        try check(cudaGetDeviceCount(&count), "counting CUDA devices")
+        guard count > 0 else {
+            throw ShiftOpsError(.cuda, argument: "device", "no CUDA device is visible; the CPU ops need none")
+        }
+        var properties = cudaDeviceProp()
+        try check(cudaGetDeviceProperties(&properties, 0), "reading device 0's properties")
+        deviceName = withUnsafeBytes(of: properties.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        computeCapability = (Int(properties.major), Int(properties.minor))
+        memoryBytes = Int(properties.totalGlobalMem)
+    }
+
+    public var description: String {
+        "\(deviceName) (compute \(computeCapability.major).\(computeCapability.minor), "
+            + "\(memoryBytes >> 20) MiB), kernels \(libraryPath) v\(functions.version())"
+    }
+
+    private static let loaded = Result { try load(libraryPath: nil) }
+
+    /// The backend, loaded on first use.
+    /// - Throws: ``ShiftOpsError/Code/cuda`` naming what is missing (the library, a device, a
+    ///   driver) and what to do.
+    public static func shared() throws -> CUDABackend { try loaded.get() }
+
+    /// Loads the kernels library from `libraryPath` (or the default places) and opens device 0.
+    public static func load(libraryPath: String?) throws -> CUDABackend {
+        let candidates = libraryPath.map { [$0] } ?? defaultLibraryPaths()
+        var reasons = [String]()
+        for path in candidates {
+            var functions = shiftcuda_functions()
+            var message = [CChar](repeating: 0, count: 512)
+            if shiftcuda_load(path, &functions, &message, Int32(message.count)) == 0 {
+                let version = functions.version()
+                guard version == SHIFTCUDA_VERSION else {
+                    throw ShiftOpsError(.cuda, argument: "library",
+                                        "\(path) is version \(version), this build needs \(SHIFTCUDA_VERSION); rebuild it with 'make -C CKernels'")
+                }
+                return try CUDABackend(libraryPath: path, functions: functions)
+            }
+            reasons.append(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        throw ShiftOpsError(.cuda, argument: "library",
+                            "cannot load libshiftcuda.so (\(reasons.joined(separator: "; "))); build it with 'make -C CKernels' or set SHIFTOPS_CUDA_LIBRARY")
+    }
+
+    static func defaultLibraryPaths() -> [String] {
+        var paths = [String]()
+        if let path = ProcessInfo.processInfo.environment["SHIFTOPS_CUDA_LIBRARY"] { paths.append(path) }
+        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
+        paths.append(executable.appendingPathComponent("libshiftcuda.so").path)
+        paths.append(FileManager.default.currentDirectoryPath + "/CKernels/libshiftcuda.so")
+        paths.append("libshiftcuda.so")
+        return paths
+    }
+
+    /// Waits for the GPU to finish, turning any error of earlier launches into a thrown error.
+    public func synchronize() throws {
+        try check(cudaDeviceSynchronize(), "waiting for the GPU")
+    }
+}
+
+/// Turns a CUDA runtime status into a thrown ``ShiftOpsError`` with CUDA's message.
+func check(_ status: cudaError_t, _ what: String) throws {
+    guard status != cudaSuccess else { return }
+    let text = String(cString: cudaGetErrorString(status))
+    let hint: String
+    switch status {
+    case cudaErrorMemoryAllocation: hint = "; free device memory or use smaller batches"
+    case cudaErrorNoDevice, cudaErrorInsufficientDriver: hint = "; this machine needs an NVIDIA GPU and driver for the CUDA backend"
+    default: hint = ""
+    }
+    throw ShiftOpsError(.cuda, argument: "device", "\(what) failed: \(text) (cudaError \(status.rawValue))\(hint)")
+}
+
+/// Turns a status of libshiftcuda into a thrown error.
+func checkKernel(_ status: Int32, _ what: String) throws {
+    if status == 0 { return }
+    if status == SHIFTCUDA_ERROR_INVALID_ARGUMENT {
+        throw ShiftOpsError(.cuda, argument: "library", "\(what): the kernels library refused its arguments (a ShiftCUDA bug)")
+    }
+    try check(cudaError_t(rawValue: UInt32(status)), what)
+}
+#endif
