@@ -33,6 +33,6 @@ let package = Package(
         .target(name: "ShiftOpsTool", dependencies: ["ShiftOps", "ShiftCUDA"]),
         .executableTarget(name: "ShiftOpsCLI", dependencies: ["ShiftOpsTool"]),
         .testTarget(name: "ShiftOpsTests", dependencies: ["ShiftOps", "ShiftOpsTool"]),
-        .testTarget(name: "ShiftCUDATests", dependencies: ["ShiftOps", "ShiftCUDA"]),
+        .testTarget(name: "ShiftCUDATests", dependencies: ["ShiftOps", "ShiftCUDA", "ShiftOpsTool"]),
     ]
 )

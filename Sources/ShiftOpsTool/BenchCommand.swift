@@ -7,10 +7,11 @@ enum BenchCommand {
     static let help = """
         usage: shiftops bench [--shape N,C,H,W]... [--padding zeros|border|periodic|reflect|symmetric]
                               [--modes active,sparse,grouped] [--repetitions R] [--threads T]
-                              [--no-naive] [--json FILE] [--csv FILE]
+                              [--no-naive] [--json FILE] [--csv FILE] [--device cpu|cuda]
           Default: shapes 8,64,56,56 and 32,64,56,56, zeros padding, every mode, 10 repetitions,
           every core. Times are the median and minimum of R runs after one warm-up; GB/s counts
           the compulsory traffic (each input read once, each output written once).
+          --device cuda (a build with --traits CUDA) prints G1-G3 for 64,128,56,56 by default.
         """
 
     struct Settings {
@@ -22,6 +23,7 @@ enum BenchCommand {
         var naive = true
         var json: String?
         var csv: String?
+        var device = "cpu"
 
         init(_ arguments: [String]) throws {
             // --shape may repeat; every other option is given once.
@@ -43,7 +45,7 @@ enum BenchCommand {
                 }
             }
             if !shapes.isEmpty { self.shapes = shapes }
-            let options = try Options(rest, valued: ["padding", "modes", "repetitions", "threads", "json", "csv"],
+            let options = try Options(rest, valued: ["padding", "modes", "repetitions", "threads", "json", "csv", "device"],
                                       flags: ["no-naive"])
             padding = try options.choice("padding", as: ShiftPadding.self) ?? .zeros
             if let text = options.string("modes") {
@@ -59,6 +61,9 @@ enum BenchCommand {
             threads = try options.integer("threads") ?? threads
             guard threads >= 1 else { throw UsageError("--threads expects >= 1, got \(threads)") }
             naive = !options.has("no-naive")
+            device = options.string("device") ?? "cpu"
+            guard device == "cpu" || device == "cuda" else { throw UsageError("--device expects cpu or cuda, got '\(device)'") }
+            if device == "cuda" && shapes.isEmpty { self.shapes = [[64, 128, 56, 56]] }
             json = options.string("json")
             csv = options.string("csv")
         }
@@ -91,6 +96,15 @@ enum BenchCommand {
             return
         }
         let settings = try Settings(arguments)
+        if settings.device == "cuda" {
+            #if CUDA
+            try GPUBench.run(shapes: settings.shapes, padding: settings.padding, repetitions: settings.repetitions,
+                             output: output, progress: progress)
+            return
+            #else
+            throw UsageError("--device cuda: this build has no CUDA backend; build with 'swift build --traits CUDA'")
+            #endif
+        }
         var rows = [Row](), figures = [Figure]()
         try withoutActuallyEscaping(progress) { progress in
           try Parallelism.$threadLimit.withValue(settings.threads) {

@@ -6,7 +6,7 @@ enum RunCommand {
         usage: shiftops run --mode active|sparse|grouped --padding zeros|border|periodic|reflect|symmetric
                             --input x.npy --shifts s.npy --output y.npy
                             [--stride S|S,S,..] [--origin O|O,O,..] [--output-size L,L,..]
-                            [--grad-output g.npy --grad-input gx.npy [--grad-shifts gs.npy]] [--device cpu]
+                            [--grad-output g.npy --grad-input gx.npy [--grad-shifts gs.npy]] [--device cpu|cuda]
           The input is [N, C, L], [N, C, H, W] or [N, C, D, H, W] (float32 or float64); the shifts
           [C, k] of the same element type. Positive shifts move content toward higher indices.
         """
@@ -21,10 +21,16 @@ enum RunCommand {
             "grad-output", "grad-input", "grad-shifts", "device",
         ])
         let device = options.string("device") ?? "cpu"
-        guard device == "cpu" else {
-            throw UsageError("--device expects cpu (this build has no CUDA backend), got '\(device)'")
+        guard device == "cpu" || device == "cuda" else {
+            throw UsageError("--device expects cpu or cuda, got '\(device)'")
         }
-        let request = try Request(options)
+        #if !CUDA
+        guard device == "cpu" else {
+            throw UsageError("--device cuda: this build has no CUDA backend; build with 'swift build --traits CUDA'")
+        }
+        #endif
+        var request = try Request(options)
+        request.onGPU = device == "cuda"
         let header = try NumPyFile.header(atPath: request.input)
         switch header.typeCode {
         case Float.numpyTypeCode: try request.perform(Float.self)
@@ -42,6 +48,7 @@ enum RunCommand {
         var input, shifts, output: String
         var geometry: ShiftGeometry
         var gradOutput, gradInput, gradShifts: String?
+        var onGPU = false
 
         init(_ options: Options) throws {
             mode = try options.choice("mode", as: ShiftMode.self) ?? .active
@@ -78,29 +85,54 @@ enum RunCommand {
             guard (1...3).contains(k) else {
                 throw UsageError("\(input): expected rank 3, 4 or 5 ([N, C, spatial...]), got shape \(x.shape)")
             }
-            let y: Tensor<T>
-            switch k {
-            case 1: y = try shift1d(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
-            case 2: y = try shift2d(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
-            default: y = try shift3d(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
-            }
-            var gradients: ShiftGradients<T>?
-            if let gradOutput {
-                let g = try Tensor<T>(npyFile: gradOutput)
-                switch k {
-                case 1: gradients = try shift1dBackward(gradOutput: g, input: x, shifts: s, mode: mode,
-                                                        padding: padding, geometry: geometry)
-                case 2: gradients = try shift2dBackward(gradOutput: g, input: x, shifts: s, mode: mode,
-                                                        padding: padding, geometry: geometry)
-                default: gradients = try shift3dBackward(gradOutput: g, input: x, shifts: s, mode: mode,
-                                                         padding: padding, geometry: geometry)
-                }
-            }
+            let g = try gradOutput.map { try Tensor<T>(npyFile: $0) }
+            let (y, gradients) = onGPU ? try onDevice(x, s, g, k) : try onHost(x, s, g, k)
             try y.save(npyFile: output)
             if let gradients, let gradInput {
                 try gradients.input.save(npyFile: gradInput)
                 if let gradShifts, let table = gradients.shifts { try table.save(npyFile: gradShifts) }
             }
+        }
+
+        func onHost<T: ShiftFloatingPoint>(_ x: Tensor<T>, _ s: Tensor<T>, _ g: Tensor<T>?, _ k: Int) throws
+            -> (Tensor<T>, ShiftGradients<T>?) {
+            let y = try Request.forward(k, x, s, mode, padding, geometry)
+            return (y, try g.map { try Request.backward(k, $0, x, s, mode, padding, geometry) })
+        }
+
+        /// The CPU op of spatial rank `k`.
+        static func forward<T: ShiftFloatingPoint>(_ k: Int, _ x: Tensor<T>, _ s: Tensor<T>, _ mode: ShiftMode,
+                                                   _ padding: ShiftPadding, _ geometry: ShiftGeometry) throws -> Tensor<T> {
+            switch k {
+            case 1: try shift1d(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
+            case 2: try shift2d(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
+            default: try shift3d(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
+            }
+        }
+
+        /// The CPU backward of spatial rank `k`.
+        static func backward<T: ShiftFloatingPoint>(_ k: Int, _ g: Tensor<T>, _ x: Tensor<T>, _ s: Tensor<T>, _ mode: ShiftMode,
+                                                    _ padding: ShiftPadding, _ geometry: ShiftGeometry) throws -> ShiftGradients<T> {
+            switch k {
+            case 1: try shift1dBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
+            case 2: try shift2dBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
+            default: try shift3dBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
+            }
+        }
+
+        func onDevice<T: ShiftFloatingPoint>(_ x: Tensor<T>, _ s: Tensor<T>, _ g: Tensor<T>?, _ k: Int) throws
+            -> (Tensor<T>, ShiftGradients<T>?) {
+            #if CUDA
+            if let x = x as? Tensor<Float>, let s = s as? Tensor<Float> {
+                let (y, gradients) = try GPURun.apply(x, s, g as? Tensor<Float>, k, mode, padding, geometry)
+                return (y as! Tensor<T>, gradients.map { ShiftGradients(input: $0.input as! Tensor<T>, shifts: $0.shifts as! Tensor<T>?) })
+            }
+            if let x = x as? Tensor<Double>, let s = s as? Tensor<Double> {
+                let (y, gradients) = try GPURun.apply(x, s, g as? Tensor<Double>, k, mode, padding, geometry)
+                return (y as! Tensor<T>, gradients.map { ShiftGradients(input: $0.input as! Tensor<T>, shifts: $0.shifts as! Tensor<T>?) })
+            }
+            #endif
+            throw UsageError("--device cuda: this build has no CUDA backend; build with 'swift build --traits CUDA'")
         }
     }
 }

@@ -9,6 +9,7 @@ public enum ShiftOpsCommand {
           run    apply one shift op to .npy files (see 'shiftops run --help')
           bench  time the CPU kernels against memcpy and a 3x3 depthwise convolution ('shiftops bench --help')
           demo   learn shifts that align images: 'shiftops demo align' ('shiftops demo --help')
+          check  check the CUDA backend against the CPU: 'shiftops check --device cuda' (CUDA builds)
         """
 
     /// Runs the command line `arguments` (without the program name) and returns the exit status.
@@ -27,10 +28,12 @@ public enum ShiftOpsCommand {
                 try BenchCommand.main(rest, output: output, progress: errors)
             case "demo":
                 try DemoCommand.main(rest, output: output)
+            case "check":
+                try CheckCommand.main(rest, output: output)
             case "-h", "--help", "help":
                 output(usage)
             default:
-                throw UsageError("unknown command '\(command)'; expected run, bench or demo")
+                throw UsageError("unknown command '\(command)'; expected run, bench, demo or check")
             }
             return 0
         } catch let error as UsageError {

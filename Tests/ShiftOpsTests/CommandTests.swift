@@ -48,6 +48,23 @@ import Testing
         #expect(try Tensor<Float>(npyFile: file("y1.npy")).elements == [3, 2, 1, 1, 2])
     }
 
+    @Test func cudaDeviceWithoutABackendIsAnError() throws {
+        try Tensor<Float>.random(shape: [1, 2, 4], seed: 1).save(npyFile: file("x.npy"))
+        try Tensor<Float>(shape: [2, 1]).save(npyFile: file("s.npy"))
+        let result = run(["run", "--input", file("x.npy"), "--shifts", file("s.npy"), "--output", file("y.npy"), "--device", "cuda"])
+        #if CUDA
+        // With the backend compiled in, this machine either has a GPU (and the op runs) or says why not.
+        if result.status == 0 {
+            #expect(try Tensor<Float>(npyFile: file("y.npy")).shape == [1, 2, 4])
+        } else {
+            #expect(result.status == 2 && result.errors.contains("CUDA") || result.errors.contains("libshiftcuda"), "\(result.errors)")
+        }
+        #else
+        #expect(result.status == 2 && result.errors.contains("no CUDA backend; build with 'swift build --traits CUDA'"))
+        #expect(!FileManager.default.fileExists(atPath: file("y.npy")))
+        #endif
+    }
+
     @Test func badArgumentsAndFilesExitWithStatus2AndWriteNothing() throws {
         try Tensor<Float>.random(shape: [1, 2, 4], seed: 1).save(npyFile: file("x.npy"))
         try Tensor<Float>(shape: [2, 1]).save(npyFile: file("s.npy"))
@@ -61,7 +78,7 @@ import Testing
             (["run", "--input", file("x.npy")] + common + ["--mode", "fancy"], "--mode expects"),
             (["run", "--input", file("x.npy")] + common + ["--stride", "a,b"], "--stride expects integers"),
             (["run", "--input", file("x.npy")] + common + ["--stride", "0"], "geometry.stride"),
-            (["run", "--input", file("x.npy")] + common + ["--device", "cuda"], "--device expects cpu"),
+            (["run", "--input", file("x.npy")] + common + ["--device", "gpu"], "--device expects cpu or cuda"),
             (["run", "--input", file("x.npy")] + common + ["--bogus", "1"], "unknown option '--bogus'"),
             (["run", "--input", file("x.npy")] + common + ["--grad-output", file("x.npy")], "go together"),
             (["run", "--input", file("broken.npy")] + common, "not a valid .npy file"),

@@ -1,0 +1,111 @@
+#if CUDA
+import ShiftCUDA
+import ShiftOps
+
+/// `shiftops check --device cuda`: the CUDA backend against the CPU for every mode x padding x
+/// rank x stride x layout, gradients in Double against finite differences, bitwise determinism
+/// and 64-bit indexing. It is the GPU test runner of the bundle built by Scripts/gpu-bundle.sh
+/// (a GPU machine may have no Swift toolchain, so no test framework), and the CUDA tests call it.
+enum GPUCheck {
+    struct Outcome {
+        var passed = 0
+        var failures = [String]()
+
+        mutating func expect(_ condition: Bool, _ what: @autoclosure () -> String) {
+            if condition { passed += 1 } else { failures.append(what()) }
+        }
+    }
+
+    static let geometries = [ShiftGeometry.identity, ShiftGeometry(stride: 2), ShiftGeometry(stride: [1], origin: [2], outputSize: nil)]
+
+    static func run(progress: (String) -> Void) throws -> Outcome {
+        var outcome = Outcome()
+        progress("device: \(try CUDABackend.shared())")
+        try parity(&outcome, progress: progress)
+        try finiteDifferences(&outcome)
+        try determinism(&outcome)
+        try largeIndices(&outcome, progress: progress)
+        return outcome
+    }
+
+    static func parity(_ outcome: inout Outcome, progress: (String) -> Void) throws {
+        for k in 1...3 {
+            let shape = [2, 5] + [[37], [9, 13], [4, 6, 7]][k - 1]
+            for mode in ShiftMode.allCases {
+                for padding in ShiftPadding.allCases {
+                    for geometry in geometries {
+                        let x = try Tensor<Float>.random(shape: shape, seed: 1)
+                        var s = try Tensor<Float>.random(shape: [5, k], in: -3...3, seed: 2)
+                        if mode == .grouped { s = try Tensor(shape: s.shape, elements: s.elements.map { $0.rounded() }) }
+                        let name = "\(k)-D \(mode) \(padding) stride \(geometry.stride) origin \(geometry.origin)"
+                        let cpu = try RunCommand.Request.forward(k, x, s, mode, padding, geometry)
+                        let g = try Tensor<Float>.random(shape: cpu.shape, seed: 3)
+                        let cpuGradients = try RunCommand.Request.backward(k, g, x, s, mode, padding, geometry)
+                        for layout in [x, try x.channelsLast()] {
+                            let (y, gradients) = try GPURun.apply(layout, s, g, k, mode, padding, geometry)
+                            outcome.expect(y.isApproximatelyEqual(to: cpu, tolerance: 1e-5), "forward \(name) \(layout.dimensionOrder)")
+                            outcome.expect(y.dimensionOrder == layout.dimensionOrder, "layout kept \(name)")
+                            outcome.expect(gradients!.input.isApproximatelyEqual(to: cpuGradients.input, tolerance: 1e-5),
+                                           "gradInput \(name) \(layout.dimensionOrder)")
+                            if let expected = cpuGradients.shifts, let actual = gradients!.shifts {
+                                outcome.expect(actual.isApproximatelyEqual(to: expected, tolerance: 1e-4), "gradShifts \(name)")
+                            } else {
+                                outcome.expect(gradients!.shifts == nil && mode == .grouped, "no shift gradient only for grouped")
+                            }
+                        }
+                    }
+                }
+            }
+            progress("checked \(k)-D parity")
+        }
+    }
+
+    static func finiteDifferences(_ outcome: inout Outcome) throws {
+        let x = try Tensor<Double>.random(shape: [2, 3, 11, 9], seed: 4)
+        let s = try Tensor<Double>(shape: [3, 2], elements: [0.3, -1.7, 2.4, 0.6, -0.2, 1.1])
+        let g = try Tensor<Double>.random(shape: x.shape, seed: 5)
+        let analytic = try shift2dBackward(gradOutput: CUDATensor(g), input: CUDATensor(x), shifts: s, padding: .symmetric).shifts!
+        func objective(_ shifts: Tensor<Double>) throws -> Double {
+            let y = try shift2d(CUDATensor(x), shifts: shifts, padding: .symmetric).host()
+            return zip(y.elements, g.elements).reduce(0) { $0 + $1.0 * $1.1 }
+        }
+        for c in 0..<3 {
+            for j in 0..<2 {
+                var plus = s, minus = s
+                plus[c, j] += 1e-6
+                minus[c, j] -= 1e-6
+                let numeric = (try objective(plus) - objective(minus)) / 2e-6
+                outcome.expect(abs(numeric - analytic[c, j]) <= 1e-6 * max(abs(numeric), 1),
+                               "Double shift gradient [\(c), \(j)]: numeric \(numeric), CUDA \(analytic[c, j])")
+            }
+        }
+    }
+
+    static func determinism(_ outcome: inout Outcome) throws {
+        let x = try CUDATensor(try Tensor<Float>.random(shape: [8, 16, 33, 35], seed: 6))
+        let s = try Tensor<Float>.random(shape: [16, 2], in: -2...2, seed: 7)
+        let g = try CUDATensor(try Tensor<Float>.random(shape: [8, 16, 33, 35], seed: 8))
+        let first = try shift2dBackward(gradOutput: g, input: x, shifts: s, padding: .reflect)
+        let firstInput = try first.input.host().elements
+        for run in 0..<3 {
+            let again = try shift2dBackward(gradOutput: g, input: x, shifts: s, padding: .reflect)
+            outcome.expect(try again.input.host().elements == firstInput, "gradInput bitwise equal, run \(run)")
+            outcome.expect(again.shifts!.elements == first.shifts!.elements, "gradShifts bitwise equal, run \(run)")
+        }
+    }
+
+    /// A tensor past 2^31 elements, where 32-bit index math would wrap.
+    static func largeIndices(_ outcome: inout Outcome, progress: (String) -> Void) throws {
+        let backend = try CUDABackend.shared()
+        let count = (1 << 31) + 4096
+        guard backend.memoryBytes > 3 * count * MemoryLayout<Float>.stride else {
+            progress("skipped the 2^31-element check: \(backend.memoryBytes >> 30) GiB of GPU memory is too little")
+            return
+        }
+        var host = try Tensor<Float>(shape: [1, 1, count], repeating: 0)
+        host[0, 0, count - 1] = 7
+        let y = try shift1d(CUDATensor(host), shifts: Tensor<Float>(shape: [1, 1], elements: [-1])).host()
+        outcome.expect(y[0, 0, count - 2] == 7 && y[0, 0, count - 1] == 0 && y[0, 0, 0] == 0, "2^31-element shift")
+    }
+}
+#endif
