@@ -82,6 +82,15 @@ struct ChannelTaps<Weight: ShiftFloatingPoint> {
         (self.d, self.h, self.w) = (d, h, w)
     }
 
+    /// Whether `other` reads the same taps with the same weights on every axis.
+    @inlinable
+    func sameTaps(as other: ChannelTaps) -> Bool {
+        func same(_ a: AxisTaps<Weight>, _ b: AxisTaps<Weight>) -> Bool {
+            a.taps == b.taps && a.base == b.base && a.weight == b.weight && a.interior == b.interior
+        }
+        return same(d, other.d) && same(h, other.h) && same(w, other.w)
+    }
+
     /// Whether every axis reads one tap with weight 1: the row is a copy.
     @inlinable var isCopy: Bool { d.taps == 1 && h.taps == 1 && w.taps == 1 }
 }

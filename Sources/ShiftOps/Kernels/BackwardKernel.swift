@@ -17,39 +17,71 @@ enum BackwardKernel {
         // The flattened-plane fast path needs x, g and gx all dense per plane.
         let flat = FlatPlanes(problem, xs, gs).flatMap { _ in FlatPlanes(problem, gxs, gs) }
         parallelChunks(count: planes, grain: Swift.max(1, 8192 / Swift.max(planeWork, 1))) { range in
-            for plane in range {
-                let n = plane / problem.channels, c = plane % problem.channels
+            for index in range {
+                let n = index / problem.channels, c = index % problem.channels
                 let gPlane = gradOutput.value + (n &* gs.n &+ c &* gs.c)
                 let gxPlane = gx.base + (n &* gxs.n &+ c &* gxs.c)
+                let xPlane = input.value + (n &* xs.n &+ c &* xs.c)
                 let taps = problem.taps(channel: c, shifts: shifts, sampling: inputSampling)
-                gradInputPlane(problem, taps: taps, g: gPlane, gs, gx: gxPlane, gxs, flat: flat)
-                if let partials {
-                    let xPlane = input.value + (n &* xs.n &+ c &* xs.c)
-                    let cell = problem.taps(channel: c, shifts: shifts, sampling: .interpolateBothTaps)
-                    let sums = shiftGradientPlane(problem, taps: cell, x: xPlane, xs, g: gPlane, gs, flat: flat)
-                    let slot = partials.base + plane &* 3
-                    slot[0] = sums.0
-                    slot[1] = sums.1
-                    slot[2] = sums.2
+                let plane = Plane(problem: problem, x: xPlane, xs: xs, g: gPlane, gs: gs, gx: gxPlane, gxs: gxs, flat: flat)
+                guard let partials else {
+                    plane.gradInput(taps)
+                    continue
                 }
+                let cell = problem.taps(channel: c, shifts: shifts, sampling: .interpolateBothTaps)
+                // Active shifts off the lattice read the same taps for both gradients: one pass.
+                let sums = cell.sameTaps(as: taps) ? plane.bothGradients(cell) : {
+                    plane.gradInput(taps)
+                    return plane.shiftGradient(cell)
+                }()
+                let slot = partials.base + index &* 3
+                slot[0] = sums.0
+                slot[1] = sums.1
+                slot[2] = sums.2
             }
         }
     }
 
-    /// Zeroes one plane of `gx`, then scatters every output row of `g` back along its taps.
-    @inlinable @inline(__always)
-    static func gradInputPlane<T: ShiftFloatingPoint>(
-        _ problem: ShiftProblem, taps: ChannelTaps<T>,
-        g: UnsafePointer<T>, _ gs: LiftedStrides, gx: UnsafeMutablePointer<T>, _ gxs: LiftedStrides,
-        flat: FlatPlanes?
-    ) {
-        let size = problem.inputSize
-        for d in 0..<size[0] {
-            for h in 0..<size[1] {
-                ForwardKernel.fillRow(gx + (d &* gxs.d &+ h &* gxs.h), gxs.w, count: size[2], with: 0)
+    /// One `(n, c)` plane of the backward: its pointers and the passes over it.
+    @usableFromInline
+    struct Plane<T: ShiftFloatingPoint> {
+        @usableFromInline let problem: ShiftProblem
+        @usableFromInline let x: UnsafePointer<T>, xs: LiftedStrides
+        @usableFromInline let g: UnsafePointer<T>, gs: LiftedStrides
+        @usableFromInline let gx: UnsafeMutablePointer<T>, gxs: LiftedStrides
+        @usableFromInline let flat: FlatPlanes?
+
+        @inlinable
+        init(problem: ShiftProblem, x: UnsafePointer<T>, xs: LiftedStrides, g: UnsafePointer<T>, gs: LiftedStrides,
+             gx: UnsafeMutablePointer<T>, gxs: LiftedStrides, flat: FlatPlanes?) {
+            (self.problem, self.x, self.xs, self.g, self.gs, self.gx, self.gxs, self.flat) = (problem, x, xs, g, gs, gx, gxs, flat)
+        }
+
+        @inlinable @inline(__always)
+        func zeroGradInput() {
+            let size = problem.inputSize
+            for d in 0..<size[0] {
+                for h in 0..<size[1] {
+                    ForwardKernel.fillRow(gx + (d &* gxs.d &+ h &* gxs.h), gxs.w, count: size[2], with: 0)
+                }
             }
         }
-        @inline(__always) func scatterOutputRow(_ pd: Int, _ ph: Int) {
+
+        /// Every output row that no span covers (all rows without the flat path).
+        @inlinable @inline(__always)
+        func forEachRow(_ taps: ChannelTaps<T>, _ body: (Int, Int) -> Void) {
+            if let flat {
+                flat.forEachRowOutsideSpans(taps, body)
+            } else {
+                for pd in 0..<problem.outputSize[0] {
+                    for ph in 0..<problem.outputSize[1] { body(pd, ph) }
+                }
+            }
+        }
+
+        /// Scatters output row `(pd, ph)` of `g` back along its taps.
+        @inlinable @inline(__always)
+        func scatterOutputRow(_ taps: ChannelTaps<T>, _ pd: Int, _ ph: Int) {
             let gRow = g + (pd &* gs.d &+ ph &* gs.h)
             for bd in 0..<taps.d.taps {
                 let id = taps.d.index(pd, bd)
@@ -62,52 +94,165 @@ enum BackwardKernel {
                 }
             }
         }
-        guard let flat else {
-            for pd in 0..<problem.outputSize[0] {
-                for ph in 0..<problem.outputSize[1] { scatterOutputRow(pd, ph) }
+
+        /// Adds row `(pd, ph)`'s `(diff, value)` sums of every vertical tap to `sums`.
+        @inlinable @inline(__always)
+        func gradientOutputRow(_ cell: ChannelTaps<T>, _ pd: Int, _ ph: Int, into sums: inout (T, T, T)) {
+            let gRow = g + (pd &* gs.d &+ ph &* gs.h)
+            for bd in 0..<cell.d.taps {
+                let id = cell.d.index(pd, bd)
+                if id < 0 { continue }
+                for bh in 0..<cell.h.taps {
+                    let ih = cell.h.index(ph, bh)
+                    if ih < 0 { continue }
+                    let (diff, value) = rowSums(x + (id &* xs.d &+ ih &* xs.h), xs.w, cell.w, gRow, gs.w)
+                    accumulate(cell, diff, value, bd, bh, into: &sums)
+                }
             }
-            return
         }
-        flat.forEachRowOutsideSpans(taps) { pd, ph in scatterOutputRow(pd, ph) }
-        let w = taps.w
-        flat.forEachSpan(taps) { pd, start, count in
-            for bd in 0..<taps.d.taps {
-                for bh in 0..<taps.h.taps {
-                    let weight = taps.d.weight(bd) * taps.h.weight(bh)
-                    let a = weight * w.weight(0), b = weight * w.weight(1)
-                    let offset = flat.offset(taps, bd, bh, 0)
-                    let src = g + start, dst = gx + (start &+ offset)
-                    // The scatter dst[i] += a g[i], dst[i + 1] += b g[i], as a gather.
-                    if w.taps == 1 {
-                        for i in 0..<count { dst[i] += a * src[i] }
-                    } else {
-                        dst[0] += a * src[0]
-                        for i in 1..<count { dst[i] += a * src[i] + b * src[i &- 1] }
-                        dst[count] += b * src[count &- 1]
-                    }
-                    // The span also scattered the edge columns of its rows as if they were inside:
-                    // take that back and scatter them through the padding.
-                    if w.interior == 0..<w.count { continue }
-                    for ph in taps.h.interior {
-                        let rowStart = pd &* flat.sliceLength &+ ph &* flat.rowLength
-                        let inputRow = gx + (rowStart &+ offset &- w.base)
-                        @inline(__always) func fix(_ p: Int) {
-                            let i = rowStart &+ p, v = g[i]
-                            if i >= start && i < start &+ count {
-                                gx[i &+ offset] -= a * v
-                                if w.taps == 2 { gx[i &+ offset &+ 1] -= b * v }
-                            }
-                            let i0 = w.index(p, 0)
-                            if i0 >= 0 { inputRow[i0] += a * v }
-                            if w.taps == 2 {
-                                let i1 = w.index(p, 1)
-                                if i1 >= 0 { inputRow[i1] += b * v }
-                            }
+
+        /// Adds vertical tap `(bd, bh)`'s sums along W, `diff = sum g (x1 - x0)` and
+        /// `value = sum g ((1 - t) x0 + t x1)`, to the three axes' `sum g dy/du`.
+        @inlinable @inline(__always)
+        func accumulate(_ cell: ChannelTaps<T>, _ diff: T, _ value: T, _ bd: Int, _ bh: Int, into sums: inout (T, T, T)) {
+            let wd = cell.d.weight(bd), wh = cell.h.weight(bh)
+            sums.0 += (bd == 0 ? -wh : wh) * value
+            sums.1 += (bh == 0 ? -wd : wd) * value
+            sums.2 += wd * wh * diff
+        }
+
+        /// `gx = J_x^T g`.
+        @inlinable @inline(__always)
+        func gradInput(_ taps: ChannelTaps<T>) {
+            zeroGradInput()
+            forEachRow(taps) { pd, ph in scatterOutputRow(taps, pd, ph) }
+            guard let flat else { return }
+            flat.forEachSpan(taps) { pd, start, count in
+                for bd in 0..<taps.d.taps {
+                    for bh in 0..<taps.h.taps {
+                        let (offset, a, b) = spanTap(taps, flat, bd, bh)
+                        let src = g + start, dst = gx + (start &+ offset)
+                        // The scatter dst[i] += a g[i], dst[i + 1] += b g[i], as a gather.
+                        if taps.w.taps == 1 {
+                            for i in 0..<count { dst[i] += a * src[i] }
+                        } else {
+                            dst[0] += a * src[0]
+                            for i in 1..<count { dst[i] += a * src[i] + b * src[i &- 1] }
+                            dst[count] += b * src[count &- 1]
                         }
-                        for p in 0..<w.interior.lowerBound { fix(p) }
-                        for p in w.interior.upperBound..<w.count { fix(p) }
+                        fixScatterEdges(taps, flat, pd, start, count, offset, a, b)
                     }
                 }
+            }
+        }
+
+        /// `sum g dy/du` for the three lifted axes (the shift gradient is its negation).
+        @inlinable @inline(__always)
+        func shiftGradient(_ cell: ChannelTaps<T>) -> (T, T, T) {
+            var sums: (T, T, T) = (0, 0, 0)
+            forEachRow(cell) { pd, ph in gradientOutputRow(cell, pd, ph, into: &sums) }
+            if let flat {
+                flat.forEachSpan(cell) { pd, start, count in
+                    for bd in 0..<cell.d.taps {
+                        for bh in 0..<cell.h.taps {
+                            let offset = flat.offset(cell, bd, bh, 0)
+                            var (diff, base) = dotDifferences(g + start, x + (start &+ offset), count: count)
+                            fixGradientEdges(cell, flat, pd, start, count, offset, &diff, &base)
+                            accumulate(cell, diff, base + cell.w.weight * diff, bd, bh, into: &sums)
+                        }
+                    }
+                }
+            }
+            return (-sums.0, -sums.1, -sums.2)
+        }
+
+        /// Both gradients in one pass over each span, for taps that serve both (active shifts
+        /// whose every real axis interpolates): `g` and `x` are read once.
+        @inlinable @inline(__always)
+        func bothGradients(_ cell: ChannelTaps<T>) -> (T, T, T) {
+            zeroGradInput()
+            var sums: (T, T, T) = (0, 0, 0)
+            forEachRow(cell) { pd, ph in
+                scatterOutputRow(cell, pd, ph)
+                gradientOutputRow(cell, pd, ph, into: &sums)
+            }
+            if let flat {
+                flat.forEachSpan(cell) { pd, start, count in
+                    for bd in 0..<cell.d.taps {
+                        for bh in 0..<cell.h.taps {
+                            let (offset, a, b) = spanTap(cell, flat, bd, bh)
+                            var (diff, base) = scatterAndDot(g + start, gx + (start &+ offset), x + (start &+ offset),
+                                                             count: count, a, b)
+                            fixScatterEdges(cell, flat, pd, start, count, offset, a, b)
+                            fixGradientEdges(cell, flat, pd, start, count, offset, &diff, &base)
+                            accumulate(cell, diff, base + cell.w.weight * diff, bd, bh, into: &sums)
+                        }
+                    }
+                }
+            }
+            return (-sums.0, -sums.1, -sums.2)
+        }
+
+        /// The flat offset of vertical tap `(bd, bh)` and its two column weights.
+        @inlinable @inline(__always)
+        func spanTap(_ taps: ChannelTaps<T>, _ flat: FlatPlanes, _ bd: Int, _ bh: Int) -> (Int, T, T) {
+            let weight = taps.d.weight(bd) * taps.h.weight(bh)
+            return (flat.offset(taps, bd, bh, 0), weight * taps.w.weight(0), weight * taps.w.weight(1))
+        }
+
+        /// A span scattered the edge columns of its rows as if they were inside: take that back
+        /// and scatter them through the padding.
+        @inlinable @inline(__always)
+        func fixScatterEdges(_ taps: ChannelTaps<T>, _ flat: FlatPlanes, _ pd: Int, _ start: Int, _ count: Int,
+                             _ offset: Int, _ a: T, _ b: T) {
+            let w = taps.w
+            if w.interior == 0..<w.count { return }
+            for ph in taps.h.interior {
+                let rowStart = pd &* flat.sliceLength &+ ph &* flat.rowLength
+                let inputRow = gx + (rowStart &+ offset &- w.base)
+                @inline(__always) func fix(_ p: Int) {
+                    let i = rowStart &+ p, v = g[i]
+                    if i >= start && i < start &+ count {
+                        gx[i &+ offset] -= a * v
+                        if w.taps == 2 { gx[i &+ offset &+ 1] -= b * v }
+                    }
+                    let i0 = w.index(p, 0)
+                    if i0 >= 0 { inputRow[i0] += a * v }
+                    if w.taps == 2 {
+                        let i1 = w.index(p, 1)
+                        if i1 >= 0 { inputRow[i1] += b * v }
+                    }
+                }
+                for p in 0..<w.interior.lowerBound { fix(p) }
+                for p in w.interior.upperBound..<w.count { fix(p) }
+            }
+        }
+
+        /// A span read the edge columns of its rows flat across rows: replace those terms of the
+        /// sums by padded ones.
+        @inlinable @inline(__always)
+        func fixGradientEdges(_ cell: ChannelTaps<T>, _ flat: FlatPlanes, _ pd: Int, _ start: Int, _ count: Int,
+                              _ offset: Int, _ diff: inout T, _ base: inout T) {
+            let w = cell.w
+            if w.interior == 0..<w.count { return }
+            for ph in cell.h.interior {
+                let rowStart = pd &* flat.sliceLength &+ ph &* flat.rowLength
+                let inputRow = x + (rowStart &+ offset &- w.base)
+                @inline(__always) func fix(_ p: Int) {
+                    let i = rowStart &+ p, v = g[i]
+                    if i >= start && i < start &+ count {
+                        let f0 = x[i &+ offset], f1 = x[i &+ offset &+ 1]
+                        diff -= v * (f1 - f0)
+                        base -= v * f0
+                    }
+                    let i0 = w.index(p, 0), i1 = w.index(p, 1)
+                    let x0: T = i0 >= 0 ? inputRow[i0] : 0
+                    let x1: T = i1 >= 0 ? inputRow[i1] : 0
+                    diff += v * (x1 - x0)
+                    base += v * x0
+                }
+                for p in 0..<w.interior.lowerBound { fix(p) }
+                for p in w.interior.upperBound..<w.count { fix(p) }
             }
         }
     }
@@ -151,77 +296,6 @@ enum BackwardKernel {
             }
         }
         for p in hi..<w.count { edge(p) }
-    }
-
-    /// `sum_p g[p] * dy[p]/du` for the three lifted axes of one plane (the shift gradient is its
-    /// negation, since `u = ... - s`).
-    @inlinable @inline(__always)
-    static func shiftGradientPlane<T: ShiftFloatingPoint>(
-        _ problem: ShiftProblem, taps: ChannelTaps<T>,
-        x: UnsafePointer<T>, _ xs: LiftedStrides, g: UnsafePointer<T>, _ gs: LiftedStrides, flat: FlatPlanes?
-    ) -> (T, T, T) {
-        var sumD: T = 0, sumH: T = 0, sumW: T = 0
-        // Adds the sums `(diff, value)` of vertical tap (bd, bh) to the three axis sums.
-        @inline(__always) func add(_ diff: T, _ value: T, _ bd: Int, _ bh: Int) {
-            let wd = taps.d.weight(bd), wh = taps.h.weight(bh)
-            sumW += wd * wh * diff
-            sumH += (bh == 0 ? -wd : wd) * value
-            sumD += (bd == 0 ? -wh : wh) * value
-        }
-        @inline(__always) func outputRow(_ pd: Int, _ ph: Int) {
-            let gRow = g + (pd &* gs.d &+ ph &* gs.h)
-            for bd in 0..<taps.d.taps {
-                let id = taps.d.index(pd, bd)
-                if id < 0 { continue }
-                for bh in 0..<taps.h.taps {
-                    let ih = taps.h.index(ph, bh)
-                    if ih < 0 { continue }
-                    // Along W: diff = sum g (x1 - x0); value = sum g ((1 - t) x0 + t x1).
-                    let (diff, value) = rowSums(x + (id &* xs.d &+ ih &* xs.h), xs.w, taps.w, gRow, gs.w)
-                    add(diff, value, bd, bh)
-                }
-            }
-        }
-        guard let flat else {
-            for pd in 0..<problem.outputSize[0] {
-                for ph in 0..<problem.outputSize[1] { outputRow(pd, ph) }
-            }
-            return (-sumD, -sumH, -sumW)
-        }
-        flat.forEachRowOutsideSpans(taps) { pd, ph in outputRow(pd, ph) }
-        let w = taps.w
-        flat.forEachSpan(taps) { pd, start, count in
-            for bd in 0..<taps.d.taps {
-                for bh in 0..<taps.h.taps {
-                    let offset = flat.offset(taps, bd, bh, 0)
-                    var (diff, base) = dotDifferences(g + start, x + (start &+ offset), count: count)
-                    // Replace the edge columns' terms, read flat across rows, by padded ones.
-                    if w.interior != 0..<w.count {
-                        for ph in taps.h.interior {
-                            let rowStart = pd &* flat.sliceLength &+ ph &* flat.rowLength
-                            let inputRow = x + (rowStart &+ offset &- w.base)
-                            @inline(__always) func fix(_ p: Int) {
-                                let i = rowStart &+ p, v = g[i]
-                                if i >= start && i < start &+ count {
-                                    let f0 = x[i &+ offset], f1 = x[i &+ offset &+ 1]
-                                    diff -= v * (f1 - f0)
-                                    base -= v * f0
-                                }
-                                let i0 = w.index(p, 0), i1 = w.index(p, 1)
-                                let x0: T = i0 >= 0 ? inputRow[i0] : 0
-                                let x1: T = i1 >= 0 ? inputRow[i1] : 0
-                                diff += v * (x1 - x0)
-                                base += v * x0
-                            }
-                            for p in 0..<w.interior.lowerBound { fix(p) }
-                            for p in w.interior.upperBound..<w.count { fix(p) }
-                        }
-                    }
-                    add(diff, base + w.weight * diff, bd, bh)
-                }
-            }
-        }
-        return (-sumD, -sumH, -sumW)
     }
 
     /// `(sum_p g[p] (x1 - x0), sum_p g[p] ((1 - t) x0 + t x1))` along one row, with taps read
@@ -283,5 +357,42 @@ enum BackwardKernel {
             i &+= 1
         }
         return (d, b)
+    }
+
+    /// `dst[i] += a g[i] + b g[i - 1]` over the span (the gather form of the scatter, ends
+    /// included) and `(sum g[i] (x[i + 1] - x[i]), sum g[i] x[i])`, in one pass, eight lanes at a
+    /// time, the lanes combined in a fixed order.
+    @inlinable @inline(__always)
+    static func scatterAndDot<T: ShiftFloatingPoint>(_ g: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>,
+                                                     _ x: UnsafePointer<T>, count: Int, _ a: T, _ b: T) -> (T, T) {
+        var diff = SIMD8<T>(repeating: 0), base = SIMD8<T>(repeating: 0)
+        let (av, bv) = (SIMD8<T>(repeating: a), SIMD8<T>(repeating: b))
+        let (gRaw, xRaw, dRaw) = (UnsafeRawPointer(g), UnsafeRawPointer(x), UnsafeMutableRawPointer(dst))
+        let size = MemoryLayout<T>.stride
+        dst[0] += a * g[0]
+        var d = g[0] * (x[1] - x[0]), s = g[0] * x[0]
+        var i = 1
+        while i &+ 8 <= count {
+            let offset = i &* size
+            let gv = gRaw.loadUnaligned(fromByteOffset: offset, as: SIMD8<T>.self)
+            let gp = gRaw.loadUnaligned(fromByteOffset: offset &- size, as: SIMD8<T>.self)
+            let x0 = xRaw.loadUnaligned(fromByteOffset: offset, as: SIMD8<T>.self)
+            let x1 = xRaw.loadUnaligned(fromByteOffset: offset &+ size, as: SIMD8<T>.self)
+            let out = dRaw.loadUnaligned(fromByteOffset: offset, as: SIMD8<T>.self) + (av * gv + bv * gp)
+            dRaw.storeBytes(of: out, toByteOffset: offset, as: SIMD8<T>.self)
+            diff += gv * (x1 - x0)
+            base += gv * x0
+            i &+= 8
+        }
+        d += diff.sum()
+        s += base.sum()
+        while i < count {
+            dst[i] += a * g[i] + b * g[i &- 1]
+            d += g[i] * (x[i &+ 1] - x[i])
+            s += g[i] * x[i]
+            i &+= 1
+        }
+        dst[count] += b * g[count &- 1]
+        return (d, s)
     }
 }
