@@ -48,14 +48,7 @@ enum BenchCommand {
             let options = try Options(rest, valued: ["padding", "modes", "repetitions", "threads", "json", "csv", "device"],
                                       flags: ["no-naive"])
             padding = try options.choice("padding", as: ShiftPadding.self) ?? .zeros
-            if let text = options.string("modes") {
-                modes = try text.split(separator: ",").map { name in
-                    guard let mode = ShiftMode(rawValue: String(name)) else {
-                        throw UsageError("--modes expects a comma-separated list of active|sparse|grouped, got '\(text)'")
-                    }
-                    return mode
-                }
-            }
+            modes = try options.choices("modes", as: ShiftMode.self) ?? modes
             repetitions = try options.integer("repetitions") ?? repetitions
             guard repetitions >= 1 else { throw UsageError("--repetitions expects >= 1, got \(repetitions)") }
             threads = try options.integer("threads") ?? threads

@@ -21,18 +21,9 @@ enum DemoCommand {
         }
         let options = try Options(Array(arguments.dropFirst()),
                                   valued: ["modes", "paddings", "steps", "channels", "size", "seed"])
-        func list<E: RawRepresentable & CaseIterable>(_ key: String, _: E.Type, default value: [E]) throws -> [E] where E.RawValue == String {
-            guard let text = options.string(key) else { return value }
-            return try text.split(separator: ",").map {
-                guard let item = E(rawValue: String($0)) else {
-                    throw UsageError("--\(key) expects a comma-separated list of \(E.allCases.map(\.rawValue).joined(separator: "|")), got '\(text)'")
-                }
-                return item
-            }
-        }
-        let modes = try list("modes", ShiftMode.self, default: [.active, .sparse])
+        let modes = try options.choices("modes", as: ShiftMode.self) ?? [.active, .sparse]
         guard !modes.contains(.grouped) else { throw UsageError("--modes: grouped shifts are fixed; nothing to learn") }
-        let paddings = try list("paddings", ShiftPadding.self, default: ShiftPadding.allCases)
+        let paddings = try options.choices("paddings", as: ShiftPadding.self) ?? ShiftPadding.allCases
         var demo = AlignmentDemo(mode: .active, padding: .zeros)
         demo.steps = try options.integer("steps") ?? demo.steps
         demo.channels = try options.integer("channels") ?? demo.channels

@@ -59,4 +59,16 @@ struct Options {
         }
         return value
     }
+
+    /// A comma-separated list of raw values of `E`, e.g. `active,sparse`.
+    func choices<E: RawRepresentable & CaseIterable>(_ key: String, as: E.Type) throws -> [E]? where E.RawValue == String {
+        guard let text = values[key] else { return nil }
+        return try text.split(separator: ",").map {
+            guard let item = E(rawValue: String($0)) else {
+                let allowed = E.allCases.map(\.rawValue).joined(separator: "|")
+                throw UsageError("--\(key) expects a comma-separated list of \(allowed), got '\(text)'")
+            }
+            return item
+        }
+    }
 }

@@ -58,6 +58,16 @@ struct CUDAParityTests {
         #expect(outcome.passed > 1000)
     }
 
+    @Test func readmeExample() throws {
+        let x = try CUDATensor(try Tensor<Float>.random(shape: [4, 16, 20, 20], seed: 1))
+        let shifts = try Tensor<Float>.random(shape: [16, 2], in: -1.5...1.5, seed: 2)
+        let y = try shift2d(x, shifts: shifts, mode: .active, padding: .reflect)
+        let grads = try shift2dBackward(gradOutput: y, input: x, shifts: shifts, padding: .reflect)
+        let back: Tensor<Float> = try y.host()
+        #expect(back.shape == [4, 16, 20, 20] && grads.shifts?.shape == [16, 2])
+        #expect(try CUDABackend.shared().description.contains("libshiftcuda.so"))
+    }
+
     @Test func errorsAreSwiftErrors() throws {
         let x = try CUDATensor(try Tensor<Float>(shape: [1, 2, 4, 4]))
         #expect(throws: ShiftOpsError.self) { try shift2d(x, shifts: Tensor<Float>(shape: [3, 2])) }
