@@ -44,7 +44,9 @@ enum ForwardKernel {
     ) {
         let sampling: AxisTaps<T>.Sampling = problem.mode == .active ? .interpolate : .round
         let source = UncheckedSendable(x)
-        if let flat = FlatPlanes(problem, xs, ys) {
+        if ChannelsLastKernel.applies(problem, xs, ys) {
+            ChannelsLastKernel.run(problem, input: x, xs, shifts: shifts, output: y, ys)
+        } else if let flat = FlatPlanes(problem, xs, ys) {
             forEachPlane(problem, shifts: shifts, sampling: sampling) { taps, n, c in
                 let plane = source.value + (n &* xs.n &+ c &* xs.c)
                 let out = y.base + (n &* ys.n &+ c &* ys.c)
