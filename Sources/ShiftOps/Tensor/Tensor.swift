@@ -31,6 +31,7 @@ public struct Tensor<Element: TensorElement>: Sendable {
     /// - Throws: ``ShiftOpsError/Code/invalidArgument`` for a negative length or an `order` that is
     ///   not a permutation of the axes; ``ShiftOpsError/Code/sizeOverflow`` when the element count
     ///   does not fit in `Int`.
+    @inlinable
     public init(shape: [Int], repeating value: Element = .zero, order: [Int]? = nil) throws {
         let count = try Tensor.elementCount(of: shape, argument: "shape")
         let order = order ?? Array(shape.indices)

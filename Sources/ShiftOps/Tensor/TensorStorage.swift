@@ -9,7 +9,7 @@ final class TensorStorage<Element: TensorElement>: @unchecked Sendable {
     @usableFromInline let count: Int
 
     /// Storage whose elements the caller writes before anyone reads them (kernel outputs).
-    @usableFromInline
+    @inlinable
     init(uninitializedCount count: Int) {
         self.count = count
         base = TensorMemory.allocate(byteCount: count * MemoryLayout<Element>.stride,
@@ -17,13 +17,13 @@ final class TensorStorage<Element: TensorElement>: @unchecked Sendable {
             .bindMemory(to: Element.self, capacity: Swift.max(count, 1))
     }
 
-    @usableFromInline
+    @inlinable
     convenience init(count: Int, repeating value: Element) {
         self.init(uninitializedCount: count)
         base.initialize(repeating: value, count: count)
     }
 
-    @usableFromInline
+    @inlinable
     convenience init(copying source: TensorStorage) {
         self.init(uninitializedCount: source.count)
         base.initialize(from: source.base, count: count)
