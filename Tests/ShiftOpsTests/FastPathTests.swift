@@ -39,6 +39,21 @@ import Testing
         }
     }
 
+    /// The periodic modes reduce a shift modulo the period; the reduced base must stay near the
+    /// axis, or no output would be padding-free and every sample would take the slow path.
+    @Test(arguments: ShiftPadding.allCases)
+    func interiorIsAsLongAsTheShiftAllows(padding: ShiftPadding) {
+        for (shift, expected) in [(1.3, 54), (-1.3, 54), (0.0, 56), (2.0, 54), (-57.5, padding == .periodic ? 54 : 0)] {
+            let taps = AxisTaps<Double>(shift: shift, origin: 0, length: 56, count: 56, step: 1, padding: padding,
+                                        sampling: .interpolate)
+            if padding == .zeros || padding == .border || padding == .periodic || abs(shift) < 3 {
+                #expect(taps.interior.count == expected, "\(padding) shift \(shift): \(taps.interior)")
+            } else {
+                #expect(taps.interior.count >= expected, "\(padding) shift \(shift): \(taps.interior)")
+            }
+        }
+    }
+
     @Test func naiveBenchmarkReferenceAgreesWithTheOracle() throws {
         for padding in ShiftPadding.allCases {
             let x = try Tensor<Double>.random(shape: [2, 3, 5, 7], seed: 1)

@@ -48,7 +48,12 @@ struct AxisTaps<Weight: ShiftFloatingPoint> {
             base = 0
         } else if let period = padding.period(length: length) {
             let reduced = Int(Double(q).truncatingRemainder(dividingBy: Double(period)))
-            base = floorMod(floorMod(origin, period) &+ reduced, period)
+            // Any base congruent modulo the period reads the same values; take the one nearest
+            // the middle of the axis so that the interior (the padding-free run) is as long as
+            // it can be.
+            let centre = (length &- 1 &- Swift.max(count &- 1, 0) &* step) / 2
+            let half = period / 2
+            base = centre &+ floorMod(origin &+ reduced &- centre &+ half, period) &- half
         } else {
             let limit = Double(count &* step &+ length &+ 2)
             base = Int(Swift.min(Swift.max(Double(origin) + Double(q), -limit), limit))
@@ -89,6 +94,20 @@ struct ChannelTaps<Weight: ShiftFloatingPoint> {
             a.taps == b.taps && a.base == b.base && a.weight == b.weight && a.interior == b.interior
         }
         return same(d, other.d) && same(h, other.h) && same(w, other.w)
+    }
+
+    /// Calls `body(bd, bh, id, ih)` for each depth and height tap of output row `(pd, ph)` that
+    /// reads inside the input; taps that zero padding maps outside contribute nothing.
+    @inlinable @inline(__always)
+    func forEachRowTap(_ pd: Int, _ ph: Int, _ body: (Int, Int, Int, Int) -> Void) {
+        for bd in 0..<d.taps {
+            let id = d.index(pd, bd)
+            if id < 0 { continue }
+            for bh in 0..<h.taps {
+                let ih = h.index(ph, bh)
+                if ih >= 0 { body(bd, bh, id, ih) }
+            }
+        }
     }
 
     /// Whether every axis reads one tap with weight 1: the row is a copy.

@@ -83,15 +83,9 @@ enum BackwardKernel {
         @inlinable @inline(__always)
         func scatterOutputRow(_ taps: ChannelTaps<T>, _ pd: Int, _ ph: Int) {
             let gRow = g + (pd &* gs.d &+ ph &* gs.h)
-            for bd in 0..<taps.d.taps {
-                let id = taps.d.index(pd, bd)
-                if id < 0 { continue }
-                for bh in 0..<taps.h.taps {
-                    let ih = taps.h.index(ph, bh)
-                    if ih < 0 { continue }
-                    scatterRow(gRow, gs.w, taps.w, weight: taps.d.weight(bd) * taps.h.weight(bh),
-                               into: gx + (id &* gxs.d &+ ih &* gxs.h), gxs.w)
-                }
+            taps.forEachRowTap(pd, ph) { bd, bh, id, ih in
+                scatterRow(gRow, gs.w, taps.w, weight: taps.d.weight(bd) * taps.h.weight(bh),
+                           into: gx + (id &* gxs.d &+ ih &* gxs.h), gxs.w)
             }
         }
 
@@ -99,15 +93,9 @@ enum BackwardKernel {
         @inlinable @inline(__always)
         func gradientOutputRow(_ cell: ChannelTaps<T>, _ pd: Int, _ ph: Int, into sums: inout (T, T, T)) {
             let gRow = g + (pd &* gs.d &+ ph &* gs.h)
-            for bd in 0..<cell.d.taps {
-                let id = cell.d.index(pd, bd)
-                if id < 0 { continue }
-                for bh in 0..<cell.h.taps {
-                    let ih = cell.h.index(ph, bh)
-                    if ih < 0 { continue }
-                    let (diff, value) = rowSums(x + (id &* xs.d &+ ih &* xs.h), xs.w, cell.w, gRow, gs.w)
-                    accumulate(cell, diff, value, bd, bh, into: &sums)
-                }
+            cell.forEachRowTap(pd, ph) { bd, bh, id, ih in
+                let (diff, value) = rowSums(x + (id &* xs.d &+ ih &* xs.h), xs.w, cell.w, gRow, gs.w)
+                accumulate(cell, diff, value, bd, bh, into: &sums)
             }
         }
 

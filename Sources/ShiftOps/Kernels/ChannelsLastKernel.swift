@@ -168,20 +168,14 @@ enum ChannelsLastKernel {
         }
         var v: T = 0
         var first = true
-        for bd in 0..<taps.d.taps {
-            let id = taps.d.index(pd, bd)
-            if id < 0 { continue }
-            for bh in 0..<taps.h.taps {
-                let ih = taps.h.index(ph, bh)
-                if ih < 0 { continue }
-                let weight = taps.d.weight(bd) * taps.h.weight(bh)
-                let row = plane + (id &* xs.d &+ ih &* xs.h)
-                var value: T = 0
-                if i0 >= 0 { value = weight * w.weight(0) * row[i0 &* xs.w] }
-                if i1 >= 0 { value += weight * w.weight(1) * row[i1 &* xs.w] }
-                v = first ? value : v + value
-                first = false
-            }
+        taps.forEachRowTap(pd, ph) { bd, bh, id, ih in
+            let weight = taps.d.weight(bd) * taps.h.weight(bh)
+            let row = plane + (id &* xs.d &+ ih &* xs.h)
+            var value: T = 0
+            if i0 >= 0 { value = weight * w.weight(0) * row[i0 &* xs.w] }
+            if i1 >= 0 { value += weight * w.weight(1) * row[i1 &* xs.w] }
+            v = first ? value : v + value
+            first = false
         }
         return v
     }

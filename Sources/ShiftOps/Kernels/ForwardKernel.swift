@@ -90,17 +90,10 @@ enum ForwardKernel {
             return
         }
         var first = true
-        for bd in 0..<taps.d.taps {
-            let id = taps.d.index(pd, bd)
-            if id < 0 { continue }
-            for bh in 0..<taps.h.taps {
-                let ih = taps.h.index(ph, bh)
-                if ih < 0 { continue }
-                let weight = taps.d.weight(bd) * taps.h.weight(bh)
-                interpolateRow(plane + (id &* xs.d &+ ih &* xs.h), xs.w, taps.w, weight: weight,
-                               into: out, ys.w, assign: first)
-                first = false
-            }
+        taps.forEachRowTap(pd, ph) { bd, bh, id, ih in
+            interpolateRow(plane + (id &* xs.d &+ ih &* xs.h), xs.w, taps.w, weight: taps.d.weight(bd) * taps.h.weight(bh),
+                           into: out, ys.w, assign: first)
+            first = false
         }
         if first { fillRow(out, ys.w, count: taps.w.count, with: 0) }
     }
