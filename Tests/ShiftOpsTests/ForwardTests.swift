@@ -111,5 +111,8 @@ import Testing
         #expect(y[0, 0, 1].isNaN && y[0, 0, 2].isNaN && y[0, 0, 4].isInfinite)
         let g = try shift1dBackward(gradOutput: y, input: x, shifts: s, padding: .border)
         #expect(g.shifts![0, 0].isNaN)
+        // At an integer shift the zero-weight neighbour is not read: the NaN stays where it is.
+        let integral = try shift1d(x, shifts: Tensor(shape: [1, 1], elements: [1]), padding: .zeros)
+        #expect(integral[0, 0, 0] == 0 && integral[0, 0, 1] == 1 && integral[0, 0, 2].isNaN && integral[0, 0, 3] == 3)
     }
 }

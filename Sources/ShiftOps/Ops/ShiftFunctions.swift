@@ -6,7 +6,8 @@
 /// Output position `p` of channel `c` samples the input at `u = p * stride + origin - shifts[c]`
 /// on each spatial axis: an integer shift moves content toward higher indices (`y[i] = x[i - s]`);
 /// a fractional one interpolates linearly between the neighbouring samples. Samples
-/// beyond the edges are read through `padding`.
+/// beyond the edges are read through `padding`. A tap of weight zero is not read, so at an
+/// integer shift a NaN beside the sample does not leak into it.
 ///
 /// - Parameters:
 ///   - input: `[N, C, L]`, any strides.
@@ -85,7 +86,8 @@ public func shift1dBackward<T: ShiftFloatingPoint>(
 /// Output position `p` of channel `c` samples the input at `u = p * stride + origin - shifts[c]`
 /// on each spatial axis: an integer shift moves content toward higher indices (`y[i] = x[i - s]`);
 /// a fractional one interpolates bilinearly between the neighbouring samples. Samples
-/// beyond the edges are read through `padding`.
+/// beyond the edges are read through `padding`. A tap of weight zero is not read, so at an
+/// integer shift a NaN beside the sample does not leak into it.
 ///
 /// - Parameters:
 ///   - input: `[N, C, H, W]`, any strides.
@@ -164,7 +166,8 @@ public func shift2dBackward<T: ShiftFloatingPoint>(
 /// Output position `p` of channel `c` samples the input at `u = p * stride + origin - shifts[c]`
 /// on each spatial axis: an integer shift moves content toward higher indices (`y[i] = x[i - s]`);
 /// a fractional one interpolates trilinearly between the neighbouring samples. Samples
-/// beyond the edges are read through `padding`.
+/// beyond the edges are read through `padding`. A tap of weight zero is not read, so at an
+/// integer shift a NaN beside the sample does not leak into it.
 ///
 /// - Parameters:
 ///   - input: `[N, C, D, H, W]`, any strides.
