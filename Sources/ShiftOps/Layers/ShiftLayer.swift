@@ -107,6 +107,7 @@ public struct ShiftLayer<T: ShiftFloatingPoint>: Sendable {
 
     /// Clears ``shiftGradient``.
     public mutating func zeroGradient() {
+        // The shape is the one the layer was built with: it cannot be invalid.
         shiftGradient = try! Tensor(shape: shiftGradient.shape)
     }
 
