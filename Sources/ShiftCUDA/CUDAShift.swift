@@ -28,8 +28,18 @@ enum CUDAShiftOp {
         let order = (0..<lift).map { 2 + $0 } + mapped
         c.order = (Int32(order[0]), Int32(order[1]), Int32(order[2]), Int32(order[3]), Int32(order[4]))
         c.spatial_rank = Int32(k)
-        c.mode = Int32(ShiftMode.allCases.firstIndex(of: p.mode)!)
-        c.padding = Int32(ShiftPadding.allCases.firstIndex(of: p.padding)!)
+        switch p.mode {
+        case .active: c.mode = Int32(SHIFTCUDA_ACTIVE)
+        case .sparse: c.mode = Int32(SHIFTCUDA_SPARSE)
+        case .grouped: c.mode = Int32(SHIFTCUDA_GROUPED)
+        }
+        switch p.padding {
+        case .zeros: c.padding = Int32(SHIFTCUDA_ZEROS)
+        case .border: c.padding = Int32(SHIFTCUDA_BORDER)
+        case .periodic: c.padding = Int32(SHIFTCUDA_PERIODIC)
+        case .reflect: c.padding = Int32(SHIFTCUDA_REFLECT)
+        case .symmetric: c.padding = Int32(SHIFTCUDA_SYMMETRIC)
+        }
         return c
     }
 
