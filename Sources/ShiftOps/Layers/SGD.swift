@@ -1,12 +1,16 @@
 /// Stochastic gradient descent with momentum and weight decay, as training code would write it:
 /// `v = momentum * v + (g + weightDecay * p)`, `p -= learningRate * v`.
 public struct SGD<T: ShiftFloatingPoint>: Sendable {
+    /// The step size.
     public var learningRate: T
+    /// How much of the last velocity each step keeps (0 for plain SGD).
     public var momentum: T
+    /// The L2 penalty added to each gradient as `weightDecay * p`.
     public var weightDecay: T
     /// One velocity per parameter, in the order `step` receives them.
     public private(set) var velocities: [Tensor<T>] = []
 
+    /// An optimiser with no velocities yet; they are created on the first step.
     public init(learningRate: T, momentum: T = 0, weightDecay: T = 0) {
         self.learningRate = learningRate
         self.momentum = momentum

@@ -14,10 +14,12 @@ public struct ShiftGradientOptions<T: ShiftFloatingPoint>: Equatable, Sendable {
 
     /// `lambda` of the L1 sparsity loss `lambda * sum |s|` (0 disables it).
     public var sparsity: T
+    /// Normalize or clip each channel's gradient vector, or neither.
     public var scaling: Scaling
     /// `p` of the lattice decay term (0 disables it).
     public var latticeDecay: T
 
+    /// Options that, by default, leave the gradient as it is.
     public init(sparsity: T = 0, scaling: Scaling = .none, latticeDecay: T = 0) {
         self.sparsity = sparsity
         self.scaling = scaling

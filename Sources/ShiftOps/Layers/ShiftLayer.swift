@@ -20,10 +20,15 @@ public struct ShiftLayer<T: ShiftFloatingPoint>: Sendable {
     public var shifts: Tensor<T>
     /// `dL/ds` summed over the `backward` calls since the last ``zeroGradient()``; `[C, k]`.
     public private(set) var shiftGradient: Tensor<T>
+    /// 1, 2 or 3: the number of spatial axes of the data.
     public let spatialRank: Int
+    /// Active, sparse or grouped (frozen).
     public var mode: ShiftMode
+    /// How samples beyond the edges are read.
     public var padding: ShiftPadding
+    /// Where the output samples are taken.
     public var sampling: Sampling
+    /// What ``updateGradient()`` does to the shift gradient.
     public var gradientOptions: ShiftGradientOptions<T>
 
     /// A layer of `channels` shifts drawn by `initialization` from `seed`.

@@ -5,6 +5,7 @@ public struct ShiftGradients<T: ShiftFloatingPoint>: Sendable {
     /// `dL/ds`, shape `[C, k]`; nil for grouped shifts, which do not learn.
     public var shifts: Tensor<T>?
 
+    /// Both gradients, as the backward ops return them.
     public init(input: Tensor<T>, shifts: Tensor<T>?) {
         self.input = input
         self.shifts = shifts

@@ -15,12 +15,14 @@ public struct ShiftGeometry: Equatable, Sendable {
     /// Stride 1, origin 0, output the size of the input.
     public static let identity = ShiftGeometry()
 
+    /// A geometry from per-axis values (or one value for every axis).
     public init(stride: [Int] = [1], origin: [Int] = [0], outputSize: [Int]? = nil) {
         self.stride = stride
         self.origin = origin
         self.outputSize = outputSize
     }
 
+    /// A geometry with the same stride and origin on every axis.
     public init(stride: Int, origin: Int = 0, outputSize: [Int]? = nil) {
         self.init(stride: [stride], origin: [origin], outputSize: outputSize)
     }

@@ -9,7 +9,9 @@ public enum NumPyFile {
     public struct Header: Equatable, Sendable {
         /// The type code without byte order: `"f4"`, `"f8"`, `"i1"`, `"u1"`, `"i4"`.
         public var typeCode: String
+        /// The array's shape.
         public var shape: [Int]
+        /// Whether the data is in column-major (Fortran) order.
         public var fortranOrder: Bool
         /// The byte offset of the first element.
         public var dataOffset: Int
