@@ -1,5 +1,8 @@
-/// The forward pass over raw storage: one output row (`N, C, D', H'` fixed, `W'` running) at a
-/// time, rows spread over threads. Every row writes only its own output elements.
+/// The forward pass over raw storage. Three paths, each giving the same bits: dense planes with
+/// stride 1 run as flattened spans (``FlatPlanes``), channels-last tensors pixel by pixel
+/// (``ChannelsLastKernel``), and anything else one output row (`N, C, D', H'` fixed, `W'`
+/// running) at a time. Work is spread over threads by planes or rows, and every task writes only
+/// its own output elements.
 @usableFromInline
 enum ForwardKernel {
     /// Calls `row(taps, n, c, pd, ph)` for every output row, computing each channel's taps once
