@@ -110,6 +110,17 @@ struct ChannelTaps<Weight: ShiftFloatingPoint> {
         }
     }
 
+    /// Where the rows of a span (depth slice `pd`, the height interior) start: the input offset of
+    /// tap (0, 0) of its first row, the input distance between its rows, and the output offset
+    /// of its first row.
+    @inlinable @inline(__always)
+    func spanRows(pd: Int, _ xs: LiftedStrides, _ ys: LiftedStrides) -> (input: Int, rowStep: Int, output: Int) {
+        let firstRow = h.interior.lowerBound
+        let depth: Int = (pd &* d.step &+ d.base) &* xs.d
+        let row: Int = (firstRow &* h.step &+ h.base) &* xs.h
+        return (depth &+ row, h.step &* xs.h, pd &* ys.d &+ firstRow &* ys.h)
+    }
+
     /// Whether every axis reads one tap with weight 1: the row is a copy.
     @inlinable var isCopy: Bool { d.taps == 1 && h.taps == 1 && w.taps == 1 }
 }

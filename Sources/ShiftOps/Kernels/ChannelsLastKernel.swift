@@ -21,23 +21,23 @@ enum ChannelsLastKernel {
 
         @inlinable
         init(_ taps: ChannelTaps<T>, _ xs: LiftedStrides) {
-            self.taps = taps
-            var offsets = [0, 0, 0, 0], a: [T] = [0, 0, 0, 0], b: [T] = [0, 0, 0, 0]
-            var r = 0
-            for bd in 0..<taps.d.taps {
-                for bh in 0..<taps.h.taps {
-                    let weight = taps.d.weight(bd) * taps.h.weight(bh)
-                    offsets[r] = (taps.d.base &+ bd) &* xs.d &+ (taps.h.base &+ bh) &* xs.h &+ taps.w.base &* xs.w
-                    (a[r], b[r]) = (weight * taps.w.weight(0), weight * taps.w.weight(1))
-                    r &+= 1
-                }
+            let count = taps.d.taps &* taps.h.taps
+            // Row r is depth tap r / h.taps, height tap r % h.taps, as in the NCHW kernels.
+            @inline(__always) func row(_ r: Int) -> (Int, T, T) {
+                guard r < count else { return (0, 0, 0) }
+                let bd = r / taps.h.taps, bh = r % taps.h.taps
+                let weight = taps.d.weight(bd) * taps.h.weight(bh)
+                return ((taps.d.base &+ bd) &* xs.d &+ (taps.h.base &+ bh) &* xs.h &+ taps.w.base &* xs.w,
+                        weight * taps.w.weight(0), weight * taps.w.weight(1))
             }
-            rows = r
+            let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3))
+            offsets = (r0.0, r1.0, r2.0, r3.0)
+            a = (r0.1, r1.1, r2.1, r3.1)
+            b = (r0.2, r1.2, r2.2, r3.2)
+            self.taps = taps
+            rows = count
             columns = taps.w.taps
             isCopy = taps.isCopy
-            self.offsets = (offsets[0], offsets[1], offsets[2], offsets[3])
-            self.a = (a[0], a[1], a[2], a[3])
-            self.b = (b[0], b[1], b[2], b[3])
         }
 
         @inlinable @inline(__always)

@@ -148,11 +148,8 @@ enum ForwardKernel {
         _ out: UnsafeMutablePointer<T>, _ ys: LiftedStrides, pd: Int
     ) {
         let w = taps.w, rows = taps.h.interior
-        let firstDepth: Int = (pd &* taps.d.step &+ taps.d.base) &* xs.d
-        let firstRow: Int = (rows.lowerBound &* taps.h.step &+ taps.h.base) &* xs.h
-        let first = plane + (firstDepth &+ firstRow)
-        let rowStep = taps.h.step &* xs.h
-        let outFirst = out + (pd &* ys.d &+ rows.lowerBound &* ys.h)
+        let span = taps.spanRows(pd: pd, xs, ys)
+        let (first, rowStep, outFirst) = (plane + span.input, span.rowStep, out + span.output)
         // The vertical taps (row offset and the two column weights) do not change along a span.
         withUnsafeTemporaryAllocation(of: (offset: Int, a: T, b: T).self, capacity: 4) { vertical in
             var count = 0
@@ -193,11 +190,8 @@ enum ForwardKernel {
         _ out: UnsafeMutablePointer<Element>, _ ys: LiftedStrides, pd: Int, fill: Element
     ) {
         let w = taps.w, rows = taps.h.interior
-        let firstDepth: Int = (pd &* taps.d.step &+ taps.d.base) &* xs.d
-        let firstRow: Int = (rows.lowerBound &* taps.h.step &+ taps.h.base) &* xs.h
-        let first = plane + (firstDepth &+ firstRow)
-        let rowStep = taps.h.step &* xs.h
-        let outFirst = out + (pd &* ys.d &+ rows.lowerBound &* ys.h)
+        let span = taps.spanRows(pd: pd, xs, ys)
+        let (first, rowStep, outFirst) = (plane + span.input, span.rowStep, out + span.output)
         @inline(__always) func column(_ p: Int) {
             let i = w.index(p, 0)
             let target = outFirst + p &* ys.w

@@ -20,9 +20,6 @@ package struct ShiftProblem: Sendable {
     /// Number of output rows (`N * C * D' * H'`), the unit of forward work.
     @usableFromInline var outputRows: Int { batch * channels * outputSize[0] * outputSize[1] }
 
-    /// Whether an input spatial axis is empty, so every output sample reads padding.
-    var inputIsEmpty: Bool { inputSize.contains(0) }
-
     /// Largest |origin| and largest `(outputSize - 1) * stride + inputSize` accepted: far beyond
     /// any tensor that fits in memory, and small enough that index math cannot overflow.
     static let indexLimit = 1 << 52
