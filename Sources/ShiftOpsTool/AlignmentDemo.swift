@@ -86,7 +86,7 @@ struct AlignmentDemo {
             let gradOutput = try Tensor(shape: y.shape, elements: residual.map { 2 * $0 / count })
             layer.zeroGradient()
             _ = try layer.backward(gradOutput: gradOutput, input: x)
-            try optimizer.step(&layer)
+            try optimizer.step(&layer, path: "shift")
             measure(loss, step: step)
             if step % 50 == 0 || step == steps {
                 progress(String(format: "%@ %@ step %4d  loss %.3e  mean |s - s*| %.4f  max %.4f",
