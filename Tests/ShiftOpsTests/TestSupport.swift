@@ -69,3 +69,15 @@ func expectClose<T: ShiftFloatingPoint>(_ actual: Tensor<T>, _ expected: Tensor<
     #expect(difference <= tolerance, "max relative difference \(difference) > \(tolerance) \(comment())",
             sourceLocation: sourceLocation)
 }
+
+/// How many elements of two same-shaped tensors differ in their bits (-1 for different shapes).
+func bitwiseDifferences(_ a: Tensor<Float>, _ b: Tensor<Float>) -> Int {
+    guard a.shape == b.shape else { return -1 }
+    return zip(a.elements, b.elements).filter { $0.bitPattern != $1.bitPattern }.count
+}
+
+/// How many elements of two same-shaped tensors differ in their bits (-1 for different shapes).
+func bitwiseDifferences(_ a: Tensor<Double>, _ b: Tensor<Double>) -> Int {
+    guard a.shape == b.shape else { return -1 }
+    return zip(a.elements, b.elements).filter { $0.bitPattern != $1.bitPattern }.count
+}
