@@ -29,7 +29,7 @@ let package = Package(
         ]),
 
         // MARK: Tools
-        // The `shiftops` commands (`run`, `bench`, `demo`) as a library, so tests can call them.
+        // The `shiftops` commands (`run`, `bench`, `demo`, `check`) as a library, so tests can call them.
         .target(name: "ShiftOpsTool", dependencies: ["ShiftOps", "ShiftCUDA"]),
         .executableTarget(name: "ShiftOpsCLI", dependencies: ["ShiftOpsTool"]),
         .testTarget(name: "ShiftOpsTests", dependencies: ["ShiftOps", "ShiftOpsTool"]),

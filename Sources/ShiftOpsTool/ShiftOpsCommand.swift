@@ -1,6 +1,6 @@
 import Foundation
 
-/// The `shiftops` command line: `shiftops run ...` and `shiftops bench ...`.
+/// The `shiftops` command line: `shiftops run`, `bench`, `demo` and `check`.
 ///
 /// Every failure is one line on standard error and exit status 2; nothing is left half-written.
 public enum ShiftOpsCommand {

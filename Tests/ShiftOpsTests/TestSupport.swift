@@ -31,19 +31,11 @@ struct ShiftCase: CustomStringConvertible, Sendable {
     }
 
     func forward<T: ShiftFloatingPoint>(_ x: Tensor<T>, _ s: Tensor<T>) throws -> Tensor<T> {
-        switch k {
-        case 1: try shift1d(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
-        case 2: try shift2d(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
-        default: try shift3d(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
-        }
+        try shift(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
     }
 
     func backward<T: ShiftFloatingPoint>(_ g: Tensor<T>, _ x: Tensor<T>, _ s: Tensor<T>) throws -> ShiftGradients<T> {
-        switch k {
-        case 1: try shift1dBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
-        case 2: try shift2dBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
-        default: try shift3dBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
-        }
+        try shiftBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
     }
 
     func reference<T: ShiftFloatingPoint>(_ x: Tensor<T>, _ s: Tensor<T>) -> Tensor<T> {

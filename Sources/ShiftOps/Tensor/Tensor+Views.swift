@@ -66,7 +66,6 @@ extension Tensor {
                 axis -= 1
             }
         }
-        result.makeUnique()
         return result
     }
 
