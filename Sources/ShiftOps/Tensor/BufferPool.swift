@@ -1,4 +1,9 @@
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Recycles large tensor buffers.
 ///
@@ -7,9 +12,22 @@ import Synchronization
 /// itself. Training loops allocate the same shapes every step, so buffers of at least
 /// ``minimumPooledBytes`` are kept on release (up to ``limit`` bytes in all) and handed out again
 /// for the same size. Small buffers go straight to `malloc`.
+///
+/// Setting the environment variable `SHIFTOPS_DISABLE_BUFFER_POOL=1` turns pooling off for the
+/// process: every buffer then comes from `malloc` and goes back to `free`, so AddressSanitizer
+/// sees each use after free and Valgrind each read of memory no kernel wrote (recycled buffers
+/// hide both). The sanitizer runs in `.ci/run` set it.
 public enum TensorMemory {
     /// Buffers smaller than this are never pooled.
     public static let minimumPooledBytes = 1 << 20
+
+    /// Whether large buffers are recycled: true unless `SHIFTOPS_DISABLE_BUFFER_POOL` is set to
+    /// something other than `0` or the empty string when the process first allocates.
+    public static let isPoolingEnabled: Bool = {
+        guard let value = getenv("SHIFTOPS_DISABLE_BUFFER_POOL") else { return true }
+        let text = String(cString: value)
+        return text.isEmpty || text == "0"
+    }()
 
     /// A pooled buffer: owned by the pool while listed, by one storage otherwise.
     struct Buffer: @unchecked Sendable {
@@ -58,7 +76,7 @@ public enum TensorMemory {
 
     @usableFromInline
     static func allocate(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
-        if byteCount >= minimumPooledBytes,
+        if byteCount >= minimumPooledBytes, isPoolingEnabled,
            let buffer = state.withLock({ state -> Buffer? in
                guard let buffer = state.free[byteCount]?.popLast() else { return nil }
                state.cachedBytes -= byteCount
@@ -71,7 +89,7 @@ public enum TensorMemory {
 
     @usableFromInline
     static func deallocate(_ buffer: UnsafeMutableRawPointer, byteCount: Int) {
-        if byteCount >= minimumPooledBytes {
+        if byteCount >= minimumPooledBytes, isPoolingEnabled {
             let pooled = Buffer(base: buffer)
             let kept = state.withLock { state -> Bool in
                 guard state.cachedBytes + byteCount <= state.limit else { return false }
