@@ -68,7 +68,7 @@ import Testing
                 offset += (dense.shape[axis] - 1) * strides[axis]
                 strides[axis] = -strides[axis]
             }
-            let storage = TensorStorage<Double>(copying: dense.storage)
+            let storage = try TensorStorage<Double>(copying: dense.storage)
             var flipped = Tensor<Double>(storage: storage, shape: dense.shape, strides: strides, offset: offset)
             // Write the values so that logical order is preserved under the flipped strides.
             var index = [Int](repeating: 0, count: rank)

@@ -60,7 +60,7 @@ public enum TensorMemory {
     /// Returns every pooled buffer to the system.
     public static func releaseCachedBuffers() {
         state.withLock { state in
-            for buffers in state.free.values { buffers.forEach { $0.base.deallocate() } }
+            for buffers in state.free.values { buffers.forEach { free($0.base) } }
             state.free = [:]
             state.cachedBytes = 0
         }
@@ -68,14 +68,15 @@ public enum TensorMemory {
 
     static func trim(_ state: inout State) {
         while state.cachedBytes > state.limit, let (size, buffers) = state.free.first(where: { !$0.value.isEmpty }) {
-            buffers.last!.base.deallocate()
+            free(buffers.last!.base)
             state.free[size]!.removeLast()
             state.cachedBytes -= size
         }
     }
 
+    /// A block of `byteCount` bytes (64-byte aligned at least), or nil when the system has none.
     @usableFromInline
-    static func allocate(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
+    static func allocate(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer? {
         if byteCount >= minimumPooledBytes, isPoolingEnabled,
            let buffer = state.withLock({ state -> Buffer? in
                guard let buffer = state.free[byteCount]?.popLast() else { return nil }
@@ -84,7 +85,9 @@ public enum TensorMemory {
            }) {
             return buffer.base
         }
-        return .allocate(byteCount: Swift.max(byteCount, 1), alignment: Swift.max(alignment, 64))
+        var memory: UnsafeMutableRawPointer?
+        guard posix_memalign(&memory, Swift.max(alignment, 64), Swift.max(byteCount, 1)) == 0 else { return nil }
+        return memory
     }
 
     @usableFromInline
@@ -99,6 +102,6 @@ public enum TensorMemory {
             }
             if kept { return }
         }
-        buffer.deallocate()
+        free(buffer)
     }
 }
