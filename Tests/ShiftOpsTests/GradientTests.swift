@@ -73,4 +73,37 @@ import Testing
             #expect(abs(numeric - analytic[0, j]) <= 1e-5 * Swift.max(abs(numeric), 1))
         }
     }
+
+    /// SPEC §5: each gradInput element is a direct sum of the contributions of the outputs that
+    /// read it, so an input no output reads is exactly zero (a difference that cancels would leave
+    /// ~1e-8 there), on every layout, mode, padding and rank.
+    @Test(arguments: ShiftCase.all)
+    func inputsNoOutputReadsGetExactlyZero(base: ShiftCase) throws {
+        for geometry in [ShiftGeometry.identity, ShiftGeometry(stride: [2], origin: [0])] {
+            var config = base
+            config.geometry = geometry
+            let shape = [2, 5] + [[23], [9, 11], [5, 6, 7]][config.k - 1]
+            let x = try Tensor<Float>.random(shape: shape, seed: 20)
+            // Large shifts, so that many inputs are read by no output under zero padding.
+            var generator = SeededGenerator(seed: 21)
+            let s = try Tensor<Float>(shape: [5, config.k], elements: (0..<5 * config.k).map { _ in
+                let v = Float.random(in: -4.5...4.5, using: &generator)
+                return config.mode == .grouped ? v.rounded() : v
+            })
+            let y = try config.forward(x, s)
+            let g = try Tensor<Float>.random(shape: y.shape, in: 0.5...1, seed: 22)   // no zero in g
+            // Which inputs some output reads: the reference backward of an all-ones g, in Double.
+            let ones = try Tensor<Double>(shape: y.shape, repeating: 1)
+            let xd = try Tensor<Double>(shape: x.shape, elements: x.elements.map(Double.init))
+            let sd = try Tensor<Double>(shape: s.shape, elements: s.elements.map(Double.init))
+            let reach = config.referenceBackward(ones, xd, sd).input.elements
+            for layout in [x, try x.channelsLast()] {
+                let gradients = try config.backward(g, layout, s).input.elements
+                let unread = zip(gradients, reach).filter { $0.1 == 0 }
+                #expect(!unread.isEmpty || config.padding != .zeros || geometry.stride != [1], "\(config): every input is read")
+                let nonZero = unread.filter { $0.0 != 0 }
+                #expect(nonZero.isEmpty, "\(config): \(nonZero.count) of \(unread.count) unread inputs are \(nonZero.prefix(3).map(\.0))")
+            }
+        }
+    }
 }

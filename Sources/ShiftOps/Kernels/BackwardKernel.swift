@@ -1,5 +1,10 @@
 /// The backward pass over raw storage, one `(n, c)` plane per task so that every task writes its
 /// own part of `gradInput` and its own slot of the partial shift gradients.
+///
+/// Dense planes at stride 1 gather each input row from the output rows that read it
+/// (``DensePlaneBackward``); any other layout or stride scatters each output row back along its
+/// taps. Either way every input-gradient element is a direct sum of its contributions. The shift
+/// gradient is summed output row by output row, eight lanes at a time along rows of unit stride.
 @usableFromInline
 enum BackwardKernel {
     /// Fills `gx` (input-shaped) with `J_x^T g` and, when `partials` is given, writes plane
@@ -14,8 +19,10 @@ enum BackwardKernel {
         let inputSampling: AxisTaps<T>.Sampling = problem.mode == .active ? .interpolate : .round
         let planeWork = problem.outputSize.reduce(1, *) + problem.inputSize.reduce(1, *)
         let (input, gradOutput) = (UncheckedSendable(x), UncheckedSendable(g))
-        // The flattened-plane fast path needs x, g and gx all dense per plane.
-        let flat = FlatPlanes(problem, xs, gs).flatMap { _ in FlatPlanes(problem, gxs, gs) }
+        let dense = DensePlaneBackward(problem, x: xs, g: gs, gx: gxs)
+        // Where planes also flatten (equal input and output sizes), the shift gradient runs as
+        // long spans across rows; only the input gradient must not (see DensePlaneBackward).
+        let flat = dense == nil ? nil : FlatPlanes(problem, xs, gs)
         parallelChunks(count: planes, grain: Swift.max(1, 8192 / Swift.max(planeWork, 1))) { range in
             for index in range {
                 let n = index / problem.channels, c = index % problem.channels
@@ -24,16 +31,22 @@ enum BackwardKernel {
                 let xPlane = input.value + (n &* xs.n &+ c &* xs.c)
                 let taps = problem.taps(channel: c, shifts: shifts, sampling: inputSampling)
                 let plane = Plane(problem: problem, x: xPlane, xs: xs, g: gPlane, gs: gs, gx: gxPlane, gxs: gxs, flat: flat)
+                if let dense { dense.gradInput(taps, g: gPlane, gx: gxPlane) }
                 guard let partials else {
-                    plane.gradInput(taps)
+                    if dense == nil { plane.gradInput(taps) }
                     continue
                 }
                 let cell = problem.taps(channel: c, shifts: shifts, sampling: .interpolateBothTaps)
-                // Active shifts off the lattice read the same taps for both gradients: one pass.
-                let sums = cell.sameTaps(as: taps) ? plane.bothGradients(cell) : {
+                let sums: (T, T, T)
+                if dense != nil {
+                    sums = plane.shiftGradient(cell)
+                } else if cell.sameTaps(as: taps) {
+                    // Active shifts off the lattice read the same taps for both gradients: one pass.
+                    sums = plane.bothGradients(cell)
+                } else {
                     plane.gradInput(taps)
-                    return plane.shiftGradient(cell)
-                }()
+                    sums = plane.shiftGradient(cell)
+                }
                 let slot = partials.base + index &* 3
                 slot[0] = sums.0
                 slot[1] = sums.1
@@ -42,13 +55,14 @@ enum BackwardKernel {
         }
     }
 
-    /// One `(n, c)` plane of the backward: its pointers and the passes over it.
+    /// One `(n, c)` plane of the backward, at any strides: its pointers and the passes over it.
     @usableFromInline
     struct Plane<T: ShiftFloatingPoint> {
         @usableFromInline let problem: ShiftProblem
         @usableFromInline let x: UnsafePointer<T>, xs: LiftedStrides
         @usableFromInline let g: UnsafePointer<T>, gs: LiftedStrides
         @usableFromInline let gx: UnsafeMutablePointer<T>, gxs: LiftedStrides
+        /// Set when `x` and `g` flatten: the shift gradient then runs over spans.
         @usableFromInline let flat: FlatPlanes?
 
         @inlinable
@@ -67,15 +81,11 @@ enum BackwardKernel {
             }
         }
 
-        /// Every output row that no span covers (all rows without the flat path).
+        /// Calls `body(pd, ph)` for every output row.
         @inlinable @inline(__always)
-        func forEachRow(_ taps: ChannelTaps<T>, _ body: (Int, Int) -> Void) {
-            if let flat {
-                flat.forEachRowOutsideSpans(taps, body)
-            } else {
-                for pd in 0..<problem.outputSize[0] {
-                    for ph in 0..<problem.outputSize[1] { body(pd, ph) }
-                }
+        func forEachRow(_ body: (Int, Int) -> Void) {
+            for pd in 0..<problem.outputSize[0] {
+                for ph in 0..<problem.outputSize[1] { body(pd, ph) }
             }
         }
 
@@ -109,115 +119,38 @@ enum BackwardKernel {
             sums.2 += wd * wh * diff
         }
 
-        /// `gx = J_x^T g`.
+        /// `gx = J_x^T g`, scattered output row by output row.
         @inlinable @inline(__always)
         func gradInput(_ taps: ChannelTaps<T>) {
             zeroGradInput()
-            forEachRow(taps) { pd, ph in scatterOutputRow(taps, pd, ph) }
-            guard let flat else { return }
-            flat.forEachSpan(taps) { pd, start, count in
-                for bd in 0..<taps.d.taps {
-                    for bh in 0..<taps.h.taps {
-                        let (offset, a, b) = spanTap(taps, flat, bd, bh)
-                        let src = g + start, dst = gx + (start &+ offset)
-                        // The scatter dst[i] += a g[i], dst[i + 1] += b g[i], as a gather.
-                        if taps.w.taps == 1 {
-                            for i in 0..<count { dst[i] += a * src[i] }
-                        } else {
-                            dst[0] += a * src[0]
-                            for i in 1..<count { dst[i] += a * src[i] + b * src[i &- 1] }
-                            dst[count] += b * src[count &- 1]
-                        }
-                        fixScatterEdges(taps, flat, pd, start, count, offset, a, b)
-                    }
-                }
-            }
+            forEachRow { pd, ph in scatterOutputRow(taps, pd, ph) }
         }
 
-        /// `sum g dy/du` for the three lifted axes (the shift gradient is its negation).
+        /// `sum g dy/du` for the three lifted axes (the shift gradient is its negation). With
+        /// flat planes the rows of a span are summed as one long run, eight lanes at a time; the
+        /// span reads the edge columns of its rows from the neighbouring row, and
+        /// `fixGradientEdges` replaces those terms by padded ones.
         @inlinable @inline(__always)
         func shiftGradient(_ cell: ChannelTaps<T>) -> (T, T, T) {
             var sums: (T, T, T) = (0, 0, 0)
-            forEachRow(cell) { pd, ph in gradientOutputRow(cell, pd, ph, into: &sums) }
-            if let flat {
-                flat.forEachSpan(cell) { pd, start, count in
-                    for bd in 0..<cell.d.taps {
-                        for bh in 0..<cell.h.taps {
-                            let offset = flat.offset(cell, bd, bh, 0)
-                            var (diff, base) = dotDifferences(g + start, x + (start &+ offset), count: count)
-                            fixGradientEdges(cell, flat, pd, start, count, offset, &diff, &base)
-                            accumulate(cell, diff, base + cell.w.weight * diff, bd, bh, into: &sums)
-                        }
+            guard let flat else {
+                forEachRow { pd, ph in gradientOutputRow(cell, pd, ph, into: &sums) }
+                return (-sums.0, -sums.1, -sums.2)
+            }
+            flat.forEachRowOutsideSpans(cell) { pd, ph in gradientOutputRow(cell, pd, ph, into: &sums) }
+            flat.forEachSpan(cell) { pd, start, count in
+                for bd in 0..<cell.d.taps {
+                    for bh in 0..<cell.h.taps {
+                        let offset = flat.offset(cell, bd, bh, 0)
+                        var (diff, base) = dotDifferences(g + start, x + (start &+ offset), count: count)
+                        fixGradientEdges(cell, flat, pd, start, count, offset, &diff, &base)
+                        accumulate(cell, diff, base + cell.w.weight * diff, bd, bh, into: &sums)
                     }
                 }
             }
             return (-sums.0, -sums.1, -sums.2)
         }
 
-        /// Both gradients in one pass over each span, for taps that serve both (active shifts
-        /// whose every real axis interpolates): `g` and `x` are read once.
-        @inlinable @inline(__always)
-        func bothGradients(_ cell: ChannelTaps<T>) -> (T, T, T) {
-            zeroGradInput()
-            var sums: (T, T, T) = (0, 0, 0)
-            forEachRow(cell) { pd, ph in
-                scatterOutputRow(cell, pd, ph)
-                gradientOutputRow(cell, pd, ph, into: &sums)
-            }
-            if let flat {
-                flat.forEachSpan(cell) { pd, start, count in
-                    for bd in 0..<cell.d.taps {
-                        for bh in 0..<cell.h.taps {
-                            let (offset, a, b) = spanTap(cell, flat, bd, bh)
-                            var (diff, base) = scatterAndDot(g + start, gx + (start &+ offset), x + (start &+ offset),
-                                                             count: count, a, b)
-                            fixScatterEdges(cell, flat, pd, start, count, offset, a, b)
-                            fixGradientEdges(cell, flat, pd, start, count, offset, &diff, &base)
-                            accumulate(cell, diff, base + cell.w.weight * diff, bd, bh, into: &sums)
-                        }
-                    }
-                }
-            }
-            return (-sums.0, -sums.1, -sums.2)
-        }
-
-        /// The flat offset of vertical tap `(bd, bh)` and its two column weights.
-        @inlinable @inline(__always)
-        func spanTap(_ taps: ChannelTaps<T>, _ flat: FlatPlanes, _ bd: Int, _ bh: Int) -> (Int, T, T) {
-            let weight = taps.d.weight(bd) * taps.h.weight(bh)
-            return (flat.offset(taps, bd, bh, 0), weight * taps.w.weight(0), weight * taps.w.weight(1))
-        }
-
-        /// A span scattered the edge columns of its rows as if they were inside: take that back
-        /// and scatter them through the padding.
-        @inlinable @inline(__always)
-        func fixScatterEdges(_ taps: ChannelTaps<T>, _ flat: FlatPlanes, _ pd: Int, _ start: Int, _ count: Int,
-                             _ offset: Int, _ a: T, _ b: T) {
-            let w = taps.w
-            if w.interior == 0..<w.count { return }
-            for ph in taps.h.interior {
-                let rowStart = pd &* flat.sliceLength &+ ph &* flat.rowLength
-                let inputRow = gx + (rowStart &+ offset &- w.base)
-                @inline(__always) func fix(_ p: Int) {
-                    let i = rowStart &+ p, v = g[i]
-                    if i >= start && i < start &+ count {
-                        gx[i &+ offset] -= a * v
-                        if w.taps == 2 { gx[i &+ offset &+ 1] -= b * v }
-                    }
-                    let i0 = w.index(p, 0)
-                    if i0 >= 0 { inputRow[i0] += a * v }
-                    if w.taps == 2 {
-                        let i1 = w.index(p, 1)
-                        if i1 >= 0 { inputRow[i1] += b * v }
-                    }
-                }
-                for p in 0..<w.interior.lowerBound { fix(p) }
-                for p in w.interior.upperBound..<w.count { fix(p) }
-            }
-        }
-
-        /// A span read the edge columns of its rows flat across rows: replace those terms of the
-        /// sums by padded ones.
         @inlinable @inline(__always)
         func fixGradientEdges(_ cell: ChannelTaps<T>, _ flat: FlatPlanes, _ pd: Int, _ start: Int, _ count: Int,
                               _ offset: Int, _ diff: inout T, _ base: inout T) {
@@ -242,6 +175,19 @@ enum BackwardKernel {
                 for p in 0..<w.interior.lowerBound { fix(p) }
                 for p in w.interior.upperBound..<w.count { fix(p) }
             }
+        }
+
+        /// Both gradients in one pass over the output rows, for taps that serve both (active
+        /// shifts whose every real axis interpolates): each row of `g` is read once.
+        @inlinable @inline(__always)
+        func bothGradients(_ cell: ChannelTaps<T>) -> (T, T, T) {
+            zeroGradInput()
+            var sums: (T, T, T) = (0, 0, 0)
+            forEachRow { pd, ph in
+                scatterOutputRow(cell, pd, ph)
+                gradientOutputRow(cell, pd, ph, into: &sums)
+            }
+            return (-sums.0, -sums.1, -sums.2)
         }
     }
 
@@ -345,42 +291,5 @@ enum BackwardKernel {
             i &+= 1
         }
         return (d, b)
-    }
-
-    /// `dst[i] += a g[i] + b g[i - 1]` over the span (the gather form of the scatter, ends
-    /// included) and `(sum g[i] (x[i + 1] - x[i]), sum g[i] x[i])`, in one pass, eight lanes at a
-    /// time, the lanes combined in a fixed order.
-    @inlinable @inline(__always)
-    static func scatterAndDot<T: ShiftFloatingPoint>(_ g: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>,
-                                                     _ x: UnsafePointer<T>, count: Int, _ a: T, _ b: T) -> (T, T) {
-        var diff = SIMD8<T>(repeating: 0), base = SIMD8<T>(repeating: 0)
-        let (av, bv) = (SIMD8<T>(repeating: a), SIMD8<T>(repeating: b))
-        let (gRaw, xRaw, dRaw) = (UnsafeRawPointer(g), UnsafeRawPointer(x), UnsafeMutableRawPointer(dst))
-        let size = MemoryLayout<T>.stride
-        dst[0] += a * g[0]
-        var d = g[0] * (x[1] - x[0]), s = g[0] * x[0]
-        var i = 1
-        while i &+ 8 <= count {
-            let offset = i &* size
-            let gv = gRaw.loadUnaligned(fromByteOffset: offset, as: SIMD8<T>.self)
-            let gp = gRaw.loadUnaligned(fromByteOffset: offset &- size, as: SIMD8<T>.self)
-            let x0 = xRaw.loadUnaligned(fromByteOffset: offset, as: SIMD8<T>.self)
-            let x1 = xRaw.loadUnaligned(fromByteOffset: offset &+ size, as: SIMD8<T>.self)
-            let out = dRaw.loadUnaligned(fromByteOffset: offset, as: SIMD8<T>.self) + (av * gv + bv * gp)
-            dRaw.storeBytes(of: out, toByteOffset: offset, as: SIMD8<T>.self)
-            diff += gv * (x1 - x0)
-            base += gv * x0
-            i &+= 8
-        }
-        d += diff.sum()
-        s += base.sum()
-        while i < count {
-            dst[i] += a * g[i] + b * g[i &- 1]
-            d += g[i] * (x[i &+ 1] - x[i])
-            s += g[i] * x[i]
-            i &+= 1
-        }
-        dst[count] += b * g[count &- 1]
-        return (d, s)
     }
 }
