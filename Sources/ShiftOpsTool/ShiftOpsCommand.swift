@@ -9,6 +9,7 @@ public enum ShiftOpsCommand {
           run    apply one shift op to .npy files (see 'shiftops run --help')
           bench  time the CPU kernels against memcpy and a 3x3 depthwise convolution ('shiftops bench --help')
           demo   learn shifts that align images: 'shiftops demo align' ('shiftops demo --help')
+          count  parameters and MACs of a network, per layer ('shiftops count --help')
           check  check the CUDA backend against the CPU: 'shiftops check --device cuda' (CUDA builds)
         """
 
@@ -28,12 +29,14 @@ public enum ShiftOpsCommand {
                 try BenchCommand.main(rest, output: output, progress: errors)
             case "demo":
                 try DemoCommand.main(rest, output: output)
+            case "count":
+                try CountCommand.main(rest, output: output)
             case "check":
                 try CheckCommand.main(rest, output: output)
             case "-h", "--help", "help":
                 output(usage)
             default:
-                throw UsageError("unknown command '\(command)'; expected run, bench, demo or check")
+                throw UsageError("unknown command '\(command)'; expected run, bench, demo, count or check")
             }
             return 0
         } catch let error as UsageError {
