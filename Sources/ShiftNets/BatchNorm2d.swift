@@ -56,6 +56,7 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
     }
 
     /// Normalises `[N, C, H, W]`.
+    @_specialize(where T == Float)
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
         try check(input.shape, "input")
         let (n, c, plane) = (input.shape[0], input.shape[1], input.shape[2] * input.shape[3])
@@ -74,7 +75,7 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
                             normalized.withUnsafeMutableBufferPointer { xhatBuffer in
                                 let (mp, vp, ip) = (SharedPointer(meanBuffer.baseAddress!), SharedPointer(varBuffer.baseAddress!),
                                                     SharedPointer(invBuffer.baseAddress!))
-                                let hp = xhatBuffer.baseAddress.map(SharedPointer.init)
+                                let hp = training ? xhatBuffer.baseAddress.map(SharedPointer.init) : nil
                                 parallelFor(c) { ch in
                                     var mean: T, variance: T
                                     if training {
@@ -125,6 +126,7 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
 
     /// `dL/dinput`; adds `dL/dweight` and `dL/dbias`. In training mode the batch statistics are
     /// differentiated too: `dx = gamma * invStd / M * (M * g - sum g - xhat * sum(g * xhat))`.
+    @_specialize(where T == Float)
     public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
         guard let saved, saved.training else {
             throw ShiftOpsError(.invalidArgument, argument: "forward", "backward needs a training-mode forward first")

@@ -81,6 +81,7 @@ public final class Conv2d<T: NetScalar>: Module<T> {
     private var readsInputDirectly: Bool { kernelSize == 1 && stride == 1 && padding == 0 }
 
     /// `[N, C, H, W]` to `[N, O, H', W']`.
+    @_specialize(where T == Float)
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
         let (n, h, w, ho, wo) = try checkedGeometry(input.shape)
         if isTraining { savedInput = input }
@@ -119,6 +120,7 @@ public final class Conv2d<T: NetScalar>: Module<T> {
     }
 
     /// `dL/dinput`; adds `dL/dweight` (and `dL/dbias`).
+    @_specialize(where T == Float)
     public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
         guard let input = savedInput else {
             throw ShiftOpsError(.invalidArgument, argument: "forward", "backward needs a training-mode forward first")
@@ -190,6 +192,7 @@ public final class Conv2d<T: NetScalar>: Module<T> {
     }
 
     /// `col[(c*K + a)*K + b, i*W' + j] = x[c, i*S - P + a, j*S - P + b]`, zero outside.
+    @_specialize(where T == Float)
     private func im2col(_ x: UnsafePointer<T>, h: Int, w: Int, into col: UnsafeMutablePointer<T>, ho: Int, wo: Int) {
         let (k, s, p) = (kernelSize, stride, padding)
         var row = 0
@@ -212,6 +215,7 @@ public final class Conv2d<T: NetScalar>: Module<T> {
     }
 
     /// The adjoint of ``im2col``: every column entry added to the input element it read.
+    @_specialize(where T == Float)
     private func col2im(_ col: UnsafePointer<T>, h: Int, w: Int, into gx: UnsafeMutablePointer<T>, ho: Int, wo: Int) {
         let (k, s, p) = (kernelSize, stride, padding)
         gx.update(repeating: 0, count: inChannels &* h &* w)
@@ -246,6 +250,7 @@ public final class Conv2d<T: NetScalar>: Module<T> {
 }
 
 /// Sums `images` consecutive blocks of `size` elements, in image order.
+@_specialize(where T == Float)
 func sumOverImages<T: NetScalar>(_ partials: [T], images: Int, size: Int) -> [T] {
     var total = [T](repeating: 0, count: size)
     partials.withUnsafeBufferPointer { p in

@@ -17,6 +17,7 @@ public struct CrossEntropyResult<T: NetScalar> {
 ///   - labels: `N` class indices in `0..<classes`.
 /// - Throws: ``ShiftOpsError`` naming `logits` for a rank other than 2 or an empty batch, or
 ///   `labels` for a count other than N or a label out of range.
+@_specialize(where T == Float)
 public func softmaxCrossEntropy<T: NetScalar>(logits: Tensor<T>, labels: [Int]) throws -> CrossEntropyResult<T> {
     guard logits.rank == 2, logits.shape[0] >= 1, logits.shape[1] >= 1 else {
         throw ShiftOpsError(.invalidRank, argument: "logits", "expected [N, classes] with N, classes >= 1, got \(logits.shape)")

@@ -28,6 +28,7 @@ public final class Linear<T: NetScalar>: Module<T> {
     private var features: (in: Int, out: Int) { (weight.value.shape[1], weight.value.shape[0]) }
 
     /// `[N, in]` to `[N, out]`.
+    @_specialize(where T == Float)
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
         let (fin, fout) = features
         guard input.rank == 2, input.shape[1] == fin else {
@@ -53,6 +54,7 @@ public final class Linear<T: NetScalar>: Module<T> {
     }
 
     /// `dL/dx = g W`; adds `dL/dW = g^T x` and `dL/db = sum over n of g`.
+    @_specialize(where T == Float)
     public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
         guard let input = savedInput else {
             throw ShiftOpsError(.invalidArgument, argument: "forward", "backward needs a training-mode forward first")

@@ -142,11 +142,13 @@ public final class Sequential<T: NetScalar>: Module<T> {
     public override var children: [(name: String, module: Module<T>)] { layers }
 
     /// Each layer's forward in turn.
+    @_specialize(where T == Float)
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
         try layers.reduce(input) { try $1.module.forward($0) }
     }
 
     /// Each layer's backward in reverse order.
+    @_specialize(where T == Float)
     public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
         try layers.reversed().reduce(gradOutput) { try $1.module.backward($0) }
     }

@@ -23,6 +23,7 @@ public final class Parameter<T: NetScalar> {
     }
 
     /// Adds `delta` (same shape, dense) to the gradient.
+    @_specialize(where T == Float)
     func accumulate(_ delta: [T]) {
         let old = gradient
         gradient = try! Tensor(shape: value.shape) { out in

@@ -8,6 +8,7 @@ public final class ReLU<T: NetScalar>: Module<T> {
     public override init() {}
 
     /// Any shape to the same shape.
+    @_specialize(where T == Float)
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
         let y = try Tensor<T>(shape: input.shape) { y in
             input.withDenseBuffer { x in
@@ -19,6 +20,7 @@ public final class ReLU<T: NetScalar>: Module<T> {
     }
 
     /// `g` where the output was positive, else 0.
+    @_specialize(where T == Float)
     public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
         guard let y = savedOutput else {
             throw ShiftOpsError(.invalidArgument, argument: "forward", "backward needs a training-mode forward first")
@@ -51,6 +53,7 @@ public final class GlobalAveragePool<T: NetScalar>: Module<T> {
     public override init() {}
 
     /// `[N, C, H, W]` to `[N, C]`.
+    @_specialize(where T == Float)
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
         guard input.rank == 4, input.shape[2] * input.shape[3] > 0 else {
             throw ShiftOpsError(.invalidRank, argument: "input", "expected [N, C, H, W] with H, W >= 1, got \(input.shape)")
@@ -69,6 +72,7 @@ public final class GlobalAveragePool<T: NetScalar>: Module<T> {
     }
 
     /// Spreads `g[n, c] / (H * W)` over the plane.
+    @_specialize(where T == Float)
     public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
         guard let shape = savedShape else {
             throw ShiftOpsError(.invalidArgument, argument: "forward", "backward needs a training-mode forward first")

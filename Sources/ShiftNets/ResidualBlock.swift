@@ -22,6 +22,7 @@ public final class ResidualBlock<T: NetScalar>: Module<T> {
     }
 
     /// `relu(main(x) + shortcut(x))`.
+    @_specialize(where T == Float)
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
         let skip = try shortcut?.forward(input) ?? input
         let body = try main.reduce(input) { try $1.module.forward($0) }
@@ -37,6 +38,7 @@ public final class ResidualBlock<T: NetScalar>: Module<T> {
     }
 
     /// The ReLU's gradient sent down both paths and their input gradients added.
+    @_specialize(where T == Float)
     public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
         guard savedShapes != nil else {
             throw ShiftOpsError(.invalidArgument, argument: "forward", "backward needs a training-mode forward first")
@@ -59,6 +61,7 @@ public final class ResidualBlock<T: NetScalar>: Module<T> {
 }
 
 /// The elementwise sum of two tensors of one shape.
+@_specialize(where T == Float)
 func add<T: NetScalar>(_ a: Tensor<T>, _ b: Tensor<T>) throws -> Tensor<T> {
     try Tensor<T>(shape: a.shape) { out in
         a.withDenseBuffer { x in

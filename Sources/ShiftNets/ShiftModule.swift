@@ -28,6 +28,7 @@ public final class ShiftModule<T: NetScalar>: Module<T> {
     public override var ownParameters: [(name: String, parameter: Parameter<T>)] { shifts.map { [("shifts", $0)] } ?? [] }
 
     /// `[N, C, H, W]` to the same shape.
+    @_specialize(where T == Float)
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
         if let shifts { layer.shifts = shifts.value }
         let y = try layer(input)
@@ -36,6 +37,7 @@ public final class ShiftModule<T: NetScalar>: Module<T> {
     }
 
     /// `dL/dinput` from ShiftOps' backward; adds `dL/dshifts` for a learned shift.
+    @_specialize(where T == Float)
     public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
         guard let input = savedInput else {
             throw ShiftOpsError(.invalidArgument, argument: "forward", "backward needs a training-mode forward first")
@@ -86,6 +88,7 @@ public final class DepthwiseConv3x3<T: NetScalar>: Module<T> {
     }
 
     /// `[N, C, H, W]` to the same shape.
+    @_specialize(where T == Float)
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
         let y = try depthwiseConv2d(input, weight: kernel, padding: 1, stride: 1)
         if isTraining { savedInput = input }
@@ -93,6 +96,7 @@ public final class DepthwiseConv3x3<T: NetScalar>: Module<T> {
     }
 
     /// `dL/dinput`; adds `dL/dweight`.
+    @_specialize(where T == Float)
     public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
         guard let input = savedInput else {
             throw ShiftOpsError(.invalidArgument, argument: "forward", "backward needs a training-mode forward first")
