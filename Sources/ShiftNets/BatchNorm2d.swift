@@ -120,6 +120,8 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
             runningMean.value = try Tensor(shape: [c], elements: means)
             runningVar.value = try Tensor(shape: [c], elements: variances)
             saved = (normalized, inverseStd, input.shape, true)
+        } else {
+            saved = nil
         }
         return output
     }

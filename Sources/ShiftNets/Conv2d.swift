@@ -84,7 +84,7 @@ public final class Conv2d<T: NetScalar>: Module<T> {
     @_specialize(where T == Float)
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
         let (n, h, w, ho, wo) = try checkedGeometry(input.shape)
-        if isTraining { savedInput = input }
+        savedInput = isTraining ? input : nil
         let plane = ho * wo, kk = kernelSize * kernelSize
         let groupRows = inChannels / groups * kk, groupOut = outChannels / groups
         let direct = readsInputDirectly

@@ -34,7 +34,7 @@ public final class Linear<T: NetScalar>: Module<T> {
         guard input.rank == 2, input.shape[1] == fin else {
             throw ShiftOpsError(.shapeMismatch, argument: "input", "expected [N, \(fin)], got \(input.shape)")
         }
-        if isTraining { savedInput = input }
+        savedInput = isTraining ? input : nil
         let n = input.shape[0]
         let wt = try Tensor<T>(shape: [fin, fout]) { t in
             weight.value.withDenseBuffer { w in

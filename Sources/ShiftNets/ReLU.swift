@@ -15,7 +15,7 @@ public final class ReLU<T: NetScalar>: Module<T> {
                 for i in 0..<x.count { y[i] = x[i] > 0 ? x[i] : 0 }
             }
         }
-        if isTraining { savedOutput = y }
+        savedOutput = isTraining ? y : nil
         return y
     }
 
@@ -59,7 +59,7 @@ public final class GlobalAveragePool<T: NetScalar>: Module<T> {
             throw ShiftOpsError(.invalidRank, argument: "input", "expected [N, C, H, W] with H, W >= 1, got \(input.shape)")
         }
         let (rows, plane) = (input.shape[0] * input.shape[1], input.shape[2] * input.shape[3])
-        if isTraining { savedShape = input.shape }
+        savedShape = isTraining ? input.shape : nil
         return try Tensor<T>(shape: [input.shape[0], input.shape[1]]) { y in
             input.withDenseBuffer { x in
                 for r in 0..<rows {

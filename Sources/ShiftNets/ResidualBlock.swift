@@ -31,7 +31,7 @@ public final class ResidualBlock<T: NetScalar>: Module<T> {
                                 "the block's main path gives \(body.shape) but its shortcut \(skip.shape)")
         }
         let sum = try add(body, skip)
-        if isTraining { savedShapes = (sum.shape, input.shape) }
+        savedShapes = isTraining ? (sum.shape, input.shape) : nil
         outputReLU.train()
         if !isTraining { outputReLU.eval() }
         return try outputReLU.forward(sum)

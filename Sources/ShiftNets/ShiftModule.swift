@@ -32,7 +32,7 @@ public final class ShiftModule<T: NetScalar>: Module<T> {
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
         if let shifts { layer.shifts = shifts.value }
         let y = try layer(input)
-        if isTraining { savedInput = input }
+        savedInput = isTraining ? input : nil
         return y
     }
 
@@ -91,7 +91,7 @@ public final class DepthwiseConv3x3<T: NetScalar>: Module<T> {
     @_specialize(where T == Float)
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
         let y = try depthwiseConv2d(input, weight: kernel, padding: 1, stride: 1)
-        if isTraining { savedInput = input }
+        savedInput = isTraining ? input : nil
         return y
     }
 

@@ -14,7 +14,7 @@ public enum ShiftOpsCommand {
         """
 
     /// Runs the command line `arguments` (without the program name) and returns the exit status.
-    public static func main(_ arguments: [String], output: (String) -> Void = { print($0) },
+    public static func main(_ arguments: [String], output: (String) -> Void = { print($0); fflush(nil) },
                             errors: (String) -> Void = { printError($0) }) -> Int32 {
         guard let command = arguments.first else {
             errors(usage)
