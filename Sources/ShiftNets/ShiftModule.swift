@@ -31,7 +31,10 @@ public final class ShiftModule<T: NetScalar>: Module<T> {
     @_specialize(where T == Float)
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
         if let shifts { layer.shifts = shifts.value }
-        let y = try layer(input)
+        // The op itself rather than the layer's call: it is inlinable, so this specialised method
+        // gets a Float kernel instead of ShiftOps' generic one.
+        let y = try shift2d(input, shifts: layer.shifts, mode: layer.mode, padding: layer.padding,
+                            geometry: layer.geometry(forInputShape: input.shape))
         savedInput = isTraining ? input : nil
         return y
     }
@@ -42,10 +45,10 @@ public final class ShiftModule<T: NetScalar>: Module<T> {
         guard let input = savedInput else {
             throw ShiftOpsError(.invalidArgument, argument: "forward", "backward needs a training-mode forward first")
         }
-        layer.zeroGradient()
-        let gx = try layer.backward(gradOutput: gradOutput, input: input)
-        shifts?.accumulate(layer.shiftGradient.elements)
-        return gx
+        let gradients = try shift2dBackward(gradOutput: gradOutput, input: input, shifts: layer.shifts, mode: layer.mode,
+                                            padding: layer.padding, geometry: layer.geometry(forInputShape: input.shape))
+        if let shifts, let g = gradients.shifts { shifts.accumulate(g.elements) }
+        return gradients.input
     }
 
     /// One row: `2C` parameters when learned, no MACs; the active shift's interpolation (4
