@@ -48,6 +48,8 @@ public struct Architecture: Equatable, Sendable {
     public var blocksPerStage: [Int]
     /// The block.
     public var block: BlockKind
+    /// When set, every convolution but the stem takes its weight from a shared CSG generator.
+    public var csg: CSGOptions?
 
     /// A network from its parts.
     ///
@@ -134,6 +136,14 @@ public struct Architecture: Equatable, Sendable {
         return copy
     }
 
+    /// The same network with CSG applied to every convolution but the stem (SPEC §11).
+    public func withCSG(_ options: CSGOptions = .init()) -> Architecture {
+        var copy = self
+        copy.csg = options
+        copy.name += "-csg"
+        return copy
+    }
+
     /// Builds the network with weights drawn from `seed` (each layer its own derived seed).
     ///
     /// - Throws: ``ShiftOpsError`` from a layer's initialiser.
@@ -145,26 +155,40 @@ public struct Architecture: Equatable, Sendable {
             ("bn1", try BatchNorm2d<T>(channels: stemChannels)),
             ("relu", ReLU<T>()),
         ]
+        var generators: [(name: String, module: SliceGenerator<T>)] = []
+        // Every convolution but the stem goes through here: plain, or converted to CSG.
+        func conv(_ inC: Int, _ outC: Int, _ k: Int, stride: Int, padding: Int) throws -> Module<T> {
+            let plain = try Conv2d<T>(inChannels: inC, outChannels: outC, kernelSize: k, stride: stride, padding: padding, seed: next())
+            guard let csg else { return plain }
+            let name = "csg\(k)x\(k)"
+            if !generators.contains(where: { $0.name == name }) {
+                let shape = csg.shape(kernelSize: k)
+                generators.append((name, try SliceGenerator<T>(codeSize: shape.code, sliceOut: shape.out, sliceIn: shape.in,
+                                                               kernelSize: k, seed: next())))
+            }
+            return try CSGConv2d(plain, generator: generators.first { $0.name == name }!.module, seed: next())
+        }
         var inPlanes = stemChannels
         for (s, (planes, count)) in zip(widths, blocksPerStage).enumerated() {
             var blocks: [(String, Module<T>)] = []
             for b in 0..<count {
                 let stride = (s > 0 && b == 0) ? 2 : 1
-                blocks.append(("block\(b)", try makeBlock(inPlanes: inPlanes, planes: planes, stride: stride, next: next) as Module<T>))
+                blocks.append(("block\(b)", try makeBlock(inPlanes: inPlanes, planes: planes, stride: stride, next: next, conv: conv) as Module<T>))
                 inPlanes = planes
             }
             layers.append(("stage\(s + 1)", Sequential(blocks)))
         }
         layers.append(("pool", GlobalAveragePool<T>()))
         layers.append(("linear", try Linear<T>(inFeatures: inPlanes, outFeatures: classes, seed: next())))
-        return Sequential(layers)
+        return generators.isEmpty ? Sequential(layers) : GeneratedNetwork(body: Sequential(layers), generators: generators)
     }
 
-    private func makeBlock<T: NetScalar>(inPlanes: Int, planes: Int, stride: Int, next: () -> UInt64) throws -> ResidualBlock<T> {
+    private func makeBlock<T: NetScalar>(inPlanes: Int, planes: Int, stride: Int, next: () -> UInt64,
+                                         conv: (Int, Int, Int, _ stride: Int, _ padding: Int) throws -> Module<T>) throws -> ResidualBlock<T> {
         var shortcut: Sequential<T>?
         if stride != 1 || inPlanes != planes {
             shortcut = Sequential([
-                ("0", try Conv2d<T>(inChannels: inPlanes, outChannels: planes, kernelSize: 1, stride: stride, seed: next())),
+                ("0", try conv(inPlanes, planes, 1, stride, 0)),
                 ("1", try BatchNorm2d<T>(channels: planes)),
             ])
         }
@@ -176,10 +200,10 @@ public struct Architecture: Equatable, Sendable {
                 throw ShiftOpsError(.invalidArgument, argument: "reduction", "leaves a block of \(planes) planes with \(mid) inner channels")
             }
             return ResidualBlock(main: [
-                ("conv1", try Conv2d<T>(inChannels: inPlanes, outChannels: mid, kernelSize: 3, stride: stride, padding: 1, seed: next())),
+                ("conv1", try conv(inPlanes, mid, 3, stride, 1)),
                 ("bn1", try BatchNorm2d<T>(channels: mid)),
                 ("relu1", ReLU<T>()),
-                ("conv2", try Conv2d<T>(inChannels: mid, outChannels: planes, kernelSize: 3, padding: 1, seed: next())),
+                ("conv2", try conv(mid, planes, 3, 1, 1)),
                 ("bn2", try BatchNorm2d<T>(channels: planes)),
             ], shortcut: shortcut)
         case .convShiftConv(let expansion, let middle):
@@ -189,7 +213,7 @@ public struct Architecture: Equatable, Sendable {
                 throw ShiftOpsError(.invalidArgument, argument: "expansion", "leaves a block of \(planes) planes with \(mid) inner channels")
             }
             let head: [(String, Module<T>)] = [
-                ("conv1", try Conv2d<T>(inChannels: inPlanes, outChannels: mid, kernelSize: 1, seed: next())),
+                ("conv1", try conv(inPlanes, mid, 1, 1, 0)),
                 ("bn1", try BatchNorm2d<T>(channels: mid)),
                 ("relu1", ReLU<T>()),
             ]
@@ -197,7 +221,7 @@ public struct Architecture: Equatable, Sendable {
             case .shift(let mode):
                 return ResidualBlock(main: head + [
                     ("shift2", try ShiftModule<T>(channels: mid, mode: mode, seed: next())),
-                    ("conv2", try Conv2d<T>(inChannels: mid, outChannels: planes, kernelSize: 1, stride: stride, seed: next())),
+                    ("conv2", try conv(mid, planes, 1, stride, 0)),
                     ("bn2", try BatchNorm2d<T>(channels: planes)),
                 ], shortcut: shortcut)
             case .depthwise:
@@ -205,7 +229,7 @@ public struct Architecture: Equatable, Sendable {
                 return ResidualBlock(main: head + [
                     ("depth", try DepthwiseConv3x3<T>(channels: mid, seed: next())),
                     ("bn2", try BatchNorm2d<T>(channels: mid)),
-                    ("conv3", try Conv2d<T>(inChannels: mid, outChannels: planes, kernelSize: 1, stride: stride, seed: next())),
+                    ("conv3", try conv(mid, planes, 1, stride, 0)),
                     ("bn3", try BatchNorm2d<T>(channels: planes)),
                 ], shortcut: shortcut)
             }

@@ -29,7 +29,7 @@ public struct Dataset: Sendable {
     public var classes: Int { (labels.max() ?? -1) + 1 }
 
     /// scikit-learn's 8x8 digits from `directory` (`images.npy` `uint8 [N, 8, 8]` with values
-    /// 0...16, `labels.npy` `int32 [N]`), scaled to `x / 8 - 1` in `[-1, 1]`, one channel.
+    /// 0...16, `labels.npy` `int32 [N]`), scaled to `x / 16` in `[0, 1]` (background 0), one channel.
     ///
     /// - Throws: ``ShiftOpsError`` (`invalidFile`) for a missing or malformed file, or a shape
     ///   mismatch between the two.
@@ -41,7 +41,7 @@ public struct Dataset: Sendable {
                                 "expected images [N, H, W] and labels [N], got \(raw.shape) and \(labels.shape)")
         }
         let images = try Tensor<Float>(shape: [raw.shape[0], 1, raw.shape[1], raw.shape[2]],
-                                       elements: raw.elements.map { Float($0) / 8 - 1 })
+                                       elements: raw.elements.map { Float($0) / 16 })
         return try Dataset(images: images, labels: labels.elements.map { Int($0) })
     }
 
@@ -56,6 +56,31 @@ public struct Dataset: Sendable {
         }
         return try Dataset(images: Tensor(shape: [indices.count] + images.shape.dropFirst(), elements: values),
                            labels: indices.map { labels[$0] })
+    }
+
+    /// Each image translated by its own `(dy, dx)`, both uniform in `-maxShift...maxShift` and
+    /// drawn from `seed`, with zeros shifted in (`y[i, j] = x[i - dy, j - dx]`).
+    public func translated(maxShift: Int, seed: UInt64) throws -> Dataset {
+        let (n, c, h, w) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
+        var generator = SeededGenerator(seed: seed)
+        let span = UInt64(2 * maxShift + 1)
+        let moved = try Tensor<Float>(shape: images.shape) { out in
+            images.withDenseBuffer { x in
+                for image in 0..<n {
+                    let dy = Int(generator.next() % span) - maxShift, dx = Int(generator.next() % span) - maxShift
+                    for ch in 0..<c {
+                        let base = (image * c + ch) * h * w
+                        for i in 0..<h {
+                            for j in 0..<w {
+                                let (si, sj) = (i - dy, j - dx)
+                                out[base + i * w + j] = (si >= 0 && si < h && sj >= 0 && sj < w) ? x[base + si * w + sj] : 0
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return try Dataset(images: moved, labels: labels)
     }
 
     /// A seeded split: a permutation drawn from `seed`, the last `testFraction` of it the test set.

@@ -16,8 +16,11 @@ public struct TrainingOptions: Sendable {
     public var weightDecay: Float = 5e-4
     /// The learning-rate multiplier for parameters named `shifts` (Caffe's `lr_mult`).
     public var shiftLearningRateMultiplier: Float = 1
-    /// The seed of the batch order.
+    /// The seed of the batch order and the augmentation.
     public var seed: UInt64 = 1
+    /// Training images are translated by up to this many pixels on each axis (zero fill), a
+    /// fresh seeded draw per image and epoch; 0 turns augmentation off.
+    public var maxTranslation = 0
 
     /// The defaults.
     public init() {}
@@ -73,7 +76,11 @@ public struct Trainer {
                 let indices = Array(order[(b * options.batchSize)..<min(train.count, (b + 1) * options.batchSize)])
                 // A one-image batch cannot be batch-normalised: it is skipped (the image falls elsewhere next epoch).
                 if indices.count < 2 { continue }
-                let batch = try train.subset(indices)
+                var batch = try train.subset(indices)
+                if options.maxTranslation > 0 {
+                    batch = try batch.translated(maxShift: options.maxTranslation,
+                                                 seed: options.seed &* 104_729 &+ UInt64(step))
+                }
                 optimizer.learningRate = options.learningRate * 0.5 * (1 + Float(Foundation.cos(Double.pi * Double(step) / Double(totalSteps))))
                 model.zeroGradients()
                 let result = try softmaxCrossEntropy(logits: model.forward(batch.images), labels: batch.labels)

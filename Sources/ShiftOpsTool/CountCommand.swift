@@ -6,13 +6,16 @@ import ShiftNets
 enum CountCommand {
     static let help = """
         usage: shiftops count --model NAME [--expansion E] [--shift grouped|active|sparse]
-                              [--reduction R] [--reduction-mode net|block] [--json]
+                              [--reduction R] [--reduction-mode net|block] [--csg] [--json]
           NAME: resnet20|56|110, shiftresnet20|56|110, depthwiseresnet20|56|110 (the shift network's
           twin: each shift replaced by a 3x3 depthwise convolution + BN).
           Parameters: every learned tensor (BN scale and bias included; running statistics and grouped
           shift tables not; active/sparse shifts 2 per channel). MACs: multiply-accumulates of the
           convolutions and the linear layer for one image; shift interpolation, BN, ReLU, pooling and
           residual adds are listed apart ("other").
+          --csg: every convolution but the stem takes its weight from a shared CSG generator (K = 72 and
+          12x12x3x3 slices for 3x3, K = 16 and 16x16x1x1 for 1x1); its rows count the codes, the generator
+          rows their weights, and "other" the weight generation (once per forward, not per image).
         """
 
     static func main(_ arguments: [String], output: (String) -> Void) throws {
@@ -21,8 +24,9 @@ enum CountCommand {
             return
         }
         let options = try Options(arguments, valued: ["model", "expansion", "shift", "reduction", "reduction-mode"],
-                                  flags: ["json"])
-        let architecture = try architecture(options)
+                                  flags: ["json", "csg"])
+        var architecture = try architecture(options)
+        if options.has("csg") { architecture = architecture.withCSG() }
         let count = try NetworkCount(architecture)
         if options.has("json") {
             let encoder = JSONEncoder()
