@@ -7,7 +7,7 @@ import ShiftNets
 enum TrainDemo {
     static let help = """
         usage: shiftops demo train [--rows grouped,active,sparse,depthwise,csg] [--epochs N] [--batch B]
-                                   [--expansion E] [--seed S] [--data DIR]
+                                   [--expansion E] [--blocks B] [--seed S] [--data DIR]
           Trains a small conv-shift-conv network on scikit-learn's 8x8 digits (Data/digits: a fixed,
           seeded 80/20 split) once per row, printing a line per epoch (loss, accuracy, images/s), then
           a table: parameters, MACs per image, test accuracy, training time. Same seed and thread
@@ -32,9 +32,9 @@ enum TrainDemo {
 
     /// The demo network: a 3x3 stem of 16 channels on the 8x8 digit, then stages of 16, 32 and 64
     /// channels (8x8, 4x4, 2x2), one conv-shift-conv block each, pooling and a linear layer.
-    static func architecture(_ row: Row, expansion: Double) throws -> Architecture {
+    static func architecture(_ row: Row, expansion: Double, blocks: Int = 1) throws -> Architecture {
         let plain = try Architecture(name: "digits-csc-e\(expansion)-\(row.rawValue)", inputChannels: 1, classes: 10, stemChannels: 16,
-                         widths: [16, 32, 64], blocksPerStage: [1, 1, 1],
+                         widths: [16, 32, 64], blocksPerStage: [blocks, blocks, blocks],
                          block: .convShiftConv(expansion: expansion, middle: row.middle))
         return row == .csg ? plain.withCSG() : plain
     }
@@ -67,33 +67,34 @@ enum TrainDemo {
             output(help)
             return
         }
-        let options = try Options(arguments, valued: ["rows", "epochs", "batch", "expansion", "seed", "data"])
+        let options = try Options(arguments, valued: ["rows", "epochs", "batch", "expansion", "blocks", "seed", "data"])
         let rows = try options.choices("rows", as: Row.self) ?? Row.allCases
         let epochs = try options.integer("epochs") ?? 20
         let batch = try options.integer("batch") ?? 32
         let seed = try options.integer("seed") ?? 1
+        let blocks = try options.integer("blocks") ?? 1
         let expansionText = options.string("expansion") ?? "3"
         guard let expansion = Double(expansionText), expansion > 0, expansion.isFinite else {
             throw UsageError("--expansion expects a number > 0, got '\(expansionText)'")
         }
-        guard epochs >= 1, batch >= 2, seed >= 0 else {
-            throw UsageError("--epochs expects >= 1, --batch >= 2 and --seed >= 0")
+        guard epochs >= 1, batch >= 2, seed >= 0, blocks >= 1 else {
+            throw UsageError("--epochs and --blocks expect >= 1, --batch >= 2 and --seed >= 0")
         }
         let data = try Dataset.digits(directory: options.string("data") ?? "Data/digits")
-        let outcomes = try run(rows: rows, data: data, epochs: epochs, batch: batch, expansion: expansion,
+        let outcomes = try run(rows: rows, data: data, epochs: epochs, batch: batch, expansion: expansion, blocks: blocks,
                                seed: UInt64(seed), output: output)
         output(table(outcomes, threads: Parallelism.threadLimit))
     }
 
     /// Trains each row and returns the outcomes.
-    static func run(rows: [Row], data: Dataset, epochs: Int, batch: Int, expansion: Double, seed: UInt64,
+    static func run(rows: [Row], data: Dataset, epochs: Int, batch: Int, expansion: Double, blocks: Int = 1, seed: UInt64,
                     output: (String) -> Void) throws -> [Outcome] {
         let (train, test) = try data.split(testFraction: 0.2, seed: seed)
         output("digits: \(train.count) training and \(test.count) test images (seed \(seed)), \(epochs) epochs, batch \(batch), "
                + "\(Parallelism.threadLimit) threads")
         var outcomes: [Outcome] = []
         for row in rows {
-            let arch = try architecture(row, expansion: expansion)
+            let arch = try architecture(row, expansion: expansion, blocks: blocks)
             let model = try arch.build(seed: seed, as: Float.self)
             let count = try NetworkCount(model, model: arch.name, inputShape: [1, 8, 8])
             let trainer = Trainer(options: trainingOptions(epochs: epochs, batch: batch, seed: seed))
