@@ -38,9 +38,10 @@ import ShiftOps
         #expect(try a.forward(x).elements == b.forward(x).elements)
         // A missing file is an error naming the folder, and nothing changes.
         try FileManager.default.removeItem(atPath: folder + "/linear.bias.npy")
-        let before = b.parameters().mapValues(\.elements)
-        #expect { try b.load(from: folder) } throws: { ($0 as? ShiftOpsError)?.argument == "directory" }
-        #expect(b.parameters().mapValues(\.elements) == before)
+        let c = try arch.build(seed: 3, as: Float.self)
+        let before = c.parameters().mapValues(\.elements)
+        #expect { try c.load(from: folder) } throws: { ($0 as? ShiftOpsError)?.argument == "directory" }
+        #expect(c.parameters().mapValues(\.elements) == before)
     }
 
     @Test func optimiserStepsEveryParameterByPath() throws {
