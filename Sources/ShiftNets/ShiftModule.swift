@@ -4,7 +4,7 @@ import ShiftOps
 /// padding, the output the input's size.
 ///
 /// Grouped shifts are SPEC §4's interleaved table and are not a parameter; active and sparse
-/// shifts are a learned `[C, 2]` parameter named `shifts`, started uniform in `[-1, 1]`.
+/// shifts are a learned `[C, 2]` parameter named `shifts`, started from the same interleaved table.
 public final class ShiftModule<T: NetScalar>: Module<T> {
     /// The wrapped op; its `shifts` follow ``shifts`` before every forward.
     public private(set) var layer: ShiftLayer<T>
@@ -19,8 +19,12 @@ public final class ShiftModule<T: NetScalar>: Module<T> {
         guard channels >= 1 else {
             throw ShiftOpsError(.invalidArgument, argument: "channels", "expected >= 1, got \(channels)")
         }
-        layer = try ShiftLayer(replacingDepthwiseConvolutionWith: channels, spatialRank: 2, kernelSize: 3,
-                               stride: 1, convolutionPadding: 1, mode: mode, seed: seed)
+        // Learned shifts start from the grouped table too: every offset of the 3x3 neighbourhood is
+        // covered from the first step, and training moves them from there (a uniform start leaves
+        // fractional shifts that blur small images, and sparse shifts that round unevenly).
+        layer = try ShiftLayer(channels: channels, spatialRank: 2, mode: mode, padding: .zeros,
+                               sampling: .convolution(kernelSize: 3, padding: 1, stride: 1),
+                               initialization: .grouped(kernelSize: 3, assignment: .interleaved), seed: seed)
         shifts = mode.learnsShifts ? Parameter(layer.shifts) : nil
     }
 

@@ -69,7 +69,7 @@ enum TrainDemo {
         }
         let options = try Options(arguments, valued: ["rows", "epochs", "batch", "expansion", "blocks", "seed", "data"])
         let rows = try options.choices("rows", as: Row.self) ?? Row.allCases
-        let epochs = try options.integer("epochs") ?? 20
+        let epochs = try options.integer("epochs") ?? 30
         let batch = try options.integer("batch") ?? 32
         let seed = try options.integer("seed") ?? 1
         let blocks = try options.integer("blocks") ?? 1

@@ -15,7 +15,7 @@ import ShiftOps
         for block in [BlockKind.convShiftConv(expansion: 1.5, middle: .shift(.active)), .basic(reduction: 1)] {
             let arch = try Architecture(name: "t", inputChannels: 2, classes: 3, stemChannels: 4, widths: [4, 5],
                                         blocksPerStage: [1, 1], block: block).withCSG(Self.small)
-            let net = try arch.build(seed: 2, as: Double.self)
+            let net = try offLattice(arch.build(seed: 2, as: Double.self))
             let paths = net.namedParameters().map(\.path)
             #expect(paths.contains("stage1.block0.conv1.codes"))
             #expect(!paths.contains("stage1.block0.conv1.weight"))

@@ -50,3 +50,13 @@ func checkGradients(_ module: Module<Double>, inputShape: [Int], seed: UInt64 = 
         }
     }
 }
+
+/// Moves every learned shift of `module` off the integer lattice (learned shifts start on it, where
+/// the active shift is not differentiable), so central differences have a derivative to find.
+@discardableResult
+func offLattice<T: NetScalar>(_ module: Module<T>, seed: UInt64 = 99) throws -> Module<T> {
+    for (i, (path, parameter)) in module.namedParameters().enumerated() where path.hasSuffix("shifts") {
+        parameter.value = try Tensor<T>.random(shape: parameter.value.shape, in: -1.4...1.4, seed: seed &+ UInt64(i))
+    }
+    return module
+}

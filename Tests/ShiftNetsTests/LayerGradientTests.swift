@@ -43,13 +43,13 @@ import ShiftOps
     }
 
     @Test func activeShift() throws {
-        try checkGradients(try ShiftModule<Double>(channels: 5, mode: .active, seed: 8), inputShape: [2, 5, 6, 6])
+        try checkGradients(try offLattice(ShiftModule<Double>(channels: 5, mode: .active, seed: 8)), inputShape: [2, 5, 6, 6])
     }
 
     @Test func sparseAndGroupedShiftInputGradients() throws {
         // Sparse shifts' forward is piecewise constant in s (SPEC §4): only the input gradient has a
         // finite-difference counterpart.
-        try checkGradients(try ShiftModule<Double>(channels: 5, mode: .sparse, seed: 9), inputShape: [2, 5, 5, 5],
+        try checkGradients(try offLattice(ShiftModule<Double>(channels: 5, mode: .sparse, seed: 9)), inputShape: [2, 5, 5, 5],
                            skipping: ["shifts"])
         try checkGradients(try ShiftModule<Double>(channels: 9, mode: .grouped, seed: 9), inputShape: [2, 9, 4, 4])
     }
@@ -62,7 +62,7 @@ import ShiftOps
         for middle in [BlockMiddle.shift(.active), .depthwise] {
             let arch = try Architecture(name: "tiny", inputChannels: 3, classes: 4, stemChannels: 4, widths: [4, 6],
                                         blocksPerStage: [1, 1], block: .convShiftConv(expansion: 2, middle: middle))
-            try checkGradients(try arch.build(seed: 3, as: Double.self), inputShape: [3, 3, 6, 6], tolerance: 1e-5)
+            try checkGradients(try offLattice(arch.build(seed: 3, as: Double.self)), inputShape: [3, 3, 6, 6], tolerance: 1e-5)
         }
     }
 
@@ -86,7 +86,7 @@ import ShiftOps
         // A small ShiftResNet-shaped network, active shifts, through the cross-entropy loss.
         let arch = try Architecture(name: "tiny", inputChannels: 2, classes: 3, stemChannels: 4, widths: [4, 8],
                                     blocksPerStage: [2, 1], block: .convShiftConv(expansion: 1.5, middle: .shift(.active)))
-        let net = try arch.build(seed: 5, as: Double.self)
+        let net = try offLattice(arch.build(seed: 5, as: Double.self))
         let x = try Tensor<Double>.random(shape: [4, 2, 6, 6], seed: 12)
         let labels = [0, 2, 1, 2]
         net.zeroGradients()
