@@ -15,6 +15,7 @@ public struct CSGOptions: Equatable, Sendable {
         kernelSize == 1 ? (code1x1, slice1x1.out, slice1x1.in) : (code3x3, slice3x3.out, slice3x3.in)
     }
 
+    /// Equal code sizes and slices (tuples are not `Equatable`, so this is spelled out).
     public static func == (a: CSGOptions, b: CSGOptions) -> Bool {
         (a.code3x3, a.slice3x3.out, a.slice3x3.in, a.code1x1, a.slice1x1.out, a.slice1x1.in)
             == (b.code3x3, b.slice3x3.out, b.slice3x3.in, b.code1x1, b.slice1x1.out, b.slice1x1.in)
