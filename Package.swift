@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .library(name: "ShiftOps", targets: ["ShiftOps"]),
         .library(name: "ShiftCUDA", targets: ["ShiftCUDA"]),
+        .library(name: "ShiftNets", targets: ["ShiftNets"]),
         .executable(name: "shiftops", targets: ["ShiftOpsCLI"]),
     ],
     traits: [
@@ -18,6 +19,9 @@ let package = Package(
         // MARK: CPU
         // The ops, the strided tensor and the CPU kernels. No dependencies.
         .target(name: "ShiftOps"),
+
+        // The network layers, module protocol, architectures and counting (SPEC §11).
+        .target(name: "ShiftNets", dependencies: ["ShiftOps"]),
 
         // MARK: CUDA (trait "CUDA")
         // libcudart from Debian's nvidia-cuda-dev.
@@ -32,10 +36,11 @@ let package = Package(
         ]),
 
         // MARK: Tools
-        // The `shiftops` commands (`run`, `bench`, `demo`, `check`) as a library, so tests can call them.
-        .target(name: "ShiftOpsTool", dependencies: ["ShiftOps", "ShiftCUDA"]),
+        // The `shiftops` commands (`run`, `bench`, `demo`, `count`, `bench-pointwise`, `check`) as a library, so tests can call them.
+        .target(name: "ShiftOpsTool", dependencies: ["ShiftOps", "ShiftCUDA", "ShiftNets"]),
         .executableTarget(name: "ShiftOpsCLI", dependencies: ["ShiftOpsTool"]),
         .testTarget(name: "ShiftOpsTests", dependencies: ["ShiftOps", "ShiftOpsTool"]),
+        .testTarget(name: "ShiftNetsTests", dependencies: ["ShiftNets", "ShiftOps", "ShiftOpsTool"]),
         .testTarget(name: "ShiftCUDATests", dependencies: ["ShiftOps", "ShiftCUDA", "ShiftOpsTool"]),
     ]
 )

@@ -12,12 +12,16 @@ enum DemoCommand {
         """
 
     static func main(_ arguments: [String], output: (String) -> Void) throws {
-        if arguments.contains("--help") || arguments.contains("-h") {
-            output(help)
+        if arguments.first != "train", arguments.contains("--help") || arguments.contains("-h") {
+            output(help + "\n" + TrainDemo.help)
+            return
+        }
+        if arguments.first == "train" {
+            try TrainDemo.main(Array(arguments.dropFirst()), output: output)
             return
         }
         guard arguments.first == "align" else {
-            throw UsageError("demo expects 'align' (see 'shiftops demo --help')")
+            throw UsageError("demo expects 'align' or 'train' (see 'shiftops demo --help')")
         }
         let options = try Options(Array(arguments.dropFirst()),
                                   valued: ["modes", "paddings", "steps", "channels", "size", "seed"])

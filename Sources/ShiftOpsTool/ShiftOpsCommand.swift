@@ -8,12 +8,14 @@ public enum ShiftOpsCommand {
         usage: shiftops <command> [options]
           run    apply one shift op to .npy files (see 'shiftops run --help')
           bench  time the CPU kernels against memcpy and a 3x3 depthwise convolution ('shiftops bench --help')
-          demo   learn shifts that align images: 'shiftops demo align' ('shiftops demo --help')
+          demo   'shiftops demo align' (learn shifts that align images), 'shiftops demo train' (shift networks on digits)
+          count  parameters and MACs of a network, per layer ('shiftops count --help')
+          bench-pointwise  GFLOP/s of the networks' 1x1 convolution
           check  check the CUDA backend against the CPU: 'shiftops check --device cuda' (CUDA builds)
         """
 
     /// Runs the command line `arguments` (without the program name) and returns the exit status.
-    public static func main(_ arguments: [String], output: (String) -> Void = { print($0) },
+    public static func main(_ arguments: [String], output: (String) -> Void = { print($0); fflush(nil) },
                             errors: (String) -> Void = { printError($0) }) -> Int32 {
         guard let command = arguments.first else {
             errors(usage)
@@ -28,12 +30,16 @@ public enum ShiftOpsCommand {
                 try BenchCommand.main(rest, output: output, progress: errors)
             case "demo":
                 try DemoCommand.main(rest, output: output)
+            case "count":
+                try CountCommand.main(rest, output: output)
+            case "bench-pointwise":
+                try PointwiseBench.main(rest, output: output)
             case "check":
                 try CheckCommand.main(rest, output: output)
             case "-h", "--help", "help":
                 output(usage)
             default:
-                throw UsageError("unknown command '\(command)'; expected run, bench, demo or check")
+                throw UsageError("unknown command '\(command)'; expected run, bench, bench-pointwise, demo, count or check")
             }
             return 0
         } catch let error as UsageError {

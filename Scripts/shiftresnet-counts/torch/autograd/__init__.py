@@ -1,0 +1,1 @@
+def Variable(x): return x

@@ -1,0 +1,190 @@
+import ShiftOps
+
+/// Batch normalisation over `[N, C, H, W]`, as PyTorch's `nn.BatchNorm2d`.
+///
+/// Training: `y = gamma * (x - mean) / sqrt(var + eps) + beta` with the batch's per-channel mean and
+/// biased variance, and running statistics updated as `r = (1 - momentum) * r + momentum * stat`
+/// (the unbiased variance for `runningVar`). Evaluation uses the running statistics.
+/// Channels run in parallel, each summed in a fixed order.
+public final class BatchNorm2d<T: NetScalar>: Module<T> {
+    /// `gamma`, `[C]`, PyTorch's `weight`; starts at 1.
+    public let weight: Parameter<T>
+    /// `beta`, `[C]`; starts at 0.
+    public let bias: Parameter<T>
+    /// The running mean, `[C]` (a buffer: saved, not learned).
+    public let runningMean: Parameter<T>
+    /// The running variance, `[C]` (a buffer).
+    public let runningVar: Parameter<T>
+    /// Added to the variance before the square root.
+    public let epsilon: T
+    /// The weight of the newest batch in the running statistics.
+    public let momentum: T
+    private var saved: (normalized: [T], inverseStd: [T], shape: [Int], training: Bool)?
+
+    /// A layer for `channels` channels.
+    ///
+    /// - Throws: ``ShiftOpsError`` naming `channels` when it is below 1.
+    public init(channels: Int, epsilon: T = 1e-5, momentum: T = 0.1) throws {
+        guard channels >= 1 else {
+            throw ShiftOpsError(.invalidArgument, argument: "channels", "expected >= 1, got \(channels)")
+        }
+        weight = Parameter(try Tensor(shape: [channels], repeating: 1))
+        bias = Parameter(try Tensor(shape: [channels]))
+        runningMean = Parameter(try Tensor(shape: [channels]))
+        runningVar = Parameter(try Tensor(shape: [channels], repeating: 1))
+        (self.epsilon, self.momentum) = (epsilon, momentum)
+    }
+
+    /// The channel count.
+    public var channels: Int { weight.value.count }
+
+    /// `weight` and `bias`.
+    public override var ownParameters: [(name: String, parameter: Parameter<T>)] { [("weight", weight), ("bias", bias)] }
+    /// `running_mean` and `running_var`, PyTorch's buffer names.
+    public override var ownBuffers: [(name: String, parameter: Parameter<T>)] {
+        [("running_mean", runningMean), ("running_var", runningVar)]
+    }
+
+    private func check(_ shape: [Int], _ argument: String) throws {
+        guard shape.count == 4, shape[1] == channels else {
+            throw ShiftOpsError(.shapeMismatch, argument: argument, "expected [N, \(channels), H, W], got \(shape)")
+        }
+        guard !isTraining || shape[0] * shape[2] * shape[3] > 1 else {
+            throw ShiftOpsError(.invalidArgument, argument: argument,
+                                "training-mode batch norm needs more than one value per channel, got \(shape)")
+        }
+    }
+
+    /// Normalises `[N, C, H, W]`.
+    @_specialize(where T == Float)
+    public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
+        try check(input.shape, "input")
+        let (n, c, plane) = (input.shape[0], input.shape[1], input.shape[2] * input.shape[3])
+        let m = n * plane
+        let gamma = weight.value.elements, beta = bias.value.elements
+        var means = runningMean.value.elements, variances = runningVar.value.elements
+        var inverseStd = [T](repeating: 0, count: c)
+        var normalized = [T](repeating: 0, count: isTraining ? n * c * plane : 0)
+        let training = isTraining, eps = epsilon
+        let output = try Tensor<T>(shape: input.shape) { y in
+            let yp = SharedPointer(y.baseAddress!)
+            input.withDenseBuffer { x in
+                means.withUnsafeMutableBufferPointer { meanBuffer in
+                    variances.withUnsafeMutableBufferPointer { varBuffer in
+                        inverseStd.withUnsafeMutableBufferPointer { invBuffer in
+                            normalized.withUnsafeMutableBufferPointer { xhatBuffer in
+                                let (mp, vp, ip) = (SharedPointer(meanBuffer.baseAddress!), SharedPointer(varBuffer.baseAddress!),
+                                                    SharedPointer(invBuffer.baseAddress!))
+                                let hp = training ? xhatBuffer.baseAddress.map(SharedPointer.init) : nil
+                                parallelFor(c) { ch in
+                                    var mean: T, variance: T
+                                    if training {
+                                        var s: T = 0
+                                        for image in 0..<n {
+                                            let row = x.baseAddress! + (image &* c &+ ch) &* plane
+                                            for p in 0..<plane { s += row[p] }
+                                        }
+                                        mean = s / T(m)
+                                        var q: T = 0
+                                        for image in 0..<n {
+                                            let row = x.baseAddress! + (image &* c &+ ch) &* plane
+                                            for p in 0..<plane { let d = row[p] - mean; q += d * d }
+                                        }
+                                        variance = q / T(m)
+                                        // The batch's biased variance normalises; the running one is unbiased, as PyTorch.
+                                        mp.base[ch] = (1 - self.momentum) * meanBuffer[ch] + self.momentum * mean
+                                        vp.base[ch] = (1 - self.momentum) * varBuffer[ch]
+                                            + self.momentum * q / T(Swift.max(m - 1, 1))
+                                    } else {
+                                        (mean, variance) = (meanBuffer[ch], varBuffer[ch])
+                                    }
+                                    let inv = 1 / (variance + eps).squareRoot()
+                                    ip.base[ch] = inv
+                                    for image in 0..<n {
+                                        let offset = (image &* c &+ ch) &* plane
+                                        let row = x.baseAddress! + offset, out = yp.base + offset
+                                        for p in 0..<plane {
+                                            let xhat = (row[p] - mean) * inv
+                                            if let hp { hp.base[offset &+ p] = xhat }
+                                            out[p] = gamma[ch] * xhat + beta[ch]
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if training {
+            runningMean.value = try Tensor(shape: [c], elements: means)
+            runningVar.value = try Tensor(shape: [c], elements: variances)
+            saved = (normalized, inverseStd, input.shape, true)
+        } else {
+            saved = nil
+        }
+        return output
+    }
+
+    /// `dL/dinput`; adds `dL/dweight` and `dL/dbias`. In training mode the batch statistics are
+    /// differentiated too: `dx = gamma * invStd / M * (M * g - sum g - xhat * sum(g * xhat))`.
+    @_specialize(where T == Float)
+    public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
+        guard let saved, saved.training else {
+            throw ShiftOpsError(.invalidArgument, argument: "forward", "backward needs a training-mode forward first")
+        }
+        guard gradOutput.shape == saved.shape else {
+            throw ShiftOpsError(.shapeMismatch, argument: "gradOutput", "expected \(saved.shape), got \(gradOutput.shape)")
+        }
+        let (n, c, plane) = (saved.shape[0], saved.shape[1], saved.shape[2] * saved.shape[3])
+        let m = T(n * plane)
+        let gamma = weight.value.elements
+        var dGamma = [T](repeating: 0, count: c), dBeta = [T](repeating: 0, count: c)
+        let gradInput = try Tensor<T>(shape: saved.shape) { gx in
+            let gxp = SharedPointer(gx.baseAddress!)
+            dGamma.withUnsafeMutableBufferPointer { dgBuffer in
+                dBeta.withUnsafeMutableBufferPointer { dbBuffer in
+                    let (dgp, dbp) = (SharedPointer(dgBuffer.baseAddress!), SharedPointer(dbBuffer.baseAddress!))
+                    gradOutput.withDenseBuffer { g in
+                        saved.normalized.withUnsafeBufferPointer { xhat in
+                            parallelFor(c) { ch in
+                                let inv = saved.inverseStd[ch]
+                                var sg: T = 0, sgx: T = 0
+                                for image in 0..<n {
+                                    let offset = (image &* c &+ ch) &* plane
+                                    for p in 0..<plane {
+                                        let gv = g[offset &+ p]
+                                        sg += gv
+                                        sgx += gv * xhat[offset &+ p]
+                                    }
+                                }
+                                dbp.base[ch] = sg
+                                dgp.base[ch] = sgx
+                                let scale = gamma[ch] * inv / m
+                                for image in 0..<n {
+                                    let offset = (image &* c &+ ch) &* plane
+                                    for p in 0..<plane {
+                                        gxp.base[offset &+ p] = scale * (m * g[offset &+ p] - sg - xhat[offset &+ p] * sgx)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        weight.accumulate(dGamma)
+        bias.accumulate(dBeta)
+        return gradInput
+    }
+
+    /// One row: `2C` parameters, no MACs; the normalisation's elements listed apart.
+    public override func count(inputShape shape: [Int], path: String, rows: inout [LayerCount]) throws -> [Int] {
+        guard shape.count == 4, shape[1] == channels else {
+            throw ShiftOpsError(.shapeMismatch, argument: "input", "expected [N, \(channels), H, W], got \(shape)")
+        }
+        rows.append(LayerCount(path: path, kind: "bn", outputShape: Array(shape.dropFirst()), parameters: 2 * channels,
+                               macs: 0, otherOps: shape.dropFirst().reduce(1, *)))
+        return shape
+    }
+}

@@ -1,0 +1,265 @@
+import ShiftOps
+
+/// A 2-D convolution (cross-correlation, as PyTorch's `nn.Conv2d`) with square kernel, stride,
+/// zero padding and groups; optional bias.
+///
+/// `y[n, o, i, j] = b[o] + sum over c in o's group, a, b < K of
+/// w[o, c', a, b] * x[n, c, i*S - P + a, j*S - P + b]` with `w` of shape `[O, C / G, K, K]`.
+/// Each image and group is one matrix product `W_g [O/G, C/G*K*K] x col [C/G*K*K, H'*W']`, where
+/// `col` is the input itself for a 1x1, stride-1 convolution and an im2col copy otherwise.
+/// Images run in parallel; the weight gradient is summed over images in order, so any thread
+/// count gives the same bits.
+public final class Conv2d<T: NetScalar>: Module<T> {
+    /// Input channels `C`.
+    public let inChannels: Int
+    /// Output channels `O`.
+    public let outChannels: Int
+    /// The kernel's side `K`.
+    public let kernelSize: Int
+    /// The step between output samples `S`.
+    public let stride: Int
+    /// Zero padding `P` on every side.
+    public let padding: Int
+    /// Channel groups `G` (dividing `C` and `O`).
+    public let groups: Int
+    /// `[O, C / G, K, K]`.
+    public let weight: Parameter<T>
+    /// `[O]`, when the layer has a bias.
+    public let bias: Parameter<T>?
+    private var savedInput: Tensor<T>?
+
+    /// A convolution with He-uniform weights (`U(-b, b)`, `b = sqrt(6 / fan_in)`) drawn from `seed`
+    /// and a zero bias.
+    ///
+    /// - Throws: ``ShiftOpsError`` naming the argument for a non-positive size, a negative padding
+    ///   or groups that do not divide both channel counts.
+    public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+                groups: Int = 1, bias: Bool = false, seed: UInt64) throws {
+        for (name, value) in [("inChannels", inChannels), ("outChannels", outChannels),
+                              ("kernelSize", kernelSize), ("stride", stride), ("groups", groups)] where value < 1 {
+            throw ShiftOpsError(.invalidArgument, argument: name, "expected >= 1, got \(value)")
+        }
+        guard padding >= 0 else {
+            throw ShiftOpsError(.invalidGeometry, argument: "padding", "expected >= 0, got \(padding)")
+        }
+        guard inChannels % groups == 0, outChannels % groups == 0 else {
+            throw ShiftOpsError(.invalidArgument, argument: "groups",
+                                "expected a divisor of inChannels \(inChannels) and outChannels \(outChannels), got \(groups)")
+        }
+        (self.inChannels, self.outChannels, self.kernelSize) = (inChannels, outChannels, kernelSize)
+        (self.stride, self.padding, self.groups) = (stride, padding, groups)
+        let fanIn = inChannels / groups * kernelSize * kernelSize
+        let bound = T(Double(6.0 / Double(fanIn)).squareRoot())
+        weight = Parameter(try Tensor<T>.random(shape: [outChannels, inChannels / groups, kernelSize, kernelSize],
+                                                in: -bound...bound, seed: seed))
+        self.bias = bias ? Parameter(try Tensor(shape: [outChannels])) : nil
+    }
+
+    /// `weight`, and `bias` when present.
+    public override var ownParameters: [(name: String, parameter: Parameter<T>)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    }
+
+    /// The output side for an input side `n`: `(n + 2P - K) / S + 1`.
+    public func outputSize(_ n: Int) -> Int { (n + 2 * padding - kernelSize) / stride + 1 }
+
+    private func checkedGeometry(_ shape: [Int]) throws -> (n: Int, h: Int, w: Int, ho: Int, wo: Int) {
+        guard shape.count == 4 else {
+            throw ShiftOpsError(.invalidRank, argument: "input", "expected [N, C, H, W], got \(shape)")
+        }
+        guard shape[1] == inChannels else {
+            throw ShiftOpsError(.shapeMismatch, argument: "input", "expected \(inChannels) channels, got \(shape)")
+        }
+        guard shape[2] + 2 * padding >= kernelSize, shape[3] + 2 * padding >= kernelSize else {
+            throw ShiftOpsError(.invalidGeometry, argument: "input",
+                                "spatial size \(shape[2])x\(shape[3]) with padding \(padding) is smaller than the kernel \(kernelSize)")
+        }
+        return (shape[0], shape[2], shape[3], outputSize(shape[2]), outputSize(shape[3]))
+    }
+
+    /// Whether the input itself is the im2col matrix.
+    private var readsInputDirectly: Bool { kernelSize == 1 && stride == 1 && padding == 0 }
+
+    /// `[N, C, H, W]` to `[N, O, H', W']`.
+    @_specialize(where T == Float)
+    public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
+        let (n, h, w, ho, wo) = try checkedGeometry(input.shape)
+        savedInput = isTraining ? input : nil
+        let plane = ho * wo, kk = kernelSize * kernelSize
+        let groupRows = inChannels / groups * kk, groupOut = outChannels / groups
+        let direct = readsInputDirectly
+        let (inC, outC, groups) = (inChannels, outChannels, groups)
+        let biasValues = bias?.value.withDenseBuffer { Array($0) }
+        return try Tensor(shape: [n, outChannels, ho, wo]) { y in
+            let yp = SharedPointer(y.baseAddress!)
+            input.withDenseBuffer { x in
+                weight.value.withDenseBuffer { wt in
+                    parallelFor(n) { image in
+                        let xi = x.baseAddress! + (image &* inC &* h &* w)
+                        let scratch = direct ? nil : UnsafeMutablePointer<T>.allocate(capacity: inC &* kk &* plane)
+                        defer { scratch?.deallocate() }
+                        if let scratch { im2col(xi, h: h, w: w, into: scratch, ho: ho, wo: wo) }
+                        let col = UnsafePointer(scratch) ?? xi
+                        let yi = yp.base + (image &* outC &* plane)
+                        for g in 0..<groups {
+                            gemm(m: groupOut, n: plane, k: groupRows,
+                                 a: wt.baseAddress! + (g &* groupOut &* groupRows), lda: groupRows, transposeA: false,
+                                 b: col + (g &* groupRows &* plane), ldb: plane,
+                                 c: yi + (g &* groupOut &* plane), ldc: plane, accumulate: false)
+                        }
+                        if let biasValues {
+                            for o in 0..<outC {
+                                let row = yi + (o &* plane)
+                                for p in 0..<plane { row[p] += biasValues[o] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `dL/dinput`; adds `dL/dweight` (and `dL/dbias`).
+    @_specialize(where T == Float)
+    public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
+        guard let input = savedInput else {
+            throw ShiftOpsError(.invalidArgument, argument: "forward", "backward needs a training-mode forward first")
+        }
+        let (n, h, w, ho, wo) = try checkedGeometry(input.shape)
+        guard gradOutput.shape == [n, outChannels, ho, wo] else {
+            throw ShiftOpsError(.shapeMismatch, argument: "gradOutput",
+                                "expected \([n, outChannels, ho, wo]), got \(gradOutput.shape)")
+        }
+        let plane = ho * wo, kk = kernelSize * kernelSize
+        let allRows = inChannels * kk, groupRows = inChannels / groups * kk, groupOut = outChannels / groups
+        let direct = readsInputDirectly
+        let (inC, outC, groups) = (inChannels, outChannels, groups)
+        let weightSize = outC * groupRows
+        var partials = [T](repeating: 0, count: n * weightSize)
+        let gradInput = try Tensor<T>(shape: input.shape) { gx in
+            let gxp = SharedPointer(gx.baseAddress!)
+            partials.withUnsafeMutableBufferPointer { partialBuffer in
+                let pp = SharedPointer(partialBuffer.baseAddress!)
+                input.withDenseBuffer { x in
+                    weight.value.withDenseBuffer { wt in
+                        gradOutput.withDenseBuffer { gy in
+                            parallelFor(n) { image in
+                                let xi = x.baseAddress! + (image &* inC &* h &* w)
+                                let gyi = gy.baseAddress! + (image &* outC &* plane)
+                                let gxi = gxp.base + (image &* inC &* h &* w)
+                                let scratch = direct ? nil : UnsafeMutablePointer<T>.allocate(capacity: 2 &* allRows &* plane)
+                                defer { scratch?.deallocate() }
+                                let colT = UnsafeMutablePointer<T>.allocate(capacity: allRows &* plane)
+                                defer { colT.deallocate() }
+                                if let scratch { im2col(xi, h: h, w: w, into: scratch, ho: ho, wo: wo) }
+                                let col = UnsafePointer(scratch) ?? xi
+                                transpose(rows: allRows, cols: plane, source: col, lds: plane, target: colT, ldt: allRows)
+                                // A 1x1 stride-1 convolution's column gradient is the input gradient.
+                                let dcol = scratch.map { $0 + (allRows &* plane) } ?? gxi
+                                for g in 0..<groups {
+                                    let gyg = gyi + (g &* groupOut &* plane)
+                                    gemm(m: groupOut, n: groupRows, k: plane, a: gyg, lda: plane, transposeA: false,
+                                         b: colT + (g &* groupRows), ldb: allRows,
+                                         c: pp.base + (image &* weightSize) + g &* groupOut &* groupRows, ldc: groupRows,
+                                         accumulate: false)
+                                    gemm(m: groupRows, n: plane, k: groupOut,
+                                         a: wt.baseAddress! + (g &* groupOut &* groupRows), lda: groupRows, transposeA: true,
+                                         b: gyg, ldb: plane, c: dcol + (g &* groupRows &* plane), ldc: plane, accumulate: false)
+                                }
+                                if !direct { col2im(dcol, h: h, w: w, into: gxi, ho: ho, wo: wo) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        weight.accumulate(sumOverImages(partials, images: n, size: weightSize))
+        if let bias {
+            var gb = [T](repeating: 0, count: outC)
+            gradOutput.withDenseBuffer { gy in
+                for o in 0..<outC {
+                    var s: T = 0
+                    for image in 0..<n {
+                        let row = gy.baseAddress! + (image &* outC &+ o) &* plane
+                        for p in 0..<plane { s += row[p] }
+                    }
+                    gb[o] = s
+                }
+            }
+            bias.accumulate(gb)
+        }
+        return gradInput
+    }
+
+    /// `col[(c*K + a)*K + b, i*W' + j] = x[c, i*S - P + a, j*S - P + b]`, zero outside.
+    @_specialize(where T == Float)
+    private func im2col(_ x: UnsafePointer<T>, h: Int, w: Int, into col: UnsafeMutablePointer<T>, ho: Int, wo: Int) {
+        let (k, s, p) = (kernelSize, stride, padding)
+        var row = 0
+        for c in 0..<inChannels {
+            let xc = x + (c &* h &* w)
+            for a in 0..<k {
+                for b in 0..<k {
+                    let out = col + (row &* ho &* wo)
+                    for i in 0..<ho {
+                        let y = i &* s &- p &+ a
+                        for j in 0..<wo {
+                            let xx = j &* s &- p &+ b
+                            out[i &* wo &+ j] = (y >= 0 && y < h && xx >= 0 && xx < w) ? xc[y &* w &+ xx] : 0
+                        }
+                    }
+                    row &+= 1
+                }
+            }
+        }
+    }
+
+    /// The adjoint of ``im2col``: every column entry added to the input element it read.
+    @_specialize(where T == Float)
+    private func col2im(_ col: UnsafePointer<T>, h: Int, w: Int, into gx: UnsafeMutablePointer<T>, ho: Int, wo: Int) {
+        let (k, s, p) = (kernelSize, stride, padding)
+        gx.update(repeating: 0, count: inChannels &* h &* w)
+        var row = 0
+        for c in 0..<inChannels {
+            let gc = gx + (c &* h &* w)
+            for a in 0..<k {
+                for b in 0..<k {
+                    let source = col + (row &* ho &* wo)
+                    for i in 0..<ho {
+                        let y = i &* s &- p &+ a
+                        guard y >= 0 && y < h else { continue }
+                        for j in 0..<wo {
+                            let xx = j &* s &- p &+ b
+                            if xx >= 0 && xx < w { gc[y &* w &+ xx] += source[i &* wo &+ j] }
+                        }
+                    }
+                    row &+= 1
+                }
+            }
+        }
+    }
+
+    /// One row: parameters and `O * H' * W' * C/G * K * K` MACs.
+    public override func count(inputShape shape: [Int], path: String, rows: inout [LayerCount]) throws -> [Int] {
+        let (_, _, _, ho, wo) = try checkedGeometry(shape)
+        let kind = "conv\(kernelSize)x\(kernelSize)" + (stride > 1 ? "/\(stride)" : "") + (groups > 1 ? " g\(groups)" : "")
+        rows.append(LayerCount(path: path, kind: kind, outputShape: [outChannels, ho, wo], parameters: parameterCount,
+                               macs: outChannels * ho * wo * (inChannels / groups) * kernelSize * kernelSize, otherOps: 0))
+        return [shape[0], outChannels, ho, wo]
+    }
+}
+
+/// Sums `images` consecutive blocks of `size` elements, in image order.
+@_specialize(where T == Float)
+func sumOverImages<T: NetScalar>(_ partials: [T], images: Int, size: Int) -> [T] {
+    var total = [T](repeating: 0, count: size)
+    partials.withUnsafeBufferPointer { p in
+        total.withUnsafeMutableBufferPointer { t in
+            for image in 0..<images {
+                let block = p.baseAddress! + (image &* size)
+                for i in 0..<size { t[i] += block[i] }
+            }
+        }
+    }
+    return total
+}

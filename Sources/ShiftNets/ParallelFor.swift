@@ -1,0 +1,37 @@
+import Dispatch
+import ShiftOps
+
+/// Runs `body(i)` for every `i` in `0..<count` on up to `Parallelism.threadLimit` threads.
+///
+/// Each index is a unit the problem fixes (an image, a channel, a block of rows) and writes its
+/// own part of the output, so results do not depend on the thread count.
+func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+    guard count > 0 else { return }
+    let threads = Swift.max(1, Swift.min(Parallelism.threadLimit, count))
+    if threads == 1 {
+        for i in 0..<count { body(i) }
+        return
+    }
+    withoutActuallyEscaping(body) { body in
+        let task = UncheckedBox(body)
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            var i = t
+            while i < count {
+                task.value(i)
+                i &+= threads
+            }
+        }
+    }
+}
+
+/// A value that crosses into `concurrentPerform`: safe because every task writes disjoint memory.
+struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// A pointer shared by parallel tasks that write disjoint parts of what it points to.
+struct SharedPointer<Pointee>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Pointee>
+    init(_ base: UnsafeMutablePointer<Pointee>) { self.base = base }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import ShiftOps
+import ShiftNets
+
+/// `shiftops bench-pointwise`: GFLOP/s of ShiftNets' 1x1 convolution (forward, and forward +
+/// backward) on the shapes of ShiftResNet-20 (e = 3) at batch 32 and a 32x64x56x56 layer. FLOPs are
+/// 2 x MACs; backward counts the input and weight gradients (2 x 2 x MACs). Best of `--repeats`.
+enum PointwiseBench {
+    static let help = """
+        usage: shiftops bench-pointwise [--repeats R] [--threads T]
+          Times the 1x1 convolution of ShiftNets (Float) and prints GFLOP/s per shape. PyTorch's
+          figures for the same shapes come from Benchmarks/pointwise_torch.py.
+        """
+
+    /// `(batch, in, out, side)` of each timed layer.
+    static let shapes: [(Int, Int, Int, Int)] = [
+        (32, 16, 48, 32), (32, 48, 16, 32), (32, 32, 96, 16), (32, 96, 32, 16),
+        (32, 64, 192, 8), (32, 192, 64, 8), (32, 64, 64, 56),
+    ]
+
+    static func main(_ arguments: [String], output: (String) -> Void) throws {
+        if arguments.contains("--help") || arguments.contains("-h") {
+            output(help)
+            return
+        }
+        let options = try Options(arguments, valued: ["repeats", "threads"])
+        let repeats = try options.integer("repeats") ?? 5
+        let threads = try options.integer("threads") ?? Parallelism.threadLimit
+        guard repeats >= 1, threads >= 1 else { throw UsageError("--repeats and --threads expect >= 1") }
+        output("1x1 convolution, Float, \(threads) threads, best of \(repeats)")
+        output("| N x Cin x H x W -> Cout | forward ms | forward GFLOP/s | fwd+bwd ms | fwd+bwd GFLOP/s |")
+        output("| --- | ---: | ---: | ---: | ---: |")
+        try Parallelism.$threadLimit.withValue(threads) {
+            for (n, cin, cout, side) in shapes {
+                let conv = try Conv2d<Float>(inChannels: cin, outChannels: cout, kernelSize: 1, seed: 1)
+                let x = try Tensor<Float>.random(shape: [n, cin, side, side], seed: 2)
+                let g = try Tensor<Float>.random(shape: [n, cout, side, side], seed: 3)
+                let flops = 2.0 * Double(n * cin * cout * side * side)
+                var forward = Double.infinity, both = Double.infinity
+                for _ in 0..<repeats {
+                    var start = Date()
+                    _ = try conv.forward(x)
+                    forward = min(forward, Date().timeIntervalSince(start))
+                    start = Date()
+                    _ = try conv.forward(x)
+                    _ = try conv.backward(g)
+                    both = min(both, Date().timeIntervalSince(start))
+                }
+                output(String(format: "| %dx%dx%dx%d -> %d | %.2f | %.1f | %.2f | %.1f |", n, cin, side, side, cout,
+                              forward * 1e3, flops / forward / 1e9, both * 1e3, 3 * flops / both / 1e9))
+            }
+        }
+    }
+}
