@@ -50,6 +50,9 @@ public struct Architecture: Equatable, Sendable {
     public var block: BlockKind
     /// When set, every convolution but the stem takes its weight from a shared CSG generator.
     public var csg: CSGOptions?
+    /// When set, each conv-shift-conv block computes its shift and last 1x1 convolution as one
+    /// ``ShiftPointwiseConv`` (same parameters, same paths, same numbers up to rounding).
+    public var fusesShiftAndPointwise = false
 
     /// A network from its parts.
     ///
@@ -136,6 +139,14 @@ public struct Architecture: Equatable, Sendable {
         return copy
     }
 
+    /// The same network with each block's shift fused into the 1x1 convolution after it.
+    public func fusingShiftAndPointwise() -> Architecture {
+        var copy = self
+        copy.fusesShiftAndPointwise = true
+        copy.name += "-fused"
+        return copy
+    }
+
     /// The same network with CSG applied to every convolution but the stem (SPEC §11).
     public func withCSG(_ options: CSGOptions = .init()) -> Architecture {
         var copy = self
@@ -218,6 +229,17 @@ public struct Architecture: Equatable, Sendable {
                 ("relu1", ReLU<T>()),
             ]
             switch middle {
+            case .shift(let mode) where fusesShiftAndPointwise:
+                // Seeds drawn in the unfused order, so both networks start from the same values.
+                let shift = try ShiftModule<T>(channels: mid, mode: mode, seed: next())
+                guard let pointwise = try conv(mid, planes, 1, stride, 0) as? Conv2d<T> else {
+                    throw ShiftOpsError(.invalidArgument, argument: "csg", "a fused shift and 1x1 convolution needs a plain convolution, not CSG")
+                }
+                // Under the empty name, its children keep the unfused paths (shift2, conv2).
+                return ResidualBlock(main: head + [
+                    ("", try ShiftPointwiseConv(shift: shift, conv: pointwise)),
+                    ("bn2", try BatchNorm2d<T>(channels: planes)),
+                ], shortcut: shortcut)
             case .shift(let mode):
                 return ResidualBlock(main: head + [
                     ("shift2", try ShiftModule<T>(channels: mid, mode: mode, seed: next())),

@@ -49,6 +49,40 @@ enum PointwiseBench {
                 output(String(format: "| %dx%dx%dx%d -> %d | %.2f | %.1f | %.2f | %.1f |", n, cin, side, side, cout,
                               forward * 1e3, flops / forward / 1e9, both * 1e3, 3 * flops / both / 1e9))
             }
+            try fusedAgainstUnfused(repeats: repeats, output: output)
+        }
+    }
+
+    /// The shift and the last 1x1 convolution of a CSC block of ShiftResNet-20's widest stage
+    /// (64 planes, e = 3: 192 to 64 channels at 8x8), batch 32, fused (``ShiftPointwiseConv``)
+    /// and as two layers, both directions, with stride 1 and with the stage's stride 2 (at 16x16,
+    /// the stage's first block). Rounds alternate, best of `repeats` each.
+    static func fusedAgainstUnfused(repeats: Int, output: (String) -> Void) throws {
+        output("")
+        output("shift + 1x1 convolution of a ShiftResNet-20 e=3 stage-3 block, batch 32, Float, active shift, best of \(repeats)")
+        output("| input -> output | unfused fwd ms | fused fwd ms | unfused fwd+bwd ms | fused fwd+bwd ms |")
+        output("| --- | ---: | ---: | ---: | ---: |")
+        for (side, stride) in [(8, 1), (16, 2)] {
+            let shift = try ShiftModule<Float>(channels: 192, mode: .active, seed: 1)
+            let conv = try Conv2d<Float>(inChannels: 192, outChannels: 64, kernelSize: 1, stride: stride, seed: 2)
+            let fused = try ShiftPointwiseConv(shift: try ShiftModule<Float>(channels: 192, mode: .active, seed: 1),
+                                               conv: try Conv2d<Float>(inChannels: 192, outChannels: 64, kernelSize: 1, stride: stride, seed: 2))
+            let x = try Tensor<Float>.random(shape: [32, 192, side, side], seed: 3)
+            let g = try Tensor<Float>.random(shape: [32, 64, (side - 1) / stride + 1, (side - 1) / stride + 1], seed: 4)
+            var best = [Double](repeating: .infinity, count: 4)
+            func time(_ slot: Int, _ body: () throws -> Void) rethrows {
+                let start = Date()
+                try body()
+                best[slot] = min(best[slot], Date().timeIntervalSince(start))
+            }
+            for _ in 0..<repeats {
+                try time(0) { _ = try conv.forward(try shift.forward(x)) }
+                try time(1) { _ = try fused.forward(x) }
+                try time(2) { _ = try conv.forward(try shift.forward(x)); _ = try shift.backward(try conv.backward(g)) }
+                try time(3) { _ = try fused.forward(x); _ = try fused.backward(g) }
+            }
+            output(String(format: "| 32x192x%dx%d -> 64, stride %d | %.2f | %.2f | %.2f | %.2f |", side, side, stride,
+                          best[0] * 1e3, best[1] * 1e3, best[2] * 1e3, best[3] * 1e3))
         }
     }
 }
