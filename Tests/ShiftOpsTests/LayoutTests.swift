@@ -125,4 +125,23 @@ import Testing
         }
         expectAgrees(y, config.reference(x, s), tolerance: 1e-12, "forward vs reference")
     }
+
+    /// The channels-last kernels on shapes where most pixels are interior for every channel (the
+    /// small shapes above exercise mostly their edges), against NCHW.
+    @Test(arguments: ShiftCase.all)
+    func channelsLastKernelsOnLargerShapes(config: ShiftCase) throws {
+        let shape = [[3, 16, 64], [2, 16, 20, 24], [2, 8, 6, 10, 12]][config.k - 1]
+        let x = try Tensor<Double>.random(shape: shape, seed: 51)
+        var generator = SeededGenerator(seed: 52)
+        let s = try Tensor<Double>(shape: [shape[1], config.k], elements: (0..<shape[1] * config.k).map { _ in
+            let v = Double.random(in: -1.5...1.5, using: &generator)
+            return config.mode == .grouped ? v.rounded() : v
+        })
+        let g = try Tensor<Double>.random(shape: shape, seed: 53)
+        let last = try x.channelsLast()
+        expectAgrees(try config.forward(last, s), try config.forward(x, s), tolerance: 1e-12, "forward")
+        let (nchw, other) = (try config.backward(g, x, s), try config.backward(try g.channelsLast(), last, s))
+        expectAgrees(other.input, nchw.input, tolerance: 1e-12, "gradInput")
+        if let shifts = other.shifts { expectAgrees(shifts, nchw.shifts!, tolerance: 1e-10, "gradShifts") }
+    }
 }

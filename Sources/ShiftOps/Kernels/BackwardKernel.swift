@@ -15,6 +15,10 @@ enum BackwardKernel {
         gradOutput g: UnsafePointer<T>, _ gs: LiftedStrides, shifts: ShiftTable<T>,
         gradInput gx: SendablePointer<T>, _ gxs: LiftedStrides, partials: SendablePointer<T>?
     ) {
+        if let channelsLast = ChannelsLastBackward(problem, x: xs, g: gs, gx: gxs) {
+            channelsLast.run(problem, x: x, xs, g: g, gs, shifts: shifts, gx: gx, gxs, partials: partials)
+            return
+        }
         let planes = problem.batch * problem.channels
         let inputSampling: AxisTaps<T>.Sampling = problem.mode == .active ? .interpolate : .round
         let planeWork = problem.outputSize.reduce(1, *) + problem.inputSize.reduce(1, *)
