@@ -15,6 +15,9 @@ let package = Package(
         // MARK: CPU
         // The ops, the strided tensor and the CPU kernels. No dependencies.
         .target(name: "ShiftOps"),
+        // The one tap definition (SPEC §8), plain C shared with the CUDA kernels. Not behind the
+        // CUDA trait: the CPU reads it too.
+        .target(name: "CShiftTaps", linkerSettings: [.linkedLibrary("m")]),
 
         // MARK: CUDA (trait "CUDA")
         // libcudart from Debian's nvidia-cuda-dev.
@@ -32,7 +35,7 @@ let package = Package(
         // The `shiftops` commands (`run`, `bench`, `demo`) as a library, so tests can call them.
         .target(name: "ShiftOpsTool", dependencies: ["ShiftOps", "ShiftCUDA"]),
         .executableTarget(name: "ShiftOpsCLI", dependencies: ["ShiftOpsTool"]),
-        .testTarget(name: "ShiftOpsTests", dependencies: ["ShiftOps", "ShiftOpsTool"]),
+        .testTarget(name: "ShiftOpsTests", dependencies: ["ShiftOps", "ShiftOpsTool", "CShiftTaps"]),
         .testTarget(name: "ShiftCUDATests", dependencies: ["ShiftOps", "ShiftCUDA", "ShiftOpsTool"]),
     ]
 )
