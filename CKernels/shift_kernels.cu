@@ -1,9 +1,14 @@
-// shift_kernels.cu: the forward and backward shift kernels. One kernel per job, grid-stride
-// loops, 64-bit indices, the per-element math from shift_math.cuh, a launch check after each
-// launch. Nothing here uses atomics: gradInput is a gather and the shift gradient a fixed-order
-// block reduction, so results are the same bits run to run.
+// shift_kernels.cu: the forward and backward shift kernels and their launchers.
+//
+// Two families. The plane-tiled kernels (shift_tiles.cuh) run every problem whose planes fit
+// 32-bit offsets: a block per few small planes or per tile of a large one, taps computed once per
+// block from the shifts on the device, padding as a template constant, a padding-free interior,
+// vector stores, and a fused backward (gradInput and the shift gradient's partial sums in one
+// pass, then a tiny fixed-order reduction over n). The generic kernels (grid-stride loops, 64-bit
+// indices, per-element math from shift_math.cuh) take the rest: planes past 2^31 elements.
+// Nothing uses atomics: every sum has a fixed order, so results are the same bits run to run.
 #include <cuda_runtime.h>
-#include "shift_math.cuh"
+#include "shift_tiles.cuh"
 
 using namespace shiftcuda;
 
@@ -16,6 +21,79 @@ int64_t blocks_for(int64_t count) {
     return blocks < 1 ? 1 : (blocks > 65535 * 8 ? 65535 * 8 : blocks);
 }
 
+// MARK: plane-tiled kernels
+
+// Writes a unit's outputs: one 16-byte store per vector where the row is contiguous and aligned.
+template <typename T>
+__device__ __forceinline__ void store_unit(T *dst, int32_t stride, int count, const T v[kUnitWidth]) {
+    if (count == kUnitWidth && stride == 1 && (reinterpret_cast<uintptr_t>(dst) & 15) == 0) {
+        if (sizeof(T) == 4) {
+            *reinterpret_cast<float4 *>(dst) = make_float4((float)v[0], (float)v[1], (float)v[2], (float)v[3]);
+        } else {
+            reinterpret_cast<double2 *>(dst)[0] = make_double2((double)v[0], (double)v[1]);
+            reinterpret_cast<double2 *>(dst)[1] = make_double2((double)v[2], (double)v[3]);
+        }
+        return;
+    }
+    for (int k = 0; k < count; ++k) dst[k * stride] = v[k];
+}
+
+template <typename T, int PAD>
+__global__ void __launch_bounds__(kTileThreads) tiled_forward(shiftcuda_problem p, Tiling tl, const T *x, const T *shifts,
+                                                              T *y) {
+    __shared__ Taps<T> slots[kMaxSlots];
+    const int64_t block = blockIdx.x;
+    const int thread = threadIdx.x;
+    const int64_t plane = prologue_plane(tl, block, thread);
+    if (plane >= 0) slots[thread] = make_taps<T>(p, shifts, plane % p.channels, forward_sampling(p));
+    __syncthreads();
+    int64_t offset = 0;
+    T out[kUnitWidth];
+    const int count = forward_thread<T, PAD>(p, tl, slots, x, block, thread, &offset, out);
+    if (count > 0) store_unit(y + offset, (int32_t)p.y_stride[4], count, out);
+}
+
+template <typename T, int PAD, bool MIRROR>
+__global__ void __launch_bounds__(kTileThreads) tiled_backward(shiftcuda_problem p, Tiling tl, const T *x, const T *shifts,
+                                                               const T *g, T *gx, T *partials) {
+    __shared__ Taps<T> slots[kMaxSlots];
+    __shared__ Taps<T> cells[kMaxSlots];
+    __shared__ T sums[3][kTileThreads];
+    const int64_t block = blockIdx.x;
+    const int thread = threadIdx.x;
+    const bool learns = partials != nullptr;
+    const int64_t plane = prologue_plane(tl, block, thread);
+    if (plane >= 0) {
+        slots[thread] = make_taps<T>(p, shifts, plane % p.channels, forward_sampling(p));
+        if (learns) cells[thread] = make_taps<T>(p, shifts, plane % p.channels, BOTH_TAPS);
+    }
+    __syncthreads();
+    int64_t offset = 0;
+    T out[kUnitWidth], part[3];
+    const int count = backward_thread<T, PAD, MIRROR>(p, tl, slots, cells, x, g, learns, block, thread, &offset, out, part);
+    if (count > 0) store_unit(gx + offset, (int32_t)p.gx_stride[4], count, out);
+    if (!learns) return;
+    for (int a = 0; a < 3; ++a) sums[a][thread] = part[a];
+    __syncthreads();
+    const Place at = locate(tl, block, thread);
+    for (int half = kTileThreads / 2; half > 0; half >>= 1) {
+        reduce_level(at, thread, half, sums);
+        __syncthreads();
+    }
+    if (at.lead)
+        for (int a = 0; a < 3; ++a) partials[at.partial * 3 + a] = sums[a][thread];
+}
+
+// gs[c, j] = -(sum over n, then over the plane's tiles, of the partials of axis j): a fixed order.
+template <typename T>
+__global__ void tiled_reduce(shiftcuda_problem p, Tiling tl, const T *partials, T *gs) {
+    for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < p.channels * p.spatial_rank;
+         i += (int64_t)gridDim.x * blockDim.x)
+        gs[i] = reduce_channel(p, tl, partials, i);
+}
+
+// MARK: generic kernels (planes past 32-bit offsets)
+
 template <typename T>
 __global__ void __launch_bounds__(kThreads) forward_kernel(shiftcuda_problem p, const T *x, const T *shifts, T *y) {
     const int64_t size[5] = {p.batch, p.channels, p.out_size[0], p.out_size[1], p.out_size[2]};
@@ -27,7 +105,7 @@ __global__ void __launch_bounds__(kThreads) forward_kernel(shiftcuda_problem p, 
         Taps<T> taps = make_taps<T>(p, shifts, index[1], sampling);
         const int64_t pos[3] = {index[2], index[3], index[4]};
         y[index[0] * p.y_stride[0] + index[1] * p.y_stride[1] + pos[0] * p.y_stride[2] + pos[1] * p.y_stride[3] +
-          pos[2] * p.y_stride[4]] = forward_element<T>(p, taps, x, index[0], index[1], pos);
+          pos[2] * p.y_stride[4]] = taps.finite ? forward_element<T>(p, taps, x, index[0], index[1], pos) : (T)NAN;
     }
 }
 
@@ -42,20 +120,18 @@ __global__ void __launch_bounds__(kThreads) grad_input_kernel(shiftcuda_problem 
         Taps<T> taps = make_taps<T>(p, shifts, index[1], sampling);
         const int64_t j[3] = {index[2], index[3], index[4]};
         gx[index[0] * p.gx_stride[0] + index[1] * p.gx_stride[1] + j[0] * p.gx_stride[2] + j[1] * p.gx_stride[3] +
-           j[2] * p.gx_stride[4]] = grad_input_element<T>(p, taps, g, index[0], index[1], j);
+           j[2] * p.gx_stride[4]] = taps.finite ? grad_input_element<T>(p, taps, g, index[0], index[1], j) : (T)NAN;
     }
 }
 
-// Blocks per channel for the shift gradient: enough to fill the GPU, fixed by the sizes alone so
-// the reduction order never depends on the device.
+// Blocks per channel for the generic shift gradient: fixed by the sizes alone so the reduction
+// order never depends on the device.
 int64_t gradient_blocks(const shiftcuda_problem &p) {
     int64_t per_channel = p.batch * p.out_size[0] * p.out_size[1] * p.out_size[2];
     int64_t blocks = (per_channel + 16 * kThreads - 1) / (16 * kThreads);
     return blocks < 1 ? 1 : (blocks > 64 ? 64 : blocks);
 }
 
-// Block (c, b) sums g * dy/du over its fixed share of channel c's (n, pd, ph, pw), then the
-// threads' sums are combined by a tree in shared memory: one partial per block and axis.
 template <typename T>
 __global__ void __launch_bounds__(kThreads) shift_grad_partials_kernel(shiftcuda_problem p, const T *x, const T *shifts,
                                                                       const T *g, T *partials, int64_t blocks_per_channel) {
@@ -77,6 +153,7 @@ __global__ void __launch_bounds__(kThreads) shift_grad_partials_kernel(shiftcuda
         shift_grad_element<T>(p, cell, x, gv, n, c, pos, e);
         acc[0] += e[0]; acc[1] += e[1]; acc[2] += e[2];
     }
+    if (!cell.finite) acc[0] = acc[1] = acc[2] = (T)NAN;
     for (int a = 0; a < 3; ++a) sums[a][threadIdx.x] = acc[a];
     __syncthreads();
     for (int stride = kThreads / 2; stride > 0; stride /= 2) {
@@ -88,7 +165,6 @@ __global__ void __launch_bounds__(kThreads) shift_grad_partials_kernel(shiftcuda
         for (int a = 0; a < 3; ++a) partials[blockIdx.x * 3 + a] = sums[a][0];
 }
 
-// gs[c, j] = -(sum over the channel's blocks, in block order, of the partials of axis j).
 template <typename T>
 __global__ void shift_grad_reduce_kernel(shiftcuda_problem p, const T *partials, int64_t blocks_per_channel, T *gs) {
     const int k = p.spatial_rank, lift = 3 - k;
@@ -101,6 +177,8 @@ __global__ void shift_grad_reduce_kernel(shiftcuda_problem p, const T *partials,
     }
 }
 
+// MARK: launchers
+
 bool valid(const shiftcuda_problem *p) {
     if (!p || p->spatial_rank < 1 || p->spatial_rank > 3 || p->batch < 0 || p->channels < 0) return false;
     for (int a = 0; a < 3; ++a)
@@ -110,27 +188,115 @@ bool valid(const shiftcuda_problem *p) {
 
 int64_t count_of(const int64_t a, const int64_t b, const int64_t s[3]) { return a * b * s[0] * s[1] * s[2]; }
 
+// Whether a plane of this tensor is addressed by 32-bit offsets: non-negative strides and a span
+// below 2^31.
+bool plane_fits(const int64_t size[3], const int64_t stride[5]) {
+    int64_t span = 0;
+    for (int a = 0; a < 3; ++a) {
+        if (stride[2 + a] < 0 || size[a] >= (int64_t(1) << 30)) return false;
+        if (size[a] > 0) span += (size[a] - 1) * stride[2 + a];
+    }
+    return span < (int64_t(1) << 31);
+}
+
+// Whether the plane-tiled kernels take this problem; the generic kernels take the rest.
+bool tiled(const shiftcuda_problem &p, const Tiling &t, bool backward) {
+    for (int a = 0; a < 3; ++a)
+        if (p.out_size[a] * p.step[a] + p.in_size[a] + 4 >= (int64_t(1) << 30)) return false;
+    if (!plane_fits(p.in_size, p.x_stride) || !plane_fits(p.out_size, p.y_stride)) return false;
+    if (backward && !plane_fits(p.in_size, p.gx_stride)) return false;
+    const int64_t rows = backward ? (p.in_size[0] * p.in_size[1] > p.out_size[0] * p.out_size[1] ? p.in_size[0] * p.in_size[1]
+                                                                                                : p.out_size[0] * p.out_size[1])
+                                  : p.out_size[0] * p.out_size[1];
+    return rows * (int64_t)t.vecs < (int64_t(1) << 31) && t.blocks < (int64_t(1) << 31) - 1;
+}
+
+Tiling tiling_of(const shiftcuda_problem &p, bool backward) {
+    const int64_t out_rows = p.out_size[0] * p.out_size[1], in_rows = p.in_size[0] * p.in_size[1];
+    const int64_t rows = backward && in_rows > out_rows ? in_rows : out_rows;
+    const int64_t width = backward && p.in_size[2] > p.out_size[2] ? p.in_size[2] : p.out_size[2];
+    // Sizes past int32 make a tiling the tiled() check then refuses.
+    return make_tiling(p.batch * p.channels, rows < (int64_t(1) << 31) ? rows : 0, width < (int64_t(1) << 31) ? width : 0);
+}
+
+template <typename T, int PAD>
+void launch_forward(const shiftcuda_problem &p, const Tiling &t, const T *x, const T *shifts, T *y, cudaStream_t s) {
+    tiled_forward<T, PAD><<<(unsigned)t.blocks, kTileThreads, 0, s>>>(p, t, x, shifts, y);
+}
+
 template <typename T>
 int forward(const shiftcuda_problem *p, const T *x, const T *shifts, T *y, void *stream) {
     if (!valid(p)) return SHIFTCUDA_ERROR_INVALID_ARGUMENT;
     const int64_t total = count_of(p->batch, p->channels, p->out_size);
     if (total == 0) return 0;
-    forward_kernel<T><<<blocks_for(total), kThreads, 0, (cudaStream_t)stream>>>(*p, x, shifts, y);
+    cudaStream_t s = (cudaStream_t)stream;
+    const Tiling t = tiling_of(*p, false);
+    if (t.units > 0 && tiled(*p, t, false)) {
+        switch (p->padding) {
+        case SHIFTCUDA_ZEROS: launch_forward<T, SHIFTCUDA_ZEROS>(*p, t, x, shifts, y, s); break;
+        case SHIFTCUDA_BORDER: launch_forward<T, SHIFTCUDA_BORDER>(*p, t, x, shifts, y, s); break;
+        case SHIFTCUDA_PERIODIC: launch_forward<T, SHIFTCUDA_PERIODIC>(*p, t, x, shifts, y, s); break;
+        case SHIFTCUDA_REFLECT: launch_forward<T, SHIFTCUDA_REFLECT>(*p, t, x, shifts, y, s); break;
+        default: launch_forward<T, SHIFTCUDA_SYMMETRIC>(*p, t, x, shifts, y, s); break;
+        }
+    } else {
+        forward_kernel<T><<<blocks_for(total), kThreads, 0, s>>>(*p, x, shifts, y);
+    }
     return (int)cudaGetLastError();
+}
+
+// Zeros padding at stride 1 on every axis: gradInput is the forward with mirrored taps.
+bool mirrors(const shiftcuda_problem &p) {
+    return p.padding == SHIFTCUDA_ZEROS && p.step[0] == 1 && p.step[1] == 1 && p.step[2] == 1;
+}
+
+template <typename T, int PAD>
+void launch_backward(const shiftcuda_problem &p, const Tiling &t, const T *x, const T *shifts, const T *g, T *gx,
+                     T *partials, cudaStream_t s) {
+    if constexpr (PAD == SHIFTCUDA_ZEROS) {
+        if (mirrors(p)) {
+            tiled_backward<T, PAD, true><<<(unsigned)t.blocks, kTileThreads, 0, s>>>(p, t, x, shifts, g, gx, partials);
+            return;
+        }
+    }
+    tiled_backward<T, PAD, false><<<(unsigned)t.blocks, kTileThreads, 0, s>>>(p, t, x, shifts, g, gx, partials);
 }
 
 template <typename T>
 int backward(const shiftcuda_problem *p, const T *x, const T *shifts, const T *g, T *gx, T *gs, T *workspace,
              void *stream) {
     if (!valid(p)) return SHIFTCUDA_ERROR_INVALID_ARGUMENT;
+    if (gs && p->channels > 0 && !workspace) return SHIFTCUDA_ERROR_INVALID_ARGUMENT;
     cudaStream_t s = (cudaStream_t)stream;
     const int64_t inputs = count_of(p->batch, p->channels, p->in_size);
+    const Tiling t = tiling_of(*p, true);
+    if (tiled(*p, t, true)) {
+        if (t.units == 0 || t.planes == 0) {
+            // Nothing to read: an empty input gradient and a zero shift gradient.
+            if (gs && p->channels > 0)
+                if (cudaError_t e = cudaMemsetAsync(gs, 0, sizeof(T) * p->channels * p->spatial_rank, s)) return (int)e;
+            return 0;
+        }
+        T *partials = gs ? workspace : nullptr;
+        switch (p->padding) {
+        case SHIFTCUDA_ZEROS: launch_backward<T, SHIFTCUDA_ZEROS>(*p, t, x, shifts, g, gx, partials, s); break;
+        case SHIFTCUDA_BORDER: launch_backward<T, SHIFTCUDA_BORDER>(*p, t, x, shifts, g, gx, partials, s); break;
+        case SHIFTCUDA_PERIODIC: launch_backward<T, SHIFTCUDA_PERIODIC>(*p, t, x, shifts, g, gx, partials, s); break;
+        case SHIFTCUDA_REFLECT: launch_backward<T, SHIFTCUDA_REFLECT>(*p, t, x, shifts, g, gx, partials, s); break;
+        default: launch_backward<T, SHIFTCUDA_SYMMETRIC>(*p, t, x, shifts, g, gx, partials, s); break;
+        }
+        if (cudaError_t e = cudaGetLastError()) return (int)e;
+        if (gs && p->channels > 0) {
+            tiled_reduce<T><<<blocks_for(p->channels * p->spatial_rank), kThreads, 0, s>>>(*p, t, workspace, gs);
+            if (cudaError_t e = cudaGetLastError()) return (int)e;
+        }
+        return 0;
+    }
     if (inputs > 0) {
         grad_input_kernel<T><<<blocks_for(inputs), kThreads, 0, s>>>(*p, shifts, g, gx);
         if (cudaError_t e = cudaGetLastError()) return (int)e;
     }
     if (gs && p->channels > 0) {
-        if (!workspace) return SHIFTCUDA_ERROR_INVALID_ARGUMENT;
         const int64_t blocks = gradient_blocks(*p);
         shift_grad_partials_kernel<T><<<p->channels * blocks, kThreads, 0, s>>>(*p, x, shifts, g, workspace, blocks);
         if (cudaError_t e = cudaGetLastError()) return (int)e;
@@ -138,6 +304,13 @@ int backward(const shiftcuda_problem *p, const T *x, const T *shifts, const T *g
         if (cudaError_t e = cudaGetLastError()) return (int)e;
     }
     return 0;
+}
+
+int64_t workspace_of(const shiftcuda_problem *p) {
+    if (!valid(p)) return 0;
+    const Tiling t = tiling_of(*p, true);
+    if (tiled(*p, t, true)) return t.planes * t.tiles * 3;
+    return p->channels * gradient_blocks(*p) * 3;
 }
 
 }  // namespace
@@ -154,9 +327,7 @@ int shiftcuda_forward_f64(const shiftcuda_problem *p, const double *x, const dou
     return forward<double>(p, x, shifts, y, stream);
 }
 
-int64_t shiftcuda_backward_workspace(const shiftcuda_problem *p) {
-    return valid(p) ? p->channels * gradient_blocks(*p) * 3 : 0;
-}
+int64_t shiftcuda_backward_workspace(const shiftcuda_problem *p) { return workspace_of(p); }
 
 int shiftcuda_backward_f32(const shiftcuda_problem *p, const float *x, const float *shifts, const float *g,
                            float *gx, float *gs, float *workspace, void *stream) {

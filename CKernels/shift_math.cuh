@@ -1,10 +1,13 @@
-// shift_math.cuh: the per-element math of the shift kernels (SPEC §2-5), as __host__ __device__
-// functions, so that the host test program checks exactly what the kernels run.
+// shift_math.cuh: what the shift kernels run per element (SPEC §2-5), as __host__ __device__
+// functions, so that the host test program checks exactly what the kernels run. The taps
+// themselves (base, weights, interior, derivative cell) come from the one definition in
+// shift_taps.h, the header the CPU reads too (SPEC §8); nothing here re-derives them.
 #ifndef SHIFT_MATH_CUH
 #define SHIFT_MATH_CUH
 
 #include <math.h>
 #include <stdint.h>
+#include "shift_taps.h"
 #include "shiftcuda.h"
 
 #ifdef __CUDACC__
@@ -13,84 +16,66 @@
 #define SC_HD inline
 #endif
 
+static_assert((int)SHIFTCUDA_ZEROS == (int)SHIFT_TAPS_ZEROS && (int)SHIFTCUDA_BORDER == (int)SHIFT_TAPS_BORDER &&
+                  (int)SHIFTCUDA_PERIODIC == (int)SHIFT_TAPS_PERIODIC && (int)SHIFTCUDA_REFLECT == (int)SHIFT_TAPS_REFLECT &&
+                  (int)SHIFTCUDA_SYMMETRIC == (int)SHIFT_TAPS_SYMMETRIC,
+              "shiftcuda.h and shift_taps.h number the paddings alike");
+
 namespace shiftcuda {
 
-SC_HD int64_t floor_mod(int64_t a, int64_t b) {
-    int64_t r = a % b;
-    return r < 0 ? r + b : r;
-}
+enum Sampling { INTERPOLATE = SHIFT_TAPS_INTERPOLATE, BOTH_TAPS = SHIFT_TAPS_BOTH, ROUND = SHIFT_TAPS_ROUND };
 
-SC_HD int64_t floor_div(int64_t a, int64_t b) {
-    int64_t q = a / b;
-    return (a % b != 0 && a < 0) ? q - 1 : q;
-}
-
-// The input index tap i reads on an axis of length n >= 1 (SPEC §3), or -1 for a zero.
-SC_HD int64_t map_tap(int64_t i, int64_t n, int padding) {
-    switch (padding) {
-    case SHIFTCUDA_ZEROS: return (i >= 0 && i < n) ? i : -1;
-    case SHIFTCUDA_BORDER: return i < 0 ? 0 : (i >= n ? n - 1 : i);
-    case SHIFTCUDA_PERIODIC: return floor_mod(i, n);
-    case SHIFTCUDA_REFLECT: {
-        if (n == 1) return 0;
-        int64_t period = 2 * (n - 1), r = floor_mod(i, period);
-        return r < n ? r : period - r;
-    }
-    default: {
-        int64_t period = 2 * n, r = floor_mod(i, period);
-        return r < n ? r : period - 1 - r;
-    }
-    }
-}
-
-SC_HD int64_t period_of(int64_t n, int padding) {
-    switch (padding) {
-    case SHIFTCUDA_PERIODIC: return n;
-    case SHIFTCUDA_REFLECT: return n == 1 ? 1 : 2 * (n - 1);
-    case SHIFTCUDA_SYMMETRIC: return 2 * n;
-    default: return 0;
-    }
-}
-
-enum Sampling { INTERPOLATE = 0, BOTH_TAPS = 1, ROUND = 2 };
-
-// One spatial axis of one channel: output p reads taps p * step + base + b (b < taps) with
-// weights 1 - weight (b = 0) and weight (b = 1). The same reduction of huge shifts as the CPU.
+// One spatial axis of one channel, as shift_taps.h computes it, with the axis' sizes beside it:
+// output p reads taps p * step + base + b (b < taps) with weights 1 - weight (b = 0) and weight
+// (b = 1); outputs in [first, last) read inside the axis.
 template <typename T>
 struct Axis {
-    int64_t length, count, step, base;
+    int64_t length, count, step, base, first, last;
     T weight;
     int taps;
     int padding;
+    int finite;
 
-    SC_HD int64_t tap(int64_t p, int b) const { return map_tap(p * step + base + b, length, padding); }
+    SC_HD int64_t tap(int64_t p, int b) const { return shift_tap_map(p * step + base + b, length, padding); }
     SC_HD T weight_of(int b) const { return b == 0 ? T(1) - weight : weight; }
 };
 
-template <typename T>
-SC_HD Axis<T> make_axis(T shift, int64_t origin, int64_t length, int64_t count, int64_t step, int padding, int sampling) {
+template <typename C, typename T>
+SC_HD Axis<T> axis_from(const C &c, int64_t length, int64_t count, int64_t step, int padding) {
     Axis<T> a;
     a.length = length; a.count = count; a.step = step; a.padding = padding;
-    T v = sampling == ROUND ? -rint(shift) : -shift;   // rint: ties to even, as the CPU's rounding
-    T q = floor(v);
-    a.weight = v - q;
-    a.taps = (sampling == BOTH_TAPS || a.weight != T(0)) ? 2 : 1;
-    if (length == 0) {
-        a.base = 0;
-    } else if (int64_t period = period_of(length, padding)) {
-        int64_t reduced = (int64_t)fmod((double)q, (double)period);
-        a.base = floor_mod(floor_mod(origin, period) + reduced, period);
-    } else {
-        double limit = (double)(count * step + length + 2);
-        double b = (double)origin + (double)q;
-        a.base = (int64_t)(b < -limit ? -limit : (b > limit ? limit : b));
-    }
+    a.base = c.base; a.first = c.first; a.last = c.last; a.weight = c.weight; a.taps = c.taps; a.finite = c.finite;
     return a;
 }
 
-// The taps of all three lifted axes of channel c; lifted axes read tap 0 only.
+// The tap definition for each element type: one C function per type (shift_taps.h).
 template <typename T>
-struct Taps { Axis<T> axis[3]; };
+SC_HD Axis<T> make_axis(T shift, int64_t origin, int64_t length, int64_t count, int64_t step, int padding, int sampling);
+
+template <>
+SC_HD Axis<float> make_axis<float>(float shift, int64_t origin, int64_t length, int64_t count, int64_t step, int padding,
+                                   int sampling) {
+    return axis_from<shift_axis_f, float>(shift_axis_taps_f(shift, origin, length, count, step, padding, sampling),
+                                          length, count, step, padding);
+}
+
+template <>
+SC_HD Axis<double> make_axis<double>(double shift, int64_t origin, int64_t length, int64_t count, int64_t step,
+                                     int padding, int sampling) {
+    return axis_from<shift_axis_d, double>(shift_axis_taps_d(shift, origin, length, count, step, padding, sampling),
+                                           length, count, step, padding);
+}
+
+// The taps of all three lifted axes of channel c; lifted axes read tap 0 only.
+// `finite` is 0 when any of the channel's shifts is NaN or infinite (possible only for shifts
+// that live on the device, which are not read back to be checked): every path then writes NaN
+// for the channel (SPEC §7), since NaN weights alone would still give 0 where zeros padding skips
+// a tap.
+template <typename T>
+struct Taps {
+    Axis<T> axis[3];
+    int finite;
+};
 
 template <typename T>
 SC_HD Taps<T> make_taps(const shiftcuda_problem &p, const T *shifts, int64_t c, int sampling) {
@@ -102,6 +87,7 @@ SC_HD Taps<T> make_taps(const shiftcuda_problem &p, const T *shifts, int64_t c, 
         t.axis[a] = make_axis<T>(s, p.origin[a], p.in_size[a], p.out_size[a], p.step[a], p.padding,
                                  lifted ? ROUND : sampling);
     }
+    t.finite = t.axis[0].finite & t.axis[1].finite & t.axis[2].finite;
     return t;
 }
 
@@ -143,7 +129,7 @@ SC_HD void for_each_reader(const Axis<T> &a, int64_t j, Visit visit) {
         }
     };
     auto residue = [&](int64_t r, int64_t period) {
-        for (int64_t i = lo + floor_mod(r - lo, period); i <= hi; i += period) raw(i);
+        for (int64_t i = lo + shift_taps_floor_mod(r - lo, period); i <= hi; i += period) raw(i);
     };
     switch (a.padding) {
     case SHIFTCUDA_ZEROS:
@@ -159,7 +145,7 @@ SC_HD void for_each_reader(const Axis<T> &a, int64_t j, Visit visit) {
         break;
     case SHIFTCUDA_REFLECT: {
         if (a.length == 1) { for (int64_t i = lo; i <= hi; ++i) raw(i); break; }
-        int64_t period = 2 * (a.length - 1);
+        int64_t period = shift_taps_period(a.length, a.padding);
         residue(j, period);
         if (j != 0 && j != a.length - 1) residue(period - j, period);
         break;

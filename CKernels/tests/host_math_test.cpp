@@ -156,7 +156,7 @@ int main() {
             check(ok, "SPEC 3 padding table", padding * 3 + k);
             // Huge shifts: the same values as their remainder modulo the period (or all-padding).
             if (padding >= SHIFTCUDA_PERIODIC) {
-                double period = double(period_of(5, padding));
+                double period = double(shift_taps_period(5, padding));
                 std::vector<double> huge = {1e30}, reduced = {std::fmod(1e30, period)};
                 check(kernel_forward(p, x, huge) == ref_forward(p, x, reduced), "huge shift reduction", padding);
             }

@@ -28,13 +28,25 @@ extension CUDABackend {
 }
 
 extension CUDATensor {
-    /// A device-to-device copy (cudaMemcpy), the bandwidth baseline of the GPU benchmark.
+    /// A device-to-device copy into a new tensor.
     public func copy() throws -> CUDATensor {
-        let result = try CUDATensor(shape: shape, dimensionOrder: dimensionOrder)
-        if let target = result.buffer.base, let source = buffer.base {
-            try check(cudaMemcpy(target, source, buffer.byteCount, cudaMemcpyDeviceToDevice), "copying on the GPU")
-        }
+        var result = try CUDATensor(shape: shape, dimensionOrder: dimensionOrder)
+        try copy(into: &result)
         return result
+    }
+
+    /// A device-to-device copy into an existing tensor of the same shape and order
+    /// (`cudaMemcpyAsync` on the ops' stream): the bandwidth baseline of the GPU benchmark.
+    /// - Throws: ``ShiftOpsError/Code/shapeMismatch`` when `target` differs in shape or order.
+    public func copy(into target: inout CUDATensor) throws {
+        guard target.shape == shape, target.dimensionOrder == dimensionOrder else {
+            throw ShiftOpsError(.shapeMismatch, argument: "target",
+                                "expected shape \(shape) in order \(dimensionOrder), got \(target.shape) in \(target.dimensionOrder)")
+        }
+        if let destination = target.buffer.base, let source = buffer.base {
+            try check(cudaMemcpyAsync(destination, source, buffer.byteCount, cudaMemcpyDeviceToDevice, CUDABackend.stream),
+                      "copying on the GPU")
+        }
     }
 }
 #endif

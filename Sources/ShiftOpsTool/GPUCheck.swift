@@ -22,6 +22,8 @@ enum GPUCheck {
         var outcome = Outcome()
         progress("device: \(try CUDABackend.shared())")
         try parity(&outcome, progress: progress)
+        try edgeCases(&outcome, progress: progress)
+        try depthwise(&outcome)
         try finiteDifferences(&outcome)
         try determinism(&outcome)
         try largeIndices(&outcome, progress: progress)
@@ -60,11 +62,69 @@ enum GPUCheck {
         }
     }
 
+    /// The cases issue 9 names: shifts far beyond the axis in the backward, reflect on axes of
+    /// length 1 and 2, strides of 3 and 4, odd widths and planes smaller or larger than a block
+    /// (the tiled kernels' two layouts), in NCHW and channels-last.
+    static func edgeCases(_ outcome: inout Outcome, progress: (String) -> Void) throws {
+        let shapes: [[Int]] = [[2, 3, 1, 7], [2, 3, 2, 9], [1, 40, 3, 3], [2, 2, 5, 300], [3, 5, 7, 7], [1, 3, 33, 65]]
+        let shiftSets: [[Float]] = [[0.4, -1.3], [1000.25, -2000.5], [-3.0e6, 7.75], [2, -1]]
+        for shape in shapes {
+            for padding in ShiftPadding.allCases {
+                for (index, pair) in shiftSets.enumerated() {
+                    for stride in [1, 3, 4] where stride == 1 || index == 0 {
+                        let x = try Tensor<Float>.random(shape: shape, seed: 20)
+                        var elements = [Float]()
+                        for c in 0..<shape[1] {
+                            let spread = Float(c % 3) * 0.125, offset = Float(c % 2) * 0.25
+                            elements += index == 3 ? [pair[0] + Float(c % 3), pair[1] - Float(c % 2)]
+                                                   : [pair[0] + spread, pair[1] - offset]
+                        }
+                        let s = try Tensor<Float>(shape: [shape[1], 2], elements: elements)
+                        let geometry = ShiftGeometry(stride: [stride])
+                        let mode: ShiftMode = index == 3 ? .grouped : .active
+                        let name = "edge \(shape) \(padding) shifts \(pair) stride \(stride)"
+                        let cpu = try RunCommand.Request.forward(2, x, s, mode, padding, geometry)
+                        let g = try Tensor<Float>.random(shape: cpu.shape, seed: 21)
+                        let expected = try RunCommand.Request.backward(2, g, x, s, mode, padding, geometry)
+                        for layout in [x, try x.channelsLast()] {
+                            let (y, gradients) = try GPURun.apply(layout, s, g, 2, mode, padding, geometry)
+                            outcome.expect(y.isApproximatelyEqual(to: cpu, tolerance: 1e-5), "forward \(name) \(layout.dimensionOrder)")
+                            outcome.expect(gradients!.input.isApproximatelyEqual(to: expected.input, tolerance: 1e-5),
+                                           "gradInput \(name) \(layout.dimensionOrder)")
+                            if let want = expected.shifts {
+                                outcome.expect(gradients!.shifts.map { $0.isApproximatelyEqual(to: want, tolerance: 1e-4) } ?? false,
+                                               "gradShifts \(name) \(layout.dimensionOrder)")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        progress("checked edge cases")
+    }
+
+    /// Our GPU 3x3 depthwise convolution (the benchmark's baseline) against the CPU's.
+    static func depthwise(_ outcome: inout Outcome) throws {
+        for (shape, padding, stride) in [([2, 5, 9, 11], 1, 1), ([1, 3, 8, 8], 0, 2), ([2, 4, 7, 7], 1, 3)] {
+            let x = try Tensor<Float>.random(shape: shape, seed: 30)
+            let w = try Tensor<Float>.random(shape: [shape[1], 3, 3], seed: 31)
+            let cpu = try ShiftOps.depthwiseConv2d(x, weight: w, padding: padding, stride: stride)
+            let gpu = try depthwiseConv2d(CUDATensor(x), weight: w, padding: padding, stride: stride).host()
+            outcome.expect(gpu.isApproximatelyEqual(to: cpu, tolerance: 1e-5), "depthwise forward \(shape) p\(padding) s\(stride)")
+            let g = try Tensor<Float>.random(shape: cpu.shape, seed: 32)
+            let want = try ShiftOps.depthwiseConv2dBackward(gradOutput: g, input: x, weight: w, padding: padding, stride: stride)
+            let got = try depthwiseConv2dBackward(gradOutput: CUDATensor(g), input: CUDATensor(x), weight: w,
+                                                  padding: padding, stride: stride)
+            outcome.expect(try got.input.host().isApproximatelyEqual(to: want.input, tolerance: 1e-5), "depthwise gradInput \(shape)")
+            outcome.expect(got.weight.isApproximatelyEqual(to: want.weight, tolerance: 1e-4), "depthwise gradWeight \(shape)")
+        }
+    }
+
     static func finiteDifferences(_ outcome: inout Outcome) throws {
         let x = try Tensor<Double>.random(shape: [2, 3, 11, 9], seed: 4)
         let s = try Tensor<Double>(shape: [3, 2], elements: [0.3, -1.7, 2.4, 0.6, -0.2, 1.1])
         let g = try Tensor<Double>.random(shape: x.shape, seed: 5)
-        let analytic = try shift2dBackward(gradOutput: CUDATensor(g), input: CUDATensor(x), shifts: s, padding: .symmetric).shifts!
+        let analytic = try shift2dBackward(gradOutput: CUDATensor(g), input: CUDATensor(x), shifts: s, padding: .symmetric).shifts!.host()
         func objective(_ shifts: Tensor<Double>) throws -> Double {
             let y = try shift2d(CUDATensor(x), shifts: shifts, padding: .symmetric).host()
             return zip(y.elements, g.elements).reduce(0) { $0 + $1.0 * $1.1 }
@@ -90,7 +150,7 @@ enum GPUCheck {
         for run in 0..<3 {
             let again = try shift2dBackward(gradOutput: g, input: x, shifts: s, padding: .reflect)
             outcome.expect(try again.input.host().elements == firstInput, "gradInput bitwise equal, run \(run)")
-            outcome.expect(again.shifts!.elements == first.shifts!.elements, "gradShifts bitwise equal, run \(run)")
+            outcome.expect(try again.shifts!.host().elements == first.shifts!.host().elements, "gradShifts bitwise equal, run \(run)")
         }
     }
 

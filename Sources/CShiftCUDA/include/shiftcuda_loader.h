@@ -11,9 +11,6 @@
 extern "C" {
 #endif
 
-/* Returned by every forwarding call while no library is loaded. */
-#define SHIFTCUDA_ERROR_NOT_LOADED 1002
-
 /* The library's entry points. */
 typedef struct shiftcuda_functions {
     int (*version)(void);

@@ -1,0 +1,324 @@
+// shift_tiles.cuh: the plane-tiled shift kernels' work, written as __host__ __device__ functions of
+// (block index, thread index) so that the host check runs every block and thread of small problems
+// exactly as the GPU would (PLAN "CUDA without a GPU"). The kernels in shift_kernels.cu only add
+// shared memory, __syncthreads and vector stores around these.
+//
+// Shape of the work (research/gpu-feasibility.md): the grid covers (n * c plane) x (tile of a
+// plane's units); a unit is four consecutive outputs of one row. Small planes are packed several to
+// a block (`per_block` planes, one segment of threads each) so that 7x7 or 14x14 planes do not
+// leave a block idle; large planes are cut into `tiles` tiles of one block. Each block computes
+// the taps of its planes once (shift_taps.h), into shared memory. Offsets inside a plane are
+// 32-bit; plane bases are 64-bit. Rows whose taps all read inside the input (the interior) run
+// with no padding logic; the border maps each tap through the padding.
+#ifndef SHIFT_TILES_CUH
+#define SHIFT_TILES_CUH
+
+#include "shift_math.cuh"
+
+namespace shiftcuda {
+
+constexpr int kTileThreads = 256;   // threads per block
+constexpr int kUnitWidth = 4;       // outputs per thread along the innermost spatial axis
+constexpr int kMaxSlots = 32;       // planes per block at most (bounds the shared tap table)
+
+// How a problem is cut into blocks; fixed by the sizes alone, so the order of every reduction is
+// the same on every device and run.
+struct Tiling {
+    int64_t planes;     // N * C
+    int32_t rows;       // rows of units per plane (D * H of the larger of input and output)
+    int32_t vecs;       // units per row
+    int32_t units;      // rows * vecs
+    int32_t per_block;  // planes per block (> 1 only when tiles == 1)
+    int32_t tiles;      // blocks per plane
+    int64_t blocks;
+};
+
+SC_HD int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// rows x width: the unit grid. A plane with no units still gets one block so that its shift
+// gradient partials are written (as zeros).
+SC_HD Tiling make_tiling(int64_t planes, int64_t rows, int64_t width) {
+    Tiling t;
+    t.planes = planes;
+    t.rows = (int32_t)rows;
+    t.vecs = (int32_t)ceil_div(width, kUnitWidth);
+    t.units = t.rows * t.vecs;
+    if (t.units <= kTileThreads) {
+        int32_t fit = t.units == 0 ? kMaxSlots : kTileThreads / t.units;
+        t.per_block = fit < kMaxSlots ? fit : kMaxSlots;
+        t.tiles = 1;
+        t.blocks = ceil_div(planes, t.per_block);
+    } else {
+        t.per_block = 1;
+        t.tiles = (int32_t)ceil_div(t.units, kTileThreads);
+        t.blocks = planes * t.tiles;
+    }
+    return t;
+}
+
+// Where thread `thread` of block `block` works: its plane (and slot in the block's tap table), its
+// unit, and the segment of threads that shares its plane (for the block's reductions). `lead` is
+// the thread that writes the segment's partial sum; `partial` indexes (plane, tile).
+struct Place {
+    int64_t plane, partial;
+    int32_t unit, slot, segment_start, segment_length;
+    bool valid;     // the thread's plane and unit exist (it works and takes part in reductions)
+    bool lead;
+};
+
+SC_HD Place locate(const Tiling &t, int64_t block, int thread) {
+    Place at;
+    if (t.tiles == 1) {
+        // A problem with no units launches nothing (the launcher zeroes the shift gradient).
+        at.slot = t.units == 0 ? kMaxSlots : thread / t.units;
+        at.unit = t.units == 0 ? 0 : thread % t.units;
+        at.plane = block * t.per_block + at.slot;
+        at.segment_start = at.slot * t.units;
+        at.segment_length = t.units;
+        at.partial = at.plane;
+        at.valid = at.slot < t.per_block && at.plane < t.planes;
+    } else {
+        at.slot = 0;
+        at.plane = block / t.tiles;
+        const int32_t tile = (int32_t)(block % t.tiles);
+        at.unit = tile * kTileThreads + thread;
+        at.segment_start = 0;
+        const int32_t left = t.units - tile * kTileThreads;
+        at.segment_length = left < kTileThreads ? left : kTileThreads;
+        at.partial = at.plane * t.tiles + tile;
+        at.valid = thread < at.segment_length;
+    }
+    at.lead = at.valid && thread == at.segment_start;
+    return at;
+}
+
+// The plane whose taps thread `thread` computes in the block's prologue (into slot `thread`), or
+// -1: one thread per plane of the block, so each block computes its taps once.
+SC_HD int64_t prologue_plane(const Tiling &t, int64_t block, int thread) {
+    if (t.tiles > 1) return thread == 0 ? block / t.tiles : -1;
+    const int64_t plane = block * t.per_block + thread;
+    return thread < t.per_block && plane < t.planes ? plane : -1;
+}
+
+// The input index raw tap i reads on an axis, with the interior known to be inside: PAD is a
+// template constant so the switch of shift_tap_map folds away.
+template <int PAD>
+SC_HD int64_t border_tap(int64_t i, int64_t n) { return shift_tap_map(i, n, PAD); }
+
+// Adds wv * (the w-axis interpolation of `row`) for `count` consecutive outputs from pw0.
+// TAPS is the w-axis tap count (1: an integer shift, a strided copy; 2: interpolation).
+template <typename T, int PAD, int TAPS>
+SC_HD void add_row(const Axis<T> &a, const T *row, int32_t stride, int32_t pw0, int count, T wv, T acc[kUnitWidth]) {
+    const T w0 = a.weight_of(0), w1 = a.weight_of(1);
+    const int32_t step = (int32_t)a.step, i0 = pw0 * step + (int32_t)a.base;
+    if (pw0 >= a.first && pw0 + count <= a.last) {
+        if (TAPS == 2 && step == 1) {
+            // A window of five samples serves four outputs: 5 loads instead of 8.
+            T window[kUnitWidth + 1];
+            for (int k = 0; k <= count; ++k) window[k] = row[(i0 + k) * stride];
+            for (int k = 0; k < count; ++k) acc[k] += wv * (w0 * window[k] + w1 * window[k + 1]);
+        } else {
+            for (int k = 0; k < count; ++k) {
+                const int32_t i = i0 + k * step;
+                acc[k] += TAPS == 2 ? wv * (w0 * row[i * stride] + w1 * row[(i + 1) * stride]) : wv * row[i * stride];
+            }
+        }
+        return;
+    }
+    for (int k = 0; k < count; ++k) {
+        T sum = T(0);
+        for (int b = 0; b < TAPS; ++b) {
+            const int64_t iw = border_tap<PAD>((int64_t)(pw0 + k) * a.step + a.base + b, a.length);
+            if (iw >= 0) sum += (TAPS == 2 ? a.weight_of(b) : T(1)) * row[(int32_t)iw * stride];
+        }
+        acc[k] += wv * sum;
+    }
+}
+
+// The rows of the (d, h) taps of output row (pd, ph): calls body(wv, row offset) for each that
+// reads inside the input, with its weight.
+template <typename T, int PAD, typename Body>
+SC_HD void for_each_row(const Taps<T> &t, const int32_t stride[3], int32_t pd, int32_t ph, Body body) {
+    const Axis<T> &ad = t.axis[0], &ah = t.axis[1];
+    for (int bd = 0; bd < ad.taps; ++bd) {
+        const int64_t id = pd >= ad.first && pd < ad.last ? pd * ad.step + ad.base + bd
+                                                          : border_tap<PAD>(pd * ad.step + ad.base + bd, ad.length);
+        if (id < 0) continue;
+        for (int bh = 0; bh < ah.taps; ++bh) {
+            const int64_t ih = ph >= ah.first && ph < ah.last ? ph * ah.step + ah.base + bh
+                                                              : border_tap<PAD>(ph * ah.step + ah.base + bh, ah.length);
+            if (ih < 0) continue;
+            body(ad.weight_of(bd) * ah.weight_of(bh), (int32_t)id * stride[0] + (int32_t)ih * stride[1], bd, bh);
+        }
+    }
+}
+
+// The in-plane strides (d, h, w) of a tensor, 32-bit (the launcher checked they fit).
+SC_HD void plane_strides(const int64_t s[5], int32_t out[3]) {
+    out[0] = (int32_t)s[2]; out[1] = (int32_t)s[3]; out[2] = (int32_t)s[4];
+}
+
+// One thread of the forward: up to four outputs of one row, written to `out` (the caller stores
+// them, as a vector where it can). Returns how many, 0 when the thread has none.
+template <typename T, int PAD>
+SC_HD int forward_thread(const shiftcuda_problem &p, const Tiling &tl, const Taps<T> *slots, const T *x,
+                         int64_t block, int thread, int64_t *y_offset, T out[kUnitWidth]) {
+    const Place at = locate(tl, block, thread);
+    if (!at.valid) return 0;
+    const int32_t row = at.unit / tl.vecs, pw0 = (at.unit % tl.vecs) * kUnitWidth;
+    const int32_t height = (int32_t)p.out_size[1], width = (int32_t)p.out_size[2];
+    const int32_t pd = row / height, ph = row % height;
+    const int count = width - pw0 < kUnitWidth ? width - pw0 : kUnitWidth;
+    if (count <= 0) return 0;
+    const int64_t n = at.plane / p.channels, c = at.plane % p.channels;
+    *y_offset = n * p.y_stride[0] + c * p.y_stride[1] +
+                (int64_t)((int32_t)p.y_stride[2] * pd + (int32_t)p.y_stride[3] * ph + (int32_t)p.y_stride[4] * pw0);
+    const Taps<T> &t = slots[at.slot];
+    for (int k = 0; k < kUnitWidth; ++k) out[k] = T(0);
+    if (!t.finite) {
+        for (int k = 0; k < count; ++k) out[k] = (T)NAN;
+        return count;
+    }
+    const T *plane = x + n * p.x_stride[0] + c * p.x_stride[1];
+    int32_t xs[3];
+    plane_strides(p.x_stride, xs);
+    const Axis<T> &aw = t.axis[2];
+    for_each_row<T, PAD>(t, xs, pd, ph, [&](T wv, int32_t offset, int, int) {
+        if (aw.taps == 2) add_row<T, PAD, 2>(aw, plane + offset, xs[2], pw0, count, wv, out);
+        else add_row<T, PAD, 1>(aw, plane + offset, xs[2], pw0, count, wv, out);
+    });
+    return count;
+}
+
+// The input gradient of element j of one axis at stride 1 with zeros padding: the forward with
+// mirrored taps, g read at j - base - b, zero outside [0, count).
+template <typename T>
+SC_HD bool mirrored_reader(const Axis<T> &a, int64_t j, int b, int64_t *p) {
+    *p = j - a.base - b;
+    return *p >= 0 && *p < a.count;
+}
+
+// One thread of the fused backward. Its unit is read twice: as four input elements, whose gradient
+// it writes to `gx_out` (returning how many, at *gx_offset), and as four output elements, whose
+// shift-gradient terms it adds to part[3] (axes d, h, w, before the final negation). MIRROR: zeros
+// padding at stride 1, where gradInput is the forward with mirrored taps; otherwise the preimage
+// walk of for_each_reader.
+template <typename T, int PAD, bool MIRROR>
+SC_HD int backward_thread(const shiftcuda_problem &p, const Tiling &tl, const Taps<T> *slots, const Taps<T> *cells,
+                          const T *x, const T *g, bool learns, int64_t block, int thread, int64_t *gx_offset,
+                          T gx_out[kUnitWidth], T part[3]) {
+    part[0] = part[1] = part[2] = T(0);
+    const Place at = locate(tl, block, thread);
+    if (!at.valid) return 0;
+    const int32_t row = at.unit / tl.vecs, c0 = (at.unit % tl.vecs) * kUnitWidth;
+    const int64_t n = at.plane / p.channels, c = at.plane % p.channels;
+    const Taps<T> &t = slots[at.slot];
+    const T *g_plane = g + n * p.y_stride[0] + c * p.y_stride[1];
+    const T *x_plane = x + n * p.x_stride[0] + c * p.x_stride[1];
+    int written = 0;
+    // gradInput for input elements (jd, jh, c0 ..< c0 + count).
+    const int32_t in_rows = (int32_t)(p.in_size[0] * p.in_size[1]), in_width = (int32_t)p.in_size[2];
+    if (row < in_rows && c0 < in_width) {
+        const int32_t jd = row / (int32_t)p.in_size[1], jh = row % (int32_t)p.in_size[1];
+        const int count = in_width - c0 < kUnitWidth ? in_width - c0 : kUnitWidth;
+        *gx_offset = n * p.gx_stride[0] + c * p.gx_stride[1] +
+                     (int64_t)((int32_t)p.gx_stride[2] * jd + (int32_t)p.gx_stride[3] * jh + (int32_t)p.gx_stride[4] * c0);
+        for (int k = 0; k < kUnitWidth; ++k) gx_out[k] = T(0);
+        if (!t.finite) {
+            for (int k = 0; k < count; ++k) gx_out[k] = (T)NAN;
+        } else if (MIRROR) {
+            int32_t gs[3];
+            plane_strides(p.y_stride, gs);
+            const Axis<T> &ad = t.axis[0], &ah = t.axis[1], &aw = t.axis[2];
+            for (int bd = 0; bd < ad.taps; ++bd) {
+                int64_t pd;
+                if (!mirrored_reader(ad, jd, bd, &pd)) continue;
+                for (int bh = 0; bh < ah.taps; ++bh) {
+                    int64_t ph;
+                    if (!mirrored_reader(ah, jh, bh, &ph)) continue;
+                    const T wv = ad.weight_of(bd) * ah.weight_of(bh);
+                    const T *src = g_plane + ((int32_t)pd * gs[0] + (int32_t)ph * gs[1]);
+                    for (int k = 0; k < count; ++k) {
+                        T sum = T(0);
+                        for (int bw = 0; bw < aw.taps; ++bw) {
+                            int64_t pw;
+                            if (mirrored_reader(aw, c0 + k, bw, &pw)) sum += aw.weight_of(bw) * src[(int32_t)pw * gs[2]];
+                        }
+                        gx_out[k] += wv * sum;
+                    }
+                }
+            }
+        } else {
+            for (int k = 0; k < count; ++k) {
+                const int64_t j[3] = {jd, jh, c0 + k};
+                gx_out[k] = grad_input_element<T>(p, t, g, n, c, j);
+            }
+        }
+        written = count;
+    }
+    // Shift-gradient terms for output elements (pd, ph, c0 ..< c0 + count), read through the
+    // derivative cell (both taps on every axis).
+    const int32_t out_rows = (int32_t)(p.out_size[0] * p.out_size[1]), out_width = (int32_t)p.out_size[2];
+    if (learns && row < out_rows && c0 < out_width) {
+        const Taps<T> &cell = cells[at.slot];
+        if (!cell.finite) {
+            part[0] = part[1] = part[2] = (T)NAN;
+            return written;
+        }
+        const int32_t pd = row / (int32_t)p.out_size[1], ph = row % (int32_t)p.out_size[1];
+        const int count = out_width - c0 < kUnitWidth ? out_width - c0 : kUnitWidth;
+        int32_t xs[3], gs[3];
+        plane_strides(p.x_stride, xs);
+        plane_strides(p.y_stride, gs);
+        T gv[kUnitWidth];
+        for (int k = 0; k < count; ++k) gv[k] = g_plane[(int32_t)pd * gs[0] + (int32_t)ph * gs[1] + (c0 + k) * gs[2]];
+        const Axis<T> &ad = cell.axis[0], &ah = cell.axis[1], &aw = cell.axis[2];
+        const bool inside = c0 >= aw.first && c0 + count <= aw.last;
+        for_each_row<T, PAD>(cell, xs, pd, ph, [&](T, int32_t offset, int bd, int bh) {
+            const T *src = x_plane + offset;
+            const T wd = ad.weight_of(bd), wh = ah.weight_of(bh);
+            for (int k = 0; k < count; ++k) {
+                const int64_t raw = (int64_t)(c0 + k) * aw.step + aw.base;
+                T v[2];
+                for (int bw = 0; bw < 2; ++bw) {
+                    const int64_t iw = inside ? raw + bw : border_tap<PAD>(raw + bw, aw.length);
+                    v[bw] = iw >= 0 ? gv[k] * src[(int32_t)iw * xs[2]] : T(0);
+                }
+                const T w0 = aw.weight_of(0), w1 = aw.weight_of(1);
+                // d/du of the corner weights: -1 for b = 0, +1 for b = 1 on the axis differentiated.
+                const T across = w0 * v[0] + w1 * v[1], along = v[1] - v[0];
+                part[0] += (bd == 0 ? -wh : wh) * across;
+                part[1] += (bh == 0 ? -wd : wd) * across;
+                part[2] += wd * wh * along;
+            }
+        });
+    }
+    return written;
+}
+
+// One level of the block's fixed-order tree reduction, segment by segment: thread t adds the value
+// `half` places above it when both lie in its segment. Called for half = 128, 64, ..., 1 with a
+// barrier between levels; the result of a segment ends in its first thread.
+template <typename T>
+SC_HD void reduce_level(const Place &at, int thread, int half, T (*sums)[kTileThreads]) {
+    const int local = thread - at.segment_start;
+    if (at.valid && local < half && local + half < at.segment_length)
+        for (int a = 0; a < 3; ++a) sums[a][thread] += sums[a][thread + half];
+}
+
+// gs[i] for i = c * k + j: -(sum over n, then over the plane's tiles, of the partials of axis j),
+// a fixed order whatever the device.
+template <typename T>
+SC_HD T reduce_channel(const shiftcuda_problem &p, const Tiling &tl, const T *partials, int64_t i) {
+    const int k = p.spatial_rank;
+    const int64_t c = i / k;
+    const int axis = 3 - k + (int)(i % k);
+    T sum = T(0);
+    for (int64_t n = 0; n < p.batch; ++n)
+        for (int64_t tile = 0; tile < tl.tiles; ++tile) sum += partials[((n * p.channels + c) * tl.tiles + tile) * 3 + axis];
+    return -sum;
+}
+
+}  // namespace shiftcuda
+
+#endif
