@@ -109,7 +109,7 @@ __global__ void __launch_bounds__(kThreads) forward_kernel(shiftcuda_problem p, 
     }
 }
 
-template <typename T>
+template <typename T, int PAD>
 __global__ void __launch_bounds__(kThreads) grad_input_kernel(shiftcuda_problem p, const T *shifts, const T *g, T *gx) {
     const int64_t size[5] = {p.batch, p.channels, p.in_size[0], p.in_size[1], p.in_size[2]};
     const int64_t total = size[0] * size[1] * size[2] * size[3] * size[4];
@@ -120,7 +120,7 @@ __global__ void __launch_bounds__(kThreads) grad_input_kernel(shiftcuda_problem 
         Taps<T> taps = make_taps<T>(p, shifts, index[1], sampling);
         const int64_t j[3] = {index[2], index[3], index[4]};
         gx[index[0] * p.gx_stride[0] + index[1] * p.gx_stride[1] + j[0] * p.gx_stride[2] + j[1] * p.gx_stride[3] +
-           j[2] * p.gx_stride[4]] = taps.finite ? grad_input_element<T>(p, taps, g, index[0], index[1], j) : (T)NAN;
+           j[2] * p.gx_stride[4]] = taps.finite ? grad_input_element<T, PAD>(p, taps, g, index[0], index[1], j) : (T)NAN;
     }
 }
 
@@ -201,22 +201,19 @@ bool plane_fits(const int64_t size[3], const int64_t stride[5]) {
 
 // Whether the plane-tiled kernels take this problem; the generic kernels take the rest.
 bool tiled(const shiftcuda_problem &p, const Tiling &t, bool backward) {
+    if (t.units < 0) return false;
     for (int a = 0; a < 3; ++a)
         if (p.out_size[a] * p.step[a] + p.in_size[a] + 4 >= (int64_t(1) << 30)) return false;
     if (!plane_fits(p.in_size, p.x_stride) || !plane_fits(p.out_size, p.y_stride)) return false;
     if (backward && !plane_fits(p.in_size, p.gx_stride)) return false;
-    const int64_t rows = backward ? (p.in_size[0] * p.in_size[1] > p.out_size[0] * p.out_size[1] ? p.in_size[0] * p.in_size[1]
-                                                                                                : p.out_size[0] * p.out_size[1])
-                                  : p.out_size[0] * p.out_size[1];
-    return rows * (int64_t)t.vecs < (int64_t(1) << 31) && t.blocks < (int64_t(1) << 31) - 1;
+    return t.blocks < (int64_t(1) << 31) - 1;
 }
 
 Tiling tiling_of(const shiftcuda_problem &p, bool backward) {
     const int64_t out_rows = p.out_size[0] * p.out_size[1], in_rows = p.in_size[0] * p.in_size[1];
     const int64_t rows = backward && in_rows > out_rows ? in_rows : out_rows;
     const int64_t width = backward && p.in_size[2] > p.out_size[2] ? p.in_size[2] : p.out_size[2];
-    // Sizes past int32 make a tiling the tiled() check then refuses.
-    return make_tiling(p.batch * p.channels, rows < (int64_t(1) << 31) ? rows : 0, width < (int64_t(1) << 31) ? width : 0);
+    return make_tiling(p.batch * p.channels, rows, width);
 }
 
 template <typename T, int PAD>
@@ -293,7 +290,14 @@ int backward(const shiftcuda_problem *p, const T *x, const T *shifts, const T *g
         return 0;
     }
     if (inputs > 0) {
-        grad_input_kernel<T><<<blocks_for(inputs), kThreads, 0, s>>>(*p, shifts, g, gx);
+        const unsigned blocks = (unsigned)blocks_for(inputs);
+        switch (p->padding) {
+        case SHIFTCUDA_ZEROS: grad_input_kernel<T, SHIFTCUDA_ZEROS><<<blocks, kThreads, 0, s>>>(*p, shifts, g, gx); break;
+        case SHIFTCUDA_BORDER: grad_input_kernel<T, SHIFTCUDA_BORDER><<<blocks, kThreads, 0, s>>>(*p, shifts, g, gx); break;
+        case SHIFTCUDA_PERIODIC: grad_input_kernel<T, SHIFTCUDA_PERIODIC><<<blocks, kThreads, 0, s>>>(*p, shifts, g, gx); break;
+        case SHIFTCUDA_REFLECT: grad_input_kernel<T, SHIFTCUDA_REFLECT><<<blocks, kThreads, 0, s>>>(*p, shifts, g, gx); break;
+        default: grad_input_kernel<T, SHIFTCUDA_SYMMETRIC><<<blocks, kThreads, 0, s>>>(*p, shifts, g, gx); break;
+        }
         if (cudaError_t e = cudaGetLastError()) return (int)e;
     }
     if (gs && p->channels > 0) {

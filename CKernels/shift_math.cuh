@@ -12,8 +12,10 @@
 
 #ifdef __CUDACC__
 #define SC_HD __host__ __device__ __forceinline__
+#define SC_HD_CALL __host__ __device__ __noinline__
 #else
 #define SC_HD inline
+#define SC_HD_CALL inline
 #endif
 
 static_assert((int)SHIFTCUDA_ZEROS == (int)SHIFT_TAPS_ZEROS && (int)SHIFTCUDA_BORDER == (int)SHIFT_TAPS_BORDER &&
@@ -118,7 +120,10 @@ SC_HD T forward_element(const shiftcuda_problem &p, const Taps<T> &t, const T *x
 
 // The output positions p and taps b of one axis whose tap reads input index j: the preimage of j
 // under the padding, walked in increasing raw tap order so that sums are deterministic.
-template <typename T, typename Visit>
+// PAD is a template constant: the three nested walks of grad_input_element inline each visit at
+// every call site of the switch, so a runtime padding multiplied the code (and compile time) by
+// the cube of the switch's size.
+template <int PAD, typename T, typename Visit>
 SC_HD void for_each_reader(const Axis<T> &a, int64_t j, Visit visit) {
     if (a.count == 0) return;
     int64_t lo = a.base, hi = (a.count - 1) * a.step + a.base + a.taps - 1;  // raw tap range
@@ -131,7 +136,7 @@ SC_HD void for_each_reader(const Axis<T> &a, int64_t j, Visit visit) {
     auto residue = [&](int64_t r, int64_t period) {
         for (int64_t i = lo + shift_taps_floor_mod(r - lo, period); i <= hi; i += period) raw(i);
     };
-    switch (a.padding) {
+    switch (PAD) {
     case SHIFTCUDA_ZEROS:
         if (j >= lo && j <= hi) raw(j);
         break;
@@ -145,7 +150,7 @@ SC_HD void for_each_reader(const Axis<T> &a, int64_t j, Visit visit) {
         break;
     case SHIFTCUDA_REFLECT: {
         if (a.length == 1) { for (int64_t i = lo; i <= hi; ++i) raw(i); break; }
-        int64_t period = shift_taps_period(a.length, a.padding);
+        int64_t period = shift_taps_period(a.length, PAD);
         residue(j, period);
         if (j != 0 && j != a.length - 1) residue(period - j, period);
         break;
@@ -160,20 +165,33 @@ SC_HD void for_each_reader(const Axis<T> &a, int64_t j, Visit visit) {
 }
 
 // gx[n, c, jd, jh, jw] = sum over every (output, corner) that reads this input of weight * g.
-template <typename T>
+template <typename T, int PAD>
 SC_HD T grad_input_element(const shiftcuda_problem &p, const Taps<T> &t, const T *g, int64_t n, int64_t c,
                            const int64_t j[3]) {
     const T *plane = g + n * p.y_stride[0] + c * p.y_stride[1];
     T sum = T(0);
-    for_each_reader(t.axis[0], j[0], [&](int64_t pd, T wd) {
-        for_each_reader(t.axis[1], j[1], [&](int64_t ph, T wh) {
+    for_each_reader<PAD>(t.axis[0], j[0], [&](int64_t pd, T wd) {
+        for_each_reader<PAD>(t.axis[1], j[1], [&](int64_t ph, T wh) {
             T wv = wd * wh;
-            for_each_reader(t.axis[2], j[2], [&](int64_t pw, T ww) {
+            for_each_reader<PAD>(t.axis[2], j[2], [&](int64_t pw, T ww) {
                 sum += wv * ww * plane[pd * p.y_stride[2] + ph * p.y_stride[3] + pw * p.y_stride[4]];
             });
         });
     });
     return sum;
+}
+
+// The same with the padding known at run time (the host checks).
+template <typename T>
+SC_HD T grad_input_element_any(const shiftcuda_problem &p, const Taps<T> &t, const T *g, int64_t n, int64_t c,
+                               const int64_t j[3]) {
+    switch (p.padding) {
+    case SHIFTCUDA_ZEROS: return grad_input_element<T, SHIFTCUDA_ZEROS>(p, t, g, n, c, j);
+    case SHIFTCUDA_BORDER: return grad_input_element<T, SHIFTCUDA_BORDER>(p, t, g, n, c, j);
+    case SHIFTCUDA_PERIODIC: return grad_input_element<T, SHIFTCUDA_PERIODIC>(p, t, g, n, c, j);
+    case SHIFTCUDA_REFLECT: return grad_input_element<T, SHIFTCUDA_REFLECT>(p, t, g, n, c, j);
+    default: return grad_input_element<T, SHIFTCUDA_SYMMETRIC>(p, t, g, n, c, j);
+    }
 }
 
 // g[n, c, pos] * dy/du_a for the three lifted axes (the shift gradient is the negation).

@@ -35,14 +35,22 @@ struct Tiling {
 
 SC_HD int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// rows x width: the unit grid. A plane with no units still gets one block so that its shift
-// gradient partials are written (as zeros).
+// rows x width: the unit grid. A problem with no units launches no tiled kernel (its shift
+// gradient is zero, written by the launcher).
 SC_HD Tiling make_tiling(int64_t planes, int64_t rows, int64_t width) {
     Tiling t;
     t.planes = planes;
+    const int64_t vecs = ceil_div(width, kUnitWidth), units = rows * vecs;
+    if (rows >= (int64_t(1) << 31) || units >= (int64_t(1) << 31)) {
+        // Past 32-bit units: marked, and left to the generic kernels.
+        t.rows = t.vecs = t.units = -1;
+        t.per_block = t.tiles = 1;
+        t.blocks = 0;
+        return t;
+    }
     t.rows = (int32_t)rows;
-    t.vecs = (int32_t)ceil_div(width, kUnitWidth);
-    t.units = t.rows * t.vecs;
+    t.vecs = (int32_t)vecs;
+    t.units = (int32_t)units;
     if (t.units <= kTileThreads) {
         int32_t fit = t.units == 0 ? kMaxSlots : kTileThreads / t.units;
         t.per_block = fit < kMaxSlots ? fit : kMaxSlots;
@@ -190,6 +198,14 @@ SC_HD int forward_thread(const shiftcuda_problem &p, const Tiling &tl, const Tap
     return count;
 }
 
+// The preimage walk for one input element (shift_math.cuh), as a real call: it is long, and
+// inlining it into every padding's kernel, four times per thread, multiplied compile time.
+template <typename T, int PAD>
+SC_HD_CALL T gathered_gradient(const shiftcuda_problem &p, const Taps<T> &t, const T *g, int64_t n, int64_t c,
+                               const int64_t j[3]) {
+    return grad_input_element<T, PAD>(p, t, g, n, c, j);
+}
+
 // The input gradient of element j of one axis at stride 1 with zeros padding: the forward with
 // mirrored taps, g read at j - base - b, zero outside [0, count).
 template <typename T>
@@ -251,7 +267,7 @@ SC_HD int backward_thread(const shiftcuda_problem &p, const Tiling &tl, const Ta
         } else {
             for (int k = 0; k < count; ++k) {
                 const int64_t j[3] = {jd, jh, c0 + k};
-                gx_out[k] = grad_input_element<T>(p, t, g, n, c, j);
+                gx_out[k] = gathered_gradient<T, PAD>(p, t, g, n, c, j);
             }
         }
         written = count;

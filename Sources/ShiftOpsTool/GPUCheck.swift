@@ -24,6 +24,7 @@ enum GPUCheck {
         try parity(&outcome, progress: progress)
         try edgeCases(&outcome, progress: progress)
         try depthwise(&outcome)
+        try deviceShifts(&outcome)
         try finiteDifferences(&outcome)
         try determinism(&outcome)
         try largeIndices(&outcome, progress: progress)
@@ -117,6 +118,41 @@ enum GPUCheck {
                                                   padding: padding, stride: stride)
             outcome.expect(try got.input.host().isApproximatelyEqual(to: want.input, tolerance: 1e-5), "depthwise gradInput \(shape)")
             outcome.expect(got.weight.isApproximatelyEqual(to: want.weight, tolerance: 1e-4), "depthwise gradWeight \(shape)")
+        }
+    }
+
+    /// Shifts that live on the GPU: the same results as host shifts for every mode, and a
+    /// non-finite one makes its channel NaN in the output and both gradients, integer modes
+    /// included, leaving the other channels as they were (SPEC §7).
+    static func deviceShifts(_ outcome: inout Outcome) throws {
+        let xh = try Tensor<Float>.random(shape: [2, 4, 6, 9], seed: 40)
+        let x = try CUDATensor(xh)
+        let g = try CUDATensor(try Tensor<Float>.random(shape: [2, 4, 6, 9], seed: 41))
+        for mode in ShiftMode.allCases {
+            var s = try Tensor<Float>.random(shape: [4, 2], in: -2...2, seed: 42)
+            if mode == .grouped { s = try Tensor(shape: s.shape, elements: s.elements.map { $0.rounded() }) }
+            let hostY = try shift2d(x, shifts: s, mode: mode, padding: .border).host()
+            let deviceY = try shift2d(x, shifts: CUDATensor(s), mode: mode, padding: .border).host()
+            outcome.expect(hostY.elements == deviceY.elements, "device shifts \(mode): forward as with host shifts")
+            for bad in [Float.nan, .infinity] {
+                var t = s
+                t[2, 1] = bad
+                let y = try shift2d(x, shifts: CUDATensor(t), mode: mode, padding: .zeros).host()
+                let grads = try shift2dBackward(gradOutput: g, input: x, shifts: CUDATensor(t), mode: mode).host()
+                var channelNaN = true, othersFinite = true
+                for n in 0..<2 {
+                    for h in 0..<6 {
+                        for w in 0..<9 {
+                            channelNaN = channelNaN && y[n, 2, h, w].isNaN && grads.input[n, 2, h, w].isNaN
+                            othersFinite = othersFinite && !y[n, 1, h, w].isNaN && !grads.input[n, 3, h, w].isNaN
+                        }
+                    }
+                }
+                outcome.expect(channelNaN && othersFinite, "device shift \(bad) \(mode): its channel NaN, the others finite")
+                if let gs = grads.shifts {
+                    outcome.expect(gs[2, 0].isNaN && gs[2, 1].isNaN && !gs[1, 0].isNaN, "device shift \(bad) \(mode): gradShifts")
+                }
+            }
         }
     }
 

@@ -92,11 +92,24 @@ SHIFT_TAPS_FN int64_t shift_tap_map(int64_t i, int64_t n, int padding) {
     }
 }
 
+/* The outputs p in [*first, *last) whose taps p * step + base + b, b < taps, all lie in 0..<length. */
+SHIFT_TAPS_FN void shift_taps_interior(int64_t base, int32_t taps, int64_t length, int64_t count, int64_t step,
+                                       int64_t *first, int64_t *last) {
+    int64_t f = -shift_taps_floor_div(base, step);
+    f = f > 0 ? f : 0;
+    f = f < count ? f : count;
+    int64_t l = shift_taps_floor_div(length - taps - base, step) + 1;
+    l = l < count ? l : count;
+    *first = f;
+    *last = l > f ? l : f;
+}
+
 /* The integer part of the taps: origin + q (q = floor of the negated shift, a whole number held
    in double) reduced so that no index overflows whatever the shift's size. For the periodic
    modes the reduction is exact modulo the period, taking the congruent base nearest the middle of
-   the axis so that the interior is as long as it can be; for zeros and border, clamping keeps
-   every tap on the same side of the axis, which reads the same values. Then the interior. */
+   the axis, or the neighbour one period away when that keeps more outputs padding-free (integer
+   halving can leave the best one there); for zeros and border, clamping keeps every tap on the
+   same side of the axis, which reads the same values. Then the interior. */
 SHIFT_TAPS_FN void shift_taps_place(double q, int64_t origin, int64_t length, int64_t count, int64_t step,
                                     int padding, int32_t taps, int64_t *base, int64_t *first, int64_t *last) {
     int64_t b;
@@ -108,7 +121,19 @@ SHIFT_TAPS_FN void shift_taps_place(double q, int64_t origin, int64_t length, in
             int64_t reduced = (int64_t)fmod(q, (double)period);
             int64_t centre = (length - 1 - (count - 1 > 0 ? count - 1 : 0) * step) / 2;
             int64_t half = period / 2;
-            b = centre + shift_taps_floor_mod(origin + reduced - centre + half, period) - half;
+            int64_t near = centre + shift_taps_floor_mod(origin + reduced - centre + half, period) - half;
+            int64_t f, l;
+            shift_taps_interior(near, taps, length, count, step, &f, &l);
+            int64_t longest = l - f;
+            b = near;
+            for (int side = -1; side <= 1; side += 2) {
+                int64_t candidate = near + side * period;
+                shift_taps_interior(candidate, taps, length, count, step, &f, &l);
+                if (l - f > longest) {
+                    b = candidate;
+                    longest = l - f;
+                }
+            }
         } else {
             double limit = (double)(count * step + length + 2);
             double v = (double)origin + q;
@@ -117,14 +142,8 @@ SHIFT_TAPS_FN void shift_taps_place(double q, int64_t origin, int64_t length, in
             b = (int64_t)v;
         }
     }
-    int64_t f = -shift_taps_floor_div(b, step);
-    f = f > 0 ? f : 0;
-    f = f < count ? f : count;
-    int64_t l = shift_taps_floor_div(length - taps - b, step) + 1;
-    l = l < count ? l : count;
     *base = b;
-    *first = f;
-    *last = l > f ? l : f;
+    shift_taps_interior(b, taps, length, count, step, first, last);
 }
 
 /* The taps of an axis with `length` input and `count` output samples at `step` (SPEC §2): float

@@ -53,14 +53,29 @@ struct AxisTaps<Weight: ShiftFloatingPoint> {
             // it can be.
             let centre = (length &- 1 &- Swift.max(count &- 1, 0) &* step) / 2
             let half = period / 2
-            base = centre &+ floorMod(origin &+ reduced &- centre &+ half, period) &- half
+            let near = centre &+ floorMod(origin &+ reduced &- centre &+ half, period) &- half
+            // Integer halving can leave the best base one period away (a tie, or a run shorter
+            // than a period): take whichever neighbour keeps the most outputs padding-free.
+            var best = near, longest = Self.interior(base: near, taps: taps, length: length, count: count, step: step).count
+            for side in stride(from: -1, through: 1, by: 2) {
+                let candidate = near &+ side &* period
+                let run = Self.interior(base: candidate, taps: taps, length: length, count: count, step: step).count
+                if run > longest { (best, longest) = (candidate, run) }
+            }
+            base = best
         } else {
             let limit = Double(count &* step &+ length &+ 2)
             base = Int(Swift.min(Swift.max(Double(origin) + Double(q), -limit), limit))
         }
+        interior = Self.interior(base: base, taps: taps, length: length, count: count, step: step)
+    }
+
+    /// The outputs `p` whose taps `p * step + base + b`, `b < taps`, all lie in `0..<length`.
+    @inlinable
+    static func interior(base: Int, taps: Int, length: Int, count: Int, step: Int) -> Range<Int> {
         let first = Swift.min(count, Swift.max(0, -floorDiv(base, step)))
         let last = Swift.min(count, floorDiv(length &- taps &- base, step) &+ 1)
-        interior = first..<Swift.max(first, last)
+        return first..<Swift.max(first, last)
     }
 
     /// The input index tap `b` of output `p` reads, or -1 for padding that reads a zero.
