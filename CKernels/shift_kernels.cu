@@ -242,21 +242,16 @@ int forward(const shiftcuda_problem *p, const T *x, const T *shifts, T *y, void 
     return (int)cudaGetLastError();
 }
 
-// Zeros padding at stride 1 on every axis: gradInput is the forward with mirrored taps.
-bool mirrors(const shiftcuda_problem &p) {
-    return p.padding == SHIFTCUDA_ZEROS && p.step[0] == 1 && p.step[1] == 1 && p.step[2] == 1;
-}
+// Stride 1 on every axis: gradInput is the forward with mirrored taps, but for the padded band.
+bool mirrors(const shiftcuda_problem &p) { return p.step[0] == 1 && p.step[1] == 1 && p.step[2] == 1; }
 
 template <typename T, int PAD>
 void launch_backward(const shiftcuda_problem &p, const Tiling &t, const T *x, const T *shifts, const T *g, T *gx,
                      T *partials, cudaStream_t s) {
-    if constexpr (PAD == SHIFTCUDA_ZEROS) {
-        if (mirrors(p)) {
-            tiled_backward<T, PAD, true><<<(unsigned)t.blocks, kTileThreads, 0, s>>>(p, t, x, shifts, g, gx, partials);
-            return;
-        }
-    }
-    tiled_backward<T, PAD, false><<<(unsigned)t.blocks, kTileThreads, 0, s>>>(p, t, x, shifts, g, gx, partials);
+    if (mirrors(p))
+        tiled_backward<T, PAD, true><<<(unsigned)t.blocks, kTileThreads, 0, s>>>(p, t, x, shifts, g, gx, partials);
+    else
+        tiled_backward<T, PAD, false><<<(unsigned)t.blocks, kTileThreads, 0, s>>>(p, t, x, shifts, g, gx, partials);
 }
 
 template <typename T>

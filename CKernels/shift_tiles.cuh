@@ -206,19 +206,35 @@ SC_HD_CALL T gathered_gradient(const shiftcuda_problem &p, const Taps<T> &t, con
     return grad_input_element<T, PAD>(p, t, g, n, c, j);
 }
 
-// The input gradient of element j of one axis at stride 1 with zeros padding: the forward with
-// mirrored taps, g read at j - base - b, zero outside [0, count).
+// The input gradient of element j of one axis at stride 1: the forward with mirrored taps, g read
+// at j - base - b, zero outside [0, count). Exact wherever no padded tap folds onto j.
 template <typename T>
 SC_HD bool mirrored_reader(const Axis<T> &a, int64_t j, int b, int64_t *p) {
     *p = j - a.base - b;
     return *p >= 0 && *p < a.count;
 }
 
+// Whether input j of an axis is read only by unpadded taps (raw tap i == j), so that the mirrored
+// forward gives its whole gradient. Raw taps left of the axis (L of them) and right of it (R) fold,
+// through any padding, onto the first or last max(L, R) + 1 inputs at most (border: onto 0 and
+// n - 1; periodic: onto the far end; reflect and symmetric: onto the near end); zeros padding
+// folds nothing.
+template <typename T, int PAD>
+SC_HD bool unfolded(const Axis<T> &a, int64_t j) {
+    if (PAD == SHIFTCUDA_ZEROS || a.count == 0) return true;
+    const int64_t last_tap = (a.count - 1) * a.step + a.base + a.taps - 1;
+    const int64_t left = a.base < 0 ? -a.base : 0, right = last_tap >= a.length ? last_tap - a.length + 1 : 0;
+    if (left == 0 && right == 0) return true;
+    const int64_t margin = (left > right ? left : right) + 1;
+    return j >= margin && j < a.length - margin;
+}
+
 // One thread of the fused backward. Its unit is read twice: as four input elements, whose gradient
 // it writes to `gx_out` (returning how many, at *gx_offset), and as four output elements, whose
-// shift-gradient terms it adds to part[3] (axes d, h, w, before the final negation). MIRROR: zeros
-// padding at stride 1, where gradInput is the forward with mirrored taps; otherwise the preimage
-// walk of for_each_reader.
+// shift-gradient terms it adds to part[3] (axes d, h, w, before the final negation). MIRROR (stride
+// 1 on every axis): gradInput is the forward with mirrored taps, except in the band near the edges
+// onto which padded taps fold, which takes the preimage walk of for_each_reader, as every element
+// does at larger strides.
 template <typename T, int PAD, bool MIRROR>
 SC_HD int backward_thread(const shiftcuda_problem &p, const Tiling &tl, const Taps<T> *slots, const Taps<T> *cells,
                           const T *x, const T *g, bool learns, int64_t block, int thread, int64_t *gx_offset,
@@ -242,30 +258,36 @@ SC_HD int backward_thread(const shiftcuda_problem &p, const Tiling &tl, const Ta
         for (int k = 0; k < kUnitWidth; ++k) gx_out[k] = T(0);
         if (!t.finite) {
             for (int k = 0; k < count; ++k) gx_out[k] = (T)NAN;
-        } else if (MIRROR) {
-            int32_t gs[3];
-            plane_strides(p.y_stride, gs);
+        } else {
             const Axis<T> &ad = t.axis[0], &ah = t.axis[1], &aw = t.axis[2];
-            for (int bd = 0; bd < ad.taps; ++bd) {
-                int64_t pd;
-                if (!mirrored_reader(ad, jd, bd, &pd)) continue;
-                for (int bh = 0; bh < ah.taps; ++bh) {
-                    int64_t ph;
-                    if (!mirrored_reader(ah, jh, bh, &ph)) continue;
-                    const T wv = ad.weight_of(bd) * ah.weight_of(bh);
-                    const T *src = g_plane + ((int32_t)pd * gs[0] + (int32_t)ph * gs[1]);
-                    for (int k = 0; k < count; ++k) {
-                        T sum = T(0);
-                        for (int bw = 0; bw < aw.taps; ++bw) {
-                            int64_t pw;
-                            if (mirrored_reader(aw, c0 + k, bw, &pw)) sum += aw.weight_of(bw) * src[(int32_t)pw * gs[2]];
+            bool mirrored[kUnitWidth];
+            const bool rows = MIRROR && unfolded<T, PAD>(ad, jd) && unfolded<T, PAD>(ah, jh);
+            for (int k = 0; k < kUnitWidth; ++k) mirrored[k] = rows && k < count && unfolded<T, PAD>(aw, c0 + k);
+            if (rows) {
+                int32_t gs[3];
+                plane_strides(p.y_stride, gs);
+                for (int bd = 0; bd < ad.taps; ++bd) {
+                    int64_t pd;
+                    if (!mirrored_reader(ad, jd, bd, &pd)) continue;
+                    for (int bh = 0; bh < ah.taps; ++bh) {
+                        int64_t ph;
+                        if (!mirrored_reader(ah, jh, bh, &ph)) continue;
+                        const T wv = ad.weight_of(bd) * ah.weight_of(bh);
+                        const T *src = g_plane + ((int32_t)pd * gs[0] + (int32_t)ph * gs[1]);
+                        for (int k = 0; k < count; ++k) {
+                            if (!mirrored[k]) continue;
+                            T sum = T(0);
+                            for (int bw = 0; bw < aw.taps; ++bw) {
+                                int64_t pw;
+                                if (mirrored_reader(aw, c0 + k, bw, &pw)) sum += aw.weight_of(bw) * src[(int32_t)pw * gs[2]];
+                            }
+                            gx_out[k] += wv * sum;
                         }
-                        gx_out[k] += wv * sum;
                     }
                 }
             }
-        } else {
             for (int k = 0; k < count; ++k) {
+                if (mirrored[k]) continue;
                 const int64_t j[3] = {jd, jh, c0 + k};
                 gx_out[k] = gathered_gradient<T, PAD>(p, t, g, n, c, j);
             }

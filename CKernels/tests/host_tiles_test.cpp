@@ -142,7 +142,7 @@ template <typename T, int PAD>
 static int run_backward_thread(const shiftcuda_problem &p, const Tiling &t, const Taps<T> *slots, const Taps<T> *cells,
                                const T *x, const T *g, bool learns, int64_t block, int thread, int64_t *offset, T out[4],
                                T part[3]) {
-    bool mirror = PAD == SHIFTCUDA_ZEROS && p.step[0] == 1 && p.step[1] == 1 && p.step[2] == 1;
+    bool mirror = p.step[0] == 1 && p.step[1] == 1 && p.step[2] == 1;
     return mirror ? backward_thread<T, PAD, true>(p, t, slots, cells, x, g, learns, block, thread, offset, out, part)
                   : backward_thread<T, PAD, false>(p, t, slots, cells, x, g, learns, block, thread, offset, out, part);
 }

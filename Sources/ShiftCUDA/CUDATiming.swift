@@ -27,6 +27,25 @@ extension CUDABackend {
     }
 }
 
+extension CUDABackend {
+    /// The most device memory `body` took from the stream-ordered pool beyond what was in use
+    /// before it, measured from the pool's high-water mark (not computed from a formula): what an
+    /// op allocates beyond the outputs it was given.
+    public func poolBytes(during body: () throws -> Void) throws -> Int {
+        try synchronize()
+        var pool: cudaMemPool_t?
+        try check(cudaDeviceGetDefaultMemPool(&pool, 0), "opening the device's memory pool")
+        var reset: UInt64 = 0  // zero is the one value allowed: it restarts the mark at the current use
+        try check(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrUsedMemHigh, &reset), "resetting the pool's high-water mark")
+        var before: UInt64 = 0, high: UInt64 = 0
+        try check(cudaMemPoolGetAttribute(pool, cudaMemPoolAttrUsedMemCurrent, &before), "reading the pool")
+        try body()
+        try synchronize()
+        try check(cudaMemPoolGetAttribute(pool, cudaMemPoolAttrUsedMemHigh, &high), "reading the pool")
+        return Int(high > before ? high - before : 0)
+    }
+}
+
 extension CUDATensor {
     /// A device-to-device copy into a new tensor.
     public func copy() throws -> CUDATensor {
