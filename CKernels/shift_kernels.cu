@@ -1,7 +1,8 @@
 // shift_kernels.cu: the forward and backward shift kernels and their launchers.
 //
 // Two families. The plane-tiled kernels (shift_tiles.cuh) run every problem whose planes fit
-// 32-bit offsets: a block per few small planes or per tile of a large one, taps computed once per
+// 32-bit offsets: a block per few small planes or per tile of a large one (or, for channels-last
+// data, per 32 channels x 8 units, so that warps run along the channels), taps computed once per
 // block from the shifts on the device, padding as a template constant, a padding-free interior,
 // vector stores, and a fused backward (gradInput and the shift gradient's partial sums in one
 // pass, then a tiny fixed-order reduction over n). The generic kernels (grid-stride loops, 64-bit
@@ -76,6 +77,14 @@ __global__ void __launch_bounds__(kTileThreads) tiled_backward(shiftcuda_problem
     for (int a = 0; a < 3; ++a) sums[a][thread] = part[a];
     __syncthreads();
     const Place at = locate(tl, block, thread);
+    if (tl.layout == CHANNELS_LAST) {
+        if (at.lead) {
+            T sum[3];
+            reduce_lanes(thread, sums, sum);
+            for (int a = 0; a < 3; ++a) partials[at.partial * 3 + a] = sum[a];
+        }
+        return;
+    }
     for (int half = kTileThreads / 2; half > 0; half >>= 1) {
         reduce_level(at, thread, half, sums);
         __syncthreads();
@@ -207,13 +216,6 @@ bool tiled(const shiftcuda_problem &p, const Tiling &t, bool backward) {
     if (!plane_fits(p.in_size, p.x_stride) || !plane_fits(p.out_size, p.y_stride)) return false;
     if (backward && !plane_fits(p.in_size, p.gx_stride)) return false;
     return t.blocks < (int64_t(1) << 31) - 1;
-}
-
-Tiling tiling_of(const shiftcuda_problem &p, bool backward) {
-    const int64_t out_rows = p.out_size[0] * p.out_size[1], in_rows = p.in_size[0] * p.in_size[1];
-    const int64_t rows = backward && in_rows > out_rows ? in_rows : out_rows;
-    const int64_t width = backward && p.in_size[2] > p.out_size[2] ? p.in_size[2] : p.out_size[2];
-    return make_tiling(p.batch * p.channels, rows, width);
 }
 
 template <typename T, int PAD>

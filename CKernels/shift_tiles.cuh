@@ -6,7 +6,10 @@
 // Shape of the work (research/gpu-feasibility.md): the grid covers (n * c plane) x (tile of a
 // plane's units); a unit is four consecutive outputs of one row. Small planes are packed several to
 // a block (`per_block` planes, one segment of threads each) so that 7x7 or 14x14 planes do not
-// leave a block idle; large planes are cut into `tiles` tiles of one block. Each block computes
+// leave a block idle; large planes are cut into `tiles` tiles of one block. Channels-last data
+// (channels innermost in memory) has its own layout of the same work: a block takes 32
+// consecutive channels x 8 units of one image, so that a warp reads and writes 32 consecutive
+// channels of one position. Each block computes
 // the taps of its planes once (shift_taps.h), into shared memory. Offsets inside a plane are
 // 32-bit; plane bases are 64-bit. Rows whose taps all read inside the input (the interior) run
 // with no padding logic; the border maps each tap through the padding.
@@ -20,16 +23,23 @@ namespace shiftcuda {
 constexpr int kTileThreads = 256;   // threads per block
 constexpr int kUnitWidth = 4;       // outputs per thread along the innermost spatial axis
 constexpr int kMaxSlots = 32;       // planes per block at most (bounds the shared tap table)
+constexpr int kChannelLanes = 32;   // channels-last: channels per block, one warp's width
+constexpr int kUnitLanes = kTileThreads / kChannelLanes;  // channels-last: units per block
+
+enum Layout { PLANES = 0, CHANNELS_LAST = 1 };
 
 // How a problem is cut into blocks; fixed by the sizes alone, so the order of every reduction is
 // the same on every device and run.
 struct Tiling {
+    int32_t layout;     // PLANES or CHANNELS_LAST
     int64_t planes;     // N * C
+    int64_t channels;   // C
+    int64_t chunks;     // channels-last: blocks across the channels
     int32_t rows;       // rows of units per plane (D * H of the larger of input and output)
     int32_t vecs;       // units per row
     int32_t units;      // rows * vecs
     int32_t per_block;  // planes per block (> 1 only when tiles == 1)
-    int32_t tiles;      // blocks per plane
+    int32_t tiles;      // blocks per plane (channels-last: per image and chunk of channels)
     int64_t blocks;
 };
 
@@ -37,9 +47,12 @@ SC_HD int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // rows x width: the unit grid. A problem with no units launches no tiled kernel (its shift
 // gradient is zero, written by the launcher).
-SC_HD Tiling make_tiling(int64_t planes, int64_t rows, int64_t width) {
+SC_HD Tiling make_tiling(int64_t batch, int64_t channels, int64_t rows, int64_t width, int32_t layout) {
     Tiling t;
-    t.planes = planes;
+    t.layout = layout;
+    t.planes = batch * channels;
+    t.channels = channels;
+    t.chunks = ceil_div(channels, kChannelLanes);
     const int64_t vecs = ceil_div(width, kUnitWidth), units = rows * vecs;
     if (rows >= (int64_t(1) << 31) || units >= (int64_t(1) << 31)) {
         // Past 32-bit units: marked, and left to the generic kernels.
@@ -51,17 +64,32 @@ SC_HD Tiling make_tiling(int64_t planes, int64_t rows, int64_t width) {
     t.rows = (int32_t)rows;
     t.vecs = (int32_t)vecs;
     t.units = (int32_t)units;
-    if (t.units <= kTileThreads) {
+    if (layout == CHANNELS_LAST) {
+        t.per_block = 1;
+        t.tiles = (int32_t)ceil_div(t.units, kUnitLanes);
+        t.blocks = batch * t.tiles * t.chunks;
+    } else if (t.units <= kTileThreads) {
         int32_t fit = t.units == 0 ? kMaxSlots : kTileThreads / t.units;
         t.per_block = fit < kMaxSlots ? fit : kMaxSlots;
         t.tiles = 1;
-        t.blocks = ceil_div(planes, t.per_block);
+        t.blocks = ceil_div(t.planes, t.per_block);
     } else {
         t.per_block = 1;
         t.tiles = (int32_t)ceil_div(t.units, kTileThreads);
-        t.blocks = planes * t.tiles;
+        t.blocks = t.planes * t.tiles;
     }
     return t;
+}
+
+// The tiling the launchers use for a problem: the unit grid of the output (forward), or of the
+// larger of input and output (backward, which reads its unit as both), laid out channels-last
+// when every tensor of the call has its channels innermost.
+SC_HD Tiling tiling_of(const shiftcuda_problem &p, bool backward) {
+    const int64_t out_rows = p.out_size[0] * p.out_size[1], in_rows = p.in_size[0] * p.in_size[1];
+    const int64_t rows = backward && in_rows > out_rows ? in_rows : out_rows;
+    const int64_t width = backward && p.in_size[2] > p.out_size[2] ? p.in_size[2] : p.out_size[2];
+    const bool channels_last = p.channels > 1 && p.x_stride[1] == 1 && p.y_stride[1] == 1 && (!backward || p.gx_stride[1] == 1);
+    return make_tiling(p.batch, p.channels, rows, width, channels_last ? CHANNELS_LAST : PLANES);
 }
 
 // Where thread `thread` of block `block` works: its plane (and slot in the block's tap table), its
@@ -76,6 +104,24 @@ struct Place {
 
 SC_HD Place locate(const Tiling &t, int64_t block, int thread) {
     Place at;
+    if (t.layout == CHANNELS_LAST) {
+        // Blocks walk the chunks of channels fastest, so neighbouring blocks read one region.
+        const int64_t chunk = block % t.chunks, rest = block / t.chunks;
+        const int32_t tile = (int32_t)(rest % t.tiles);
+        const int64_t n = rest / t.tiles;
+        const int lane = thread % kChannelLanes, row = thread / kChannelLanes;
+        const int64_t c = chunk * kChannelLanes + lane;
+        at.slot = lane;
+        at.unit = tile * kUnitLanes + row;
+        at.plane = n * t.channels + c;
+        at.partial = at.plane * t.tiles + tile;
+        // A channel's threads are one per row of lanes; the first (row 0) sums them.
+        at.segment_start = lane;
+        at.segment_length = kUnitLanes;
+        at.valid = c < t.channels && at.unit < t.units;
+        at.lead = at.valid && row == 0;
+        return at;
+    }
     if (t.tiles == 1) {
         // A problem with no units launches nothing (the launcher zeroes the shift gradient).
         at.slot = t.units == 0 ? kMaxSlots : thread / t.units;
@@ -103,6 +149,10 @@ SC_HD Place locate(const Tiling &t, int64_t block, int thread) {
 // The plane whose taps thread `thread` computes in the block's prologue (into slot `thread`), or
 // -1: one thread per plane of the block, so each block computes its taps once.
 SC_HD int64_t prologue_plane(const Tiling &t, int64_t block, int thread) {
+    if (t.layout == CHANNELS_LAST) {
+        const int64_t chunk = block % t.chunks, n = block / t.chunks / t.tiles, c = chunk * kChannelLanes + thread;
+        return thread < kChannelLanes && c < t.channels ? n * t.channels + c : -1;
+    }
     if (t.tiles > 1) return thread == 0 ? block / t.tiles : -1;
     const int64_t plane = block * t.per_block + thread;
     return thread < t.per_block && plane < t.planes ? plane : -1;
@@ -336,12 +386,23 @@ SC_HD int backward_thread(const shiftcuda_problem &p, const Tiling &tl, const Ta
 
 // One level of the block's fixed-order tree reduction, segment by segment: thread t adds the value
 // `half` places above it when both lie in its segment. Called for half = 128, 64, ..., 1 with a
-// barrier between levels; the result of a segment ends in its first thread.
+// barrier between levels; the result of a segment ends in its first thread. (Plane layout only.)
 template <typename T>
 SC_HD void reduce_level(const Place &at, int thread, int half, T (*sums)[kTileThreads]) {
     const int local = thread - at.segment_start;
     if (at.valid && local < half && local + half < at.segment_length)
         for (int a = 0; a < 3; ++a) sums[a][thread] += sums[a][thread + half];
+}
+
+// Channels-last: a channel's threads lie kChannelLanes apart; its lead (row 0) sums them in row
+// order. Threads without work hold zeros.
+template <typename T>
+SC_HD void reduce_lanes(int thread, T (*sums)[kTileThreads], T out[3]) {
+    for (int a = 0; a < 3; ++a) {
+        T sum = T(0);
+        for (int row = 0; row < kUnitLanes; ++row) sum += sums[a][thread + row * kChannelLanes];
+        out[a] = sum;
+    }
 }
 
 // gs[i] for i = c * k + j: -(sum over n, then over the plane's tiles, of the partials of axis j),

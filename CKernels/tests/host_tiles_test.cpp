@@ -111,7 +111,7 @@ template <typename T>
 static std::vector<T> tiled_forward(const shiftcuda_problem &p, const std::vector<T> &x, const std::vector<T> &s,
                                     size_t y_count, Tiling *used = nullptr) {
     std::vector<T> y(y_count, T(-12345));  // a sentinel: every element must be written
-    const Tiling t = make_tiling(p.batch * p.channels, p.out_size[0] * p.out_size[1], p.out_size[2]);
+    const Tiling t = tiling_of(p, false);
     if (used) *used = t;
     if (t.units == 0) return y;
     for (int64_t block = 0; block < t.blocks; ++block) {
@@ -153,9 +153,7 @@ template <typename T>
 static std::vector<T> tiled_backward(const shiftcuda_problem &p, const std::vector<T> &x, const std::vector<T> &s,
                                      const std::vector<T> &g, size_t gx_count, std::vector<T> &gs) {
     std::vector<T> gx(gx_count, T(-12345));
-    int64_t out_rows = p.out_size[0] * p.out_size[1], in_rows = p.in_size[0] * p.in_size[1];
-    const Tiling t = make_tiling(p.batch * p.channels, in_rows > out_rows ? in_rows : out_rows,
-                                 p.in_size[2] > p.out_size[2] ? p.in_size[2] : p.out_size[2]);
+    const Tiling t = tiling_of(p, true);
     gs.assign(p.channels * p.spatial_rank, T(0));
     if (t.units == 0 || t.planes == 0) return gx;
     std::vector<T> partials(t.planes * t.tiles * 3, T(-777));
@@ -181,6 +179,16 @@ static std::vector<T> tiled_backward(const shiftcuda_problem &p, const std::vect
             }
             for (int k = 0; k < count; ++k) gx[offset + k * p.gx_stride[4]] = out[k];
             for (int a = 0; a < 3; ++a) sums[a][thread] = part[a];
+        }
+        if (t.layout == CHANNELS_LAST) {
+            for (int thread = 0; thread < kTileThreads; ++thread) {
+                Place at = locate(t, block, thread);
+                if (!at.lead) continue;
+                T sum[3];
+                reduce_lanes(thread, sums, sum);
+                for (int a = 0; a < 3; ++a) partials[at.partial * 3 + a] = sum[a];
+            }
+            continue;
         }
         for (int half = kTileThreads / 2; half > 0; half >>= 1) {
             // Every thread of a level reads values no thread of the same level writes (t + half
@@ -248,7 +256,7 @@ static std::vector<double> sampled(const shiftcuda_problem &p, std::vector<doubl
 int main() {
     std::mt19937_64 rng(77);
     std::uniform_real_distribution<double> unit(-1, 1), frac(0.1, 0.9);
-    int tiled_planes = 0, packed_planes = 0;
+    int tiled_planes = 0, packed_planes = 0, channels_last = 0;
     for (int trial = 0; trial < 360; ++trial) {
         Problem k = make_problem(rng, trial);
         const shiftcuda_problem &p = k.p;
@@ -265,8 +273,9 @@ int main() {
         Tiling used;
         // Forward in double against the reference.
         std::vector<double> y = tiled_forward<double>(p, x, s, yn, &used), expected = ref_forward(p, x, sampled(p, s), yn);
-        if (used.tiles > 1) ++tiled_planes;
-        if (used.per_block > 1) ++packed_planes;
+        if (used.layout == CHANNELS_LAST) ++channels_last;
+        else if (used.tiles > 1) ++tiled_planes;
+        else if (used.per_block > 1) ++packed_planes;
         double worst = 0;
         for (size_t i = 0; i < yn; ++i) worst = std::fmax(worst, std::fabs(y[i] - expected[i]));
         check(worst <= 1e-12, "tiled forward matches the reference", trial);
@@ -335,8 +344,8 @@ int main() {
         for (int j = 0; j < p.spatial_rank; ++j) nan_ok = nan_ok && std::isnan(gsb[j]);
         check(nan_ok, "a non-finite shift makes its channel NaN on every path", trial);
     }
-    check(tiled_planes > 20 && packed_planes > 100, "both tilings exercised", 0);
-    std::printf("tiles: %d passed, %d failed (%d problems with tiled planes, %d with packed planes)\n", passed, failed,
-                tiled_planes, packed_planes);
+    check(tiled_planes > 10 && packed_planes > 50 && channels_last > 100, "every tiling exercised", 0);
+    std::printf("tiles: %d passed, %d failed (%d problems with tiled planes, %d with packed planes, %d channels-last)\n",
+                passed, failed, tiled_planes, packed_planes, channels_last);
     return failed == 0 ? 0 : 1;
 }
