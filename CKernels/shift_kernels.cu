@@ -8,6 +8,7 @@
 // pass, then a tiny fixed-order reduction over n). The generic kernels (grid-stride loops, 64-bit
 // indices, per-element math from shift_math.cuh) take the rest: planes past 2^31 elements.
 // Nothing uses atomics: every sum has a fixed order, so results are the same bits run to run.
+#include <cuda_fp16.h>
 #include <cuda_runtime.h>
 #include "shift_tiles.cuh"
 
@@ -24,24 +25,35 @@ int64_t blocks_for(int64_t count) {
 
 // MARK: plane-tiled kernels
 
-// Writes a unit's outputs: one 16-byte store per vector where the row is contiguous and aligned.
-template <typename T>
-__device__ __forceinline__ void store_unit(T *dst, int32_t stride, int count, const T v[kUnitWidth]) {
-    if (count == kUnitWidth && stride == 1 && (reinterpret_cast<uintptr_t>(dst) & 15) == 0) {
-        if (sizeof(T) == 4) {
-            *reinterpret_cast<float4 *>(dst) = make_float4((float)v[0], (float)v[1], (float)v[2], (float)v[3]);
-        } else {
-            reinterpret_cast<double2 *>(dst)[0] = make_double2((double)v[0], (double)v[1]);
-            reinterpret_cast<double2 *>(dst)[1] = make_double2((double)v[2], (double)v[3]);
+// Writes a unit's outputs (computed in T) as S: one 16-byte store (8 for half) where the row is
+// contiguous and aligned.
+template <typename S, typename T>
+__device__ __forceinline__ void store_unit(S *dst, int32_t stride, int count, const T v[kUnitWidth]) {
+    if (count == kUnitWidth && stride == 1) {
+        const uintptr_t address = reinterpret_cast<uintptr_t>(dst);
+        if constexpr (sizeof(S) == 2) {
+            if ((address & 7) == 0) {
+                __half2 *pair = reinterpret_cast<__half2 *>(dst);
+                pair[0] = __halves2half2(S(v[0]), S(v[1]));
+                pair[1] = __halves2half2(S(v[2]), S(v[3]));
+                return;
+            }
+        } else if ((address & 15) == 0) {
+            if constexpr (sizeof(S) == 4) {
+                *reinterpret_cast<float4 *>(dst) = make_float4((float)v[0], (float)v[1], (float)v[2], (float)v[3]);
+            } else {
+                reinterpret_cast<double2 *>(dst)[0] = make_double2((double)v[0], (double)v[1]);
+                reinterpret_cast<double2 *>(dst)[1] = make_double2((double)v[2], (double)v[3]);
+            }
+            return;
         }
-        return;
     }
-    for (int k = 0; k < count; ++k) dst[k * stride] = v[k];
+    for (int k = 0; k < count; ++k) dst[k * stride] = S(v[k]);
 }
 
-template <typename T, int PAD>
-__global__ void __launch_bounds__(kTileThreads) tiled_forward(shiftcuda_problem p, Tiling tl, const T *x, const T *shifts,
-                                                              T *y) {
+template <typename S, typename T, int PAD>
+__global__ void __launch_bounds__(kTileThreads) tiled_forward(shiftcuda_problem p, Tiling tl, const S *x, const T *shifts,
+                                                              S *y) {
     __shared__ Taps<T> slots[kMaxSlots];
     const int64_t block = blockIdx.x;
     const int thread = threadIdx.x;
@@ -54,9 +66,9 @@ __global__ void __launch_bounds__(kTileThreads) tiled_forward(shiftcuda_problem 
     if (count > 0) store_unit(y + offset, (int32_t)p.y_stride[4], count, out);
 }
 
-template <typename T, int PAD, bool MIRROR>
-__global__ void __launch_bounds__(kTileThreads) tiled_backward(shiftcuda_problem p, Tiling tl, const T *x, const T *shifts,
-                                                               const T *g, T *gx, T *partials) {
+template <typename S, typename T, int PAD, bool MIRROR>
+__global__ void __launch_bounds__(kTileThreads) tiled_backward(shiftcuda_problem p, Tiling tl, const S *x, const T *shifts,
+                                                               const S *g, S *gx, T *partials) {
     __shared__ Taps<T> slots[kMaxSlots];
     __shared__ Taps<T> cells[kMaxSlots];
     __shared__ T sums[3][kTileThreads];
@@ -103,8 +115,8 @@ __global__ void tiled_reduce(shiftcuda_problem p, Tiling tl, const T *partials, 
 
 // MARK: generic kernels (planes past 32-bit offsets)
 
-template <typename T>
-__global__ void __launch_bounds__(kThreads) forward_kernel(shiftcuda_problem p, const T *x, const T *shifts, T *y) {
+template <typename S, typename T>
+__global__ void __launch_bounds__(kThreads) forward_kernel(shiftcuda_problem p, const S *x, const T *shifts, S *y) {
     const int64_t size[5] = {p.batch, p.channels, p.out_size[0], p.out_size[1], p.out_size[2]};
     const int64_t total = size[0] * size[1] * size[2] * size[3] * size[4];
     const int sampling = forward_sampling(p);
@@ -114,12 +126,12 @@ __global__ void __launch_bounds__(kThreads) forward_kernel(shiftcuda_problem p, 
         Taps<T> taps = make_taps<T>(p, shifts, index[1], sampling);
         const int64_t pos[3] = {index[2], index[3], index[4]};
         y[index[0] * p.y_stride[0] + index[1] * p.y_stride[1] + pos[0] * p.y_stride[2] + pos[1] * p.y_stride[3] +
-          pos[2] * p.y_stride[4]] = taps.finite ? forward_element<T>(p, taps, x, index[0], index[1], pos) : (T)NAN;
+          pos[2] * p.y_stride[4]] = S(taps.finite ? forward_element<T>(p, taps, x, index[0], index[1], pos) : (T)NAN);
     }
 }
 
-template <typename T, int PAD>
-__global__ void __launch_bounds__(kThreads) grad_input_kernel(shiftcuda_problem p, const T *shifts, const T *g, T *gx) {
+template <typename S, typename T, int PAD>
+__global__ void __launch_bounds__(kThreads) grad_input_kernel(shiftcuda_problem p, const T *shifts, const S *g, S *gx) {
     const int64_t size[5] = {p.batch, p.channels, p.in_size[0], p.in_size[1], p.in_size[2]};
     const int64_t total = size[0] * size[1] * size[2] * size[3] * size[4];
     const int sampling = forward_sampling(p);
@@ -129,7 +141,7 @@ __global__ void __launch_bounds__(kThreads) grad_input_kernel(shiftcuda_problem 
         Taps<T> taps = make_taps<T>(p, shifts, index[1], sampling);
         const int64_t j[3] = {index[2], index[3], index[4]};
         gx[index[0] * p.gx_stride[0] + index[1] * p.gx_stride[1] + j[0] * p.gx_stride[2] + j[1] * p.gx_stride[3] +
-           j[2] * p.gx_stride[4]] = taps.finite ? grad_input_element<T, PAD>(p, taps, g, index[0], index[1], j) : (T)NAN;
+           j[2] * p.gx_stride[4]] = S(taps.finite ? grad_input_element<T, PAD>(p, taps, g, index[0], index[1], j) : (T)NAN);
     }
 }
 
@@ -141,9 +153,9 @@ int64_t gradient_blocks(const shiftcuda_problem &p) {
     return blocks < 1 ? 1 : (blocks > 64 ? 64 : blocks);
 }
 
-template <typename T>
-__global__ void __launch_bounds__(kThreads) shift_grad_partials_kernel(shiftcuda_problem p, const T *x, const T *shifts,
-                                                                      const T *g, T *partials, int64_t blocks_per_channel) {
+template <typename S, typename T>
+__global__ void __launch_bounds__(kThreads) shift_grad_partials_kernel(shiftcuda_problem p, const S *x, const T *shifts,
+                                                                      const S *g, T *partials, int64_t blocks_per_channel) {
     __shared__ T sums[3][kThreads];
     const int64_t c = blockIdx.x / blocks_per_channel, b = blockIdx.x % blocks_per_channel;
     const int64_t size[4] = {p.batch, p.out_size[0], p.out_size[1], p.out_size[2]};
@@ -157,7 +169,7 @@ __global__ void __launch_bounds__(kThreads) shift_grad_partials_kernel(shiftcuda
         const int64_t pd = rest % size[1];
         const int64_t n = rest / size[1];
         const int64_t pos[3] = {pd, ph, pw};
-        T gv = g[n * p.y_stride[0] + c * p.y_stride[1] + pd * p.y_stride[2] + ph * p.y_stride[3] + pw * p.y_stride[4]];
+        T gv = T(g[n * p.y_stride[0] + c * p.y_stride[1] + pd * p.y_stride[2] + ph * p.y_stride[3] + pw * p.y_stride[4]]);
         T e[3];
         shift_grad_element<T>(p, cell, x, gv, n, c, pos, e);
         acc[0] += e[0]; acc[1] += e[1]; acc[2] += e[2];
@@ -218,13 +230,14 @@ bool tiled(const shiftcuda_problem &p, const Tiling &t, bool backward) {
     return t.blocks < (int64_t(1) << 31) - 1;
 }
 
-template <typename T, int PAD>
-void launch_forward(const shiftcuda_problem &p, const Tiling &t, const T *x, const T *shifts, T *y, cudaStream_t s) {
-    tiled_forward<T, PAD><<<(unsigned)t.blocks, kTileThreads, 0, s>>>(p, t, x, shifts, y);
+template <typename S, typename T, int PAD>
+void launch_forward(const shiftcuda_problem &p, const Tiling &t, const S *x, const T *shifts, S *y, cudaStream_t s) {
+    tiled_forward<S, T, PAD><<<(unsigned)t.blocks, kTileThreads, 0, s>>>(p, t, x, shifts, y);
 }
 
-template <typename T>
-int forward(const shiftcuda_problem *p, const T *x, const T *shifts, T *y, void *stream) {
+// S: the storage type, T: the compute type (float for half).
+template <typename S, typename T>
+int forward(const shiftcuda_problem *p, const S *x, const T *shifts, S *y, void *stream) {
     if (!valid(p)) return SHIFTCUDA_ERROR_INVALID_ARGUMENT;
     const int64_t total = count_of(p->batch, p->channels, p->out_size);
     if (total == 0) return 0;
@@ -232,14 +245,14 @@ int forward(const shiftcuda_problem *p, const T *x, const T *shifts, T *y, void 
     const Tiling t = tiling_of(*p, false);
     if (t.units > 0 && tiled(*p, t, false)) {
         switch (p->padding) {
-        case SHIFTCUDA_ZEROS: launch_forward<T, SHIFTCUDA_ZEROS>(*p, t, x, shifts, y, s); break;
-        case SHIFTCUDA_BORDER: launch_forward<T, SHIFTCUDA_BORDER>(*p, t, x, shifts, y, s); break;
-        case SHIFTCUDA_PERIODIC: launch_forward<T, SHIFTCUDA_PERIODIC>(*p, t, x, shifts, y, s); break;
-        case SHIFTCUDA_REFLECT: launch_forward<T, SHIFTCUDA_REFLECT>(*p, t, x, shifts, y, s); break;
-        default: launch_forward<T, SHIFTCUDA_SYMMETRIC>(*p, t, x, shifts, y, s); break;
+        case SHIFTCUDA_ZEROS: launch_forward<S, T, SHIFTCUDA_ZEROS>(*p, t, x, shifts, y, s); break;
+        case SHIFTCUDA_BORDER: launch_forward<S, T, SHIFTCUDA_BORDER>(*p, t, x, shifts, y, s); break;
+        case SHIFTCUDA_PERIODIC: launch_forward<S, T, SHIFTCUDA_PERIODIC>(*p, t, x, shifts, y, s); break;
+        case SHIFTCUDA_REFLECT: launch_forward<S, T, SHIFTCUDA_REFLECT>(*p, t, x, shifts, y, s); break;
+        default: launch_forward<S, T, SHIFTCUDA_SYMMETRIC>(*p, t, x, shifts, y, s); break;
         }
     } else {
-        forward_kernel<T><<<blocks_for(total), kThreads, 0, s>>>(*p, x, shifts, y);
+        forward_kernel<S, T><<<blocks_for(total), kThreads, 0, s>>>(*p, x, shifts, y);
     }
     return (int)cudaGetLastError();
 }
@@ -247,17 +260,17 @@ int forward(const shiftcuda_problem *p, const T *x, const T *shifts, T *y, void 
 // Stride 1 on every axis: gradInput is the forward with mirrored taps, but for the padded band.
 bool mirrors(const shiftcuda_problem &p) { return p.step[0] == 1 && p.step[1] == 1 && p.step[2] == 1; }
 
-template <typename T, int PAD>
-void launch_backward(const shiftcuda_problem &p, const Tiling &t, const T *x, const T *shifts, const T *g, T *gx,
+template <typename S, typename T, int PAD>
+void launch_backward(const shiftcuda_problem &p, const Tiling &t, const S *x, const T *shifts, const S *g, S *gx,
                      T *partials, cudaStream_t s) {
     if (mirrors(p))
-        tiled_backward<T, PAD, true><<<(unsigned)t.blocks, kTileThreads, 0, s>>>(p, t, x, shifts, g, gx, partials);
+        tiled_backward<S, T, PAD, true><<<(unsigned)t.blocks, kTileThreads, 0, s>>>(p, t, x, shifts, g, gx, partials);
     else
-        tiled_backward<T, PAD, false><<<(unsigned)t.blocks, kTileThreads, 0, s>>>(p, t, x, shifts, g, gx, partials);
+        tiled_backward<S, T, PAD, false><<<(unsigned)t.blocks, kTileThreads, 0, s>>>(p, t, x, shifts, g, gx, partials);
 }
 
-template <typename T>
-int backward(const shiftcuda_problem *p, const T *x, const T *shifts, const T *g, T *gx, T *gs, T *workspace,
+template <typename S, typename T>
+int backward(const shiftcuda_problem *p, const S *x, const T *shifts, const S *g, S *gx, T *gs, T *workspace,
              void *stream) {
     if (!valid(p)) return SHIFTCUDA_ERROR_INVALID_ARGUMENT;
     if (gs && p->channels > 0 && !workspace) return SHIFTCUDA_ERROR_INVALID_ARGUMENT;
@@ -273,11 +286,11 @@ int backward(const shiftcuda_problem *p, const T *x, const T *shifts, const T *g
         }
         T *partials = gs ? workspace : nullptr;
         switch (p->padding) {
-        case SHIFTCUDA_ZEROS: launch_backward<T, SHIFTCUDA_ZEROS>(*p, t, x, shifts, g, gx, partials, s); break;
-        case SHIFTCUDA_BORDER: launch_backward<T, SHIFTCUDA_BORDER>(*p, t, x, shifts, g, gx, partials, s); break;
-        case SHIFTCUDA_PERIODIC: launch_backward<T, SHIFTCUDA_PERIODIC>(*p, t, x, shifts, g, gx, partials, s); break;
-        case SHIFTCUDA_REFLECT: launch_backward<T, SHIFTCUDA_REFLECT>(*p, t, x, shifts, g, gx, partials, s); break;
-        default: launch_backward<T, SHIFTCUDA_SYMMETRIC>(*p, t, x, shifts, g, gx, partials, s); break;
+        case SHIFTCUDA_ZEROS: launch_backward<S, T, SHIFTCUDA_ZEROS>(*p, t, x, shifts, g, gx, partials, s); break;
+        case SHIFTCUDA_BORDER: launch_backward<S, T, SHIFTCUDA_BORDER>(*p, t, x, shifts, g, gx, partials, s); break;
+        case SHIFTCUDA_PERIODIC: launch_backward<S, T, SHIFTCUDA_PERIODIC>(*p, t, x, shifts, g, gx, partials, s); break;
+        case SHIFTCUDA_REFLECT: launch_backward<S, T, SHIFTCUDA_REFLECT>(*p, t, x, shifts, g, gx, partials, s); break;
+        default: launch_backward<S, T, SHIFTCUDA_SYMMETRIC>(*p, t, x, shifts, g, gx, partials, s); break;
         }
         if (cudaError_t e = cudaGetLastError()) return (int)e;
         if (gs && p->channels > 0) {
@@ -289,17 +302,17 @@ int backward(const shiftcuda_problem *p, const T *x, const T *shifts, const T *g
     if (inputs > 0) {
         const unsigned blocks = (unsigned)blocks_for(inputs);
         switch (p->padding) {
-        case SHIFTCUDA_ZEROS: grad_input_kernel<T, SHIFTCUDA_ZEROS><<<blocks, kThreads, 0, s>>>(*p, shifts, g, gx); break;
-        case SHIFTCUDA_BORDER: grad_input_kernel<T, SHIFTCUDA_BORDER><<<blocks, kThreads, 0, s>>>(*p, shifts, g, gx); break;
-        case SHIFTCUDA_PERIODIC: grad_input_kernel<T, SHIFTCUDA_PERIODIC><<<blocks, kThreads, 0, s>>>(*p, shifts, g, gx); break;
-        case SHIFTCUDA_REFLECT: grad_input_kernel<T, SHIFTCUDA_REFLECT><<<blocks, kThreads, 0, s>>>(*p, shifts, g, gx); break;
-        default: grad_input_kernel<T, SHIFTCUDA_SYMMETRIC><<<blocks, kThreads, 0, s>>>(*p, shifts, g, gx); break;
+        case SHIFTCUDA_ZEROS: grad_input_kernel<S, T, SHIFTCUDA_ZEROS><<<blocks, kThreads, 0, s>>>(*p, shifts, g, gx); break;
+        case SHIFTCUDA_BORDER: grad_input_kernel<S, T, SHIFTCUDA_BORDER><<<blocks, kThreads, 0, s>>>(*p, shifts, g, gx); break;
+        case SHIFTCUDA_PERIODIC: grad_input_kernel<S, T, SHIFTCUDA_PERIODIC><<<blocks, kThreads, 0, s>>>(*p, shifts, g, gx); break;
+        case SHIFTCUDA_REFLECT: grad_input_kernel<S, T, SHIFTCUDA_REFLECT><<<blocks, kThreads, 0, s>>>(*p, shifts, g, gx); break;
+        default: grad_input_kernel<S, T, SHIFTCUDA_SYMMETRIC><<<blocks, kThreads, 0, s>>>(*p, shifts, g, gx); break;
         }
         if (cudaError_t e = cudaGetLastError()) return (int)e;
     }
     if (gs && p->channels > 0) {
         const int64_t blocks = gradient_blocks(*p);
-        shift_grad_partials_kernel<T><<<p->channels * blocks, kThreads, 0, s>>>(*p, x, shifts, g, workspace, blocks);
+        shift_grad_partials_kernel<S, T><<<p->channels * blocks, kThreads, 0, s>>>(*p, x, shifts, g, workspace, blocks);
         if (cudaError_t e = cudaGetLastError()) return (int)e;
         shift_grad_reduce_kernel<T><<<blocks_for(p->channels * p->spatial_rank), kThreads, 0, s>>>(*p, workspace, blocks, gs);
         if (cudaError_t e = cudaGetLastError()) return (int)e;
@@ -321,23 +334,33 @@ extern "C" {
 int shiftcuda_version(void) { return SHIFTCUDA_VERSION; }
 
 int shiftcuda_forward_f32(const shiftcuda_problem *p, const float *x, const float *shifts, float *y, void *stream) {
-    return forward<float>(p, x, shifts, y, stream);
+    return forward<float, float>(p, x, shifts, y, stream);
 }
 
 int shiftcuda_forward_f64(const shiftcuda_problem *p, const double *x, const double *shifts, double *y, void *stream) {
-    return forward<double>(p, x, shifts, y, stream);
+    return forward<double, double>(p, x, shifts, y, stream);
 }
 
 int64_t shiftcuda_backward_workspace(const shiftcuda_problem *p) { return workspace_of(p); }
 
 int shiftcuda_backward_f32(const shiftcuda_problem *p, const float *x, const float *shifts, const float *g,
                            float *gx, float *gs, float *workspace, void *stream) {
-    return backward<float>(p, x, shifts, g, gx, gs, workspace, stream);
+    return backward<float, float>(p, x, shifts, g, gx, gs, workspace, stream);
 }
 
 int shiftcuda_backward_f64(const shiftcuda_problem *p, const double *x, const double *shifts, const double *g,
                            double *gx, double *gs, double *workspace, void *stream) {
-    return backward<double>(p, x, shifts, g, gx, gs, workspace, stream);
+    return backward<double, double>(p, x, shifts, g, gx, gs, workspace, stream);
+}
+
+int shiftcuda_forward_f16(const shiftcuda_problem *p, const uint16_t *x, const float *shifts, uint16_t *y, void *stream) {
+    return forward<__half, float>(p, reinterpret_cast<const __half *>(x), shifts, reinterpret_cast<__half *>(y), stream);
+}
+
+int shiftcuda_backward_f16(const shiftcuda_problem *p, const uint16_t *x, const float *shifts, const uint16_t *g,
+                           uint16_t *gx, float *gs, float *workspace, void *stream) {
+    return backward<__half, float>(p, reinterpret_cast<const __half *>(x), shifts, reinterpret_cast<const __half *>(g),
+                                   reinterpret_cast<__half *>(gx), gs, workspace, stream);
 }
 
 }  // extern "C"

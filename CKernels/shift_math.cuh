@@ -1,5 +1,6 @@
 // shift_math.cuh: what the shift kernels run per element (SPEC §2-5), as __host__ __device__
-// functions, so that the host test program checks exactly what the kernels run. The taps
+// functions, so that the host test program checks exactly what the kernels run. Data is stored
+// as S and computed in T (S = T, or S = half with T = float): every read converts with T(...). The taps
 // themselves (base, weights, interior, derivative cell) come from the one definition in
 // shift_taps.h, the header the CPU reads too (SPEC §8); nothing here re-derives them.
 #ifndef SHIFT_MATH_CUH
@@ -96,10 +97,10 @@ SC_HD Taps<T> make_taps(const shiftcuda_problem &p, const T *shifts, int64_t c, 
 SC_HD int forward_sampling(const shiftcuda_problem &p) { return p.mode == SHIFTCUDA_ACTIVE ? INTERPOLATE : ROUND; }
 
 // y[n, c, pd, ph, pw]: the sum over corners of the weights times the padded input.
-template <typename T>
-SC_HD T forward_element(const shiftcuda_problem &p, const Taps<T> &t, const T *x, int64_t n, int64_t c,
+template <typename T, typename S>
+SC_HD T forward_element(const shiftcuda_problem &p, const Taps<T> &t, const S *x, int64_t n, int64_t c,
                         const int64_t pos[3]) {
-    const T *plane = x + n * p.x_stride[0] + c * p.x_stride[1];
+    const S *plane = x + n * p.x_stride[0] + c * p.x_stride[1];
     T sum = T(0);
     for (int bd = 0; bd < t.axis[0].taps; ++bd) {
         int64_t id = t.axis[0].tap(pos[0], bd);
@@ -111,7 +112,7 @@ SC_HD T forward_element(const shiftcuda_problem &p, const Taps<T> &t, const T *x
             for (int bw = 0; bw < t.axis[2].taps; ++bw) {
                 int64_t iw = t.axis[2].tap(pos[2], bw);
                 if (iw < 0) continue;
-                sum += wv * t.axis[2].weight_of(bw) * plane[id * p.x_stride[2] + ih * p.x_stride[3] + iw * p.x_stride[4]];
+                sum += wv * t.axis[2].weight_of(bw) * T(plane[id * p.x_stride[2] + ih * p.x_stride[3] + iw * p.x_stride[4]]);
             }
         }
     }
@@ -165,16 +166,16 @@ SC_HD void for_each_reader(const Axis<T> &a, int64_t j, Visit visit) {
 }
 
 // gx[n, c, jd, jh, jw] = sum over every (output, corner) that reads this input of weight * g.
-template <typename T, int PAD>
-SC_HD T grad_input_element(const shiftcuda_problem &p, const Taps<T> &t, const T *g, int64_t n, int64_t c,
+template <typename T, int PAD, typename S>
+SC_HD T grad_input_element(const shiftcuda_problem &p, const Taps<T> &t, const S *g, int64_t n, int64_t c,
                            const int64_t j[3]) {
-    const T *plane = g + n * p.y_stride[0] + c * p.y_stride[1];
+    const S *plane = g + n * p.y_stride[0] + c * p.y_stride[1];
     T sum = T(0);
     for_each_reader<PAD>(t.axis[0], j[0], [&](int64_t pd, T wd) {
         for_each_reader<PAD>(t.axis[1], j[1], [&](int64_t ph, T wh) {
             T wv = wd * wh;
             for_each_reader<PAD>(t.axis[2], j[2], [&](int64_t pw, T ww) {
-                sum += wv * ww * plane[pd * p.y_stride[2] + ph * p.y_stride[3] + pw * p.y_stride[4]];
+                sum += wv * ww * T(plane[pd * p.y_stride[2] + ph * p.y_stride[3] + pw * p.y_stride[4]]);
             });
         });
     });
@@ -182,8 +183,8 @@ SC_HD T grad_input_element(const shiftcuda_problem &p, const Taps<T> &t, const T
 }
 
 // The same with the padding known at run time (the host checks).
-template <typename T>
-SC_HD T grad_input_element_any(const shiftcuda_problem &p, const Taps<T> &t, const T *g, int64_t n, int64_t c,
+template <typename T, typename S>
+SC_HD T grad_input_element_any(const shiftcuda_problem &p, const Taps<T> &t, const S *g, int64_t n, int64_t c,
                                const int64_t j[3]) {
     switch (p.padding) {
     case SHIFTCUDA_ZEROS: return grad_input_element<T, SHIFTCUDA_ZEROS>(p, t, g, n, c, j);
@@ -195,10 +196,10 @@ SC_HD T grad_input_element_any(const shiftcuda_problem &p, const Taps<T> &t, con
 }
 
 // g[n, c, pos] * dy/du_a for the three lifted axes (the shift gradient is the negation).
-template <typename T>
-SC_HD void shift_grad_element(const shiftcuda_problem &p, const Taps<T> &cell, const T *x, T gv,
+template <typename T, typename S>
+SC_HD void shift_grad_element(const shiftcuda_problem &p, const Taps<T> &cell, const S *x, T gv,
                               int64_t n, int64_t c, const int64_t pos[3], T out[3]) {
-    const T *plane = x + n * p.x_stride[0] + c * p.x_stride[1];
+    const S *plane = x + n * p.x_stride[0] + c * p.x_stride[1];
     out[0] = out[1] = out[2] = T(0);
     for (int bd = 0; bd < cell.axis[0].taps; ++bd) {
         int64_t id = cell.axis[0].tap(pos[0], bd);
@@ -209,7 +210,7 @@ SC_HD void shift_grad_element(const shiftcuda_problem &p, const Taps<T> &cell, c
             for (int bw = 0; bw < cell.axis[2].taps; ++bw) {
                 int64_t iw = cell.axis[2].tap(pos[2], bw);
                 if (iw < 0) continue;
-                T v = gv * plane[id * p.x_stride[2] + ih * p.x_stride[3] + iw * p.x_stride[4]];
+                T v = gv * T(plane[id * p.x_stride[2] + ih * p.x_stride[3] + iw * p.x_stride[4]]);
                 T wd = cell.axis[0].weight_of(bd), wh = cell.axis[1].weight_of(bh), ww = cell.axis[2].weight_of(bw);
                 out[0] += (bd == 0 ? -wh : wh) * ww * v;
                 out[1] += (bh == 0 ? -wd : wd) * ww * v;

@@ -165,20 +165,20 @@ SC_HD int64_t border_tap(int64_t i, int64_t n) { return shift_tap_map(i, n, PAD)
 
 // Adds wv * (the w-axis interpolation of `row`) for `count` consecutive outputs from pw0.
 // TAPS is the w-axis tap count (1: an integer shift, a strided copy; 2: interpolation).
-template <typename T, int PAD, int TAPS>
-SC_HD void add_row(const Axis<T> &a, const T *row, int32_t stride, int32_t pw0, int count, T wv, T acc[kUnitWidth]) {
+template <typename T, int PAD, int TAPS, typename S>
+SC_HD void add_row(const Axis<T> &a, const S *row, int32_t stride, int32_t pw0, int count, T wv, T acc[kUnitWidth]) {
     const T w0 = a.weight_of(0), w1 = a.weight_of(1);
     const int32_t step = (int32_t)a.step, i0 = pw0 * step + (int32_t)a.base;
     if (pw0 >= a.first && pw0 + count <= a.last) {
         if (TAPS == 2 && step == 1) {
             // A window of five samples serves four outputs: 5 loads instead of 8.
             T window[kUnitWidth + 1];
-            for (int k = 0; k <= count; ++k) window[k] = row[(i0 + k) * stride];
+            for (int k = 0; k <= count; ++k) window[k] = T(row[(i0 + k) * stride]);
             for (int k = 0; k < count; ++k) acc[k] += wv * (w0 * window[k] + w1 * window[k + 1]);
         } else {
             for (int k = 0; k < count; ++k) {
                 const int32_t i = i0 + k * step;
-                acc[k] += TAPS == 2 ? wv * (w0 * row[i * stride] + w1 * row[(i + 1) * stride]) : wv * row[i * stride];
+                acc[k] += TAPS == 2 ? wv * (w0 * T(row[i * stride]) + w1 * T(row[(i + 1) * stride])) : wv * T(row[i * stride]);
             }
         }
         return;
@@ -187,7 +187,7 @@ SC_HD void add_row(const Axis<T> &a, const T *row, int32_t stride, int32_t pw0, 
         T sum = T(0);
         for (int b = 0; b < TAPS; ++b) {
             const int64_t iw = border_tap<PAD>((int64_t)(pw0 + k) * a.step + a.base + b, a.length);
-            if (iw >= 0) sum += (TAPS == 2 ? a.weight_of(b) : T(1)) * row[(int32_t)iw * stride];
+            if (iw >= 0) sum += (TAPS == 2 ? a.weight_of(b) : T(1)) * T(row[(int32_t)iw * stride]);
         }
         acc[k] += wv * sum;
     }
@@ -218,8 +218,8 @@ SC_HD void plane_strides(const int64_t s[5], int32_t out[3]) {
 
 // One thread of the forward: up to four outputs of one row, written to `out` (the caller stores
 // them, as a vector where it can). Returns how many, 0 when the thread has none.
-template <typename T, int PAD>
-SC_HD int forward_thread(const shiftcuda_problem &p, const Tiling &tl, const Taps<T> *slots, const T *x,
+template <typename T, int PAD, typename S>
+SC_HD int forward_thread(const shiftcuda_problem &p, const Tiling &tl, const Taps<T> *slots, const S *x,
                          int64_t block, int thread, int64_t *y_offset, T out[kUnitWidth]) {
     const Place at = locate(tl, block, thread);
     if (!at.valid) return 0;
@@ -237,7 +237,7 @@ SC_HD int forward_thread(const shiftcuda_problem &p, const Tiling &tl, const Tap
         for (int k = 0; k < count; ++k) out[k] = (T)NAN;
         return count;
     }
-    const T *plane = x + n * p.x_stride[0] + c * p.x_stride[1];
+    const S *plane = x + n * p.x_stride[0] + c * p.x_stride[1];
     int32_t xs[3];
     plane_strides(p.x_stride, xs);
     const Axis<T> &aw = t.axis[2];
@@ -250,8 +250,8 @@ SC_HD int forward_thread(const shiftcuda_problem &p, const Tiling &tl, const Tap
 
 // The preimage walk for one input element (shift_math.cuh), as a real call: it is long, and
 // inlining it into every padding's kernel, four times per thread, multiplied compile time.
-template <typename T, int PAD>
-SC_HD_CALL T gathered_gradient(const shiftcuda_problem &p, const Taps<T> &t, const T *g, int64_t n, int64_t c,
+template <typename T, int PAD, typename S>
+SC_HD_CALL T gathered_gradient(const shiftcuda_problem &p, const Taps<T> &t, const S *g, int64_t n, int64_t c,
                                const int64_t j[3]) {
     return grad_input_element<T, PAD>(p, t, g, n, c, j);
 }
@@ -285,9 +285,9 @@ SC_HD bool unfolded(const Axis<T> &a, int64_t j) {
 // 1 on every axis): gradInput is the forward with mirrored taps, except in the band near the edges
 // onto which padded taps fold, which takes the preimage walk of for_each_reader, as every element
 // does at larger strides.
-template <typename T, int PAD, bool MIRROR>
+template <typename T, int PAD, bool MIRROR, typename S>
 SC_HD int backward_thread(const shiftcuda_problem &p, const Tiling &tl, const Taps<T> *slots, const Taps<T> *cells,
-                          const T *x, const T *g, bool learns, int64_t block, int thread, int64_t *gx_offset,
+                          const S *x, const S *g, bool learns, int64_t block, int thread, int64_t *gx_offset,
                           T gx_out[kUnitWidth], T part[3]) {
     part[0] = part[1] = part[2] = T(0);
     const Place at = locate(tl, block, thread);
@@ -295,8 +295,8 @@ SC_HD int backward_thread(const shiftcuda_problem &p, const Tiling &tl, const Ta
     const int32_t row = at.unit / tl.vecs, c0 = (at.unit % tl.vecs) * kUnitWidth;
     const int64_t n = at.plane / p.channels, c = at.plane % p.channels;
     const Taps<T> &t = slots[at.slot];
-    const T *g_plane = g + n * p.y_stride[0] + c * p.y_stride[1];
-    const T *x_plane = x + n * p.x_stride[0] + c * p.x_stride[1];
+    const S *g_plane = g + n * p.y_stride[0] + c * p.y_stride[1];
+    const S *x_plane = x + n * p.x_stride[0] + c * p.x_stride[1];
     int written = 0;
     // gradInput for input elements (jd, jh, c0 ..< c0 + count).
     const int32_t in_rows = (int32_t)(p.in_size[0] * p.in_size[1]), in_width = (int32_t)p.in_size[2];
@@ -323,13 +323,13 @@ SC_HD int backward_thread(const shiftcuda_problem &p, const Tiling &tl, const Ta
                         int64_t ph;
                         if (!mirrored_reader(ah, jh, bh, &ph)) continue;
                         const T wv = ad.weight_of(bd) * ah.weight_of(bh);
-                        const T *src = g_plane + ((int32_t)pd * gs[0] + (int32_t)ph * gs[1]);
+                        const S *src = g_plane + ((int32_t)pd * gs[0] + (int32_t)ph * gs[1]);
                         for (int k = 0; k < count; ++k) {
                             if (!mirrored[k]) continue;
                             T sum = T(0);
                             for (int bw = 0; bw < aw.taps; ++bw) {
                                 int64_t pw;
-                                if (mirrored_reader(aw, c0 + k, bw, &pw)) sum += aw.weight_of(bw) * src[(int32_t)pw * gs[2]];
+                                if (mirrored_reader(aw, c0 + k, bw, &pw)) sum += aw.weight_of(bw) * T(src[(int32_t)pw * gs[2]]);
                             }
                             gx_out[k] += wv * sum;
                         }
@@ -359,18 +359,18 @@ SC_HD int backward_thread(const shiftcuda_problem &p, const Tiling &tl, const Ta
         plane_strides(p.x_stride, xs);
         plane_strides(p.y_stride, gs);
         T gv[kUnitWidth];
-        for (int k = 0; k < count; ++k) gv[k] = g_plane[(int32_t)pd * gs[0] + (int32_t)ph * gs[1] + (c0 + k) * gs[2]];
+        for (int k = 0; k < count; ++k) gv[k] = T(g_plane[(int32_t)pd * gs[0] + (int32_t)ph * gs[1] + (c0 + k) * gs[2]]);
         const Axis<T> &ad = cell.axis[0], &ah = cell.axis[1], &aw = cell.axis[2];
         const bool inside = c0 >= aw.first && c0 + count <= aw.last;
         for_each_row<T, PAD>(cell, xs, pd, ph, [&](T, int32_t offset, int bd, int bh) {
-            const T *src = x_plane + offset;
+            const S *src = x_plane + offset;
             const T wd = ad.weight_of(bd), wh = ah.weight_of(bh);
             for (int k = 0; k < count; ++k) {
                 const int64_t raw = (int64_t)(c0 + k) * aw.step + aw.base;
                 T v[2];
                 for (int bw = 0; bw < 2; ++bw) {
                     const int64_t iw = inside ? raw + bw : border_tap<PAD>(raw + bw, aw.length);
-                    v[bw] = iw >= 0 ? gv[k] * src[(int32_t)iw * xs[2]] : T(0);
+                    v[bw] = iw >= 0 ? gv[k] * T(src[(int32_t)iw * xs[2]]) : T(0);
                 }
                 const T w0 = aw.weight_of(0), w1 = aw.weight_of(1);
                 // d/du of the corner weights: -1 for b = 0, +1 for b = 1 on the axis differentiated.

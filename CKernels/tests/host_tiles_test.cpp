@@ -106,11 +106,11 @@ static std::vector<double> ref_forward(const shiftcuda_problem &p, const std::ve
     return y;
 }
 
-// The tiled forward, every block and thread as launched.
-template <typename T>
-static std::vector<T> tiled_forward(const shiftcuda_problem &p, const std::vector<T> &x, const std::vector<T> &s,
+// The tiled forward, every block and thread as launched: data stored as S, computed in T.
+template <typename S, typename T>
+static std::vector<S> tiled_forward(const shiftcuda_problem &p, const std::vector<S> &x, const std::vector<T> &s,
                                     size_t y_count, Tiling *used = nullptr) {
-    std::vector<T> y(y_count, T(-12345));  // a sentinel: every element must be written
+    std::vector<S> y(y_count, S(-12345));  // a sentinel: every element must be written
     const Tiling t = tiling_of(p, false);
     if (used) *used = t;
     if (t.units == 0) return y;
@@ -132,15 +132,15 @@ static std::vector<T> tiled_forward(const shiftcuda_problem &p, const std::vecto
             case SHIFTCUDA_REFLECT: count = forward_thread<T, SHIFTCUDA_REFLECT>(p, t, slots, x.data(), block, thread, &offset, out); break;
             default: count = forward_thread<T, SHIFTCUDA_SYMMETRIC>(p, t, slots, x.data(), block, thread, &offset, out); break;
             }
-            for (int k = 0; k < count; ++k) y[offset + k * p.y_stride[4]] = out[k];
+            for (int k = 0; k < count; ++k) y[offset + k * p.y_stride[4]] = S(out[k]);
         }
     }
     return y;
 }
 
-template <typename T, int PAD>
+template <typename T, int PAD, typename S>
 static int run_backward_thread(const shiftcuda_problem &p, const Tiling &t, const Taps<T> *slots, const Taps<T> *cells,
-                               const T *x, const T *g, bool learns, int64_t block, int thread, int64_t *offset, T out[4],
+                               const S *x, const S *g, bool learns, int64_t block, int thread, int64_t *offset, T out[4],
                                T part[3]) {
     bool mirror = p.step[0] == 1 && p.step[1] == 1 && p.step[2] == 1;
     return mirror ? backward_thread<T, PAD, true>(p, t, slots, cells, x, g, learns, block, thread, offset, out, part)
@@ -149,10 +149,10 @@ static int run_backward_thread(const shiftcuda_problem &p, const Tiling &t, cons
 
 // The tiled backward: per block, the prologue, every thread, then the reduction tree level by
 // level; then the per-channel reduction over n. Returns gx and fills gs ([C, k]).
-template <typename T>
-static std::vector<T> tiled_backward(const shiftcuda_problem &p, const std::vector<T> &x, const std::vector<T> &s,
-                                     const std::vector<T> &g, size_t gx_count, std::vector<T> &gs) {
-    std::vector<T> gx(gx_count, T(-12345));
+template <typename S, typename T>
+static std::vector<S> tiled_backward(const shiftcuda_problem &p, const std::vector<S> &x, const std::vector<T> &s,
+                                     const std::vector<S> &g, size_t gx_count, std::vector<T> &gs) {
+    std::vector<S> gx(gx_count, S(-12345));
     const Tiling t = tiling_of(p, true);
     gs.assign(p.channels * p.spatial_rank, T(0));
     if (t.units == 0 || t.planes == 0) return gx;
@@ -177,7 +177,7 @@ static std::vector<T> tiled_backward(const shiftcuda_problem &p, const std::vect
             case SHIFTCUDA_REFLECT: count = run_backward_thread<T, SHIFTCUDA_REFLECT>(p, t, slots, cells, x.data(), g.data(), true, block, thread, &offset, out, part); break;
             default: count = run_backward_thread<T, SHIFTCUDA_SYMMETRIC>(p, t, slots, cells, x.data(), g.data(), true, block, thread, &offset, out, part); break;
             }
-            for (int k = 0; k < count; ++k) gx[offset + k * p.gx_stride[4]] = out[k];
+            for (int k = 0; k < count; ++k) gx[offset + k * p.gx_stride[4]] = S(out[k]);
             for (int a = 0; a < 3; ++a) sums[a][thread] = part[a];
         }
         if (t.layout == CHANNELS_LAST) {
@@ -256,7 +256,7 @@ static std::vector<double> sampled(const shiftcuda_problem &p, std::vector<doubl
 int main() {
     std::mt19937_64 rng(77);
     std::uniform_real_distribution<double> unit(-1, 1), frac(0.1, 0.9);
-    int tiled_planes = 0, packed_planes = 0, channels_last = 0;
+    int tiled_planes = 0, packed_planes = 0, channels_last = 0, half_checked = 0;
     for (int trial = 0; trial < 360; ++trial) {
         Problem k = make_problem(rng, trial);
         const shiftcuda_problem &p = k.p;
@@ -272,7 +272,7 @@ int main() {
         }
         Tiling used;
         // Forward in double against the reference.
-        std::vector<double> y = tiled_forward<double>(p, x, s, yn, &used), expected = ref_forward(p, x, sampled(p, s), yn);
+        std::vector<double> y = tiled_forward<double, double>(p, x, s, yn, &used), expected = ref_forward(p, x, sampled(p, s), yn);
         if (used.layout == CHANNELS_LAST) ++channels_last;
         else if (used.tiles > 1) ++tiled_planes;
         else if (used.per_block > 1) ++packed_planes;
@@ -281,7 +281,7 @@ int main() {
         check(worst <= 1e-12, "tiled forward matches the reference", trial);
         // Forward in float.
         std::vector<float> xf(x.begin(), x.end()), sf(s.begin(), s.end());
-        std::vector<float> yf = tiled_forward<float>(p, xf, sf, yn);
+        std::vector<float> yf = tiled_forward<float, float>(p, xf, sf, yn);
         std::vector<double> sampled_f = sampled(p, std::vector<double>(sf.begin(), sf.end()));
         std::vector<double> expected_f = ref_forward(p, std::vector<double>(xf.begin(), xf.end()), sampled_f, yn);
         worst = 0;
@@ -289,7 +289,7 @@ int main() {
         check(worst <= 1e-5, "tiled float forward matches the reference", trial);
         // Backward: gradInput by the adjoint identity, the shift gradient by central differences.
         std::vector<double> gs;
-        std::vector<double> gx = tiled_backward<double>(p, x, s, g, xn, gs);
+        std::vector<double> gx = tiled_backward<double, double>(p, x, s, g, xn, gs);
         std::vector<double> v(xn);
         for (auto &e : v) e = unit(rng);
         double lhs = dot(g, ref_forward(p, v, sampled(p, s), yn)), rhs = dot(gx, v);
@@ -319,11 +319,27 @@ int main() {
         worst = 0;
         for (size_t i = 0; i < xn; ++i) worst = std::fmax(worst, std::fabs(gx[i] - gx_generic[i]));
         check(worst <= 1e-12, "tiled and generic gradInput agree", trial);
+        // Float16 storage computing in float: the same bits as the float path on the same
+        // (half-valued) data, rounded once to half (SPEC §8 asks 2 ulps; this is 0).
+        {
+            std::vector<_Float16> xh(x.begin(), x.end()), gh(g.begin(), g.end());
+            std::vector<float> xw(xh.begin(), xh.end()), gw(gh.begin(), gh.end());
+            std::vector<_Float16> yh = tiled_forward<_Float16, float>(p, xh, sf, yn);
+            std::vector<float> yw = tiled_forward<float, float>(p, xw, sf, yn);
+            std::vector<float> gsh, gsw;
+            std::vector<_Float16> gxh = tiled_backward<_Float16, float>(p, xh, sf, gh, xn, gsh);
+            std::vector<float> gxw = tiled_backward<float, float>(p, xw, sf, gw, xn, gsw);
+            bool same = gsh == gsw;
+            for (size_t i = 0; i < yn; ++i) same = same && (float)yh[i] == (float)(_Float16)yw[i];
+            for (size_t i = 0; i < xn; ++i) same = same && (float)gxh[i] == (float)(_Float16)gxw[i];
+            check(same, "Float16 storage: the float path rounded to half, bit for bit", trial);
+            ++half_checked;
+        }
         // Non-finite shift on channel 0: NaN for that channel on every path, others untouched.
         std::vector<double> bad = s;
         bad[0] = trial % 2 ? NAN : -INFINITY;
-        std::vector<double> yb = tiled_forward<double>(p, x, bad, yn), gsb;
-        std::vector<double> gxb = tiled_backward<double>(p, x, bad, g, xn, gsb);
+        std::vector<double> yb = tiled_forward<double, double>(p, x, bad, yn), gsb;
+        std::vector<double> gxb = tiled_backward<double, double>(p, x, bad, g, xn, gsb);
         bool nan_ok = true;
         for (int64_t n = 0; n < p.batch; ++n)
             for (int64_t c = 0; c < p.channels; ++c)
@@ -344,6 +360,7 @@ int main() {
         for (int j = 0; j < p.spatial_rank; ++j) nan_ok = nan_ok && std::isnan(gsb[j]);
         check(nan_ok, "a non-finite shift makes its channel NaN on every path", trial);
     }
+    check(half_checked > 300, "Float16 storage checked on most problems", 0);
     check(tiled_planes > 10 && packed_planes > 50 && channels_last > 100, "every tiling exercised", 0);
     std::printf("tiles: %d passed, %d failed (%d problems with tiled planes, %d with packed planes, %d channels-last)\n",
                 passed, failed, tiled_planes, packed_planes, channels_last);

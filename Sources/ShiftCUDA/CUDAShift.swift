@@ -98,7 +98,7 @@ enum CUDAShiftOp {
         }
     }
 
-    static func forward<T: CUDAFloatingPoint>(_ input: CUDATensor<T>, shifts: CUDAShiftSource<T>, spatialRank: Int,
+    static func forward<T: CUDAElement>(_ input: CUDATensor<T>, shifts: CUDAShiftSource<T.Compute>, spatialRank: Int,
                                               mode: ShiftMode, padding: ShiftPadding, geometry: ShiftGeometry,
                                               into target: CUDATensor<T>? = nil) throws -> CUDATensor<T> {
         let backend = try CUDABackend.shared()
@@ -121,16 +121,19 @@ enum CUDAShiftOp {
         if T.self == Float.self {
             status = backend.functions.forward_f32(&c, raw(input.pointer, Float.self), raw(table.pointer, Float.self),
                                                    raw(output.pointer, Float.self), CUDABackend.streamArgument)
-        } else {
+        } else if T.self == Double.self {
             status = backend.functions.forward_f64(&c, raw(input.pointer, Double.self), raw(table.pointer, Double.self),
                                                    raw(output.pointer, Double.self), CUDABackend.streamArgument)
+        } else {
+            status = backend.functions.forward_f16(&c, raw(input.pointer, UInt16.self), raw(table.pointer, Float.self),
+                                                   raw(output.pointer, UInt16.self), CUDABackend.streamArgument)
         }
         try checkKernel(status, "shift forward")
         try backend.finish("shift forward")
         return output
     }
 
-    static func backward<T: CUDAFloatingPoint>(gradOutput: CUDATensor<T>, input: CUDATensor<T>, shifts: CUDAShiftSource<T>,
+    static func backward<T: CUDAElement>(gradOutput: CUDATensor<T>, input: CUDATensor<T>, shifts: CUDAShiftSource<T.Compute>,
                                                spatialRank: Int, mode: ShiftMode, padding: ShiftPadding,
                                                geometry: ShiftGeometry,
                                                into target: CUDAShiftGradients<T>? = nil) throws -> CUDAShiftGradients<T> {
@@ -142,7 +145,7 @@ enum CUDAShiftOp {
                                 "expected the output's shape \(p.outputShape), got \(gradOutput.shape)")
         }
         let learns = mode.learnsShifts
-        let gradInput: CUDATensor<T>, gradShifts: CUDATensor<T>?
+        let gradInput: CUDATensor<T>, gradShifts: CUDATensor<T.Compute>?
         if let target {
             guard target.input.shape == input.shape else {
                 throw ShiftOpsError(.shapeMismatch, argument: "gradients.input", "expected shape \(input.shape), got \(target.input.shape)")
@@ -152,11 +155,14 @@ enum CUDAShiftOp {
                 throw ShiftOpsError(.shapeMismatch, argument: "gradients.shifts",
                                     learns ? "expected a row-major [\(p.channels), \(spatialRank)] tensor" : "expected nil: \(mode) shifts do not learn")
             }
-            for (name, tensor) in [("gradients.input", target.input), ("gradients.shifts", target.shifts)] {
-                guard let tensor else { continue }
-                guard !tensor.sharesMemory(with: input) && !tensor.sharesMemory(with: gradOutput) && !tensor.sharesMemory(with: table) else {
-                    throw ShiftOpsError(.aliasedOutput, argument: name, "shares device memory with an input")
-                }
+            func aliases<U>(_ tensor: CUDATensor<U>) -> Bool {
+                tensor.sharesMemory(with: input) || tensor.sharesMemory(with: gradOutput) || tensor.sharesMemory(with: table)
+            }
+            if aliases(target.input) {
+                throw ShiftOpsError(.aliasedOutput, argument: "gradients.input", "shares device memory with an input")
+            }
+            if let shifts = target.shifts, aliases(shifts) {
+                throw ShiftOpsError(.aliasedOutput, argument: "gradients.shifts", "shares device memory with an input")
             }
             if let shifts = target.shifts, shifts.sharesMemory(with: target.input) {
                 throw ShiftOpsError(.aliasedOutput, argument: "gradients.shifts", "shares device memory with gradients.input")
@@ -164,24 +170,30 @@ enum CUDAShiftOp {
             (gradInput, gradShifts) = (target.input, target.shifts)
         } else {
             gradInput = try CUDATensor<T>(shape: input.shape, dimensionOrder: input.dimensionOrder)
-            gradShifts = learns ? try CUDATensor<T>(shape: [p.channels, spatialRank], dimensionOrder: [0, 1]) : nil
+            gradShifts = learns ? try CUDATensor<T.Compute>(shape: [p.channels, spatialRank], dimensionOrder: [0, 1]) : nil
         }
         var c = problem(p, input: input.strides, output: gradOutput.strides, outputOrder: gradInput.dimensionOrder,
                         gradInput: gradInput.strides)
         // Stream-ordered scratch for the per-(plane, tile) partial sums: back to the pool when
         // this call returns, after the kernels queued before its free.
-        let workspace = try CUDATensor<T>(shape: [learns ? Int(backend.functions.backward_workspace(&c)) : 0], dimensionOrder: [0])
+        let workspace = try CUDATensor<T.Compute>(shape: [learns ? Int(backend.functions.backward_workspace(&c)) : 0],
+                                                  dimensionOrder: [0])
         let status: Int32
         if T.self == Float.self {
             status = backend.functions.backward_f32(&c, raw(input.pointer, Float.self), raw(table.pointer, Float.self),
                                                     raw(gradOutput.pointer, Float.self), raw(gradInput.pointer, Float.self),
                                                     raw(gradShifts?.pointer, Float.self),
                                                     raw(workspace.pointer, Float.self), CUDABackend.streamArgument)
-        } else {
+        } else if T.self == Double.self {
             status = backend.functions.backward_f64(&c, raw(input.pointer, Double.self), raw(table.pointer, Double.self),
                                                     raw(gradOutput.pointer, Double.self), raw(gradInput.pointer, Double.self),
                                                     raw(gradShifts?.pointer, Double.self),
                                                     raw(workspace.pointer, Double.self), CUDABackend.streamArgument)
+        } else {
+            status = backend.functions.backward_f16(&c, raw(input.pointer, UInt16.self), raw(table.pointer, Float.self),
+                                                    raw(gradOutput.pointer, UInt16.self), raw(gradInput.pointer, UInt16.self),
+                                                    raw(gradShifts?.pointer, Float.self),
+                                                    raw(workspace.pointer, Float.self), CUDABackend.streamArgument)
         }
         try checkKernel(status, "shift backward")
         try backend.finish("shift backward")
@@ -190,21 +202,30 @@ enum CUDAShiftOp {
 }
 
 /// The gradients of a GPU shift, both on the GPU: the device form of ShiftOps' `ShiftGradients`,
-/// with the same field names.
-public struct CUDAShiftGradients<T: CUDAFloatingPoint>: Sendable {
+/// with the same field names. For `Float16` data the shift gradient is `Float` (`T.Compute`).
+public struct CUDAShiftGradients<T: CUDAElement>: Sendable {
     /// `dL/dx`, the input's shape and dimension order.
     public var input: CUDATensor<T>
     /// `dL/ds`, shape `[C, k]`, row-major; nil for grouped shifts, which do not learn.
-    public var shifts: CUDATensor<T>?
+    public var shifts: CUDATensor<T.Compute>?
 
     /// Both gradients, as the backward ops return them.
-    public init(input: CUDATensor<T>, shifts: CUDATensor<T>?) {
+    public init(input: CUDATensor<T>, shifts: CUDATensor<T.Compute>?) {
         self.input = input
         self.shifts = shifts
     }
+}
 
+extension CUDAShiftGradients where T: CUDAFloatingPoint {
     /// Both gradients copied to the host, as the CPU's backward returns them.
     public func host() throws -> ShiftGradients<T> {
+        ShiftGradients(input: try input.host(), shifts: try shifts?.host())
+    }
+}
+
+extension CUDAShiftGradients where T == Float16 {
+    /// Both gradients copied to the host, the input gradient widened to `Float`.
+    public func host() throws -> ShiftGradients<Float> {
         ShiftGradients(input: try input.host(), shifts: try shifts?.host())
     }
 }

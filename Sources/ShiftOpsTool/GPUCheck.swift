@@ -25,6 +25,7 @@ enum GPUCheck {
         try edgeCases(&outcome, progress: progress)
         try depthwise(&outcome)
         try deviceShifts(&outcome)
+        try float16(&outcome)
         try finiteDifferences(&outcome)
         try determinism(&outcome)
         try largeIndices(&outcome, progress: progress)
@@ -153,6 +154,42 @@ enum GPUCheck {
                     outcome.expect(gs[2, 0].isNaN && gs[2, 1].isNaN && !gs[1, 0].isNaN, "device shift \(bad) \(mode): gradShifts")
                 }
             }
+        }
+    }
+
+    /// Float16 storage computing in Float (SPEC §8): the Float path on the same (half-valued) data,
+    /// rounded to Float16, within 2 Float16 ulps, for the output and the input gradient; the Float
+    /// shift gradient within 1e-4. NCHW and channels-last, zeros and reflect padding.
+    static func float16(_ outcome: inout Outcome) throws {
+        for layout in [false, true] {
+            for padding in [ShiftPadding.zeros, .reflect] {
+                var x = try Tensor<Float>.random(shape: [2, 6, 11, 13], seed: 50)
+                x = try Tensor(shape: x.shape, elements: x.elements.map { Float(Float16($0)) })
+                var g = try Tensor<Float>.random(shape: x.shape, seed: 51)
+                g = try Tensor(shape: g.shape, elements: g.elements.map { Float(Float16($0)) })
+                if layout { (x, g) = (try x.channelsLast(), try g.channelsLast()) }
+                let s = try Tensor<Float>.random(shape: [6, 2], in: -2...2, seed: 52)
+                let name = "Float16 \(padding) \(layout ? "channels-last" : "NCHW")"
+                let y32 = try shift2d(CUDATensor(x), shifts: s, padding: padding).host()
+                let g32 = try shift2dBackward(gradOutput: CUDATensor(g), input: CUDATensor(x), shifts: s, padding: padding).host()
+                let x16 = try CUDATensor<Float16>(rounding: x), gd16 = try CUDATensor<Float16>(rounding: g)
+                let y16 = try shift2d(x16, shifts: s, padding: padding)
+                outcome.expect(y16.dimensionOrder == x.dimensionOrder, "\(name): layout kept")
+                let g16 = try shift2dBackward(gradOutput: gd16, input: x16, shifts: s, padding: padding).host()
+                outcome.expect(withinHalfUlps(try y16.host(), y32), "\(name): forward within 2 Float16 ulps of the Float path")
+                outcome.expect(withinHalfUlps(g16.input, g32.input), "\(name): gradInput within 2 Float16 ulps")
+                outcome.expect(g16.shifts!.isApproximatelyEqual(to: g32.shifts!, tolerance: 1e-4), "\(name): gradShifts")
+            }
+        }
+    }
+
+    /// Whether each element of `half` is within 2 Float16 ulps of `reference` rounded to Float16.
+    static func withinHalfUlps(_ half: Tensor<Float>, _ reference: Tensor<Float>) -> Bool {
+        guard half.shape == reference.shape else { return false }
+        let a = half.contiguous().elements, b = reference.contiguous().elements
+        return zip(a, b).allSatisfy { got, want in
+            let rounded = Float16(want)
+            return abs(got - Float(rounded)) <= 2 * Float(rounded.ulp)
         }
     }
 

@@ -124,6 +124,24 @@ struct CUDAParityTests {
         #expect(grads.shifts![1, 0].isNaN && grads.shifts![1, 1].isNaN && !grads.shifts![0, 0].isNaN)
     }
 
+    /// Float16 storage computes in Float: the Float path on the same half-valued data, rounded
+    /// once, within 2 Float16 ulps (the kernels give the same bits); shifts and their gradient
+    /// stay Float.
+    @Test func float16StorageMatchesTheFloatPath() throws {
+        let x = try Tensor<Float>(shape: [2, 3, 8, 9], elements: (0..<432).map { Float(Float16(sin(Float($0) * 0.37))) })
+        let s = try Tensor<Float>(shape: [3, 2], elements: [0.3, -1.25, 2.5, 0.75, -0.6, 1.1])
+        let y32 = try shift2d(CUDATensor(x), shifts: s, padding: .symmetric).host()
+        let x16 = try CUDATensor<Float16>(rounding: x)
+        let y16 = try shift2d(x16, shifts: s, padding: .symmetric).host()
+        #expect(GPUCheck.withinHalfUlps(y16, y32))
+        let grads: CUDAShiftGradients<Float16> = try shift2dBackward(gradOutput: x16, input: x16, shifts: s, padding: .symmetric)
+        let expected = try shift2dBackward(gradOutput: CUDATensor(x), input: CUDATensor(x), shifts: s, padding: .symmetric).host()
+        let host = try grads.host()
+        #expect(GPUCheck.withinHalfUlps(host.input, expected.input))
+        #expect(host.shifts!.isApproximatelyEqual(to: expected.shifts!, tolerance: 1e-4))
+        #expect(try x16.host().elements == x.elements)  // half-valued data survives the round trip exactly
+    }
+
     /// The `into:` forms write an existing tensor, refuse a wrong shape or an aliased output and
     /// then leave it untouched.
     @Test func intoFormsWriteExistingTensors() throws {

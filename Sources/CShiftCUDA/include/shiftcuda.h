@@ -59,6 +59,12 @@ int shiftcuda_backward_f32(const shiftcuda_problem *p, const float *x, const flo
 int shiftcuda_backward_f64(const shiftcuda_problem *p, const double *x, const double *shifts, const double *g,
                            double *gx, double *gs, double *workspace, void *stream);
 
+/* Float16 storage (IEEE binary16 bit patterns), computed in float: shifts, the shift gradient and
+   the workspace are float. Each output is the float result rounded to nearest once. */
+int shiftcuda_forward_f16(const shiftcuda_problem *p, const uint16_t *x, const float *shifts, uint16_t *y, void *stream);
+int shiftcuda_backward_f16(const shiftcuda_problem *p, const uint16_t *x, const float *shifts, const uint16_t *g,
+                           uint16_t *gx, float *gs, float *workspace, void *stream);
+
 int64_t shiftcuda_depthwise_workspace(const shiftcuda_depthwise *p);
 int shiftcuda_depthwise_forward_f32(const shiftcuda_depthwise *p, const float *x, const float *w, float *y, void *stream);
 int shiftcuda_depthwise_backward_f32(const shiftcuda_depthwise *p, const float *x, const float *w, const float *g,
