@@ -9,10 +9,10 @@
 // leave a block idle; large planes are cut into `tiles` tiles of one block. Channels-last data
 // (channels innermost in memory) has its own layout of the same work: a block takes 32
 // consecutive channels x 8 units of one image, so that a warp reads and writes 32 consecutive
-// channels of one position. Each block computes
-// the taps of its planes once (shift_taps.h), into shared memory. Offsets inside a plane are
-// 32-bit; plane bases are 64-bit. Rows whose taps all read inside the input (the interior) run
-// with no padding logic; the border maps each tap through the padding.
+// channels of one position. Each block computes the taps of its planes once (shift_taps.h), into
+// shared memory. Offsets inside a plane are 32-bit; plane bases are 64-bit. Rows whose taps all
+// read inside the input (the interior) run with no padding logic; the border maps each tap
+// through the padding. Data is stored as S and computed in T (float for half storage).
 #ifndef SHIFT_TILES_CUH
 #define SHIFT_TILES_CUH
 
@@ -193,8 +193,8 @@ SC_HD void add_row(const Axis<T> &a, const S *row, int32_t stride, int32_t pw0, 
     }
 }
 
-// The rows of the (d, h) taps of output row (pd, ph): calls body(wv, row offset) for each that
-// reads inside the input, with its weight.
+// The rows of the (d, h) taps of output row (pd, ph): calls body(weight, row offset, bd, bh) for
+// each that reads inside the input.
 template <typename T, int PAD, typename Body>
 SC_HD void for_each_row(const Taps<T> &t, const int32_t stride[3], int32_t pd, int32_t ph, Body body) {
     const Axis<T> &ad = t.axis[0], &ah = t.axis[1];

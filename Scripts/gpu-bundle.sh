@@ -19,7 +19,8 @@ mkdir -p "$out"
 cp .build-gpu/release/shiftops CKernels/libshiftcuda.so Benchmarks/pytorch_gpu.py "$out/"
 strip "$out/shiftops"   # about 58 MB instead of 73
 strip --strip-unneeded "$out/libshiftcuda.so"   # keeps the dynamic symbols the loader resolves
-cudart=$(ldconfig -p | awk '/libcudart.so.11.0 / { print $NF; exit }')
+# awk reads to the end (no early exit): under pipefail, an early exit would SIGPIPE ldconfig.
+cudart=$(ldconfig -p | awk '/libcudart.so.11.0 / && !found { print $NF; found = 1 }')
 [ -n "$cudart" ] || cudart=/usr/lib/x86_64-linux-gnu/libcudart.so.11.0
 cp -L "$cudart" "$out/libcudart.so.11.0"
 cat > "$out/run.sh" <<'RUN'

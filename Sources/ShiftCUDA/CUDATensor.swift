@@ -65,11 +65,6 @@ public struct CUDATensor<T: CUDAElement>: @unchecked Sendable {
     /// Copies `host` to the GPU, keeping its dimension order.
     public init(_ host: Tensor<T>) throws where T: CUDAFloatingPoint {
         try self.init(shape: host.shape, dimensionOrder: host.dimensionOrder)
-        try upload(host)
-    }
-
-    /// Copies `host`'s elements in this tensor's memory order to the GPU.
-    func upload<E: TensorElement>(_ host: Tensor<E>) throws {
         guard let base = buffer.base else { return }
         try host.withDenseElements(order: dimensionOrder) { elements in
             // From pageable memory, cudaMemcpyAsync returns once CUDA has staged the bytes, so the
@@ -91,14 +86,9 @@ public struct CUDATensor<T: CUDAElement>: @unchecked Sendable {
     /// queued before it, so errors of earlier launches surface here (or at once with
     /// `SHIFTOPS_CUDA_SYNC=1`, see ``CUDABackend``).
     public func host() throws -> Tensor<T> where T: CUDAFloatingPoint {
-        try download()
-    }
-
-    /// The device bytes as a host tensor of the same layout (`E` must have `T`'s size).
-    func download<E: TensorElement>() throws -> Tensor<E> {
         try Tensor(shape: shape, order: dimensionOrder) { elements in
             guard let base = buffer.base else { return }
-            try check(cudaMemcpyAsync(elements.baseAddress, base, elements.count * MemoryLayout<E>.stride,
+            try check(cudaMemcpyAsync(elements.baseAddress, base, elements.count * MemoryLayout<T>.stride,
                                       cudaMemcpyDeviceToHost, CUDABackend.stream), "copying from the GPU")
             try check(cudaStreamSynchronize(CUDABackend.stream), "copying from the GPU")
         }
@@ -107,6 +97,7 @@ public struct CUDATensor<T: CUDAElement>: @unchecked Sendable {
     /// Whether `other` uses the same device memory.
     func sharesMemory<U>(with other: CUDATensor<U>) -> Bool { buffer === other.buffer }
 }
+
 extension CUDATensor where T == Float16 {
     /// Copies `host` to the GPU as `Float16` (each element rounded to nearest, ties to even),
     /// keeping its dimension order: storage for mixed-precision training.
