@@ -14,7 +14,8 @@ enum BenchCommand {
           the compulsory traffic (each input read once, each output written once).
           --device cuda (a build with --traits CUDA) prints G1-G3 for the four GPU shapes of SPEC §9
           (64,128,56,56 32,64,56,56 128,256,28,28 8,512,7,7), NCHW and channels-last, and G4
-          when --pytorch names the JSON of Benchmarks/pytorch_gpu.py (else "not measured").
+          when --pytorch names the JSON of Benchmarks/pytorch_gpu.py (else "not measured");
+          the figures are the active mode's, --modes adds rows for the others.
         """
 
     struct Settings {

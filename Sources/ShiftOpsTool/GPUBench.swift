@@ -98,6 +98,20 @@ enum GPUBench {
             }
             medians["forward \(layout)"] = forward
             medians["backward \(layout)"] = backward
+            // The integer-shift modes on request (--modes): data movement forward, the same fused
+            // backward (grouped without the shift gradient).
+            for mode in settings.modes where mode != .active {
+                var s = try Tensor<Float>.random(shape: [shape[1], 2], in: -1.5...1.5, seed: 3)
+                if mode == .grouped { s = try Tensor(shape: s.shape, elements: s.elements.map { $0.rounded() }) }
+                let table = try CUDATensor(s)
+                var modeGradients = CUDAShiftGradients(input: gradients.input, shifts: mode.learnsShifts ? gradients.shifts : nil)
+                _ = try timed("shift \(mode) forward \(layout)", bytes: 2 * size) {
+                    try shift2d(x, shifts: table, mode: mode, padding: padding, into: &y)
+                }
+                _ = try timed("shift \(mode) backward \(layout)", bytes: 3 * size) {
+                    try shift2dBackward(gradOutput: g, input: x, shifts: table, mode: mode, padding: padding, into: &modeGradients)
+                }
+            }
             let forwardBytes = try backend.poolBytes { try shift2d(x, shifts: deviceShifts, padding: padding, into: &y) }
             let backwardBytes = try backend.poolBytes {
                 try shift2dBackward(gradOutput: g, input: x, shifts: deviceShifts, padding: padding, into: &gradients)
