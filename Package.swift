@@ -3,6 +3,9 @@ import PackageDescription
 
 let package = Package(
     name: "ShiftOps",
+    // Synchronization's Mutex (the buffer pool, the parallel trace) needs macOS 15. Linux (x86-64
+    // and arm64) needs no declaration.
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "ShiftOps", targets: ["ShiftOps"]),
         .library(name: "ShiftCUDA", targets: ["ShiftCUDA"]),
@@ -32,7 +35,7 @@ let package = Package(
         ]),
 
         // MARK: Tools
-        // The `shiftops` commands (`run`, `bench`, `demo`) as a library, so tests can call them.
+        // The `shiftops` commands (`run`, `bench`, `demo`, `check`) as a library, so tests can call them.
         .target(name: "ShiftOpsTool", dependencies: ["ShiftOps", "ShiftCUDA"]),
         .executableTarget(name: "ShiftOpsCLI", dependencies: ["ShiftOpsTool"]),
         .testTarget(name: "ShiftOpsTests", dependencies: ["ShiftOps", "ShiftOpsTool", "CShiftTaps"]),

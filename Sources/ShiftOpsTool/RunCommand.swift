@@ -1,3 +1,4 @@
+import Foundation
 import ShiftOps
 
 /// `shiftops run`: one op on `.npy` files, so results can be compared with NumPy or PyTorch.
@@ -77,7 +78,7 @@ enum RunCommand {
             return files
         }
 
-        /// Computes everything first and writes files only when all of it succeeded.
+        /// Computes everything first, then writes every file or none (``writeAll(_:)``).
         func perform<T: ShiftFloatingPoint>(_: T.Type) throws {
             let x = try Tensor<T>(npyFile: input)
             let s = try Tensor<T>(npyFile: shifts)
@@ -86,38 +87,21 @@ enum RunCommand {
                 throw UsageError("\(input): expected rank 3, 4 or 5 ([N, C, spatial...]), got shape \(x.shape)")
             }
             let g = try gradOutput.map { try Tensor<T>(npyFile: $0) }
-            let (y, gradients) = onGPU ? try onDevice(x, s, g, k) : try onHost(x, s, g, k)
-            try y.save(npyFile: output)
+            let (y, gradients) = onGPU ? try onDevice(x, s, g, k) : try onHost(x, s, g)
+            var files: [(path: String, tensor: Tensor<T>)] = [(output, y)]
             if let gradients, let gradInput {
-                try gradients.input.save(npyFile: gradInput)
-                if let gradShifts, let table = gradients.shifts { try table.save(npyFile: gradShifts) }
+                files.append((gradInput, gradients.input))
+                if let gradShifts, let table = gradients.shifts { files.append((gradShifts, table)) }
             }
+            try RunCommand.writeAll(files.map { file in (file.path, { try file.tensor.save(npyFile: $0) }) })
         }
 
-        func onHost<T: ShiftFloatingPoint>(_ x: Tensor<T>, _ s: Tensor<T>, _ g: Tensor<T>?, _ k: Int) throws
+        func onHost<T: ShiftFloatingPoint>(_ x: Tensor<T>, _ s: Tensor<T>, _ g: Tensor<T>?) throws
             -> (Tensor<T>, ShiftGradients<T>?) {
-            let y = try Request.forward(k, x, s, mode, padding, geometry)
-            return (y, try g.map { try Request.backward(k, $0, x, s, mode, padding, geometry) })
-        }
-
-        /// The CPU op of spatial rank `k`.
-        static func forward<T: ShiftFloatingPoint>(_ k: Int, _ x: Tensor<T>, _ s: Tensor<T>, _ mode: ShiftMode,
-                                                   _ padding: ShiftPadding, _ geometry: ShiftGeometry) throws -> Tensor<T> {
-            switch k {
-            case 1: try shift1d(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
-            case 2: try shift2d(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
-            default: try shift3d(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
-            }
-        }
-
-        /// The CPU backward of spatial rank `k`.
-        static func backward<T: ShiftFloatingPoint>(_ k: Int, _ g: Tensor<T>, _ x: Tensor<T>, _ s: Tensor<T>, _ mode: ShiftMode,
-                                                    _ padding: ShiftPadding, _ geometry: ShiftGeometry) throws -> ShiftGradients<T> {
-            switch k {
-            case 1: try shift1dBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
-            case 2: try shift2dBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
-            default: try shift3dBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
-            }
+            let y = try shift(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
+            return (y, try g.map {
+                try shiftBackward(gradOutput: $0, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
+            })
         }
 
         func onDevice<T: ShiftFloatingPoint>(_ x: Tensor<T>, _ s: Tensor<T>, _ g: Tensor<T>?, _ k: Int) throws
@@ -133,6 +117,31 @@ enum RunCommand {
             }
             #endif
             throw UsageError("--device cuda: this build has no CUDA backend; build with 'swift build --traits CUDA'")
+        }
+    }
+
+    /// Writes every file or none: each goes to a temporary file beside its target, and the
+    /// temporaries are renamed over the targets only once all of them were written. On a failed
+    /// write the temporaries are removed and no target has changed. (A rename within one folder
+    /// fails only if the folder changes under us; that is reported too.)
+    static func writeAll(_ files: [(path: String, write: (String) throws -> Void)]) throws {
+        var written: [(temporary: String, path: String)] = []
+        do {
+            for file in files {
+                let url = URL(fileURLWithPath: file.path)
+                let temporary = url.deletingLastPathComponent()
+                    .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial").path
+                try file.write(temporary)
+                written.append((temporary, file.path))
+            }
+        } catch {
+            for file in written { try? FileManager.default.removeItem(atPath: file.temporary) }
+            throw error
+        }
+        for file in written where rename(file.temporary, file.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            for file in written { try? FileManager.default.removeItem(atPath: file.temporary) }
+            throw ShiftOpsError(.invalidFile, argument: file.path, "cannot move the finished file into place (\(reason))")
         }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The `shiftops` command line: `shiftops run ...` and `shiftops bench ...`.
+/// The `shiftops` command line: `shiftops run`, `bench`, `demo` and `check`.
 ///
 /// Every failure is one line on standard error and exit status 2; nothing is left half-written.
 public enum ShiftOpsCommand {
@@ -37,14 +37,20 @@ public enum ShiftOpsCommand {
             }
             return 0
         } catch let error as UsageError {
-            errors("shiftops: \(error.message)")
+            errors("shiftops: \(oneLine(error.message))")
         } catch let failure as DemoFailure {
             errors("shiftops: demo did not converge for \(failure.runs.joined(separator: ", "))")
             return 1
         } catch {
-            errors("shiftops: \(error)")
+            errors("shiftops: \(oneLine("\(error)"))")
         }
         return 2
+    }
+
+    /// A message as one line: file contents quoted in an error (a `.npy` header, say) may hold
+    /// line breaks, and the contract is one line per failure.
+    static func oneLine(_ message: String) -> String {
+        message.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline).joined(separator: " ")
     }
 
     public static func printError(_ line: String) {

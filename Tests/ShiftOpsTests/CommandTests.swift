@@ -97,4 +97,32 @@ import Testing
             #expect(!FileManager.default.fileExists(atPath: file("gx.npy")))
         }
     }
+
+    /// `run` writes all its outputs or none: a second output that cannot be written leaves the
+    /// first target as it was (absent, or its old contents) and no temporary file behind.
+    @Test func aFailedSecondWriteLeavesNoOutput() throws {
+        try Tensor<Float>.random(shape: [1, 2, 5, 4], seed: 1).save(npyFile: file("x.npy"))
+        try Tensor<Float>.random(shape: [2, 2], seed: 2).save(npyFile: file("s.npy"))
+        let unwritable = folder + "/no-such-folder/gx.npy"
+        let arguments = ["run", "--input", file("x.npy"), "--shifts", file("s.npy"), "--output", file("y.npy"),
+                         "--grad-output", file("x.npy"), "--grad-input", unwritable]
+        var result = run(arguments)
+        #expect(result.status == 2 && result.errors.contains("no-such-folder"), "\(result.errors)")
+        #expect(result.errors.split(separator: "\n").count == 1, "\(result.errors)")
+        #expect(!FileManager.default.fileExists(atPath: file("y.npy")))
+        // An existing first target keeps its old contents.
+        let old = try Tensor<Float>(shape: [1], elements: [42])
+        try old.save(npyFile: file("y.npy"))
+        result = run(arguments)
+        #expect(result.status == 2)
+        #expect(try Tensor<Float>(npyFile: file("y.npy")).elements == [42])
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".partial") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+        // With every path writable, all three files appear.
+        let good = ["run", "--input", file("x.npy"), "--shifts", file("s.npy"), "--output", file("y.npy"),
+                    "--grad-output", file("x.npy"), "--grad-input", file("gx.npy"), "--grad-shifts", file("gs.npy")]
+        #expect(run(good).status == 0)
+        #expect(try Tensor<Float>(npyFile: file("y.npy")).shape == [1, 2, 5, 4])
+        #expect(try Tensor<Float>(npyFile: file("gs.npy")).shape == [2, 2])
+    }
 }

@@ -73,6 +73,21 @@ import Testing
         expectError(.invalidArgument, argument: "shape", containing: ">= 0") {
             _ = try Tensor<Float>(shape: [2, -1])
         }
+        // The element count fits, its size in bytes does not.
+        expectError(.sizeOverflow, argument: "shape", containing: "byte count") {
+            _ = try Tensor<Double>(shape: [1 << 61])
+        }
+        expectError(.sizeOverflow, argument: "geometry.outputSize", containing: "byte count") {
+            _ = try shift2d(Tensor<Double>(shape: [1, 1, 4, 4]), shifts: Tensor<Double>(shape: [1, 2]),
+                            geometry: ShiftGeometry(outputSize: [1 << 31, 1 << 30]))
+        }
+    }
+
+    /// More memory than any machine has is an error, not a crash.
+    @Test func tensorsLargerThanMemoryAreAnError() {
+        expectError(.outOfMemory, argument: "shape", containing: "cannot allocate") {
+            _ = try Tensor<Float>(shape: [1 << 28, 1 << 24])
+        }
     }
 
     @Test(arguments: [Float.nan, .infinity, -.infinity])

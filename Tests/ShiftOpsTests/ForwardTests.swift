@@ -88,6 +88,58 @@ import Testing
         }
     }
 
+    /// The any-rank entry points and the rank-specific ones are the same ops (the other tests go
+    /// through the former).
+    @Test(arguments: 1...3)
+    func anyRankEntryEqualsTheRankSpecificOps(k: Int) throws {
+        let config = ShiftCase(k: k, mode: .active, padding: .symmetric, geometry: ShiftGeometry(stride: 2, origin: 1))
+        let x = try Tensor<Double>.random(shape: config.shape(), seed: 3)
+        let s: Tensor<Double> = config.shifts(channels: 3, seed: 4)
+        let (mode, padding, geometry) = (config.mode, config.padding, config.geometry)
+        let y = try shift(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
+        let specific: Tensor<Double>
+        let gradients: ShiftGradients<Double>
+        let g = try Tensor<Double>.random(shape: y.shape, seed: 5)
+        switch k {
+        case 1:
+            specific = try shift1d(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
+            gradients = try shift1dBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
+        case 2:
+            specific = try shift2d(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
+            gradients = try shift2dBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
+        default:
+            specific = try shift3d(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
+            gradients = try shift3dBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
+        }
+        #expect(bitwiseDifferences(y, specific) == 0)
+        expectClose(y, config.reference(x, s), tolerance: 1e-13)
+        let generic = try shiftBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
+        #expect(bitwiseDifferences(generic.input, gradients.input) == 0)
+        #expect(bitwiseDifferences(generic.shifts!, gradients.shifts!) == 0)
+        var into = try Tensor<Double>(shape: y.shape)
+        try shift(x, shifts: s, mode: mode, padding: padding, geometry: geometry, into: &into)
+        #expect(bitwiseDifferences(into, y) == 0)
+        let q = try Tensor<Int8>(shape: x.shape, elements: x.elements.map { Int8($0 * 100) })
+        let rounded = try Tensor<Double>(shape: s.shape, elements: s.elements.map { $0.rounded(.toNearestOrEven) })
+        let qy = try shift(q, shifts: s, mode: .sparse, padding: padding, geometry: geometry, fill: 7)
+        let floaty = try shift(Tensor<Double>(shape: q.shape, elements: q.elements.map(Double.init)), shifts: rounded,
+                               mode: .grouped, padding: padding, geometry: geometry)
+        #expect(qy.elements.map(Double.init) == floaty.elements)
+    }
+
+    @Test func anyRankEntryRefusesRanksOutsideOneToThree() throws {
+        for shape in [[2, 3], [1, 1, 2, 2, 2, 2]] {
+            let x = try Tensor<Float>(shape: shape)
+            do {
+                _ = try shift(x, shifts: Tensor<Float>(shape: [shape[1], 1]))
+                Issue.record("rank \(shape.count) accepted")
+            } catch let error as ShiftOpsError {
+                #expect(error.code == .invalidRank && error.argument == "input" && error.message.contains("rank 3, 4 or 5"), "\(error)")
+            }
+            #expect(throws: ShiftOpsError.self) { try shiftBackward(gradOutput: x, input: x, shifts: Tensor<Float>(shape: [shape[1], 1])) }
+        }
+    }
+
     @Test func emptyTensorsGiveEmptyResults() throws {
         for shape in [[0, 3, 5, 5], [2, 0, 5, 5], [2, 3, 0, 5], [2, 3, 5, 0]] {
             let x = try Tensor<Float>(shape: shape)

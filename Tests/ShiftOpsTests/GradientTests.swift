@@ -73,21 +73,4 @@ import Testing
             #expect(abs(numeric - analytic[0, j]) <= 1e-5 * Swift.max(abs(numeric), 1))
         }
     }
-
-    @Test func determinismAcrossThreadCounts() throws {
-        let x = try Tensor<Float>.random(shape: [5, 7, 13, 11], seed: 10)
-        let s = try Tensor<Float>.random(shape: [7, 2], in: -2...2, seed: 11)
-        let g = try Tensor<Float>.random(shape: x.shape, seed: 12)
-        let reference = try Parallelism.$threadLimit.withValue(1) {
-            try (shift2d(x, shifts: s, padding: .symmetric), shift2dBackward(gradOutput: g, input: x, shifts: s, padding: .symmetric))
-        }
-        for threads in [2, 3, 8] {
-            let (y, gradients) = try Parallelism.$threadLimit.withValue(threads) {
-                try (shift2d(x, shifts: s, padding: .symmetric), shift2dBackward(gradOutput: g, input: x, shifts: s, padding: .symmetric))
-            }
-            #expect(y.elements == reference.0.elements, "\(threads) threads")
-            #expect(gradients.input.elements == reference.1.input.elements, "\(threads) threads")
-            #expect(gradients.shifts!.elements == reference.1.shifts!.elements, "\(threads) threads")
-        }
-    }
 }

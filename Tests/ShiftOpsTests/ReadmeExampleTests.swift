@@ -29,7 +29,7 @@ import ShiftOps
         shift.zeroGradient()
         let gradX = try shift.backward(gradOutput: gradY, input: x)
         let before = shift.shifts
-        try optimizer.step(&shift)
+        try optimizer.step(&shift, path: "shift")
         #expect(y.shape == [8, 64, 32, 32] && gradX.shape == x.shape)
         // Normalised gradients move each channel by exactly the learning rate (first step).
         for c in 0..<64 {

@@ -31,19 +31,11 @@ struct ShiftCase: CustomStringConvertible, Sendable {
     }
 
     func forward<T: ShiftFloatingPoint>(_ x: Tensor<T>, _ s: Tensor<T>) throws -> Tensor<T> {
-        switch k {
-        case 1: try shift1d(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
-        case 2: try shift2d(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
-        default: try shift3d(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
-        }
+        try shift(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
     }
 
     func backward<T: ShiftFloatingPoint>(_ g: Tensor<T>, _ x: Tensor<T>, _ s: Tensor<T>) throws -> ShiftGradients<T> {
-        switch k {
-        case 1: try shift1dBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
-        case 2: try shift2dBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
-        default: try shift3dBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
-        }
+        try shiftBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
     }
 
     func reference<T: ShiftFloatingPoint>(_ x: Tensor<T>, _ s: Tensor<T>) -> Tensor<T> {
@@ -68,4 +60,16 @@ func expectClose<T: ShiftFloatingPoint>(_ actual: Tensor<T>, _ expected: Tensor<
     let difference = actual.maximumRelativeDifference(to: expected)
     #expect(difference <= tolerance, "max relative difference \(difference) > \(tolerance) \(comment())",
             sourceLocation: sourceLocation)
+}
+
+/// How many elements of two same-shaped tensors differ in their bits (-1 for different shapes).
+func bitwiseDifferences(_ a: Tensor<Float>, _ b: Tensor<Float>) -> Int {
+    guard a.shape == b.shape else { return -1 }
+    return zip(a.elements, b.elements).filter { $0.bitPattern != $1.bitPattern }.count
+}
+
+/// How many elements of two same-shaped tensors differ in their bits (-1 for different shapes).
+func bitwiseDifferences(_ a: Tensor<Double>, _ b: Tensor<Double>) -> Int {
+    guard a.shape == b.shape else { return -1 }
+    return zip(a.elements, b.elements).filter { $0.bitPattern != $1.bitPattern }.count
 }

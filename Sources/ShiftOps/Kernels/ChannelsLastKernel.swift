@@ -90,6 +90,8 @@ enum ChannelsLastKernel {
             }
             let pairs = UncheckedSendable(UnsafePointer(compact.baseAddress!))
             let (outD, outH, outW) = (problem.outputSize[0], problem.outputSize[1], problem.outputSize[2])
+            // Output pixel p reads from input pixel p * stride (the taps' offsets add the base).
+            let step = (d: problem.step[0] &* xs.d, h: problem.step[1] &* xs.h, w: problem.step[2] &* xs.w)
             let rows = problem.batch * outD * outH
             parallelChunks(count: rows, grain: Swift.max(1, 4096 / Swift.max(outW * channels, 1))) { range in
                 for r in range {
@@ -99,7 +101,7 @@ enum ChannelsLastKernel {
                     for pw in 0..<outW {
                         let out = y.base + (n &* ys.n &+ pd &* ys.d &+ ph &* ys.h &+ pw &* ys.w)
                         if rowInside && interior.w.contains(pw) {
-                            let pixel = plane + (pd &* xs.d &+ ph &* xs.h &+ pw &* xs.w)
+                            let pixel = plane + (pd &* step.d &+ ph &* step.h &+ pw &* step.w)
                             if bilinear {
                                 bilinearPixel(pairs.value, pixel, xs.w, out, channels: channels)
                             } else {

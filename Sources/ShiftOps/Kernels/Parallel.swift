@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -33,21 +34,73 @@ struct SendablePointer<Pointee>: @unchecked Sendable {
 func parallelChunks(count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
     guard count > 0 else { return }
     let threads = Swift.max(1, Swift.min(Parallelism.threadLimit, count / Swift.max(grain, 1)))
+    let trace = ParallelTrace.active
     if threads == 1 {
         body(0..<count)
+        trace?.record(ParallelTrace.Run(chunks: 1, workers: 1))
         return
     }
     // A few chunks per thread balance uneven rows without much scheduling cost.
     let chunks = Swift.min(count, threads * 4)
+    let tally = trace.map { _ in ParallelTrace.Tally() }
     withoutActuallyEscaping(body) { body in
         let task = UncheckedSendable(body)
         DispatchQueue.concurrentPerform(iterations: threads) { t in
-            var chunk = t
+            var chunk = t, ran = 0
             while chunk < chunks {
                 task.value(count * chunk / chunks ..< count * (chunk + 1) / chunks)
                 chunk += threads
+                ran += 1
             }
+            tally?.add(chunks: ran)
         }
+    }
+    if let trace, let tally { trace.record(tally.run) }
+}
+
+/// What the parallel loops inside one scope actually ran, so that a test can show a kernel used
+/// several workers (a count of threads the kernel was allowed proves nothing):
+///
+/// ```swift
+/// let trace = ParallelTrace()
+/// try ParallelTrace.$current.withValue(trace) { _ = try shift2d(x, shifts: s) }
+/// #expect(trace.runs.allSatisfy { $0.workers > 1 })
+/// ```
+/// Task-local, so tests running at the same time each see only their own calls.
+@usableFromInline
+package final class ParallelTrace: Sendable {
+    /// One `parallelChunks` call: the chunks it ran and the workers that ran at least one.
+    @usableFromInline
+    package struct Run: Sendable, Equatable {
+        @usableFromInline package var chunks: Int
+        @usableFromInline package var workers: Int
+        @inlinable package init(chunks: Int, workers: Int) { (self.chunks, self.workers) = (chunks, workers) }
+    }
+
+    /// The trace that parallel loops of the current task record into, if any.
+    @TaskLocal package static var current: ParallelTrace?
+
+    private let recorded = Mutex<[Run]>([])
+
+    package init() {}
+
+    /// Every run recorded so far, in the order they finished.
+    package var runs: [Run] { recorded.withLock { $0 } }
+
+    @usableFromInline static var active: ParallelTrace? { current }
+
+    @usableFromInline func record(_ run: Run) { recorded.withLock { $0.append(run) } }
+
+    /// Counts, from inside one call's workers, what they ran.
+    @usableFromInline
+    final class Tally: Sendable {
+        private let counts = Mutex(Run(chunks: 0, workers: 0))
+        @usableFromInline init() {}
+        @usableFromInline func add(chunks: Int) {
+            guard chunks > 0 else { return }
+            counts.withLock { $0.chunks += chunks; $0.workers += 1 }
+        }
+        @usableFromInline var run: Run { counts.withLock { $0 } }
     }
 }
 

@@ -4,7 +4,8 @@ public enum ShiftInitialization<T: ShiftFloatingPoint>: Sendable {
     case uniform(bound: T)
     /// Every entry uniform in `[0, bound]` with an independent random sign.
     case signedMagnitude(bound: T)
-    /// The classic grouped assignment for an odd kernel size (SPEC §4).
+    /// The classic grouped assignment for an odd kernel size (SPEC §4). Only a starting point: a
+    /// layer whose mode is `.grouped` keeps it, an `.active` or `.sparse` layer learns from it.
     case grouped(kernelSize: Int, assignment: GroupedAssignment)
     /// Every shift zero.
     case zeros

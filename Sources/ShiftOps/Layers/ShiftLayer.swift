@@ -5,7 +5,7 @@
 /// var layer = try ShiftLayer<Float>(channels: 64, spatialRank: 2, mode: .active, seed: 1)
 /// let y = try layer(x)                                   // [N, 64, H, W]
 /// let gx = try layer.backward(gradOutput: gy, input: x)  // accumulates layer.shiftGradient
-/// try optimizer.step(&layer)                             // then layer.zeroGradient()
+/// try optimizer.step(&layer, path: "shift")              // then layer.zeroGradient()
 /// ```
 /// Grouped layers are frozen: they never accumulate a shift gradient.
 public struct ShiftLayer<T: ShiftFloatingPoint>: Sendable {

@@ -16,8 +16,10 @@ public struct ShiftOpsError: Error, Equatable, Sendable, CustomStringConvertible
         case nonFiniteShift
         /// A grouped (fixed integer) shift is not an integer.
         case nonIntegerShift
-        /// An element count or index range does not fit in `Int`.
+        /// An element count, byte count or index range does not fit in `Int`.
         case sizeOverflow
+        /// The system could not provide the memory a tensor needs.
+        case outOfMemory
         /// An output shares storage with an input.
         case aliasedOutput
         /// The mode cannot be used with this element type (active shifts of integer tensors).

@@ -21,14 +21,29 @@ public enum NumPyFile {
 
     /// Reads the header of the `.npy` file at `path`.
     public static func header(atPath path: String) throws -> Header {
-        try parseHeader(read(path), path: path)
+        try parseHeader(readAll(path), path: path)
     }
 
-    static func read(_ path: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ShiftOpsError(.invalidFile, argument: path, "cannot read the file")
+    /// The whole file, read with plain POSIX calls (Foundation's `FileManager.contents(atPath:)`
+    /// leaks a buffer on some paths, which LeakSanitizer reports in the CI run).
+    static func readAll(_ path: String) throws -> [UInt8] {
+        func failure() -> ShiftOpsError {
+            ShiftOpsError(.invalidFile, argument: path, "cannot read the file (\(String(cString: strerror(errno))))")
         }
-        return [UInt8](data)
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw failure() }
+        defer { close(descriptor) }
+        var bytes = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw failure()
+            }
+            if count == 0 { return bytes }
+            bytes += chunk[0..<count]
+        }
     }
 
     static func parseHeader(_ bytes: [UInt8], path: String) throws -> Header {
@@ -99,7 +114,7 @@ extension Tensor {
     /// - Throws: ``ShiftOpsError/Code/invalidFile`` naming the path when the file is missing,
     ///   malformed, truncated, big-endian or of another element type.
     public init(npyFile path: String) throws {
-        let bytes = try NumPyFile.read(path)
+        let bytes = try NumPyFile.readAll(path)
         let header = try NumPyFile.parseHeader(bytes, path: path)
         guard header.typeCode == Element.numpyTypeCode else {
             throw ShiftOpsError(.invalidFile, argument: path,

@@ -47,7 +47,7 @@ extension Tensor {
 
     /// A dense copy laid out in memory in `order` (outermost axis first); row-major by default.
     public func dense(order: [Int]? = nil) throws -> Tensor {
-        var result = try Tensor(shape: shape, order: order)
+        let result = try Tensor(shape: shape, order: order)
         let target = result.storage.base
         let targetOrigin = result.offset
         let targetStrides = result.strides
@@ -66,7 +66,6 @@ extension Tensor {
                 axis -= 1
             }
         }
-        result.makeUnique()
         return result
     }
 

@@ -39,7 +39,7 @@ public struct Tensor<Element: TensorElement>: Sendable {
             throw ShiftOpsError(.invalidArgument, argument: "order",
                                 "expected a permutation of 0..<\(shape.count), got \(order)")
         }
-        self.init(storage: TensorStorage(count: count, repeating: value), shape: shape,
+        self.init(storage: try TensorStorage(count: count, repeating: value), shape: shape,
                   strides: Tensor.denseStrides(shape: shape, order: order), offset: 0)
     }
 
@@ -48,7 +48,7 @@ public struct Tensor<Element: TensorElement>: Sendable {
     @usableFromInline
     init(uninitializedShape shape: [Int], order: [Int]? = nil) throws {
         let count = try Tensor.elementCount(of: shape, argument: "shape")
-        self.init(storage: TensorStorage(uninitializedCount: count), shape: shape,
+        self.init(storage: try TensorStorage(uninitializedCount: count), shape: shape,
                   strides: Tensor.denseStrides(shape: shape, order: order ?? Array(shape.indices)), offset: 0)
     }
 
@@ -144,7 +144,14 @@ public struct Tensor<Element: TensorElement>: Sendable {
     /// Gives this tensor storage of its own before a write.
     @usableFromInline
     mutating func makeUnique() {
-        if !isKnownUniquelyReferenced(&storage) { storage = TensorStorage(copying: storage) }
+        guard !isKnownUniquelyReferenced(&storage) else { return }
+        // The copy is the size of a buffer that exists already; running out of memory here is
+        // the one allocation failure a write (which cannot throw) has to treat as fatal.
+        do {
+            storage = try TensorStorage(copying: storage)
+        } catch {
+            fatalError("ShiftOps: copying a shared tensor before a write: \(error)")
+        }
     }
 
     /// Whether both tensors read the same storage (a write to one would be seen by the other if
@@ -167,7 +174,7 @@ extension Tensor {
     }
 
     /// The product of `shape`, or an error naming `argument` when an axis is negative or the
-    /// product overflows `Int`.
+    /// product, or its size in bytes, overflows `Int`.
     public static func elementCount(of shape: [Int], argument: String) throws -> Int {
         var count = 1
         for length in shape {
@@ -181,6 +188,10 @@ extension Tensor {
                                     "the element count of shape \(shape) overflows Int")
             }
             count = product
+        }
+        guard !count.multipliedReportingOverflow(by: MemoryLayout<Element>.stride).overflow else {
+            throw ShiftOpsError(.sizeOverflow, argument: argument,
+                                "the byte count of shape \(shape) (\(Element.self)) overflows Int")
         }
         return count
     }

@@ -1,0 +1,128 @@
+import Testing
+@testable import ShiftOps
+
+/// SPEC §5 across memory layouts: the forward and backward of a channels-last, sliced, transposed,
+/// permuted or reversed (negative-stride) input agree with the NCHW result and with the reference,
+/// for every mode, padding and rank, at stride 1 and at stride 2 with an origin; the integer-shift
+/// forwards are bitwise equal.
+@Suite struct LayoutTests {
+    enum Layout: String, CaseIterable, Sendable {
+        case channelsLast, permuted, sliced, transposedSpatial, reversed
+    }
+
+    struct Case: CustomStringConvertible, Sendable {
+        var config: ShiftCase
+        var layout: Layout
+        var description: String { "\(config) \(layout)" }
+    }
+
+    static let geometries = [ShiftGeometry.identity, ShiftGeometry(stride: [2], origin: [1])]
+    static let cases: [Case] = ShiftCase.all.flatMap { base in
+        geometries.flatMap { geometry in
+            Layout.allCases.map { layout in
+                var config = base
+                config.geometry = geometry
+                return Case(config: config, layout: layout)
+            }
+        }
+    }
+
+    /// The same logical tensor in `layout`'s memory order.
+    static func view(_ x: Tensor<Double>, _ layout: Layout) throws -> Tensor<Double> {
+        let rank = x.rank
+        switch layout {
+        case .channelsLast:
+            return try x.channelsLast()
+        case .permuted:
+            let reversed = Array((0..<rank).reversed())
+            return try x.permuted(reversed).contiguous().permuted(reversed)
+        case .sliced:
+            // Every other element of a tensor twice as wide, on the last and the channel axis.
+            var wide = x.shape
+            wide[rank - 1] *= 2
+            wide[1] *= 2
+            var big = try Tensor<Double>(shape: wide, repeating: .nan)
+            var index = [Int](repeating: 0, count: rank)
+            for v in x.elements {
+                var bigIndex = index
+                bigIndex[rank - 1] *= 2
+                bigIndex[1] = bigIndex[1] * 2 + 1
+                big[bigIndex] = v
+                for a in (0..<rank).reversed() {
+                    index[a] += 1
+                    if index[a] < x.shape[a] { break }
+                    index[a] = 0
+                }
+            }
+            return try big.sliced(axis: rank - 1, range: 0..<wide[rank - 1], step: 2)
+                .sliced(axis: 1, range: 1..<wide[1], step: 2)
+        case .transposedSpatial:
+            // The first and last spatial axes swapped in memory (W outermost for 2-D).
+            let (a, b) = (2, rank - 1)
+            return try x.transposed(a, b).contiguous().transposed(a, b)
+        case .reversed:
+            // Every spatial axis stored back to front: negative strides.
+            let dense = x.contiguous()
+            var strides = dense.strides, offset = 0
+            for axis in 2..<rank where dense.shape[axis] > 0 {
+                offset += (dense.shape[axis] - 1) * strides[axis]
+                strides[axis] = -strides[axis]
+            }
+            let storage = try TensorStorage<Double>(copying: dense.storage)
+            var flipped = Tensor<Double>(storage: storage, shape: dense.shape, strides: strides, offset: offset)
+            // Write the values so that logical order is preserved under the flipped strides.
+            var index = [Int](repeating: 0, count: rank)
+            for v in x.elements {
+                flipped[index] = v
+                for a in (0..<rank).reversed() {
+                    index[a] += 1
+                    if index[a] < x.shape[a] { break }
+                    index[a] = 0
+                }
+            }
+            return flipped
+        }
+    }
+
+    /// Expects `actual` within `tolerance` of `expected`, relative to `expected`'s largest magnitude.
+    func expectAgrees(_ actual: Tensor<Double>, _ expected: Tensor<Double>, tolerance: Double, _ comment: String) {
+        let scale = Swift.max(expected.elements.map(abs).max() ?? 0, 1e-300)
+        #expect(actual.maximumRelativeDifference(to: expected, absoluteFloor: scale) <= tolerance, "\(comment)")
+    }
+
+    @Test(arguments: cases)
+    func forwardAndBackwardAgreeWithNCHWAndTheReference(test: Case) throws {
+        let config = test.config
+        let x = try Tensor<Double>.random(shape: config.shape(batch: 2, channels: 4), seed: 41)
+        let s: Tensor<Double> = config.shifts(channels: 4, seed: 42)
+        let g = try Tensor<Double>.random(shape: try config.forward(x, s).shape, seed: 43)
+        let view = try Self.view(x, test.layout)
+        #expect(view.elements == x.elements, "the view holds the same logical values")
+        let nchw = try config.backward(g, x, s)
+        let other = try config.backward(g, view, s)
+        let reference = config.referenceBackward(g, x, s)
+        #expect(other.input.shape == x.shape)
+        #expect(other.input.dimensionOrder == view.dimensionOrder, "gradInput keeps the input's order")
+        expectAgrees(other.input, nchw.input, tolerance: 1e-12, "gradInput vs NCHW")
+        expectAgrees(other.input, reference.input, tolerance: 1e-12, "gradInput vs reference")
+        #expect((other.shifts == nil) == (config.mode == .grouped))
+        if let shifts = other.shifts {
+            expectAgrees(shifts, nchw.shifts!, tolerance: 1e-10, "gradShifts vs NCHW")
+            expectAgrees(shifts, reference.shifts!, tolerance: 1e-10, "gradShifts vs reference")
+        }
+        // gradOutput in the same unusual layout.
+        let gView = try Self.view(g, test.layout)
+        let both = try config.backward(gView, view, s)
+        expectAgrees(both.input, nchw.input, tolerance: 1e-12, "gradInput, gradOutput in layout")
+        if let shifts = both.shifts { expectAgrees(shifts, nchw.shifts!, tolerance: 1e-10, "gradShifts, gradOutput in layout") }
+        // The integer-shift forwards are pure data movement: bitwise equal.
+        let (y, yNCHW) = (try config.forward(view, s), try config.forward(x, s))
+        #expect(y.dimensionOrder == view.dimensionOrder, "the output keeps the input's order")
+        if config.mode != .active {
+            #expect(bitwiseDifferences(y, yNCHW) == 0, "integer forward")
+        } else {
+            expectAgrees(y, yNCHW, tolerance: 1e-12, "forward vs NCHW")
+        }
+        expectAgrees(y, config.reference(x, s), tolerance: 1e-12, "forward vs reference")
+    }
+}

@@ -1,0 +1,68 @@
+import Testing
+@testable import ShiftOps
+
+/// SPEC §5 determinism on shapes large enough that the kernels really split their work: every
+/// parallel loop of each call must report more than one worker and more than one chunk, and the
+/// outputs must be bitwise those of a single thread.
+@Suite struct ThreadingTests {
+    /// Per rank, a shape whose planes and rows exceed every kernel's grain several times over.
+    static func shape(_ k: Int) -> [Int] {
+        [[6, 16, 200], [4, 16, 24, 24], [4, 8, 6, 12, 12]][k - 1]
+    }
+
+    enum Layout: String, CaseIterable, Sendable { case nchw, channelsLast }
+
+    struct Case: CustomStringConvertible, Sendable {
+        var config: ShiftCase
+        var layout: Layout
+        var description: String { "\(config) \(layout)" }
+    }
+
+    static let cases: [Case] = ShiftCase.all.flatMap { config in Layout.allCases.map { Case(config: config, layout: $0) } }
+
+    /// Runs `body` under `threads` and returns its result and what its parallel loops ran.
+    func traced<R>(threads: Int, _ body: () throws -> R) rethrows -> (R, [ParallelTrace.Run]) {
+        let trace = ParallelTrace()
+        let result = try Parallelism.$threadLimit.withValue(threads) {
+            try ParallelTrace.$current.withValue(trace) { try body() }
+        }
+        return (result, trace.runs)
+    }
+
+    @Test(arguments: cases)
+    func forwardAndBackwardAreBitwiseTheSameOnEveryThreadCount(test: Case) throws {
+        let config = test.config
+        let dense = try Tensor<Float>.random(shape: Self.shape(config.k), seed: 31)
+        let x = test.layout == .nchw ? dense : try dense.channelsLast()
+        let s: Tensor<Float> = config.shifts(channels: x.shape[1], seed: 32)
+        let g = try Tensor<Float>.random(shape: try config.forward(x, s).shape, seed: 33)
+        let (single, singleRuns) = try traced(threads: 1) { try (config.forward(x, s), config.backward(g, x, s)) }
+        #expect(!singleRuns.isEmpty && singleRuns.allSatisfy { $0.workers == 1 }, "\(singleRuns)")
+        for threads in [2, 3, 8] {
+            let (forward, forwardRuns) = try traced(threads: threads) { try config.forward(x, s) }
+            let (backward, backwardRuns) = try traced(threads: threads) { try config.backward(g, x, s) }
+            for (name, runs) in [("forward", forwardRuns), ("backward", backwardRuns)] {
+                #expect(!runs.isEmpty, "\(name) ran no parallel loop")
+                #expect(runs.allSatisfy { $0.workers > 1 && $0.chunks > 1 }, "\(name) \(threads) threads: \(runs)")
+            }
+            #expect(bitwiseDifferences(forward, single.0) == 0, "forward, \(threads) threads")
+            #expect(bitwiseDifferences(backward.input, single.1.input) == 0, "gradInput, \(threads) threads")
+            if let shifts = backward.shifts {
+                #expect(bitwiseDifferences(shifts, single.1.shifts!) == 0, "gradShifts, \(threads) threads")
+            }
+        }
+    }
+
+    @Test func integerForwardIsBitwiseTheSameOnEveryThreadCount() throws {
+        var generator = SeededGenerator(seed: 5)
+        let shape = [4, 16, 24, 24]
+        let x = try Tensor<Int8>(shape: shape, elements: (0..<shape.reduce(1, *)).map { _ in Int8.random(in: .min ... .max, using: &generator) })
+        let s = try Tensor<Float>.random(shape: [16, 2], in: -3...3, seed: 6)
+        for layout in [x, try x.channelsLast()] {
+            let (single, _) = try traced(threads: 1) { try shift2d(layout, shifts: s, mode: .sparse, padding: .reflect, fill: -7) }
+            let (many, runs) = try traced(threads: 3) { try shift2d(layout, shifts: s, mode: .sparse, padding: .reflect, fill: -7) }
+            #expect(!runs.isEmpty && runs.allSatisfy { $0.workers > 1 }, "\(runs)")
+            #expect(many.shape == single.shape && many.elements == single.elements)
+        }
+    }
+}
