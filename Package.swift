@@ -16,8 +16,8 @@ let package = Package(
     ],
     targets: [
         // MARK: CPU
-        // The ops, the strided tensor and the CPU kernels. No dependencies.
-        .target(name: "ShiftOps"),
+        // The ops, the strided tensor and the CPU kernels, on the one tap definition.
+        .target(name: "ShiftOps", dependencies: ["CShiftTaps"]),
         // The one tap definition (SPEC §8), plain C shared with the CUDA kernels. Not behind the
         // CUDA trait: the CPU reads it too.
         .target(name: "CShiftTaps", linkerSettings: [.linkedLibrary("m")]),

@@ -2,9 +2,10 @@ import CShiftTaps
 import Testing
 @testable import ShiftOps
 
-/// The C tap definition (`shift_taps.h`, which the CUDA kernels compile) against the CPU's
-/// `AxisTaps`, field by field and bit for bit, so that the CPU can switch to it with unchanged
-/// outputs and both devices sample identically (SPEC §8).
+/// The C tap definition (`shift_taps.h`, which `AxisTaps` and the CUDA kernels both call) against
+/// an independent Swift reference (the CPU's arithmetic before the switch), field by field and
+/// bit for bit, and `AxisTaps` against it too, so both devices sample as the CPU always did
+/// (SPEC §8).
 @Suite struct TapDefinitionTests {
     static var samplings: [(AxisTaps<Double>.Sampling, Int32)] { [
         (.interpolate, Int32(SHIFT_TAPS_INTERPOLATE)), (.interpolateBothTaps, Int32(SHIFT_TAPS_BOTH)), (.round, Int32(SHIFT_TAPS_ROUND)),
@@ -30,7 +31,7 @@ import Testing
         return cases
     }
 
-    @Test func doubleTapsMatchAxisTapsBitwise() {
+    @Test func doubleTapsMatchTheReferenceBitwise() {
         var generator = SeededGenerator(seed: 91)
         let shifts = Self.shifts(&generator)
         var compared = 0
@@ -38,10 +39,14 @@ import Testing
             for padding in ShiftPadding.allCases {
                 for (sampling, code) in Self.samplings {
                     for s in shifts {
-                        let swift = AxisTaps<Double>(shift: s, origin: origin, length: length, count: count, step: step,
-                                                     padding: padding, sampling: sampling)
+                        let swift = ReferenceTaps<Double>(shift: s, origin: origin, length: length, count: count, step: step,
+                                                          padding: padding, sampling: sampling)
+                        let cpu = AxisTaps<Double>(shift: s, origin: origin, length: length, count: count, step: step,
+                                                   padding: padding, sampling: sampling)
+                        #expect(cpu.base == swift.base && cpu.weight == swift.weight && cpu.taps == swift.taps
+                                    && cpu.interior == swift.interior)
                         let c = shift_axis_taps_d(s, Int64(origin), Int64(length), Int64(count), Int64(step),
-                                                  Int32(padding.tapCode), code)
+                                                  padding.tapCode, code)
                         let same = c.finite == 1 && Int(c.base) == swift.base && c.weight.bitPattern == swift.weight.bitPattern
                             && Int(c.taps) == swift.taps && Int(c.first) == swift.interior.lowerBound
                             && Int(c.last) == swift.interior.upperBound
@@ -54,7 +59,7 @@ import Testing
         #expect(compared > 10_000)
     }
 
-    @Test func floatTapsMatchAxisTapsBitwise() {
+    @Test func floatTapsMatchTheReferenceBitwise() {
         var generator = SeededGenerator(seed: 92)
         let shifts = Self.shifts(&generator).map(Float.init).filter(\.isFinite)
         for (length, count, step, origin) in Self.geometries(&generator) {
@@ -66,10 +71,10 @@ import Testing
                     case .round: .round
                     }
                     for s in shifts {
-                        let swift = AxisTaps<Float>(shift: s, origin: origin, length: length, count: count, step: step,
-                                                    padding: padding, sampling: floatSampling)
+                        let swift = ReferenceTaps<Float>(shift: s, origin: origin, length: length, count: count, step: step,
+                                                         padding: padding, sampling: floatSampling)
                         let c = shift_axis_taps_f(s, Int64(origin), Int64(length), Int64(count), Int64(step),
-                                                  Int32(padding.tapCode), code)
+                                                  padding.tapCode, code)
                         let same = c.finite == 1 && Int(c.base) == swift.base && c.weight.bitPattern == swift.weight.bitPattern
                             && Int(c.taps) == swift.taps && Int(c.first) == swift.interior.lowerBound
                             && Int(c.last) == swift.interior.upperBound
@@ -84,10 +89,10 @@ import Testing
         for padding in ShiftPadding.allCases {
             for n in 1...7 {
                 for i in -40...40 {
-                    #expect(Int(shift_tap_map(Int64(i), Int64(n), Int32(padding.tapCode))) == padding.map(i, length: n),
+                    #expect(Int(shift_tap_map(Int64(i), Int64(n), padding.tapCode)) == padding.map(i, length: n),
                             "\(padding) n \(n) i \(i)")
                 }
-                #expect(Int(shift_taps_period(Int64(n), Int32(padding.tapCode))) == padding.period(length: n) ?? 0)
+                #expect(Int(shift_taps_period(Int64(n), padding.tapCode)) == padding.period(length: n) ?? 0)
             }
         }
     }
@@ -103,15 +108,44 @@ import Testing
     }
 }
 
-extension ShiftPadding {
-    /// The C header's number for this padding.
-    var tapCode: Int {
-        switch self {
-        case .zeros: Int(SHIFT_TAPS_ZEROS)
-        case .border: Int(SHIFT_TAPS_BORDER)
-        case .periodic: Int(SHIFT_TAPS_PERIODIC)
-        case .reflect: Int(SHIFT_TAPS_REFLECT)
-        case .symmetric: Int(SHIFT_TAPS_SYMMETRIC)
+/// The tap arithmetic as the CPU computed it in Swift before it moved to `shift_taps.h` (issue
+/// 9): an independent reference the C definition is checked against, field by field.
+struct ReferenceTaps<Weight: ShiftFloatingPoint> {
+    var base: Int
+    var weight: Weight
+    var taps: Int
+    var interior: Range<Int>
+
+    init(shift: Weight, origin: Int, length: Int, count: Int, step: Int, padding: ShiftPadding,
+         sampling: AxisTaps<Weight>.Sampling) {
+        let v = sampling == .round ? (-shift).rounded(.toNearestOrEven) : -shift
+        let q = v.rounded(.down)
+        weight = v - q
+        taps = sampling == .interpolateBothTaps || weight != 0 ? 2 : 1
+        if length == 0 {
+            base = 0
+        } else if let period = padding.period(length: length) {
+            let reduced = Int(Double(q).truncatingRemainder(dividingBy: Double(period)))
+            let centre = (length - 1 - max(count - 1, 0) * step) / 2
+            let half = period / 2
+            let near = centre + floorMod(origin + reduced - centre + half, period) - half
+            var best = near, longest = Self.interior(base: near, taps: taps, length: length, count: count, step: step).count
+            for side in [-1, 1] {
+                let candidate = near + side * period
+                let run = Self.interior(base: candidate, taps: taps, length: length, count: count, step: step).count
+                if run > longest { (best, longest) = (candidate, run) }
+            }
+            base = best
+        } else {
+            let limit = Double(count * step + length + 2)
+            base = Int(min(max(Double(origin) + Double(q), -limit), limit))
         }
+        interior = Self.interior(base: base, taps: taps, length: length, count: count, step: step)
+    }
+
+    static func interior(base: Int, taps: Int, length: Int, count: Int, step: Int) -> Range<Int> {
+        let first = min(count, max(0, -floorDiv(base, step)))
+        let last = min(count, floorDiv(length - taps - base, step) + 1)
+        return first..<max(first, last)
     }
 }
