@@ -42,9 +42,9 @@ enum GPUCheck {
                         var s = try Tensor<Float>.random(shape: [5, k], in: -3...3, seed: 2)
                         if mode == .grouped { s = try Tensor(shape: s.shape, elements: s.elements.map { $0.rounded() }) }
                         let name = "\(k)-D \(mode) \(padding) stride \(geometry.stride) origin \(geometry.origin)"
-                        let cpu = try RunCommand.Request.forward(k, x, s, mode, padding, geometry)
+                        let cpu = try ShiftOps.shift(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
                         let g = try Tensor<Float>.random(shape: cpu.shape, seed: 3)
-                        let cpuGradients = try RunCommand.Request.backward(k, g, x, s, mode, padding, geometry)
+                        let cpuGradients = try ShiftOps.shiftBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
                         for layout in [x, try x.channelsLast()] {
                             let (y, gradients) = try GPURun.apply(layout, s, g, k, mode, padding, geometry)
                             outcome.expect(y.isApproximatelyEqual(to: cpu, tolerance: 1e-5), "forward \(name) \(layout.dimensionOrder)")
@@ -85,9 +85,9 @@ enum GPUCheck {
                         let geometry = ShiftGeometry(stride: [stride])
                         let mode: ShiftMode = index == 3 ? .grouped : .active
                         let name = "edge \(shape) \(padding) shifts \(pair) stride \(stride)"
-                        let cpu = try RunCommand.Request.forward(2, x, s, mode, padding, geometry)
+                        let cpu = try ShiftOps.shift(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
                         let g = try Tensor<Float>.random(shape: cpu.shape, seed: 21)
-                        let expected = try RunCommand.Request.backward(2, g, x, s, mode, padding, geometry)
+                        let expected = try ShiftOps.shiftBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
                         for layout in [x, try x.channelsLast()] {
                             let (y, gradients) = try GPURun.apply(layout, s, g, 2, mode, padding, geometry)
                             outcome.expect(y.isApproximatelyEqual(to: cpu, tolerance: 1e-5), "forward \(name) \(layout.dimensionOrder)")

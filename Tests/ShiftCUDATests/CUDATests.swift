@@ -74,14 +74,19 @@ struct CUDAParityTests {
         #expect(outcome.passed > 1000)
     }
 
+    /// The README's example (smaller): device shifts, a preallocated output, gradients on the GPU.
     @Test func readmeExample() throws {
+        let hostShifts = try Tensor<Float>.random(shape: [16, 2], in: -1.5...1.5, seed: 2)
         let x = try CUDATensor(try Tensor<Float>.random(shape: [4, 16, 20, 20], seed: 1))
-        let shifts = try Tensor<Float>.random(shape: [16, 2], in: -1.5...1.5, seed: 2)
-        let y = try shift2d(x, shifts: shifts, mode: .active, padding: .reflect)
+        let shifts = try CUDATensor(hostShifts)
+        var y = try CUDATensor<Float>(shape: [4, 16, 20, 20])
+        try shift2d(x, shifts: shifts, mode: .active, padding: .reflect, into: &y)
         let grads = try shift2dBackward(gradOutput: y, input: x, shifts: shifts, padding: .reflect)
+        let dx: CUDATensor<Float> = grads.input, ds: CUDATensor<Float>? = grads.shifts
         let back: Tensor<Float> = try y.host()
-        #expect(back.shape == [4, 16, 20, 20] && grads.shifts?.shape == [16, 2])
-        let cpu = try ShiftOps.shift2dBackward(gradOutput: back, input: x.host(), shifts: shifts, padding: .reflect)
+        #expect(back.shape == [4, 16, 20, 20] && dx.shape == [4, 16, 20, 20] && ds?.shape == [16, 2])
+        #expect(back.isApproximatelyEqual(to: try ShiftOps.shift2d(x.host(), shifts: hostShifts, padding: .reflect), tolerance: 1e-5))
+        let cpu = try ShiftOps.shift2dBackward(gradOutput: back, input: x.host(), shifts: hostShifts, padding: .reflect)
         let gpu = try grads.host()
         #expect(gpu.input.isApproximatelyEqual(to: cpu.input, tolerance: 1e-5))
         #expect(gpu.shifts!.isApproximatelyEqual(to: cpu.shifts!, tolerance: 1e-4))
