@@ -147,6 +147,28 @@ struct CUDAParityTests {
         #expect(try x16.host().elements == x.elements)  // half-valued data survives the round trip exactly
     }
 
+    /// The rank-generic forms read as on the CPU for 1-D and 3-D, with device shifts and
+    /// preallocated outputs and gradients, and agree with the CPU.
+    @Test func rankGenericOpsMatchTheCPU() throws {
+        for shape in [[2, 3, 17], [1, 3, 4, 5, 6]] {
+            let k = shape.count - 2
+            let xh = try Tensor<Float>.random(shape: shape, seed: 60)
+            let sh = try Tensor<Float>.random(shape: [3, k], in: -2...2, seed: 61)
+            let x = try CUDATensor(xh), s = try CUDATensor(sh)
+            var y = try CUDATensor<Float>(shape: shape)
+            try shift(x, shifts: s, padding: .periodic, into: &y)
+            let cpu = try ShiftOps.shift(xh, shifts: sh, padding: .periodic)
+            #expect(try y.host().isApproximatelyEqual(to: cpu, tolerance: 1e-5))
+            var grads = CUDAShiftGradients(input: try CUDATensor<Float>(shape: shape), shifts: try CUDATensor<Float>(shape: [3, k]))
+            try shiftBackward(gradOutput: y, input: x, shifts: s, padding: .periodic, into: &grads)
+            let want = try ShiftOps.shiftBackward(gradOutput: cpu, input: xh, shifts: sh, padding: .periodic)
+            let got = try grads.host()
+            #expect(got.input.isApproximatelyEqual(to: want.input, tolerance: 1e-5))
+            #expect(got.shifts!.isApproximatelyEqual(to: want.shifts!, tolerance: 1e-4))
+        }
+        #expect(throws: ShiftOpsError.self) { try shift(CUDATensor<Float>(shape: [2, 3]), shifts: Tensor<Float>(shape: [3, 1])) }
+    }
+
     /// The `into:` forms write an existing tensor, refuse a wrong shape or an aliased output and
     /// then leave it untouched.
     @Test func intoFormsWriteExistingTensors() throws {
