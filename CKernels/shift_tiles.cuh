@@ -312,7 +312,11 @@ SC_HD int backward_thread(const shiftcuda_problem &p, const Tiling &tl, const Ta
             const Axis<T> &ad = t.axis[0], &ah = t.axis[1], &aw = t.axis[2];
             bool mirrored[kUnitWidth];
             const bool rows = MIRROR && unfolded<T, PAD>(ad, jd) && unfolded<T, PAD>(ah, jh);
-            for (int k = 0; k < kUnitWidth; ++k) mirrored[k] = rows && k < count && unfolded<T, PAD>(aw, c0 + k);
+            bool all_mirrored = rows;
+            for (int k = 0; k < kUnitWidth; ++k) {
+                mirrored[k] = rows && k < count && unfolded<T, PAD>(aw, c0 + k);
+                all_mirrored = all_mirrored && (k >= count || mirrored[k]);
+            }
             if (rows) {
                 int32_t gs[3];
                 plane_strides(p.y_stride, gs);
@@ -324,6 +328,20 @@ SC_HD int backward_thread(const shiftcuda_problem &p, const Tiling &tl, const Ta
                         if (!mirrored_reader(ah, jh, bh, &ph)) continue;
                         const T wv = ad.weight_of(bd) * ah.weight_of(bh);
                         const S *src = g_plane + ((int32_t)pd * gs[0] + (int32_t)ph * gs[1]);
+                        // The mirrored row reads g at c0 + k - base - b: when all of them lie in
+                        // [0, count), a window of five serves the four elements (two taps each).
+                        const int64_t low = c0 - aw.base - (aw.taps - 1), high = c0 + count - 1 - aw.base;
+                        if (all_mirrored && low >= 0 && high < aw.count) {
+                            T window[kUnitWidth + 1];
+                            for (int i = 0; i < count + aw.taps - 1; ++i) window[i] = T(src[((int32_t)low + i) * gs[2]]);
+                            // window[i] is g at low + i; element k, tap b reads low + k + (taps - 1) - b.
+                            for (int k = 0; k < count; ++k) {
+                                T sum = T(0);
+                                for (int bw = 0; bw < aw.taps; ++bw) sum += aw.weight_of(bw) * window[k + aw.taps - 1 - bw];
+                                gx_out[k] += wv * sum;
+                            }
+                            continue;
+                        }
                         for (int k = 0; k < count; ++k) {
                             if (!mirrored[k]) continue;
                             T sum = T(0);
@@ -362,13 +380,22 @@ SC_HD int backward_thread(const shiftcuda_problem &p, const Tiling &tl, const Ta
         for (int k = 0; k < count; ++k) gv[k] = T(g_plane[(int32_t)pd * gs[0] + (int32_t)ph * gs[1] + (c0 + k) * gs[2]]);
         const Axis<T> &ad = cell.axis[0], &ah = cell.axis[1], &aw = cell.axis[2];
         const bool inside = c0 >= aw.first && c0 + count <= aw.last;
+        const bool windowed = inside && aw.step == 1;
         for_each_row<T, PAD>(cell, xs, pd, ph, [&](T, int32_t offset, int bd, int bh) {
             const S *src = x_plane + offset;
             const T wd = ad.weight_of(bd), wh = ah.weight_of(bh);
+            // At stride 1 inside the axis, five samples serve the four outputs' two taps each.
+            T window[kUnitWidth + 1];
+            if (windowed)
+                for (int k = 0; k <= count; ++k) window[k] = T(src[((int32_t)aw.base + c0 + k) * xs[2]]);
             for (int k = 0; k < count; ++k) {
                 const int64_t raw = (int64_t)(c0 + k) * aw.step + aw.base;
                 T v[2];
                 for (int bw = 0; bw < 2; ++bw) {
+                    if (windowed) {
+                        v[bw] = gv[k] * window[k + bw];
+                        continue;
+                    }
                     const int64_t iw = inside ? raw + bw : border_tap<PAD>(raw + bw, aw.length);
                     v[bw] = iw >= 0 ? gv[k] * T(src[(int32_t)iw * xs[2]]) : T(0);
                 }
