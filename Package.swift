@@ -17,8 +17,11 @@ let package = Package(
     ],
     targets: [
         // MARK: CPU
-        // The ops, the strided tensor and the CPU kernels. No dependencies.
-        .target(name: "ShiftOps"),
+        // The ops, the strided tensor and the CPU kernels, on the one tap definition.
+        .target(name: "ShiftOps", dependencies: ["CShiftTaps"]),
+        // The one tap definition (SPEC §8), plain C shared with the CUDA kernels. Not behind the
+        // CUDA trait: the CPU reads it too.
+        .target(name: "CShiftTaps", linkerSettings: [.linkedLibrary("m")]),
 
         // The network layers, module protocol, architectures and counting (SPEC §11).
         .target(name: "ShiftNets", dependencies: ["ShiftOps"]),
@@ -39,7 +42,7 @@ let package = Package(
         // The `shiftops` commands (`run`, `bench`, `demo`, `count`, `bench-pointwise`, `check`) as a library, so tests can call them.
         .target(name: "ShiftOpsTool", dependencies: ["ShiftOps", "ShiftCUDA", "ShiftNets"]),
         .executableTarget(name: "ShiftOpsCLI", dependencies: ["ShiftOpsTool"]),
-        .testTarget(name: "ShiftOpsTests", dependencies: ["ShiftOps", "ShiftOpsTool"]),
+        .testTarget(name: "ShiftOpsTests", dependencies: ["ShiftOps", "ShiftOpsTool", "CShiftTaps"]),
         .testTarget(name: "ShiftNetsTests", dependencies: ["ShiftNets", "ShiftOps", "ShiftOpsTool"]),
         .testTarget(name: "ShiftCUDATests", dependencies: ["ShiftOps", "ShiftCUDA", "ShiftOpsTool"]),
     ]

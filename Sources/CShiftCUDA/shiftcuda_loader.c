@@ -16,6 +16,8 @@ int shiftcuda_load(const char *path, shiftcuda_functions *functions, char *messa
         {"shiftcuda_backward_workspace", (void **)&functions->backward_workspace},
         {"shiftcuda_backward_f32", (void **)&functions->backward_f32},
         {"shiftcuda_backward_f64", (void **)&functions->backward_f64},
+        {"shiftcuda_forward_f16", (void **)&functions->forward_f16},
+        {"shiftcuda_backward_f16", (void **)&functions->backward_f16},
         {"shiftcuda_depthwise_workspace", (void **)&functions->depthwise_workspace},
         {"shiftcuda_depthwise_forward_f32", (void **)&functions->depthwise_forward_f32},
         {"shiftcuda_depthwise_backward_f32", (void **)&functions->depthwise_backward_f32},

@@ -9,6 +9,14 @@ import ShiftOps
 /// The library is looked for, in order, at `$SHIFTOPS_CUDA_LIBRARY`, beside the executable, at
 /// `CKernels/libshiftcuda.so` under the current directory, and on the loader's search path. It
 /// must report the `SHIFTCUDA_VERSION` this module was built with.
+///
+/// Ops enqueue their kernels on one stream and return without waiting (SPEC §8); memory comes
+/// from CUDA's stream-ordered pool. A kernel that faults is then reported by a later call (the
+/// next copy to the host, or ``synchronize()``). Set the environment variable
+/// `SHIFTOPS_CUDA_SYNC=1` to have every op wait for its kernels and throw their error itself,
+/// and to have ops check shifts that live on the GPU (finite, and integers for grouped mode)
+/// before they write any output, with the same errors as host shifts (SPEC §7). It costs a
+/// synchronisation per op: for debugging, not for training.
 public final class CUDABackend: @unchecked Sendable, CustomStringConvertible {
     /// Where the kernels library was loaded from.
     public let libraryPath: String
@@ -33,6 +41,33 @@ public final class CUDABackend: @unchecked Sendable, CustomStringConvertible {
         deviceName = withUnsafeBytes(of: properties.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         computeCapability = (Int(properties.major), Int(properties.minor))
         memoryBytes = Int(properties.totalGlobalMem)
+        // Keep freed memory in the pool instead of returning it to the driver at each
+        // synchronisation, so steady-state ops allocate without a system call.
+        var pool: cudaMemPool_t?
+        try check(cudaDeviceGetDefaultMemPool(&pool, 0), "opening the device's memory pool")
+        var threshold = UInt64.max
+        try check(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &threshold), "configuring the memory pool")
+    }
+
+    /// The stream every op runs on: the legacy default stream, which orders the ops with the
+    /// user's own synchronous CUDA calls.
+    static var stream: cudaStream_t? { nil }
+
+    /// ``stream`` as the kernels library's `void *stream` argument.
+    static var streamArgument: UnsafeMutableRawPointer? { UnsafeMutableRawPointer(stream) }
+
+    /// Whether `SHIFTOPS_CUDA_SYNC` asks every op to synchronise and check (see above).
+    public static let synchronousChecks: Bool = {
+        guard let value = ProcessInfo.processInfo.environment["SHIFTOPS_CUDA_SYNC"] else { return false }
+        return !["", "0", "false", "no"].contains(value.lowercased())
+    }()
+
+    /// After an op's launches: with `SHIFTOPS_CUDA_SYNC` on, waits for them and throws what they
+    /// raised, naming the op.
+    func finish(_ what: String) throws {
+        guard Self.synchronousChecks else { return }
+        try check(cudaStreamSynchronize(Self.stream), what)
+        try check(cudaGetLastError(), what)
     }
 
     public var description: String {
@@ -81,6 +116,7 @@ public final class CUDABackend: @unchecked Sendable, CustomStringConvertible {
     /// Waits for the GPU to finish, turning any error of earlier launches into a thrown error.
     public func synchronize() throws {
         try check(cudaDeviceSynchronize(), "waiting for the GPU")
+        try check(cudaGetLastError(), "waiting for the GPU")
     }
 }
 

@@ -27,14 +27,45 @@ extension CUDABackend {
     }
 }
 
+extension CUDABackend {
+    /// The most device memory `body` took from the stream-ordered pool beyond what was in use
+    /// before it, measured from the pool's high-water mark (not computed from a formula): what an
+    /// op allocates beyond the outputs it was given.
+    public func poolBytes(during body: () throws -> Void) throws -> Int {
+        try synchronize()
+        var pool: cudaMemPool_t?
+        try check(cudaDeviceGetDefaultMemPool(&pool, 0), "opening the device's memory pool")
+        var reset: UInt64 = 0  // zero is the one value allowed: it restarts the mark at the current use
+        try check(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrUsedMemHigh, &reset), "resetting the pool's high-water mark")
+        var before: UInt64 = 0, high: UInt64 = 0
+        try check(cudaMemPoolGetAttribute(pool, cudaMemPoolAttrUsedMemCurrent, &before), "reading the pool")
+        try body()
+        try synchronize()
+        try check(cudaMemPoolGetAttribute(pool, cudaMemPoolAttrUsedMemHigh, &high), "reading the pool")
+        return Int(high > before ? high - before : 0)
+    }
+}
+
 extension CUDATensor {
-    /// A device-to-device copy (cudaMemcpy), the bandwidth baseline of the GPU benchmark.
+    /// A device-to-device copy into a new tensor.
     public func copy() throws -> CUDATensor {
-        let result = try CUDATensor(shape: shape, dimensionOrder: dimensionOrder)
-        if let target = result.buffer.base, let source = buffer.base {
-            try check(cudaMemcpy(target, source, buffer.byteCount, cudaMemcpyDeviceToDevice), "copying on the GPU")
-        }
+        var result = try CUDATensor(shape: shape, dimensionOrder: dimensionOrder)
+        try copy(into: &result)
         return result
+    }
+
+    /// A device-to-device copy into an existing tensor of the same shape and order
+    /// (`cudaMemcpyAsync` on the ops' stream): the bandwidth baseline of the GPU benchmark.
+    /// - Throws: ``ShiftOpsError/Code/shapeMismatch`` when `target` differs in shape or order.
+    public func copy(into target: inout CUDATensor) throws {
+        guard target.shape == shape, target.dimensionOrder == dimensionOrder else {
+            throw ShiftOpsError(.shapeMismatch, argument: "target",
+                                "expected shape \(shape) in order \(dimensionOrder), got \(target.shape) in \(target.dimensionOrder)")
+        }
+        if let destination = target.buffer.base, let source = buffer.base {
+            try check(cudaMemcpyAsync(destination, source, buffer.byteCount, cudaMemcpyDeviceToDevice, CUDABackend.stream),
+                      "copying on the GPU")
+        }
     }
 }
 #endif

@@ -8,10 +8,14 @@ enum BenchCommand {
         usage: shiftops bench [--shape N,C,H,W]... [--padding zeros|border|periodic|reflect|symmetric]
                               [--modes active,sparse,grouped] [--repetitions R] [--threads T]
                               [--no-naive] [--json FILE] [--csv FILE] [--device cpu|cuda]
+                              [--pytorch FILE]
           Default: shapes 8,64,56,56 and 32,64,56,56, zeros padding, every mode, 10 repetitions,
           every core. Times are the median and minimum of R runs after one warm-up; GB/s counts
           the compulsory traffic (each input read once, each output written once).
-          --device cuda (a build with --traits CUDA) prints G1-G3 for 64,128,56,56 by default.
+          --device cuda (a build with --traits CUDA) prints G1-G3 for the four GPU shapes of SPEC §9
+          (64,128,56,56 32,64,56,56 128,256,28,28 8,512,7,7), NCHW and channels-last, and G4
+          when --pytorch names the JSON of Benchmarks/pytorch_gpu.py (else "not measured");
+          the figures are the active mode's, --modes adds rows for the others.
         """
 
     struct Settings {
@@ -24,6 +28,7 @@ enum BenchCommand {
         var json: String?
         var csv: String?
         var device = "cpu"
+        var pytorch: String?
 
         init(_ arguments: [String]) throws {
             // --shape may repeat; every other option is given once.
@@ -45,7 +50,7 @@ enum BenchCommand {
                 }
             }
             if !shapes.isEmpty { self.shapes = shapes }
-            let options = try Options(rest, valued: ["padding", "modes", "repetitions", "threads", "json", "csv", "device"],
+            let options = try Options(rest, valued: ["padding", "modes", "repetitions", "threads", "json", "csv", "device", "pytorch"],
                                       flags: ["no-naive"])
             padding = try options.choice("padding", as: ShiftPadding.self) ?? .zeros
             modes = try options.choices("modes", as: ShiftMode.self) ?? modes
@@ -56,7 +61,8 @@ enum BenchCommand {
             naive = !options.has("no-naive")
             device = options.string("device") ?? "cpu"
             guard device == "cpu" || device == "cuda" else { throw UsageError("--device expects cpu or cuda, got '\(device)'") }
-            if device == "cuda" && shapes.isEmpty { self.shapes = [[64, 128, 56, 56]] }
+            if device == "cuda" && shapes.isEmpty { self.shapes = [[64, 128, 56, 56], [32, 64, 56, 56], [128, 256, 28, 28], [8, 512, 7, 7]] }
+            pytorch = options.string("pytorch")
             json = options.string("json")
             csv = options.string("csv")
         }
@@ -91,8 +97,7 @@ enum BenchCommand {
         let settings = try Settings(arguments)
         if settings.device == "cuda" {
             #if CUDA
-            try GPUBench.run(shapes: settings.shapes, padding: settings.padding, repetitions: settings.repetitions,
-                             output: output, progress: progress)
+            try GPUBench.run(settings: settings, output: output, progress: progress)
             return
             #else
             throw UsageError("--device cuda: this build has no CUDA backend; build with 'swift build --traits CUDA'")

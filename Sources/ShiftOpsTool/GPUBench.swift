@@ -3,60 +3,194 @@ import Foundation
 import ShiftCUDA
 import ShiftOps
 
-/// `shiftops bench --device cuda`: the GPU figures of SPEC §9 (G1-G3), all from one run, timed
-/// with CUDA events against a device-to-device copy and our CUDA depthwise convolution.
+/// `shiftops bench --device cuda`: the GPU figures of SPEC §9 (G1-G4), all from one run.
+///
+/// Kernel times are CUDA-event medians of ops writing preallocated outputs (`into:` forms), against
+/// `cudaMemcpyAsync` of the same bytes into an existing buffer; end-to-end times are host wall
+/// clock per op (validation, launch, and the wait at the end, amortised over the repetitions).
+/// Every op is checked against the CPU before it is timed, so a fast wrong kernel posts no time.
+/// G4 needs PyTorch's figures: pass the JSON of `Benchmarks/pytorch_gpu.py` with `--pytorch`.
 enum GPUBench {
-    static func run(shapes: [[Int]], padding: ShiftPadding, repetitions: Int,
-                    output: (String) -> Void, progress: (String) -> Void) throws {
+    static func run(settings: BenchCommand.Settings, output: (String) -> Void, progress: (String) -> Void) throws {
         let backend = try CUDABackend.shared()
         output("device: \(backend)")
-        for shape in shapes {
-            let x = try Tensor<Float>.random(shape: shape, seed: 1)
-            let g = try Tensor<Float>.random(shape: shape, seed: 2)
-            let shifts = try Tensor<Float>.random(shape: [shape[1], 2], in: -1.5...1.5, seed: 3)
-            let weight = try Tensor<Float>.random(shape: [shape[1], 3, 3], seed: 4)
-            let (dx, dg) = (try CUDATensor(x), try CUDATensor(g))
-            // Check once against the CPU so that a fast wrong kernel cannot post a time.
-            let cpu = try ShiftOps.shift2d(x, shifts: shifts, padding: padding)
-            let difference = try shift2d(dx, shifts: shifts, padding: padding).host().maximumRelativeDifference(to: cpu)
-            guard difference <= 1e-5 else {
-                throw UsageError("bench: the CUDA forward differs from the CPU by \(difference); not timing a wrong kernel")
-            }
-            let size = Double(x.count * MemoryLayout<Float>.stride)
-            let label = shape.map(String.init).joined(separator: "x")
-            func timed(_ name: String, _ body: () throws -> Void) throws -> Double {
-                let t = try backend.time(repetitions: repetitions, body)
-                progress(String(format: "bench cuda %@ %-26@ median %8.3f ms  min %8.3f ms", label, name, t.median, t.minimum))
-                return t.median
-            }
-            let copy = try timed("cudaMemcpy D2D") { _ = try dx.copy() }
-            let forward = try timed("shift active forward") { _ = try shift2d(dx, shifts: shifts, padding: padding) }
-            let backward = try timed("shift active backward") {
-                _ = try shift2dBackward(gradOutput: dg, input: dx, shifts: shifts, padding: padding)
-            }
-            let convForward = try timed("depthwise 3x3 forward") { _ = try depthwiseConv2d(dx, weight: weight) }
-            let convBackward = try timed("depthwise 3x3 backward") {
-                _ = try depthwiseConv2dBackward(gradOutput: dg, input: dx, weight: weight)
-            }
-            let copyBandwidth = 2 * size / copy
-            let figures = [
-                ("G1", "forward bandwidth / copy bandwidth", (2 * size / forward) / copyBandwidth, 0.8),
-                ("G2", "backward bandwidth / copy bandwidth", (3 * size / backward) / copyBandwidth, 0.65),
-                ("G3", "depthwise fwd+bwd / shift fwd+bwd", (convForward + convBackward) / (forward + backward), 2),
-            ]
-            var lines = ["", "shape \(label) float32 NCHW on the GPU, \(padding) padding, median of \(repetitions)"]
-            for (name, t) in [("cudaMemcpy D2D", copy), ("shift active forward", forward), ("shift active backward", backward),
-                              ("depthwise 3x3 forward", convForward), ("depthwise 3x3 backward", convBackward)] {
-                lines.append(Report.pad(name, 30) + Report.pad(String(format: "%.3f ms", t), 12, right: true))
-            }
-            lines.append("memory beyond the output: forward 0 B; backward \(shape[1] * 3 * 64 * 4) B at most (per-channel block partials) plus the [C, 2] shift table")
-            lines.append("figures (SPEC §9):")
-            for (id, name, value, goal) in figures {
-                lines.append("  " + Report.pad(id, 4) + Report.pad(name, 40) + Report.pad(String(format: "%.2f", value), 8, right: true)
-                             + "   goal >= " + String(format: "%g", goal) + (value >= goal ? "  met" : "  MISSED"))
-            }
-            output(lines.joined(separator: "\n"))
+        let pytorch = try settings.pytorch.map(PyTorchFigures.init(path:))
+        var rows = [BenchCommand.Row](), figures = [BenchCommand.Figure]()
+        for shape in settings.shapes {
+            let (shapeRows, shapeFigures, memory) = try bench(shape: shape, settings: settings, pytorch: pytorch,
+                                                              backend: backend, progress: progress)
+            rows += shapeRows
+            figures += shapeFigures
+            output(table(shape: shape, settings: settings, rows: shapeRows, figures: shapeFigures, memory: memory))
         }
+        if let path = settings.json { try Report.write(Report.json(rows: rows, figures: figures, settings: settings), to: path) }
+        if let path = settings.csv { try Report.write(Report.csv(rows: rows), to: path) }
+    }
+
+    /// Checks, on the first two images of `shape`, the forward, both gradients and the depthwise
+    /// baseline against the CPU.
+    static func verify(shape: [Int], padding: ShiftPadding, channelsLast: Bool) throws {
+        let small = [min(shape[0], 2)] + shape.dropFirst()
+        var x = try Tensor<Float>.random(shape: small, seed: 1)
+        if channelsLast { x = try x.channelsLast() }
+        let g = try Tensor<Float>.random(shape: small, seed: 2)
+        let s = try Tensor<Float>.random(shape: [shape[1], 2], in: -1.5...1.5, seed: 3)
+        let (y, gradients) = try GPURun.apply(x, s, g, 2, .active, padding, .identity)
+        let cpu = try ShiftOps.shift2d(x, shifts: s, padding: padding)
+        let cpuGradients = try ShiftOps.shift2dBackward(gradOutput: g, input: x, shifts: s, padding: padding)
+        var failures = [String]()
+        if !y.isApproximatelyEqual(to: cpu, tolerance: 1e-5) { failures.append("forward") }
+        if !gradients!.input.isApproximatelyEqual(to: cpuGradients.input, tolerance: 1e-5) { failures.append("gradInput") }
+        if !gradients!.shifts!.isApproximatelyEqual(to: cpuGradients.shifts!, tolerance: 1e-4) { failures.append("gradShifts") }
+        if !channelsLast {
+            let w = try Tensor<Float>.random(shape: [shape[1], 3, 3], seed: 4)
+            let conv = try depthwiseConv2d(CUDATensor(x), weight: w).host()
+            if !conv.isApproximatelyEqual(to: try ShiftOps.depthwiseConv2d(x, weight: w), tolerance: 1e-5) { failures.append("depthwise") }
+        }
+        guard failures.isEmpty else {
+            throw UsageError("bench: the CUDA \(failures.joined(separator: ", ")) differ from the CPU at \(small) "
+                             + "\(channelsLast ? "channels-last" : "NCHW"); not timing a wrong kernel")
+        }
+    }
+
+    static func bench(shape: [Int], settings: BenchCommand.Settings, pytorch: PyTorchFigures?, backend: CUDABackend,
+                      progress: (String) -> Void) throws -> ([BenchCommand.Row], [BenchCommand.Figure], [String]) {
+        let padding = settings.padding, repetitions = settings.repetitions
+        try verify(shape: shape, padding: padding, channelsLast: false)
+        try verify(shape: shape, padding: padding, channelsLast: true)
+        let label = shape.map(String.init).joined(separator: "x")
+        let size = shape.reduce(1, *) * MemoryLayout<Float>.stride
+        var rows = [BenchCommand.Row]()
+        func timed(_ name: String, bytes: Int, _ body: () throws -> Void) throws -> Double {
+            let kernel = try backend.time(repetitions: repetitions, body)
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<repetitions { try body() }
+            try backend.synchronize()
+            let endToEnd = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 / Double(repetitions)
+            progress(String(format: "bench cuda %@ %-36@ kernel median %8.3f ms  min %8.3f ms  end-to-end %8.3f ms",
+                            label, name, kernel.median, kernel.minimum, endToEnd))
+            rows.append(BenchCommand.Row(shape: shape, name: name, median: kernel.median / 1e3, minimum: kernel.minimum / 1e3,
+                                         bytes: bytes))
+            rows.append(BenchCommand.Row(shape: shape, name: name + " (end-to-end)", median: endToEnd / 1e3,
+                                         minimum: endToEnd / 1e3, bytes: bytes))
+            return kernel.median
+        }
+        let s = try Tensor<Float>.random(shape: [shape[1], 2], in: -1.5...1.5, seed: 3)
+        let deviceShifts = try CUDATensor(s)
+        let weight = try Tensor<Float>.random(shape: [shape[1], 3, 3], seed: 4)
+        var medians = [String: Double]()
+        var memory = [String]()
+        for channelsLast in [false, true] {
+            var xh = try Tensor<Float>.random(shape: shape, seed: 1)
+            if channelsLast { xh = try xh.channelsLast() }
+            let x = try CUDATensor(xh), g = try CUDATensor(try Tensor<Float>.random(shape: shape, seed: 2).dense(order: xh.dimensionOrder))
+            var y = try CUDATensor<Float>(shape: shape, dimensionOrder: xh.dimensionOrder)
+            var copyTarget = try CUDATensor<Float>(shape: shape, dimensionOrder: xh.dimensionOrder)
+            var gradients = CUDAShiftGradients(input: try CUDATensor<Float>(shape: shape, dimensionOrder: xh.dimensionOrder),
+                                               shifts: try CUDATensor<Float>(shape: [shape[1], 2]))
+            let layout = channelsLast ? "channels-last" : "NCHW"
+            medians["copy \(layout)"] = try timed("cudaMemcpyAsync D2D \(layout)", bytes: 2 * size) { try x.copy(into: &copyTarget) }
+            let forward = try timed("shift active forward \(layout)", bytes: 2 * size) {
+                try shift2d(x, shifts: deviceShifts, padding: padding, into: &y)
+            }
+            let backward = try timed("shift active backward \(layout)", bytes: 3 * size) {
+                try shift2dBackward(gradOutput: g, input: x, shifts: deviceShifts, padding: padding, into: &gradients)
+            }
+            medians["forward \(layout)"] = forward
+            medians["backward \(layout)"] = backward
+            // The integer-shift modes on request (--modes): data movement forward, the same fused
+            // backward (grouped without the shift gradient).
+            for mode in settings.modes where mode != .active {
+                var s = try Tensor<Float>.random(shape: [shape[1], 2], in: -1.5...1.5, seed: 3)
+                if mode == .grouped { s = try Tensor(shape: s.shape, elements: s.elements.map { $0.rounded() }) }
+                let table = try CUDATensor(s)
+                var modeGradients = CUDAShiftGradients(input: gradients.input, shifts: mode.learnsShifts ? gradients.shifts : nil)
+                _ = try timed("shift \(mode) forward \(layout)", bytes: 2 * size) {
+                    try shift2d(x, shifts: table, mode: mode, padding: padding, into: &y)
+                }
+                _ = try timed("shift \(mode) backward \(layout)", bytes: 3 * size) {
+                    try shift2dBackward(gradOutput: g, input: x, shifts: table, mode: mode, padding: padding, into: &modeGradients)
+                }
+            }
+            let forwardBytes = try backend.poolBytes { try shift2d(x, shifts: deviceShifts, padding: padding, into: &y) }
+            let backwardBytes = try backend.poolBytes {
+                try shift2dBackward(gradOutput: g, input: x, shifts: deviceShifts, padding: padding, into: &gradients)
+            }
+            memory.append("\(layout): forward \(forwardBytes) B, backward \(backwardBytes) B")
+        }
+        // Our depthwise baseline takes dense NCHW and allocates from the stream-ordered pool.
+        let x = try CUDATensor(try Tensor<Float>.random(shape: shape, seed: 1))
+        let g = try CUDATensor(try Tensor<Float>.random(shape: shape, seed: 2))
+        let convForward = try timed("depthwise 3x3 forward NCHW", bytes: 2 * size) { _ = try depthwiseConv2d(x, weight: weight) }
+        let convBackward = try timed("depthwise 3x3 backward NCHW", bytes: 3 * size) {
+            _ = try depthwiseConv2dBackward(gradOutput: g, input: x, weight: weight)
+        }
+        let copy = medians["copy NCHW"]!, forward = medians["forward NCHW"]!, backward = medians["backward NCHW"]!
+        let copyBandwidth = 2 * Double(size) / copy
+        var figures = [
+            BenchCommand.Figure(shape: shape, id: "G1", label: "forward bandwidth / copy bandwidth",
+                                value: (2 * Double(size) / forward) / copyBandwidth, goal: 0.85, atMost: false),
+            BenchCommand.Figure(shape: shape, id: "G2", label: "backward bandwidth (3x) / copy bandwidth",
+                                value: (3 * Double(size) / backward) / copyBandwidth, goal: 0.7, atMost: false),
+            BenchCommand.Figure(shape: shape, id: "G3", label: "our depthwise fwd+bwd / shift fwd+bwd",
+                                value: (convForward + convBackward) / (forward + backward), goal: 3, atMost: false),
+        ]
+        if let fastest = pytorch?.fastestDepthwiseForwardBackward(shape: shape) {
+            figures.append(BenchCommand.Figure(shape: shape, id: "G4", label: "PyTorch fastest depthwise fwd+bwd / shift fwd+bwd",
+                                               value: fastest / (forward + backward), goal: 1.25, atMost: false))
+        }
+        return (rows, figures, memory)
+    }
+
+    static func table(shape: [Int], settings: BenchCommand.Settings, rows: [BenchCommand.Row],
+                      figures: [BenchCommand.Figure], memory: [String]) -> String {
+        let label = shape.map(String.init).joined(separator: "x")
+        var lines = ["", "shape \(label) float32 on the GPU, \(settings.padding) padding, median of \(settings.repetitions)"]
+        lines.append(Report.pad("case", 52) + Report.pad("median ms", 11, right: true) + Report.pad("GB/s", 9, right: true))
+        for row in rows {
+            lines.append(Report.pad(row.name, 52) + Report.pad(String(format: "%.3f", row.median * 1e3), 11, right: true)
+                         + Report.pad(String(format: "%.1f", row.gigabytesPerSecond), 9, right: true))
+        }
+        lines.append("memory beyond the outputs, measured (pool high-water mark, device shifts): "
+                     + memory.joined(separator: "; "))
+        lines.append("figures (SPEC §9, NCHW):")
+        for f in figures {
+            lines.append("  " + Report.pad(f.id, 4) + Report.pad(f.label, 52) + Report.pad(String(format: "%.2f", f.value), 8, right: true)
+                         + "   goal >= " + String(format: "%g", f.goal) + (f.met ? "  met" : "  MISSED"))
+        }
+        if !figures.contains(where: { $0.id == "G4" }) {
+            lines.append("  G4  PyTorch fastest depthwise fwd+bwd / shift fwd+bwd: not measured "
+                         + "(run Benchmarks/pytorch_gpu.py --json FILE and pass --pytorch FILE)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The side-by-side figures of `Benchmarks/pytorch_gpu.py --json`: its `cases` list, in the same
+/// format as `shiftops bench --json`.
+struct PyTorchFigures {
+    var medians: [String: Double]  // "NxCxHxW case" -> milliseconds
+
+    init(path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path),
+              let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let cases = root["cases"] as? [[String: Any]] else {
+            throw UsageError("--pytorch: cannot read a pytorch_gpu.py JSON file at \(path)")
+        }
+        medians = [:]
+        for entry in cases {
+            guard let shape = entry["shape"] as? [Int], let name = entry["case"] as? String,
+                  let median = entry["median_ms"] as? Double else { continue }
+            medians[shape.map(String.init).joined(separator: "x") + " " + name] = median
+        }
+    }
+
+    /// PyTorch's faster of its NCHW and channels-last 3x3 depthwise forward+backward, in ms.
+    func fastestDepthwiseForwardBackward(shape: [Int]) -> Double? {
+        let label = shape.map(String.init).joined(separator: "x")
+        let times = ["depthwise 3x3 NCHW forward+backward", "depthwise 3x3 channels-last forward+backward"]
+            .compactMap { medians[label + " " + $0] }
+        return times.min()
     }
 }
 #endif

@@ -22,6 +22,10 @@ enum GPUCheck {
         var outcome = Outcome()
         progress("device: \(try CUDABackend.shared())")
         try parity(&outcome, progress: progress)
+        try edgeCases(&outcome, progress: progress)
+        try depthwise(&outcome)
+        try deviceShifts(&outcome)
+        try float16(&outcome)
         try finiteDifferences(&outcome)
         try determinism(&outcome)
         try largeIndices(&outcome, progress: progress)
@@ -38,9 +42,9 @@ enum GPUCheck {
                         var s = try Tensor<Float>.random(shape: [5, k], in: -3...3, seed: 2)
                         if mode == .grouped { s = try Tensor(shape: s.shape, elements: s.elements.map { $0.rounded() }) }
                         let name = "\(k)-D \(mode) \(padding) stride \(geometry.stride) origin \(geometry.origin)"
-                        let cpu = try RunCommand.Request.forward(k, x, s, mode, padding, geometry)
+                        let cpu = try ShiftOps.shift(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
                         let g = try Tensor<Float>.random(shape: cpu.shape, seed: 3)
-                        let cpuGradients = try RunCommand.Request.backward(k, g, x, s, mode, padding, geometry)
+                        let cpuGradients = try ShiftOps.shiftBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
                         for layout in [x, try x.channelsLast()] {
                             let (y, gradients) = try GPURun.apply(layout, s, g, k, mode, padding, geometry)
                             outcome.expect(y.isApproximatelyEqual(to: cpu, tolerance: 1e-5), "forward \(name) \(layout.dimensionOrder)")
@@ -60,11 +64,140 @@ enum GPUCheck {
         }
     }
 
+    /// The cases issue 9 names: shifts far beyond the axis in the backward, reflect on axes of
+    /// length 1 and 2, strides of 3 and 4, odd widths and planes smaller or larger than a block
+    /// (the tiled kernels' two layouts), in NCHW and channels-last.
+    static func edgeCases(_ outcome: inout Outcome, progress: (String) -> Void) throws {
+        let shapes: [[Int]] = [[2, 3, 1, 7], [2, 3, 2, 9], [1, 40, 3, 3], [2, 2, 5, 300], [3, 5, 7, 7], [1, 3, 33, 65]]
+        let shiftSets: [[Float]] = [[0.4, -1.3], [1000.25, -2000.5], [-3.0e6, 7.75], [2, -1]]
+        for shape in shapes {
+            for padding in ShiftPadding.allCases {
+                for (index, pair) in shiftSets.enumerated() {
+                    for stride in [1, 3, 4] where stride == 1 || index == 0 {
+                        let x = try Tensor<Float>.random(shape: shape, seed: 20)
+                        var elements = [Float]()
+                        for c in 0..<shape[1] {
+                            let spread = Float(c % 3) * 0.125, offset = Float(c % 2) * 0.25
+                            elements += index == 3 ? [pair[0] + Float(c % 3), pair[1] - Float(c % 2)]
+                                                   : [pair[0] + spread, pair[1] - offset]
+                        }
+                        let s = try Tensor<Float>(shape: [shape[1], 2], elements: elements)
+                        let geometry = ShiftGeometry(stride: [stride])
+                        let mode: ShiftMode = index == 3 ? .grouped : .active
+                        let name = "edge \(shape) \(padding) shifts \(pair) stride \(stride)"
+                        let cpu = try ShiftOps.shift(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
+                        let g = try Tensor<Float>.random(shape: cpu.shape, seed: 21)
+                        let expected = try ShiftOps.shiftBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
+                        for layout in [x, try x.channelsLast()] {
+                            let (y, gradients) = try GPURun.apply(layout, s, g, 2, mode, padding, geometry)
+                            outcome.expect(y.isApproximatelyEqual(to: cpu, tolerance: 1e-5), "forward \(name) \(layout.dimensionOrder)")
+                            outcome.expect(gradients!.input.isApproximatelyEqual(to: expected.input, tolerance: 1e-5),
+                                           "gradInput \(name) \(layout.dimensionOrder)")
+                            if let want = expected.shifts {
+                                outcome.expect(gradients!.shifts.map { $0.isApproximatelyEqual(to: want, tolerance: 1e-4) } ?? false,
+                                               "gradShifts \(name) \(layout.dimensionOrder)")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        progress("checked edge cases")
+    }
+
+    /// Our GPU 3x3 depthwise convolution (the benchmark's baseline) against the CPU's.
+    static func depthwise(_ outcome: inout Outcome) throws {
+        for (shape, padding, stride) in [([2, 5, 9, 11], 1, 1), ([1, 3, 8, 8], 0, 2), ([2, 4, 7, 7], 1, 3)] {
+            let x = try Tensor<Float>.random(shape: shape, seed: 30)
+            let w = try Tensor<Float>.random(shape: [shape[1], 3, 3], seed: 31)
+            let cpu = try ShiftOps.depthwiseConv2d(x, weight: w, padding: padding, stride: stride)
+            let gpu = try depthwiseConv2d(CUDATensor(x), weight: w, padding: padding, stride: stride).host()
+            outcome.expect(gpu.isApproximatelyEqual(to: cpu, tolerance: 1e-5), "depthwise forward \(shape) p\(padding) s\(stride)")
+            let g = try Tensor<Float>.random(shape: cpu.shape, seed: 32)
+            let want = try ShiftOps.depthwiseConv2dBackward(gradOutput: g, input: x, weight: w, padding: padding, stride: stride)
+            let got = try depthwiseConv2dBackward(gradOutput: CUDATensor(g), input: CUDATensor(x), weight: w,
+                                                  padding: padding, stride: stride)
+            outcome.expect(try got.input.host().isApproximatelyEqual(to: want.input, tolerance: 1e-5), "depthwise gradInput \(shape)")
+            outcome.expect(got.weight.isApproximatelyEqual(to: want.weight, tolerance: 1e-4), "depthwise gradWeight \(shape)")
+        }
+    }
+
+    /// Shifts that live on the GPU: the same results as host shifts for every mode, and a
+    /// non-finite one makes its channel NaN in the output and both gradients, integer modes
+    /// included, leaving the other channels as they were (SPEC §7).
+    static func deviceShifts(_ outcome: inout Outcome) throws {
+        let xh = try Tensor<Float>.random(shape: [2, 4, 6, 9], seed: 40)
+        let x = try CUDATensor(xh)
+        let g = try CUDATensor(try Tensor<Float>.random(shape: [2, 4, 6, 9], seed: 41))
+        for mode in ShiftMode.allCases {
+            var s = try Tensor<Float>.random(shape: [4, 2], in: -2...2, seed: 42)
+            if mode == .grouped { s = try Tensor(shape: s.shape, elements: s.elements.map { $0.rounded() }) }
+            let hostY = try shift2d(x, shifts: s, mode: mode, padding: .border).host()
+            let deviceY = try shift2d(x, shifts: CUDATensor(s), mode: mode, padding: .border).host()
+            outcome.expect(hostY.elements == deviceY.elements, "device shifts \(mode): forward as with host shifts")
+            for bad in [Float.nan, .infinity] {
+                var t = s
+                t[2, 1] = bad
+                let y = try shift2d(x, shifts: CUDATensor(t), mode: mode, padding: .zeros).host()
+                let grads = try shift2dBackward(gradOutput: g, input: x, shifts: CUDATensor(t), mode: mode).host()
+                var channelNaN = true, othersFinite = true
+                for n in 0..<2 {
+                    for h in 0..<6 {
+                        for w in 0..<9 {
+                            channelNaN = channelNaN && y[n, 2, h, w].isNaN && grads.input[n, 2, h, w].isNaN
+                            othersFinite = othersFinite && !y[n, 1, h, w].isNaN && !grads.input[n, 3, h, w].isNaN
+                        }
+                    }
+                }
+                outcome.expect(channelNaN && othersFinite, "device shift \(bad) \(mode): its channel NaN, the others finite")
+                if let gs = grads.shifts {
+                    outcome.expect(gs[2, 0].isNaN && gs[2, 1].isNaN && !gs[1, 0].isNaN, "device shift \(bad) \(mode): gradShifts")
+                }
+            }
+        }
+    }
+
+    /// Float16 storage computing in Float (SPEC §8): the Float path on the same (half-valued) data,
+    /// rounded to Float16, within 2 Float16 ulps, for the output and the input gradient; the Float
+    /// shift gradient within 1e-4. NCHW and channels-last, zeros and reflect padding.
+    static func float16(_ outcome: inout Outcome) throws {
+        for layout in [false, true] {
+            for padding in [ShiftPadding.zeros, .reflect] {
+                var x = try Tensor<Float>.random(shape: [2, 6, 11, 13], seed: 50)
+                x = try Tensor(shape: x.shape, elements: x.elements.map { Float(Float16($0)) })
+                var g = try Tensor<Float>.random(shape: x.shape, seed: 51)
+                g = try Tensor(shape: g.shape, elements: g.elements.map { Float(Float16($0)) })
+                if layout { (x, g) = (try x.channelsLast(), try g.channelsLast()) }
+                let s = try Tensor<Float>.random(shape: [6, 2], in: -2...2, seed: 52)
+                let name = "Float16 \(padding) \(layout ? "channels-last" : "NCHW")"
+                let y32 = try shift2d(CUDATensor(x), shifts: s, padding: padding).host()
+                let g32 = try shift2dBackward(gradOutput: CUDATensor(g), input: CUDATensor(x), shifts: s, padding: padding).host()
+                let x16 = try CUDATensor<Float16>(rounding: x), gd16 = try CUDATensor<Float16>(rounding: g)
+                let y16 = try shift2d(x16, shifts: s, padding: padding)
+                outcome.expect(y16.dimensionOrder == x.dimensionOrder, "\(name): layout kept")
+                let g16 = try shift2dBackward(gradOutput: gd16, input: x16, shifts: s, padding: padding).host()
+                outcome.expect(withinHalfUlps(try y16.host(), y32), "\(name): forward within 2 Float16 ulps of the Float path")
+                outcome.expect(withinHalfUlps(g16.input, g32.input), "\(name): gradInput within 2 Float16 ulps")
+                outcome.expect(g16.shifts!.isApproximatelyEqual(to: g32.shifts!, tolerance: 1e-4), "\(name): gradShifts")
+            }
+        }
+    }
+
+    /// Whether each element of `half` is within 2 Float16 ulps of `reference` rounded to Float16.
+    static func withinHalfUlps(_ half: Tensor<Float>, _ reference: Tensor<Float>) -> Bool {
+        guard half.shape == reference.shape else { return false }
+        let a = half.contiguous().elements, b = reference.contiguous().elements
+        return zip(a, b).allSatisfy { got, want in
+            let rounded = Float16(want)
+            return abs(got - Float(rounded)) <= 2 * Float(rounded.ulp)
+        }
+    }
+
     static func finiteDifferences(_ outcome: inout Outcome) throws {
         let x = try Tensor<Double>.random(shape: [2, 3, 11, 9], seed: 4)
         let s = try Tensor<Double>(shape: [3, 2], elements: [0.3, -1.7, 2.4, 0.6, -0.2, 1.1])
         let g = try Tensor<Double>.random(shape: x.shape, seed: 5)
-        let analytic = try shift2dBackward(gradOutput: CUDATensor(g), input: CUDATensor(x), shifts: s, padding: .symmetric).shifts!
+        let analytic = try shift2dBackward(gradOutput: CUDATensor(g), input: CUDATensor(x), shifts: s, padding: .symmetric).shifts!.host()
         func objective(_ shifts: Tensor<Double>) throws -> Double {
             let y = try shift2d(CUDATensor(x), shifts: shifts, padding: .symmetric).host()
             return zip(y.elements, g.elements).reduce(0) { $0 + $1.0 * $1.1 }
@@ -90,7 +223,7 @@ enum GPUCheck {
         for run in 0..<3 {
             let again = try shift2dBackward(gradOutput: g, input: x, shifts: s, padding: .reflect)
             outcome.expect(try again.input.host().elements == firstInput, "gradInput bitwise equal, run \(run)")
-            outcome.expect(again.shifts!.elements == first.shifts!.elements, "gradShifts bitwise equal, run \(run)")
+            outcome.expect(try again.shifts!.host().elements == first.shifts!.host().elements, "gradShifts bitwise equal, run \(run)")
         }
     }
 

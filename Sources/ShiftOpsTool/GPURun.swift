@@ -16,13 +16,13 @@ enum GPURun {
         }
         guard let g else { return (try y.host(), nil) }
         let dg = try CUDATensor(g)
-        let gradients: (input: CUDATensor<T>, shifts: Tensor<T>?)
+        let gradients: CUDAShiftGradients<T>
         switch k {
         case 1: gradients = try shift1dBackward(gradOutput: dg, input: dx, shifts: s, mode: mode, padding: padding, geometry: geometry)
         case 2: gradients = try shift2dBackward(gradOutput: dg, input: dx, shifts: s, mode: mode, padding: padding, geometry: geometry)
         default: gradients = try shift3dBackward(gradOutput: dg, input: dx, shifts: s, mode: mode, padding: padding, geometry: geometry)
         }
-        return (try y.host(), ShiftGradients(input: try gradients.input.host(), shifts: gradients.shifts))
+        return (try y.host(), try gradients.host())
     }
 }
 #endif

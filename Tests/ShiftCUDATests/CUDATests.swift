@@ -33,6 +33,22 @@ let gpuAvailable = unavailableReason == nil
         }
     }
 
+    /// A shape whose element or byte count overflows Int is a thrown error before any CUDA call,
+    /// so this runs without a GPU.
+    @Test func overflowingSizesThrowInsteadOfTrapping() throws {
+        for shape in [[Int.max / 2, 3], [1 << 40, 1 << 40], [Int.max / 4 + 1]] {
+            do {
+                _ = try CUDATensor<Float>(shape: shape)
+                Issue.record("shape \(shape) should not allocate")
+            } catch let error as ShiftOpsError {
+                #expect(error.code == .sizeOverflow && error.argument == "shape", "\(error)")
+            }
+        }
+        // Fits in elements, overflows in bytes: 2^61 Doubles.
+        #expect(throws: ShiftOpsError.self) { try CUDATensor<Double>.byteCount(of: [1 << 61]) }
+        #expect(try CUDATensor<Double>.byteCount(of: [3, 5]) == 120)
+    }
+
     @Test func theBuiltLibraryLoadsOrTheDeviceIsReportedMissing() throws {
         let path = FileManager.default.currentDirectoryPath + "/CKernels/libshiftcuda.so"
         try #require(FileManager.default.fileExists(atPath: path), "CKernels/libshiftcuda.so is built by 'make -C CKernels' before the CUDA tests")
@@ -58,13 +74,22 @@ struct CUDAParityTests {
         #expect(outcome.passed > 1000)
     }
 
+    /// The README's example (smaller): device shifts, a preallocated output, gradients on the GPU.
     @Test func readmeExample() throws {
+        let hostShifts = try Tensor<Float>.random(shape: [16, 2], in: -1.5...1.5, seed: 2)
         let x = try CUDATensor(try Tensor<Float>.random(shape: [4, 16, 20, 20], seed: 1))
-        let shifts = try Tensor<Float>.random(shape: [16, 2], in: -1.5...1.5, seed: 2)
-        let y = try shift2d(x, shifts: shifts, mode: .active, padding: .reflect)
+        let shifts = try CUDATensor(hostShifts)
+        var y = try CUDATensor<Float>(shape: [4, 16, 20, 20])
+        try shift2d(x, shifts: shifts, mode: .active, padding: .reflect, into: &y)
         let grads = try shift2dBackward(gradOutput: y, input: x, shifts: shifts, padding: .reflect)
+        let dx: CUDATensor<Float> = grads.input, ds: CUDATensor<Float>? = grads.shifts
         let back: Tensor<Float> = try y.host()
-        #expect(back.shape == [4, 16, 20, 20] && grads.shifts?.shape == [16, 2])
+        #expect(back.shape == [4, 16, 20, 20] && dx.shape == [4, 16, 20, 20] && ds?.shape == [16, 2])
+        #expect(back.isApproximatelyEqual(to: try ShiftOps.shift2d(x.host(), shifts: hostShifts, padding: .reflect), tolerance: 1e-5))
+        let cpu = try ShiftOps.shift2dBackward(gradOutput: back, input: x.host(), shifts: hostShifts, padding: .reflect)
+        let gpu = try grads.host()
+        #expect(gpu.input.isApproximatelyEqual(to: cpu.input, tolerance: 1e-5))
+        #expect(gpu.shifts!.isApproximatelyEqual(to: cpu.shifts!, tolerance: 1e-4))
         #expect(try CUDABackend.shared().description.contains("libshiftcuda.so"))
     }
 
@@ -80,6 +105,88 @@ struct CUDAParityTests {
         }
         // Out of memory is an error, not a crash.
         #expect(throws: ShiftOpsError.self) { try CUDATensor<Float>(shape: [1 << 40], dimensionOrder: [0]) }
+    }
+
+    /// Shifts on the device give the host-shift results; a NaN device shift makes its channel
+    /// NaN in the output and both gradients, and leaves the other channels alone (SPEC §7).
+    @Test func deviceShiftsAndNonFiniteChannels() throws {
+        let xh = try Tensor<Float>.random(shape: [2, 3, 9, 10], seed: 11)
+        var sh = try Tensor<Float>.random(shape: [3, 2], in: -2...2, seed: 12)
+        let x = try CUDATensor(xh)
+        let reference = try shift2d(x, shifts: sh, padding: .border).host()
+        #expect(try shift2d(x, shifts: CUDATensor(sh), padding: .border).host().elements == reference.elements)
+        sh[1, 0] = .nan
+        let y = try shift2d(x, shifts: CUDATensor(sh), padding: .zeros).host()
+        let grads = try shift2dBackward(gradOutput: CUDATensor(y), input: x, shifts: CUDATensor(sh)).host()
+        for n in 0..<2 {
+            for h in 0..<9 {
+                for w in 0..<10 {
+                    #expect(y[n, 1, h, w].isNaN && grads.input[n, 1, h, w].isNaN)
+                    #expect(!y[n, 0, h, w].isNaN && !y[n, 2, h, w].isNaN)
+                }
+            }
+        }
+        #expect(grads.shifts![1, 0].isNaN && grads.shifts![1, 1].isNaN && !grads.shifts![0, 0].isNaN)
+    }
+
+    /// Float16 storage computes in Float: the Float path on the same half-valued data, rounded
+    /// once, within 2 Float16 ulps (the kernels give the same bits); shifts and their gradient
+    /// stay Float.
+    @Test func float16StorageMatchesTheFloatPath() throws {
+        let x = try Tensor<Float>(shape: [2, 3, 8, 9], elements: (0..<432).map { Float(Float16(sin(Float($0) * 0.37))) })
+        let s = try Tensor<Float>(shape: [3, 2], elements: [0.3, -1.25, 2.5, 0.75, -0.6, 1.1])
+        let y32 = try shift2d(CUDATensor(x), shifts: s, padding: .symmetric).host()
+        let x16 = try CUDATensor<Float16>(rounding: x)
+        let y16 = try shift2d(x16, shifts: s, padding: .symmetric).host()
+        #expect(GPUCheck.withinHalfUlps(y16, y32))
+        let grads: CUDAShiftGradients<Float16> = try shift2dBackward(gradOutput: x16, input: x16, shifts: s, padding: .symmetric)
+        let expected = try shift2dBackward(gradOutput: CUDATensor(x), input: CUDATensor(x), shifts: s, padding: .symmetric).host()
+        let host = try grads.host()
+        #expect(GPUCheck.withinHalfUlps(host.input, expected.input))
+        #expect(host.shifts!.isApproximatelyEqual(to: expected.shifts!, tolerance: 1e-4))
+        #expect(try x16.host().elements == x.elements)  // half-valued data survives the round trip exactly
+    }
+
+    /// The rank-generic forms read as on the CPU for 1-D and 3-D, with device shifts and
+    /// preallocated outputs and gradients, and agree with the CPU.
+    @Test func rankGenericOpsMatchTheCPU() throws {
+        for shape in [[2, 3, 17], [1, 3, 4, 5, 6]] {
+            let k = shape.count - 2
+            let xh = try Tensor<Float>.random(shape: shape, seed: 60)
+            let sh = try Tensor<Float>.random(shape: [3, k], in: -2...2, seed: 61)
+            let x = try CUDATensor(xh), s = try CUDATensor(sh)
+            var y = try CUDATensor<Float>(shape: shape)
+            try shift(x, shifts: s, padding: .periodic, into: &y)
+            let cpu = try ShiftOps.shift(xh, shifts: sh, padding: .periodic)
+            #expect(try y.host().isApproximatelyEqual(to: cpu, tolerance: 1e-5))
+            var grads = CUDAShiftGradients(input: try CUDATensor<Float>(shape: shape), shifts: try CUDATensor<Float>(shape: [3, k]))
+            try shiftBackward(gradOutput: y, input: x, shifts: s, padding: .periodic, into: &grads)
+            let want = try ShiftOps.shiftBackward(gradOutput: cpu, input: xh, shifts: sh, padding: .periodic)
+            let got = try grads.host()
+            #expect(got.input.isApproximatelyEqual(to: want.input, tolerance: 1e-5))
+            #expect(got.shifts!.isApproximatelyEqual(to: want.shifts!, tolerance: 1e-4))
+        }
+        #expect(throws: ShiftOpsError.self) { try shift(CUDATensor<Float>(shape: [2, 3]), shifts: Tensor<Float>(shape: [3, 1])) }
+    }
+
+    /// The `into:` forms write an existing tensor, refuse a wrong shape or an aliased output and
+    /// then leave it untouched.
+    @Test func intoFormsWriteExistingTensors() throws {
+        let xh = try Tensor<Float>.random(shape: [2, 4, 7, 5], seed: 13)
+        let s = try Tensor<Float>.random(shape: [4, 2], in: -1...1, seed: 14)
+        let x = try CUDATensor(xh)
+        var out = try CUDATensor<Float>(shape: [2, 4, 7, 5])
+        try shift2d(x, shifts: s, padding: .periodic, into: &out)
+        #expect(try out.host().elements == shift2d(x, shifts: s, padding: .periodic).host().elements)
+        let before = try out.host().elements
+        var wrong = try CUDATensor<Float>(shape: [2, 4, 7, 6])
+        #expect(throws: ShiftOpsError.self) { try shift2d(x, shifts: s, into: &wrong) }
+        var aliased = x
+        #expect(throws: ShiftOpsError.self) { try shift2d(x, shifts: s, into: &aliased) }
+        #expect(try out.host().elements == before)
+        var copy = try CUDATensor<Float>(shape: xh.shape)
+        try x.copy(into: &copy)
+        #expect(try copy.host().elements == xh.elements)
     }
 }
 #else

@@ -16,7 +16,7 @@ extern "C" {
 
 /* Bumped whenever this header or the kernels' behaviour changes; ShiftCUDA refuses a library
    whose shiftcuda_version() differs from the SHIFTCUDA_VERSION it was built with. */
-#define SHIFTCUDA_VERSION 1
+#define SHIFTCUDA_VERSION 2
 
 #define SHIFTCUDA_ERROR_INVALID_ARGUMENT 1001
 
@@ -52,11 +52,18 @@ int shiftcuda_forward_f64(const shiftcuda_problem *p, const double *x, const dou
 int64_t shiftcuda_backward_workspace(const shiftcuda_problem *p);
 
 /* gx = J_x^T g (a gather: deterministic, no atomics); gs ([C, k], dense) = dL/ds when non-null,
-   reduced per channel in a fixed order through `workspace`. */
+   reduced per channel in a fixed order through `workspace`. Shifts are read on the device, [C, k]
+   at shift_stride; a non-finite one makes its channel's y, gx and gs NaN (SPEC §7). */
 int shiftcuda_backward_f32(const shiftcuda_problem *p, const float *x, const float *shifts, const float *g,
                            float *gx, float *gs, float *workspace, void *stream);
 int shiftcuda_backward_f64(const shiftcuda_problem *p, const double *x, const double *shifts, const double *g,
                            double *gx, double *gs, double *workspace, void *stream);
+
+/* Float16 storage (IEEE binary16 bit patterns), computed in float: shifts, the shift gradient and
+   the workspace are float. Each output is the float result rounded to nearest once. */
+int shiftcuda_forward_f16(const shiftcuda_problem *p, const uint16_t *x, const float *shifts, uint16_t *y, void *stream);
+int shiftcuda_backward_f16(const shiftcuda_problem *p, const uint16_t *x, const float *shifts, const uint16_t *g,
+                           uint16_t *gx, float *gs, float *workspace, void *stream);
 
 int64_t shiftcuda_depthwise_workspace(const shiftcuda_depthwise *p);
 int shiftcuda_depthwise_forward_f32(const shiftcuda_depthwise *p, const float *x, const float *w, float *y, void *stream);

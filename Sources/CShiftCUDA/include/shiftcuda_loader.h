@@ -11,9 +11,6 @@
 extern "C" {
 #endif
 
-/* Returned by every forwarding call while no library is loaded. */
-#define SHIFTCUDA_ERROR_NOT_LOADED 1002
-
 /* The library's entry points. */
 typedef struct shiftcuda_functions {
     int (*version)(void);
@@ -22,6 +19,8 @@ typedef struct shiftcuda_functions {
     int64_t (*backward_workspace)(const shiftcuda_problem *);
     int (*backward_f32)(const shiftcuda_problem *, const float *, const float *, const float *, float *, float *, float *, void *);
     int (*backward_f64)(const shiftcuda_problem *, const double *, const double *, const double *, double *, double *, double *, void *);
+    int (*forward_f16)(const shiftcuda_problem *, const uint16_t *, const float *, uint16_t *, void *);
+    int (*backward_f16)(const shiftcuda_problem *, const uint16_t *, const float *, const uint16_t *, uint16_t *, float *, float *, void *);
     int64_t (*depthwise_workspace)(const shiftcuda_depthwise *);
     int (*depthwise_forward_f32)(const shiftcuda_depthwise *, const float *, const float *, float *, void *);
     int (*depthwise_backward_f32)(const shiftcuda_depthwise *, const float *, const float *, const float *, float *, float *, float *, void *);

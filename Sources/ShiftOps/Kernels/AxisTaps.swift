@@ -1,3 +1,5 @@
+import CShiftTaps
+
 /// The taps of one spatial axis for one channel: where output position `p` reads, and with which
 /// weights.
 ///
@@ -30,6 +32,12 @@ struct AxisTaps<Weight: ShiftFloatingPoint> {
 
     /// The taps of an axis with `length` input and `count` output samples. `shift` must be finite
     /// (callers validate); `count * step` must not overflow (callers validate).
+    ///
+    /// The arithmetic is the one tap definition, `shift_taps.h` (SPEC §8), which the CUDA kernels
+    /// compile too: the integer part of the shift folded with the origin and reduced so that no
+    /// index overflows however large the shift (exactly modulo the period for the periodic modes,
+    /// choosing among congruent bases the one with the longest padding-free run; clamped for zeros
+    /// and border), the weight, the tap count and the interior.
     @inlinable
     init(shift: Weight, origin: Int, length: Int, count: Int, step: Int,
          padding: ShiftPadding, sampling: Sampling) {
@@ -37,45 +45,33 @@ struct AxisTaps<Weight: ShiftFloatingPoint> {
         self.count = count
         self.step = step
         self.padding = padding
-        let v = sampling == .round ? (-shift).rounded(.toNearestOrEven) : -shift
-        let q = v.rounded(.down)
-        weight = v - q
-        taps = sampling == .interpolateBothTaps || weight != 0 ? 2 : 1
-        // Reduce origin + floor(-s) so it fits an Int however large the shift: exactly, modulo the
-        // period, for the periodic modes; for zeros and border, clamping keeps every tap on the
-        // same side of the axis, which reads the same values.
-        if length == 0 {
-            base = 0
-        } else if let period = padding.period(length: length) {
-            let reduced = Int(Double(q).truncatingRemainder(dividingBy: Double(period)))
-            // Any base congruent modulo the period reads the same values; take the one nearest
-            // the middle of the axis so that the interior (the padding-free run) is as long as
-            // it can be.
-            let centre = (length &- 1 &- Swift.max(count &- 1, 0) &* step) / 2
-            let half = period / 2
-            let near = centre &+ floorMod(origin &+ reduced &- centre &+ half, period) &- half
-            // Integer halving can leave the best base one period away (a tie, or a run shorter
-            // than a period): take whichever neighbour keeps the most outputs padding-free.
-            var best = near, longest = Self.interior(base: near, taps: taps, length: length, count: count, step: step).count
-            for side in stride(from: -1, through: 1, by: 2) {
-                let candidate = near &+ side &* period
-                let run = Self.interior(base: candidate, taps: taps, length: length, count: count, step: step).count
-                if run > longest { (best, longest) = (candidate, run) }
-            }
-            base = best
-        } else {
-            let limit = Double(count &* step &+ length &+ 2)
-            base = Int(Swift.min(Swift.max(Double(origin) + Double(q), -limit), limit))
+        let code: Int32 = switch sampling {
+        case .interpolate: Int32(SHIFT_TAPS_INTERPOLATE)
+        case .interpolateBothTaps: Int32(SHIFT_TAPS_BOTH)
+        case .round: Int32(SHIFT_TAPS_ROUND)
         }
-        interior = Self.interior(base: base, taps: taps, length: length, count: count, step: step)
+        let pad = padding.tapCode
+        let entry: (base: Int64, first: Int64, last: Int64, taps: Int32)
+        if Weight.self == Float.self {
+            let a = shift_axis_taps_f(Float(shift), Int64(origin), Int64(length), Int64(count), Int64(step), pad, code)
+            entry = (a.base, a.first, a.last, a.taps)
+            weight = Weight(a.weight)
+        } else {
+            let a = shift_axis_taps_d(Double(shift), Int64(origin), Int64(length), Int64(count), Int64(step), pad, code)
+            entry = (a.base, a.first, a.last, a.taps)
+            weight = Weight(a.weight)
+        }
+        base = Int(entry.base)
+        taps = Int(entry.taps)
+        interior = Int(entry.first)..<Int(entry.last)
     }
 
     /// The outputs `p` whose taps `p * step + base + b`, `b < taps`, all lie in `0..<length`.
     @inlinable
     static func interior(base: Int, taps: Int, length: Int, count: Int, step: Int) -> Range<Int> {
-        let first = Swift.min(count, Swift.max(0, -floorDiv(base, step)))
-        let last = Swift.min(count, floorDiv(length &- taps &- base, step) &+ 1)
-        return first..<Swift.max(first, last)
+        var first: Int64 = 0, last: Int64 = 0
+        shift_taps_interior(Int64(base), Int32(taps), Int64(length), Int64(count), Int64(step), &first, &last)
+        return Int(first)..<Int(last)
     }
 
     /// The input index tap `b` of output `p` reads, or -1 for padding that reads a zero.

@@ -1,3 +1,5 @@
+import CShiftTaps
+
 /// How a shift reads beyond the edges of its input (SPEC §3).
 ///
 /// For an integer tap index `i` on an axis of length `n`:
@@ -32,6 +34,18 @@ public enum ShiftPadding: String, Sendable, CaseIterable {
             let period = 2 &* n
             let r = floorMod(i, period)
             return r < n ? r : period &- 1 &- r
+        }
+    }
+
+    /// This padding's number in the C tap definition (`shift_taps.h`).
+    @inlinable
+    var tapCode: Int32 {
+        switch self {
+        case .zeros: Int32(SHIFT_TAPS_ZEROS)
+        case .border: Int32(SHIFT_TAPS_BORDER)
+        case .periodic: Int32(SHIFT_TAPS_PERIODIC)
+        case .reflect: Int32(SHIFT_TAPS_REFLECT)
+        case .symmetric: Int32(SHIFT_TAPS_SYMMETRIC)
         }
     }
 

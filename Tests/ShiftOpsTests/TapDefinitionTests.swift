@@ -1,0 +1,151 @@
+import CShiftTaps
+import Testing
+@testable import ShiftOps
+
+/// The C tap definition (`shift_taps.h`, which `AxisTaps` and the CUDA kernels both call) against
+/// an independent Swift reference (the CPU's arithmetic before the switch), field by field and
+/// bit for bit, and `AxisTaps` against it too, so both devices sample as the CPU always did
+/// (SPEC §8).
+@Suite struct TapDefinitionTests {
+    static var samplings: [(AxisTaps<Double>.Sampling, Int32)] { [
+        (.interpolate, Int32(SHIFT_TAPS_INTERPOLATE)), (.interpolateBothTaps, Int32(SHIFT_TAPS_BOTH)), (.round, Int32(SHIFT_TAPS_ROUND)),
+    ] }
+
+    /// Shifts that stress each branch: fractions, lattice points, ties for rounding, and values far
+    /// beyond any axis (the reductions), in both signs.
+    static func shifts(_ generator: inout SeededGenerator) -> [Double] {
+        var values: [Double] = [0, -0.0, 0.5, -0.5, 1.5, -2.5, 3, -7, 0.25, 1e30, -1e30, 4.5e15, -4.5e15,
+                                Double(1 << 52), -Double(1 << 52) - 3, 1e300, -123456789.75]
+        for _ in 0..<24 { values.append(Double.random(in: -12...12, using: &generator)) }
+        for _ in 0..<6 { values.append(Double.random(in: -1e12...1e12, using: &generator).rounded() + 0.5) }
+        return values
+    }
+
+    static func geometries(_ generator: inout SeededGenerator) -> [(length: Int, count: Int, step: Int, origin: Int)] {
+        var cases = [(0, 0, 1, 0), (0, 3, 1, 0), (1, 1, 1, 0), (1, 5, 2, -3), (2, 2, 1, 0), (2, 7, 3, 1), (5, 5, 1, 0),
+                     (5, 0, 1, 2), (9, 3, 3, -1), (1 << 20, 1 << 19, 2, 5), (3, 2, 1, (1 << 52) - 1), (3, 2, 1, -(1 << 52))]
+        for _ in 0..<30 {
+            cases.append((Int.random(in: 1...13, using: &generator), Int.random(in: 0...15, using: &generator),
+                          Int.random(in: 1...4, using: &generator), Int.random(in: -6...6, using: &generator)))
+        }
+        return cases
+    }
+
+    @Test func doubleTapsMatchTheReferenceBitwise() {
+        var generator = SeededGenerator(seed: 91)
+        let shifts = Self.shifts(&generator)
+        var compared = 0
+        for (length, count, step, origin) in Self.geometries(&generator) {
+            for padding in ShiftPadding.allCases {
+                for (sampling, code) in Self.samplings {
+                    for s in shifts {
+                        let swift = ReferenceTaps<Double>(shift: s, origin: origin, length: length, count: count, step: step,
+                                                          padding: padding, sampling: sampling)
+                        let cpu = AxisTaps<Double>(shift: s, origin: origin, length: length, count: count, step: step,
+                                                   padding: padding, sampling: sampling)
+                        #expect(cpu.base == swift.base && cpu.weight == swift.weight && cpu.taps == swift.taps
+                                    && cpu.interior == swift.interior)
+                        let c = shift_axis_taps_d(s, Int64(origin), Int64(length), Int64(count), Int64(step),
+                                                  padding.tapCode, code)
+                        let same = c.finite == 1 && Int(c.base) == swift.base && c.weight.bitPattern == swift.weight.bitPattern
+                            && Int(c.taps) == swift.taps && Int(c.first) == swift.interior.lowerBound
+                            && Int(c.last) == swift.interior.upperBound
+                        #expect(same, "s \(s) length \(length) count \(count) step \(step) origin \(origin) \(padding) \(sampling): C \(c), Swift \(swift.base) \(swift.weight) \(swift.taps) \(swift.interior)")
+                        compared += 1
+                    }
+                }
+            }
+        }
+        #expect(compared > 10_000)
+    }
+
+    @Test func floatTapsMatchTheReferenceBitwise() {
+        var generator = SeededGenerator(seed: 92)
+        let shifts = Self.shifts(&generator).map(Float.init).filter(\.isFinite)
+        for (length, count, step, origin) in Self.geometries(&generator) {
+            for padding in ShiftPadding.allCases {
+                for (sampling, code) in Self.samplings {
+                    let floatSampling: AxisTaps<Float>.Sampling = switch sampling {
+                    case .interpolate: .interpolate
+                    case .interpolateBothTaps: .interpolateBothTaps
+                    case .round: .round
+                    }
+                    for s in shifts {
+                        let swift = ReferenceTaps<Float>(shift: s, origin: origin, length: length, count: count, step: step,
+                                                         padding: padding, sampling: floatSampling)
+                        let c = shift_axis_taps_f(s, Int64(origin), Int64(length), Int64(count), Int64(step),
+                                                  padding.tapCode, code)
+                        let same = c.finite == 1 && Int(c.base) == swift.base && c.weight.bitPattern == swift.weight.bitPattern
+                            && Int(c.taps) == swift.taps && Int(c.first) == swift.interior.lowerBound
+                            && Int(c.last) == swift.interior.upperBound
+                        #expect(same, "s \(s) length \(length) count \(count) step \(step) origin \(origin) \(padding) \(sampling)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func paddingMapMatchesShiftPadding() {
+        for padding in ShiftPadding.allCases {
+            for n in 1...7 {
+                for i in -40...40 {
+                    #expect(Int(shift_tap_map(Int64(i), Int64(n), padding.tapCode)) == padding.map(i, length: n),
+                            "\(padding) n \(n) i \(i)")
+                }
+                #expect(Int(shift_taps_period(Int64(n), padding.tapCode)) == padding.period(length: n) ?? 0)
+            }
+        }
+    }
+
+    /// A non-finite shift is marked, never turned into an index (Swift's Int(_:) would trap).
+    @Test func nonFiniteShiftsAreMarked() {
+        for s in [Double.nan, .infinity, -.infinity] {
+            let c = shift_axis_taps_d(s, 0, 5, 5, 1, Int32(SHIFT_TAPS_ZEROS), Int32(SHIFT_TAPS_INTERPOLATE))
+            #expect(c.finite == 0 && c.first == c.last)
+            let f = shift_axis_taps_f(Float(s), 0, 5, 5, 1, Int32(SHIFT_TAPS_PERIODIC), Int32(SHIFT_TAPS_ROUND))
+            #expect(f.finite == 0 && f.first == f.last)
+        }
+    }
+}
+
+/// The tap arithmetic as the CPU computed it in Swift before it moved to `shift_taps.h` (issue
+/// 9): an independent reference the C definition is checked against, field by field.
+struct ReferenceTaps<Weight: ShiftFloatingPoint> {
+    var base: Int
+    var weight: Weight
+    var taps: Int
+    var interior: Range<Int>
+
+    init(shift: Weight, origin: Int, length: Int, count: Int, step: Int, padding: ShiftPadding,
+         sampling: AxisTaps<Weight>.Sampling) {
+        let v = sampling == .round ? (-shift).rounded(.toNearestOrEven) : -shift
+        let q = v.rounded(.down)
+        weight = v - q
+        taps = sampling == .interpolateBothTaps || weight != 0 ? 2 : 1
+        if length == 0 {
+            base = 0
+        } else if let period = padding.period(length: length) {
+            let reduced = Int(Double(q).truncatingRemainder(dividingBy: Double(period)))
+            let centre = (length - 1 - max(count - 1, 0) * step) / 2
+            let half = period / 2
+            let near = centre + floorMod(origin + reduced - centre + half, period) - half
+            var best = near, longest = Self.interior(base: near, taps: taps, length: length, count: count, step: step).count
+            for side in [-1, 1] {
+                let candidate = near + side * period
+                let run = Self.interior(base: candidate, taps: taps, length: length, count: count, step: step).count
+                if run > longest { (best, longest) = (candidate, run) }
+            }
+            base = best
+        } else {
+            let limit = Double(count * step + length + 2)
+            base = Int(min(max(Double(origin) + Double(q), -limit), limit))
+        }
+        interior = Self.interior(base: base, taps: taps, length: length, count: count, step: step)
+    }
+
+    static func interior(base: Int, taps: Int, length: Int, count: Int, step: Int) -> Range<Int> {
+        let first = min(count, max(0, -floorDiv(base, step)))
+        let last = min(count, floorDiv(length - taps - base, step) + 1)
+        return first..<max(first, last)
+    }
+}
