@@ -35,7 +35,7 @@ enum GPUBench {
         if channelsLast { x = try x.channelsLast() }
         let g = try Tensor<Float>.random(shape: small, seed: 2)
         let s = try Tensor<Float>.random(shape: [shape[1], 2], in: -1.5...1.5, seed: 3)
-        let (y, gradients) = try GPURun.apply(x, s, g, 2, .active, padding, .identity)
+        let (y, gradients) = try GPURun.apply(x, s, g, .active, padding, .identity)
         let cpu = try ShiftOps.shift2d(x, shifts: s, padding: padding)
         let cpuGradients = try ShiftOps.shift2dBackward(gradOutput: g, input: x, shifts: s, padding: padding)
         var failures = [String]()

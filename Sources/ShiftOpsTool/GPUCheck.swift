@@ -46,7 +46,7 @@ enum GPUCheck {
                         let g = try Tensor<Float>.random(shape: cpu.shape, seed: 3)
                         let cpuGradients = try ShiftOps.shiftBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
                         for layout in [x, try x.channelsLast()] {
-                            let (y, gradients) = try GPURun.apply(layout, s, g, k, mode, padding, geometry)
+                            let (y, gradients) = try GPURun.apply(layout, s, g, mode, padding, geometry)
                             outcome.expect(y.isApproximatelyEqual(to: cpu, tolerance: 1e-5), "forward \(name) \(layout.dimensionOrder)")
                             outcome.expect(y.dimensionOrder == layout.dimensionOrder, "layout kept \(name)")
                             outcome.expect(gradients!.input.isApproximatelyEqual(to: cpuGradients.input, tolerance: 1e-5),
@@ -89,7 +89,7 @@ enum GPUCheck {
                         let g = try Tensor<Float>.random(shape: cpu.shape, seed: 21)
                         let expected = try ShiftOps.shiftBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
                         for layout in [x, try x.channelsLast()] {
-                            let (y, gradients) = try GPURun.apply(layout, s, g, 2, mode, padding, geometry)
+                            let (y, gradients) = try GPURun.apply(layout, s, g, mode, padding, geometry)
                             outcome.expect(y.isApproximatelyEqual(to: cpu, tolerance: 1e-5), "forward \(name) \(layout.dimensionOrder)")
                             outcome.expect(gradients!.input.isApproximatelyEqual(to: expected.input, tolerance: 1e-5),
                                            "gradInput \(name) \(layout.dimensionOrder)")

@@ -87,7 +87,7 @@ enum RunCommand {
                 throw UsageError("\(input): expected rank 3, 4 or 5 ([N, C, spatial...]), got shape \(x.shape)")
             }
             let g = try gradOutput.map { try Tensor<T>(npyFile: $0) }
-            let (y, gradients) = onGPU ? try onDevice(x, s, g, k) : try onHost(x, s, g)
+            let (y, gradients) = onGPU ? try onDevice(x, s, g) : try onHost(x, s, g)
             var files: [(path: String, tensor: Tensor<T>)] = [(output, y)]
             if let gradients, let gradInput {
                 files.append((gradInput, gradients.input))
@@ -104,15 +104,15 @@ enum RunCommand {
             })
         }
 
-        func onDevice<T: ShiftFloatingPoint>(_ x: Tensor<T>, _ s: Tensor<T>, _ g: Tensor<T>?, _ k: Int) throws
+        func onDevice<T: ShiftFloatingPoint>(_ x: Tensor<T>, _ s: Tensor<T>, _ g: Tensor<T>?) throws
             -> (Tensor<T>, ShiftGradients<T>?) {
             #if CUDA
             if let x = x as? Tensor<Float>, let s = s as? Tensor<Float> {
-                let (y, gradients) = try GPURun.apply(x, s, g as? Tensor<Float>, k, mode, padding, geometry)
+                let (y, gradients) = try GPURun.apply(x, s, g as? Tensor<Float>, mode, padding, geometry)
                 return (y as! Tensor<T>, gradients.map { ShiftGradients(input: $0.input as! Tensor<T>, shifts: $0.shifts as! Tensor<T>?) })
             }
             if let x = x as? Tensor<Double>, let s = s as? Tensor<Double> {
-                let (y, gradients) = try GPURun.apply(x, s, g as? Tensor<Double>, k, mode, padding, geometry)
+                let (y, gradients) = try GPURun.apply(x, s, g as? Tensor<Double>, mode, padding, geometry)
                 return (y as! Tensor<T>, gradients.map { ShiftGradients(input: $0.input as! Tensor<T>, shifts: $0.shifts as! Tensor<T>?) })
             }
             #endif
