@@ -171,6 +171,43 @@ struct CUDAParityTests {
 
     /// The `into:` forms write an existing tensor, refuse a wrong shape or an aliased output and
     /// then leave it untouched.
+    /// The 1-D and 3-D device-shift and `into:` forms give what the host-shift allocating forms give.
+    @Test(arguments: [1, 3])
+    func deviceShiftAndIntoFormsOfEveryRank(k: Int) throws {
+        let shape = k == 1 ? [2, 3, 17] : [2, 3, 4, 5, 6]
+        let x = try CUDATensor(try Tensor<Float>.random(shape: shape, seed: 1))
+        let hostShifts = try Tensor<Float>.random(shape: [3, k], in: -2...2, seed: 2)
+        let deviceShifts = try CUDATensor(hostShifts)
+        let g = try CUDATensor(try Tensor<Float>.random(shape: shape, seed: 3))
+        let expected = try shift(x, shifts: hostShifts, padding: .reflect).host()
+        let expectedGradients = try shiftBackward(gradOutput: g, input: x, shifts: hostShifts, padding: .reflect).host()
+        var y = try CUDATensor<Float>(shape: shape), yd = try CUDATensor<Float>(shape: shape)
+        var grads = CUDAShiftGradients(input: try CUDATensor<Float>(shape: shape), shifts: try CUDATensor<Float>(shape: [3, k]))
+        var gradsDevice = CUDAShiftGradients(input: try CUDATensor<Float>(shape: shape), shifts: try CUDATensor<Float>(shape: [3, k]))
+        let fromDevice: Tensor<Float>
+        let gradientsFromDevice: ShiftGradients<Float>
+        if k == 1 {
+            fromDevice = try shift1d(x, shifts: deviceShifts, padding: .reflect).host()
+            try shift1d(x, shifts: hostShifts, padding: .reflect, into: &y)
+            try shift1d(x, shifts: deviceShifts, padding: .reflect, into: &yd)
+            gradientsFromDevice = try shift1dBackward(gradOutput: g, input: x, shifts: deviceShifts, padding: .reflect).host()
+            try shift1dBackward(gradOutput: g, input: x, shifts: hostShifts, padding: .reflect, into: &grads)
+            try shift1dBackward(gradOutput: g, input: x, shifts: deviceShifts, padding: .reflect, into: &gradsDevice)
+        } else {
+            fromDevice = try shift3d(x, shifts: deviceShifts, padding: .reflect).host()
+            try shift3d(x, shifts: hostShifts, padding: .reflect, into: &y)
+            try shift3d(x, shifts: deviceShifts, padding: .reflect, into: &yd)
+            gradientsFromDevice = try shift3dBackward(gradOutput: g, input: x, shifts: deviceShifts, padding: .reflect).host()
+            try shift3dBackward(gradOutput: g, input: x, shifts: hostShifts, padding: .reflect, into: &grads)
+            try shift3dBackward(gradOutput: g, input: x, shifts: deviceShifts, padding: .reflect, into: &gradsDevice)
+        }
+        for result in [fromDevice, try y.host(), try yd.host()] { #expect(result.elements == expected.elements) }
+        for result in [gradientsFromDevice, try grads.host(), try gradsDevice.host()] {
+            #expect(result.input.elements == expectedGradients.input.elements)
+            #expect(result.shifts?.elements == expectedGradients.shifts?.elements)
+        }
+    }
+
     @Test func intoFormsWriteExistingTensors() throws {
         let xh = try Tensor<Float>.random(shape: [2, 4, 7, 5], seed: 13)
         let s = try Tensor<Float>.random(shape: [4, 2], in: -1...1, seed: 14)
