@@ -8,6 +8,10 @@
 /// try optimizer.step(&layer, path: "shift")              // then layer.zeroGradient()
 /// ```
 /// Grouped layers are frozen: they never accumulate a shift gradient.
+///
+/// The forward and backward are pre-specialised for `Float` and `Double`: called from another
+/// module, a generic method would otherwise run ShiftOps' kernels unspecialised, several times
+/// slower.
 public struct ShiftLayer<T: ShiftFloatingPoint>: Sendable {
     /// Where the output samples are taken: a fixed geometry, or the one that gives the output
     /// shape of a depthwise convolution, worked out from each input's size.
@@ -85,6 +89,8 @@ public struct ShiftLayer<T: ShiftFloatingPoint>: Sendable {
     }
 
     /// The forward pass: ``shift1d(_:shifts:mode:padding:geometry:)`` and its 2-D and 3-D kin.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func callAsFunction(_ input: Tensor<T>) throws -> Tensor<T> {
         try ShiftOp.forward(input, shifts: shifts, spatialRank: spatialRank, mode: mode, padding: padding,
                             geometry: geometry(forInputShape: input.shape))
@@ -100,6 +106,8 @@ public struct ShiftLayer<T: ShiftFloatingPoint>: Sendable {
 
     /// The backward pass: returns `dL/dx` and adds `dL/ds` to ``shiftGradient`` (not for grouped
     /// layers).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public mutating func backward(gradOutput: Tensor<T>, input: Tensor<T>) throws -> Tensor<T> {
         let gradients = try ShiftOp.backward(gradOutput: gradOutput, input: input, shifts: shifts,
                                              spatialRank: spatialRank, mode: mode, padding: padding,
