@@ -17,11 +17,12 @@ import argparse
 import json
 import statistics
 import sys
-import os
 import time
+import warnings
 
-# A CUDA build of the wheel would otherwise look for a driver, and warn, during backward.
-os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+# PyPI's default wheel is a CUDA build: on a machine without a usable driver its autograd warns
+# once that CUDA could not initialise. Only the CPU is timed here.
+warnings.filterwarnings("ignore", message="CUDA initialization")
 
 try:
     import torch
@@ -30,10 +31,14 @@ except ImportError:
     sys.exit("pytorch_cpu.py: needs PyTorch (pip install torch); shiftops bench runs without it and prints C7 as not measured")
 
 
-def timed(body, warmup, repetitions):
-    """Median and minimum seconds of `repetitions` calls after `warmup` calls."""
-    for _ in range(warmup):
+def timed(body, warmup, repetitions, warmup_seconds):
+    """Median and minimum seconds of `repetitions` calls after at least `warmup` calls and
+    `warmup_seconds` of calls (steady state: oneDNN's primitives built, OpenMP's threads awake)."""
+    start = time.perf_counter()
+    calls = 0
+    while calls < warmup or time.perf_counter() - start < warmup_seconds:
         body()
+        calls += 1
     samples = []
     for _ in range(repetitions):
         start = time.perf_counter()
@@ -77,7 +82,7 @@ def check_grid_shift():
         sys.exit(f"pytorch_cpu.py: the grid_sample shift is wrong by {error}; not timing it")
 
 
-def bench_shape(shape, warmup, repetitions):
+def bench_shape(shape, warmup, repetitions, warmup_seconds):
     n, c, h, w = shape
     torch.manual_seed(0)
     x = torch.randn(shape)
@@ -86,7 +91,7 @@ def bench_shape(shape, warmup, repetitions):
     cases = []
 
     def add(name, body, traffic):
-        median, minimum = timed(body, warmup, repetitions)
+        median, minimum = timed(body, warmup, repetitions, warmup_seconds)
         cases.append({"shape": list(shape), "case": name, "median_ms": median * 1e3, "min_ms": minimum * 1e3,
                       "gb_per_s": traffic / median / 1e9, "bytes": traffic})
         print(f"pytorch {'x'.join(map(str, shape))} {name:<52} median {median * 1e3:8.3f} ms  min {minimum * 1e3:8.3f} ms",
@@ -132,8 +137,9 @@ def bench_shape(shape, warmup, repetitions):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shape", action="append", help="N,C,H,W (repeatable); default 8,64,56,56 and 32,64,56,56")
-    parser.add_argument("--repetitions", type=int, default=20)
-    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--repetitions", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=5, help="at least this many warm-up calls per case")
+    parser.add_argument("--warmup-seconds", type=float, default=0.3, help="and at least this long")
     parser.add_argument("--threads", type=int, help="torch.set_num_threads; default PyTorch's own")
     parser.add_argument("--json", help="write the JSON here (default: standard output)")
     args = parser.parse_args()
@@ -150,9 +156,9 @@ def main():
     if args.threads:
         torch.set_num_threads(args.threads)
     check_grid_shift()
-    cases = [case for shape in shapes for case in bench_shape(shape, args.warmup, args.repetitions)]
+    cases = [case for shape in shapes for case in bench_shape(shape, args.warmup, args.repetitions, args.warmup_seconds)]
     document = {"source": "pytorch", "torch_version": torch.__version__, "threads": torch.get_num_threads(),
-                "repetitions": args.repetitions, "warmup": args.warmup, "cases": cases, "figures": []}
+                "repetitions": args.repetitions, "warmup": args.warmup, "warmup_seconds": args.warmup_seconds, "cases": cases, "figures": []}
     text = json.dumps(document, indent=2) + "\n"
     if args.json:
         with open(args.json, "w") as f:

@@ -45,9 +45,9 @@ import Testing
             (["--modes", "active,fancy"], "--modes expects"),
             (["--padding", "mirror"], "--padding expects"),
             (["--frobnicate", "1"], "unknown option"),
-            (["--pytorch", "/nonexistent/pytorch.json"], "--pytorch: cannot read /nonexistent/pytorch.json"),
-            (["--pytorch", notJSON], "is not a JSON object with a \"cases\" list"),
-            (["--pytorch", bad], "case 0 needs \"shape\" (integers), \"case\" and a positive \"median_ms\""),
+            (["--shape", "1,2,3,4", "--repetitions", "1", "--pytorch", "/nonexistent/pytorch.json"], "--pytorch: cannot read /nonexistent/pytorch.json"),
+            (["--shape", "1,2,3,4", "--repetitions", "1", "--pytorch", notJSON], "is not a JSON object with a \"cases\" list"),
+            (["--shape", "1,2,3,4", "--repetitions", "1", "--pytorch", bad], "case 0 needs \"shape\" (integers), \"case\" and a positive \"median_ms\""),
         ] {
             let (status, output, errors) = run(arguments)
             #expect(status == 2, "\(arguments)")
@@ -129,6 +129,19 @@ import Testing
             #expect(missing.allSatisfy { $0.value == nil && $0.note.contains("has no such case") })
             #expect(SideBySide.c7(ours: ours, shape: shape, pytorch: nil, applies: true).allSatisfy { $0.value == nil && $0.met == nil })
         }
+    }
+
+    /// "copy" is the fastest of the copies tried, each of which really copies the bytes.
+    @Test func copyBaselineIsTheFastestCopy() {
+        var lines = [String]()
+        let timer = BenchTimer(shape: [1, 1, 1, 1000], repetitions: 3, progress: { lines.append($0) })
+        let copy = BenchCopy.measure(bytes: 4000, threads: 2, timer: timer)
+        #expect(copy.rows.count == 4 && lines.count == 4)
+        #expect(copy.best.median == copy.rows.map(\.median).min())
+        let buffers = CopyBuffers(bytes: 1000)
+        defer { buffers.deallocate() }
+        buffers.parallel(threads: 3, alignment: 64) { lo, hi in buffers.vectorCopy(lo, hi) }
+        #expect(memcmp(buffers.source, buffers.target, 1000) == 0)
     }
 
     /// The probe sees a temporary the op allocates and writes, and nothing when there is none.
