@@ -1,17 +1,21 @@
 import Foundation
 import ShiftOps
 
-/// `shiftops bench`: times the CPU kernels against a memcpy of the same bytes and against our 3x3
-/// depthwise convolution, and prints the figures of SPEC §9 (C1–C6), all from one run.
+/// `shiftops bench`: times the CPU kernels against the fastest copy of the same bytes and against our
+/// 3x3 depthwise convolution, and prints the figures of SPEC §9 (C1–C8), all from one run; C7 needs
+/// PyTorch's figures from `Benchmarks/pytorch_cpu.py` (`--pytorch FILE`).
 enum BenchCommand {
     static let help = """
-        usage: shiftops bench [--shape N,C,H,W]... [--padding zeros|border|periodic|reflect|symmetric]
+        usage: shiftops bench [--shape N,C,H,W | N,C,D,H,W]... [--padding zeros|border|periodic|reflect|symmetric]
                               [--modes active,sparse,grouped] [--repetitions R] [--threads T]
-                              [--no-naive] [--json FILE] [--csv FILE] [--device cpu|cuda]
-                              [--pytorch FILE]
-          Default: shapes 8,64,56,56 and 32,64,56,56, zeros padding, every mode, 10 repetitions,
-          every core. Times are the median and minimum of R runs after one warm-up; GB/s counts
-          the compulsory traffic (each input read once, each output written once).
+                              [--no-naive] [--pytorch FILE] [--json FILE] [--csv FILE] [--device cpu|cuda]
+          Default: shapes 8,64,56,56, 32,64,56,56 (2-D) and 8,32,16,56,56 (3-D), zeros padding, every
+          mode, 10 repetitions, every core. Times are the median and minimum of R runs after one
+          warm-up; GB/s counts the compulsory traffic (each input read once, each output written once).
+          "copy" is the fastest of several copies of the same bytes (prefaulted; one and all threads).
+          Goals: the 32x64x56x56 goals for shapes at least its size, the 8x64x56x56 (cache-resident)
+          ones below; the 3-D shape's ratios are reported without a goal.
+          --pytorch FILE reads Benchmarks/pytorch_cpu.py's JSON, prints it beside ours and C7.
           --device cuda (a build with --traits CUDA) prints G1-G3 for the four GPU shapes of SPEC §9
           (64,128,56,56 32,64,56,56 128,256,28,28 8,512,7,7), NCHW and channels-last, and G4
           when --pytorch names the JSON of Benchmarks/pytorch_gpu.py (else "not measured");
@@ -19,7 +23,7 @@ enum BenchCommand {
         """
 
     struct Settings {
-        var shapes: [[Int]] = [[8, 64, 56, 56], [32, 64, 56, 56]]
+        var shapes: [[Int]] = [[8, 64, 56, 56], [32, 64, 56, 56], [8, 32, 16, 56, 56]]
         var padding: ShiftPadding = .zeros
         var modes: [ShiftMode] = ShiftMode.allCases
         var repetitions = 10
@@ -27,8 +31,8 @@ enum BenchCommand {
         var naive = true
         var json: String?
         var csv: String?
-        var device = "cpu"
         var pytorch: String?
+        var device = "cpu"
 
         init(_ arguments: [String]) throws {
             // --shape may repeat; every other option is given once.
@@ -39,8 +43,8 @@ enum BenchCommand {
                 if arguments[i] == "--shape" {
                     guard i + 1 < arguments.count else { throw UsageError("option '--shape' needs a value") }
                     let parts = arguments[i + 1].split(separator: ",").compactMap { Int($0) }
-                    guard parts.count == 4, parts.allSatisfy({ $0 >= 1 }) else {
-                        throw UsageError("--shape expects four positive integers N,C,H,W, got '\(arguments[i + 1])'")
+                    guard parts.count == 4 || parts.count == 5, parts.allSatisfy({ $0 >= 1 }) else {
+                        throw UsageError("--shape expects four or five positive integers N,C,H,W or N,C,D,H,W, got '\(arguments[i + 1])'")
                     }
                     shapes.append(parts)
                     i += 2
@@ -62,9 +66,12 @@ enum BenchCommand {
             device = options.string("device") ?? "cpu"
             guard device == "cpu" || device == "cuda" else { throw UsageError("--device expects cpu or cuda, got '\(device)'") }
             if device == "cuda" && shapes.isEmpty { self.shapes = [[64, 128, 56, 56], [32, 64, 56, 56], [128, 256, 28, 28], [8, 512, 7, 7]] }
-            pytorch = options.string("pytorch")
+            if device == "cuda", let shape = self.shapes.first(where: { $0.count != 4 }) {
+                throw UsageError("--device cuda times 2-D shapes N,C,H,W only, got \(shape.map(String.init).joined(separator: ","))")
+            }
             json = options.string("json")
             csv = options.string("csv")
+            pytorch = options.string("pytorch")
         }
     }
 
@@ -75,18 +82,26 @@ enum BenchCommand {
         var median: Double
         var minimum: Double
         var bytes: Int
+        /// Bytes the op touched beyond its outputs, measured by `BenchMemory`; nil when not measured.
+        var extraBytes: Int? = nil
         var gigabytesPerSecond: Double { Double(bytes) / median / 1e9 }
     }
 
-    /// One SPEC §9 figure.
+    /// One SPEC §9 figure. `value` is nil when it was not measured (C7 without PyTorch's figures);
+    /// `goal` is nil for a ratio reported without one (the 3-D shape).
     struct Figure {
         var shape: [Int]
         var id: String
         var label: String
-        var value: Double
-        var goal: Double
+        var value: Double?
+        var goal: Double?
         var atMost: Bool
-        var met: Bool { atMost ? value <= goal : value >= goal }
+        /// Why `value` is missing, printed in its place.
+        var note: String = "not measured"
+        var met: Bool? {
+            guard let value, let goal else { return nil }
+            return atMost ? value <= goal : value >= goal
+        }
     }
 
     static func main(_ arguments: [String], output: (String) -> Void, progress: (String) -> Void) throws {
@@ -103,15 +118,27 @@ enum BenchCommand {
             throw UsageError("--device cuda: this build has no CUDA backend; build with 'swift build --traits CUDA'")
             #endif
         }
+        // Read PyTorch's figures first: a bad file should fail before a minute of timing.
+        let pytorch = try settings.pytorch.map { try PyTorchFigures(contentsOf: $0) }
         var rows = [Row](), figures = [Figure]()
         try withoutActuallyEscaping(progress) { progress in
           try Parallelism.$threadLimit.withValue(settings.threads) {
+            var results = [BenchResult]()
             for shape in settings.shapes {
-                let suite = try BenchSuite(shape: shape, settings: settings, progress: progress)
-                let (suiteRows, suiteFigures) = try suite.run()
-                rows += suiteRows
-                figures += suiteFigures
-                output(Report.table(shape: shape, settings: settings, rows: suiteRows, figures: suiteFigures))
+                let timer = BenchTimer(shape: shape, repetitions: settings.repetitions, progress: progress)
+                results.append(shape.count == 5 ? try BenchSuite3D(shape: shape, settings: settings, timer: timer).run()
+                                                : try BenchSuite(shape: shape, settings: settings, timer: timer).run())
+            }
+            // Memory last: measuring it changes malloc's settings for the rest of the process.
+            for index in results.indices { try results[index].measureMemory(progress: progress) }
+            for result in results {
+                let sideBySide = pytorch.map { SideBySide(ours: result.rows, pytorch: $0, shape: result.shape) }
+                let resultFigures = result.figures + SideBySide.c7(ours: result.rows, shape: result.shape, pytorch: pytorch,
+                                                                   applies: result.shape.count == 4)
+                rows += result.rows
+                figures += resultFigures
+                output(Report.table(shape: result.shape, settings: settings, rows: result.rows, figures: resultFigures,
+                                    sideBySide: sideBySide))
             }
           }
         }

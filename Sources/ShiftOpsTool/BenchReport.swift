@@ -5,24 +5,48 @@ enum Report {
     typealias Row = BenchCommand.Row
     typealias Figure = BenchCommand.Figure
 
-    static func table(shape: [Int], settings: BenchCommand.Settings, rows: [Row], figures: [Figure]) -> String {
+    static func table(shape: [Int], settings: BenchCommand.Settings, rows: [Row], figures: [Figure],
+                      sideBySide: SideBySide? = nil) -> String {
         let label = shape.map(String.init).joined(separator: "x")
-        var lines = ["", "shape \(label) float32 NCHW, \(settings.padding) padding, \(settings.threads) threads, median of \(settings.repetitions)"]
-        lines.append(pad("case", 30) + pad("median ms", 11, right: true) + pad("min ms", 11, right: true) + pad("GB/s", 9, right: true))
+        let layout = shape.count == 5 ? "NCDHW" : "NCHW"
+        var lines = ["", "shape \(label) float32 \(layout) unless named, \(settings.padding) padding, \(settings.threads) threads, median of \(settings.repetitions) (copies: \(settings.repetitions * 5))"]
+        lines.append(pad("case", 38) + pad("median ms", 11, right: true) + pad("min ms", 11, right: true) + pad("GB/s", 9, right: true)
+                     + pad("extra bytes", 13, right: true))
         for row in rows {
-            lines.append(pad(row.name, 30) + pad(String(format: "%.3f", row.median * 1e3), 11, right: true)
+            lines.append(pad(row.name, 38) + pad(String(format: "%.3f", row.median * 1e3), 11, right: true)
                          + pad(String(format: "%.3f", row.minimum * 1e3), 11, right: true)
-                         + pad(String(format: "%.1f", row.gigabytesPerSecond), 9, right: true))
+                         + pad(String(format: "%.1f", row.gigabytesPerSecond), 9, right: true)
+                         + pad(row.extraBytes.map(String.init) ?? "-", 13, right: true))
         }
-        let planes = shape[0] * shape[1]
-        lines.append("memory beyond the output: forward 0 B; backward \(planes * 3 * 4) B (N*C*3 partial sums, Float)")
-        lines.append("figures (SPEC §9; memcpy = the faster of the two copies):")
-        for f in figures {
-            let goal = (f.atMost ? "<= " : ">= ") + String(format: "%g", f.goal)
-            lines.append("  " + pad(f.id, 4) + pad(f.label, 40) + pad(String(format: "%.2f", f.value), 8, right: true)
-                         + "   goal " + pad(goal, 8) + (f.met ? "met" : "MISSED"))
+        lines.append("extra bytes: memory an op touched beyond its outputs, measured by page faults (4 KiB pages); '-' not measured")
+        if let best = rows.filter({ $0.name.hasPrefix("copy:") }).min(by: { $0.median < $1.median }) {
+            lines.append("copy = \(best.name.dropFirst("copy: ".count)) (the fastest copy of these bytes in this run)")
         }
+        if let sideBySide { lines += sideBySideLines(sideBySide) }
+        lines.append("figures (SPEC §9):")
+        for f in figures { lines.append(figureLine(f)) }
         return lines.joined(separator: "\n")
+    }
+
+    static func figureLine(_ f: Figure) -> String {
+        let goal = f.goal.map { "goal " + (f.atMost ? "<= " : ">= ") + String(format: "%g", $0) } ?? "no goal"
+        let verdict = f.met.map { $0 ? "met" : "MISSED" } ?? (f.value == nil ? f.note : "reported")
+        let value = f.value.map { String(format: "%.2f", $0) } ?? "-"
+        return "  " + pad(f.id, 4) + pad(f.label, 52) + pad(value, 8, right: true) + "   " + pad(goal, 13) + verdict
+    }
+
+    static func sideBySideLines(_ side: SideBySide) -> [String] {
+        var lines = ["side by side with \(side.source):"]
+        lines.append("  " + pad("PyTorch case", 54) + pad("median ms", 11, right: true) + "   "
+                     + pad("ours", 24) + pad("median ms", 11, right: true) + pad("PyTorch/ours", 14, right: true))
+        if side.lines.isEmpty { lines.append("  (no PyTorch cases for this shape)") }
+        for line in side.lines {
+            lines.append("  " + pad(line.pytorch.name, 54) + pad(String(format: "%.3f", line.pytorch.median * 1e3), 11, right: true)
+                         + "   " + pad(line.ours, 24)
+                         + pad(line.oursMedian.map { String(format: "%.3f", $0 * 1e3) } ?? "-", 11, right: true)
+                         + pad(line.ratio.map { String(format: "%.2f", $0) } ?? "-", 14, right: true))
+        }
+        return lines
     }
 
     static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
@@ -32,17 +56,19 @@ enum Report {
 
     static func json(rows: [Row], figures: [Figure], settings: BenchCommand.Settings) -> String {
         func shapeText(_ s: [Int]) -> String { "[" + s.map(String.init).joined(separator: ", ") + "]" }
+        func number(_ value: Double?) -> String { value.map { "\($0)" } ?? "null" }
         let rowText = rows.map { r in
             "    {\"shape\": \(shapeText(r.shape)), \"case\": \"\(r.name)\", \"median_ms\": \(r.median * 1e3), "
-                + "\"min_ms\": \(r.minimum * 1e3), \"gb_per_s\": \(r.gigabytesPerSecond)}"
+                + "\"min_ms\": \(r.minimum * 1e3), \"gb_per_s\": \(r.gigabytesPerSecond), \"bytes\": \(r.bytes), "
+                + "\"extra_bytes\": \(r.extraBytes.map(String.init) ?? "null")}"
         }
         let figureText = figures.map { f in
-            "    {\"shape\": \(shapeText(f.shape)), \"id\": \"\(f.id)\", \"figure\": \"\(f.label)\", \"value\": \(f.value), "
-                + "\"goal\": \(f.goal), \"at_most\": \(f.atMost), \"met\": \(f.met)}"
+            "    {\"shape\": \(shapeText(f.shape)), \"id\": \"\(f.id)\", \"figure\": \"\(f.label)\", \"value\": \(number(f.value)), "
+                + "\"goal\": \(number(f.goal)), \"at_most\": \(f.atMost), \"met\": \(f.met.map { "\($0)" } ?? "null")}"
         }
         return """
             {
-              "padding": "\(settings.padding)", "threads": \(settings.threads), "repetitions": \(settings.repetitions),
+              "source": "shiftops", "padding": "\(settings.padding)", "threads": \(settings.threads), "repetitions": \(settings.repetitions),
               "cases": [
             \(rowText.joined(separator: ",\n"))
               ],
@@ -55,8 +81,9 @@ enum Report {
     }
 
     static func csv(rows: [Row]) -> String {
-        (["shape,case,median_ms,min_ms,gb_per_s"] + rows.map { r in
-            "\(r.shape.map(String.init).joined(separator: "x")),\(r.name),\(r.median * 1e3),\(r.minimum * 1e3),\(r.gigabytesPerSecond)"
+        (["shape,case,median_ms,min_ms,gb_per_s,extra_bytes"] + rows.map { r in
+            "\(r.shape.map(String.init).joined(separator: "x")),\(r.name),\(r.median * 1e3),\(r.minimum * 1e3),\(r.gigabytesPerSecond),"
+                + (r.extraBytes.map(String.init) ?? "")
         }).joined(separator: "\n") + "\n"
     }
 

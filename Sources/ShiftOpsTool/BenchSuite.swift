@@ -1,25 +1,26 @@
-import Dispatch
 import Foundation
 import ShiftOps
 
-/// The benchmark cases for one shape, on fixed-seed data, each checked before it is timed.
+/// The benchmark cases for one 2-D shape, on fixed-seed data, each checked before it is timed:
+/// the shift modes forward and backward (NCHW, Float), the Int8 quantized forward, the active shift
+/// on channels-last tensors, our 3x3 depthwise convolution and the naive reference.
 struct BenchSuite {
     typealias Row = BenchCommand.Row
     typealias Figure = BenchCommand.Figure
 
     let shape: [Int]
     let settings: BenchCommand.Settings
-    let progress: (String) -> Void
+    let timer: BenchTimer
     let x: Tensor<Float>
     let g: Tensor<Float>
     let realShifts: Tensor<Float>
     let integerShifts: Tensor<Float>
     let weight: Tensor<Float>
 
-    init(shape: [Int], settings: BenchCommand.Settings, progress: @escaping (String) -> Void) throws {
+    init(shape: [Int], settings: BenchCommand.Settings, timer: BenchTimer) throws {
         self.shape = shape
         self.settings = settings
-        self.progress = progress
+        self.timer = timer
         let channels = shape[1]
         x = try .random(shape: shape, seed: 1)
         g = try .random(shape: shape, seed: 2)
@@ -29,96 +30,121 @@ struct BenchSuite {
         weight = try .random(shape: [channels, 3, 3], seed: 4)
     }
 
-    var label: String { shape.map(String.init).joined(separator: "x") }
+    /// The shape at or above which SPEC §9's large-shape (memory-bound) goals apply.
+    static let largeShapeBytes = 32 * 64 * 56 * 56 * MemoryLayout<Float>.stride
 
-    /// Median and minimum seconds of `repetitions` runs after one warm-up.
-    func time(_ name: String, bytes: Int, repetitions: Int? = nil, _ body: () throws -> Void) rethrows -> Row {
-        try body()
-        var samples = [Double]()
-        for _ in 0..<(repetitions ?? settings.repetitions) {
-            let start = DispatchTime.now().uptimeNanoseconds
-            try body()
-            samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        }
-        samples.sort()
-        let row = Row(shape: shape, name: name, median: samples[samples.count / 2], minimum: samples[0], bytes: bytes)
-        progress(String(format: "bench %@ %-28@ median %8.3f ms  min %8.3f ms", label, name, row.median * 1e3, row.minimum * 1e3))
-        return row
-    }
-
-    func check(_ what: String, _ difference: Float, tolerance: Float) throws {
-        guard difference <= tolerance else {
-            throw UsageError("bench: \(what) differs from the naive reference by \(difference) (> \(tolerance)); not timing a wrong kernel")
-        }
-    }
-
-    func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
-        zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1) / max(abs($1.0), abs($1.1), 1)) }
-    }
-
-    func run() throws -> ([Row], [Figure]) {
+    func run() throws -> BenchResult {
         let padding = settings.padding
         let size = x.count * MemoryLayout<Float>.stride
         var rows = [Row]()
+        var probes = [(name: String, probe: () throws -> Int?)]()
         var sink = 0
 
-        // Baselines: a memcpy of the input's bytes, on one thread and split over the threads.
-        let source = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
-        let target = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
-        defer { source.deallocate(); target.deallocate() }
-        memset(source, 1, size)
-        memset(target, 0, size)
-        rows.append(time("memcpy (1 thread)", bytes: 2 * size) { memcpy(target, source, size) })
-        let threads = settings.threads
-        let pointers = UncheckedPointers(source: source, target: target)
-        rows.append(time("memcpy (\(threads) threads)", bytes: 2 * size) {
-            DispatchQueue.concurrentPerform(iterations: threads) { t in
-                let lo = size * t / threads, hi = size * (t + 1) / threads
-                memcpy(pointers.target + lo, pointers.source + lo, hi - lo)
-            }
-        })
-        let memcpyTime = min(rows[0].median, rows[1].median)
+        let copy = BenchCopy.measure(bytes: size, threads: settings.threads, timer: timer)
+        rows += copy.rows
 
-        let naiveActive = settings.naive || settings.modes.contains(.active)
-            ? NaiveShift2d.forward(x.elements, shape: shape, shifts: realShifts.elements, padding: padding) : []
+        let naiveActive = NaiveShift2d.forward(x.elements, shape: shape, shifts: realShifts.elements, padding: padding)
         var times = [String: Double]()
         for mode in settings.modes {
             let shifts = mode == .grouped ? integerShifts : realShifts
             let y = try shift2d(x, shifts: shifts, mode: mode, padding: padding)
             let expected = mode == .active ? naiveActive
                 : NaiveShift2d.forward(x.elements, shape: shape, shifts: shifts.elements.map { $0.rounded(.toNearestOrEven) }, padding: padding)
-            try check("\(mode) forward", maxDifference(y.elements, expected), tolerance: 1e-5)
-            let forward = try time("shift \(mode) forward", bytes: 2 * size) {
+            try BenchCheck.check("\(mode) forward", BenchCheck.maxDifference(y.elements, expected), tolerance: 1e-5)
+            let forward = try timer.time("shift \(mode) forward", bytes: 2 * size) {
                 sink &+= try shift2d(x, shifts: shifts, mode: mode, padding: padding).count
             }
             rows.append(forward)
             times["\(mode) forward"] = forward.median
-            // Backward: check the adjoint identity <g, f(v)> = <f^T g, v> with v = x.
+            probes.append((forward.name, { [x, shape] in
+                try BenchMemory.measure(op: { try shift2d(x, shifts: shifts, mode: mode, padding: padding) },
+                                        reference: { try Tensor<Float>(shape: shape) })
+            }))
             let gradients = try shift2dBackward(gradOutput: g, input: x, shifts: shifts, mode: mode, padding: padding)
-            let lhs = zip(g.elements, y.elements).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-            let rhs = zip(gradients.input.elements, x.elements).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-            try check("\(mode) backward (adjoint identity)", Float(abs(lhs - rhs) / max(abs(lhs), 1)), tolerance: 1e-4)
-            let backward = try time("shift \(mode) backward", bytes: 3 * size) {
+            try BenchCheck.check("\(mode) backward (adjoint identity)",
+                                 BenchCheck.adjointError(g: g.elements, y: y.elements, gradInput: gradients.input.elements, x: x.elements),
+                                 tolerance: 1e-4)
+            let backward = try timer.time("shift \(mode) backward", bytes: 3 * size) {
                 sink &+= try shift2dBackward(gradOutput: g, input: x, shifts: shifts, mode: mode, padding: padding).input.count
             }
             rows.append(backward)
             times["\(mode) backward"] = backward.median
+            probes.append((backward.name, { [x, g, shape] in
+                try BenchMemory.measure(op: { try shift2dBackward(gradOutput: g, input: x, shifts: shifts, mode: mode, padding: padding) },
+                                        reference: { (try Tensor<Float>(shape: shape),
+                                                      mode.learnsShifts ? try Tensor<Float>(shape: [shape[1], 2]) : nil) })
+            }))
         }
 
+        // Quantized inference: the Int8 sparse forward, pure data movement, against a copy of its bytes.
+        let quantized = try Tensor<Int8>(shape: shape, elements: x.elements.map { Int8(($0 * 100).rounded()) })
+        let expectedQuantized = NaiveShift2d.forward(quantized.elements.map(Float.init), shape: shape,
+                                                     shifts: realShifts.elements.map { $0.rounded(.toNearestOrEven) }, padding: padding)
+        let yQuantized = try shift2d(quantized, shifts: realShifts, mode: .sparse, padding: padding, fill: 0)
+        try BenchCheck.check("int8 sparse forward", BenchCheck.maxDifference(yQuantized.elements.map(Float.init), expectedQuantized),
+                             tolerance: 0)
+        let quantizedCopy = BenchCopy.measure(bytes: quantized.count, threads: settings.threads, timer: timer, prefix: "int8 copy")
+        rows += quantizedCopy.rows
+        let quantizedForward = try timer.time("shift int8 sparse forward", bytes: 2 * quantized.count) {
+            sink &+= try shift2d(quantized, shifts: realShifts, mode: .sparse, padding: padding, fill: 0).count
+        }
+        rows.append(quantizedForward)
+        probes.append((quantizedForward.name, { [shape, realShifts] in
+            try BenchMemory.measure(op: { try shift2d(quantized, shifts: realShifts, mode: .sparse, padding: padding, fill: 0) },
+                                    reference: { try Tensor<Int8>(shape: shape) })
+        }))
+
+        // Channels-last (NHWC in memory): the same active shift, checked against the NCHW result.
+        let xLast = try x.channelsLast(), gLast = try g.channelsLast()
+        let yLast = try shift2d(xLast, shifts: realShifts, padding: padding)
+        try BenchCheck.check("channels-last active forward", BenchCheck.maxDifference(yLast.elements, naiveActive), tolerance: 1e-5)
+        let lastGradients = try shift2dBackward(gradOutput: gLast, input: xLast, shifts: realShifts, padding: padding)
+        try BenchCheck.check("channels-last active backward (adjoint identity)",
+                             BenchCheck.adjointError(g: gLast.elements, y: yLast.elements, gradInput: lastGradients.input.elements,
+                                                     x: xLast.elements), tolerance: 1e-4)
+        let lastForward = try timer.time("channels-last active forward", bytes: 2 * size) {
+            sink &+= try shift2d(xLast, shifts: realShifts, padding: padding).count
+        }
+        let lastBackward = try timer.time("channels-last active backward", bytes: 3 * size) {
+            sink &+= try shift2dBackward(gradOutput: gLast, input: xLast, shifts: realShifts, padding: padding).input.count
+        }
+        rows += [lastForward, lastBackward]
+        let lastOrder = [0, 2, 3, 1]
+        probes.append((lastForward.name, { [shape, realShifts] in
+            try BenchMemory.measure(op: { try shift2d(xLast, shifts: realShifts, padding: padding) },
+                                    reference: { try Tensor<Float>(shape: shape, order: lastOrder) })
+        }))
+        probes.append((lastBackward.name, { [shape, realShifts] in
+            try BenchMemory.measure(op: { try shift2dBackward(gradOutput: gLast, input: xLast, shifts: realShifts, padding: padding) },
+                                    reference: { (try Tensor<Float>(shape: shape, order: lastOrder), try Tensor<Float>(shape: [shape[1], 2])) })
+        }))
+
         let conv = try depthwiseConv2d(x, weight: weight)
-        try check("depthwise forward", maxDifference(conv.elements, NaiveDepthwise.forward(x.elements, shape: shape, weight: weight.elements)),
-                  tolerance: 1e-5)
-        let convForward = try time("depthwise 3x3 forward", bytes: 2 * size) {
+        try BenchCheck.check("depthwise forward",
+                             BenchCheck.maxDifference(conv.elements, NaiveDepthwise.forward(x.elements, shape: shape, weight: weight.elements)),
+                             tolerance: 1e-5)
+        let convGradients = try depthwiseConv2dBackward(gradOutput: g, input: x, weight: weight)
+        try BenchCheck.check("depthwise backward (adjoint identity)",
+                             BenchCheck.adjointError(g: g.elements, y: conv.elements, gradInput: convGradients.input.elements, x: x.elements),
+                             tolerance: 1e-4)
+        let convForward = try timer.time("depthwise 3x3 forward", bytes: 2 * size) {
             sink &+= try depthwiseConv2d(x, weight: weight).count
         }
-        let convBackward = try time("depthwise 3x3 backward", bytes: 3 * size) {
+        let convBackward = try timer.time("depthwise 3x3 backward", bytes: 3 * size) {
             sink &+= try depthwiseConv2dBackward(gradOutput: g, input: x, weight: weight).input.count
         }
         rows += [convForward, convBackward]
+        probes.append((convForward.name, { [x, weight, shape] in
+            try BenchMemory.measure(op: { try depthwiseConv2d(x, weight: weight) }, reference: { try Tensor<Float>(shape: shape) })
+        }))
+        probes.append((convBackward.name, { [x, g, weight, shape] in
+            try BenchMemory.measure(op: { try depthwiseConv2dBackward(gradOutput: g, input: x, weight: weight) },
+                                    reference: { (try Tensor<Float>(shape: shape), try Tensor<Float>(shape: [shape[1], 3, 3])) })
+        }))
 
         var naiveTime: Double?
         if settings.naive {
-            let naive = time("naive active forward", bytes: 2 * size, repetitions: 1) {
+            let naive = timer.time("naive active forward", bytes: 2 * size, repetitions: 1) {
                 sink &+= NaiveShift2d.forward(x.elements, shape: shape, shifts: realShifts.elements, padding: padding).count
             }
             rows.append(naive)
@@ -126,25 +152,24 @@ struct BenchSuite {
         }
         precondition(sink != 0)
 
-        var figures = [Figure]()
-        func figure(_ id: String, _ label: String, _ value: Double?, _ goal: Double, atMost: Bool) {
-            if let value { figures.append(Figure(shape: shape, id: id, label: label, value: value, goal: goal, atMost: atMost)) }
-        }
+        let large = size >= Self.largeShapeBytes
+        let copyTime = copy.best.median
         let active = (times["active forward"], times["active backward"])
-        figure("C1", "integer-shift forward / memcpy", times["grouped forward"].map { $0 / memcpyTime }, 1.5, atMost: true)
-        figure("C2", "active forward / memcpy", active.0.map { $0 / memcpyTime }, 2.5, atMost: true)
-        figure("C3", "active backward / memcpy", active.1.map { $0 / memcpyTime }, 5, atMost: true)
-        figure("C4", "depthwise forward / active forward", active.0.map { convForward.median / $0 }, 2, atMost: false)
-        if let f = active.0, let b = active.1 {
-            figure("C5", "depthwise fwd+bwd / active fwd+bwd", (convForward.median + convBackward.median) / (f + b), 3, atMost: false)
+        var figures = [Figure]()
+        func figure(_ id: String, _ label: String, _ value: Double?, _ goal: Double?, atMost: Bool) {
+            figures.append(Figure(shape: shape, id: id, label: label, value: value, goal: goal, atMost: atMost,
+                                  note: "not measured (mode not run)"))
         }
+        figure("C1", "integer-shift (grouped) forward / copy", times["grouped forward"].map { $0 / copyTime }, 1.2, atMost: true)
+        figure("C2", "active forward / copy", active.0.map { $0 / copyTime }, large ? 1.3 : 2, atMost: true)
+        figure("C3", "active backward / copy", active.1.map { $0 / copyTime }, large ? 3 : 6, atMost: true)
+        figure("C4", "depthwise forward / active forward", active.0.map { convForward.median / $0 }, 2, atMost: false)
+        figure("C5", "depthwise fwd+bwd / active fwd+bwd",
+               active.0.flatMap { f in active.1.map { b in (convForward.median + convBackward.median) / (f + b) } }, 3, atMost: false)
         if let naiveTime { figure("C6", "naive forward / fast active forward", active.0.map { naiveTime / $0 }, 20, atMost: false) }
-        return (rows, figures)
+        figure("C8", "channels-last / NCHW active forward", active.0.map { lastForward.median / $0 }, 1.3, atMost: true)
+        figure("C8", "channels-last / NCHW active backward", active.1.map { lastBackward.median / $0 }, 1.3, atMost: true)
+        figure("--", "int8 sparse forward / int8 copy", quantizedForward.median / quantizedCopy.best.median, nil, atMost: true)
+        return BenchResult(shape: shape, rows: rows, figures: figures, memoryProbes: probes)
     }
-}
-
-/// The memcpy buffers, shared read-only by the copy tasks, each writing its own byte range.
-struct UncheckedPointers: @unchecked Sendable {
-    let source: UnsafeMutableRawPointer
-    let target: UnsafeMutableRawPointer
 }

@@ -14,7 +14,7 @@ enum GPUBench {
     static func run(settings: BenchCommand.Settings, output: (String) -> Void, progress: (String) -> Void) throws {
         let backend = try CUDABackend.shared()
         output("device: \(backend)")
-        let pytorch = try settings.pytorch.map(PyTorchFigures.init(path:))
+        let pytorch = try settings.pytorch.map(PyTorchGPUFigures.init(path:))
         var rows = [BenchCommand.Row](), figures = [BenchCommand.Figure]()
         for shape in settings.shapes {
             let (shapeRows, shapeFigures, memory) = try bench(shape: shape, settings: settings, pytorch: pytorch,
@@ -53,7 +53,7 @@ enum GPUBench {
         }
     }
 
-    static func bench(shape: [Int], settings: BenchCommand.Settings, pytorch: PyTorchFigures?, backend: CUDABackend,
+    static func bench(shape: [Int], settings: BenchCommand.Settings, pytorch: PyTorchGPUFigures?, backend: CUDABackend,
                       progress: (String) -> Void) throws -> ([BenchCommand.Row], [BenchCommand.Figure], [String]) {
         let padding = settings.padding, repetitions = settings.repetitions
         try verify(shape: shape, padding: padding, channelsLast: false)
@@ -155,8 +155,10 @@ enum GPUBench {
                      + memory.joined(separator: "; "))
         lines.append("figures (SPEC §9, NCHW):")
         for f in figures {
-            lines.append("  " + Report.pad(f.id, 4) + Report.pad(f.label, 52) + Report.pad(String(format: "%.2f", f.value), 8, right: true)
-                         + "   goal >= " + String(format: "%g", f.goal) + (f.met ? "  met" : "  MISSED"))
+            let value = f.value.map { String(format: "%.2f", $0) } ?? f.note
+            let goal = f.goal.map { "   goal >= " + String(format: "%g", $0) } ?? ""
+            let verdict = f.met.map { $0 ? "  met" : "  MISSED" } ?? ""
+            lines.append("  " + Report.pad(f.id, 4) + Report.pad(f.label, 52) + Report.pad(value, 8, right: true) + goal + verdict)
         }
         if !figures.contains(where: { $0.id == "G4" }) {
             lines.append("  G4  PyTorch fastest depthwise fwd+bwd / shift fwd+bwd: not measured "
@@ -168,7 +170,7 @@ enum GPUBench {
 
 /// The side-by-side figures of `Benchmarks/pytorch_gpu.py --json`: its `cases` list, in the same
 /// format as `shiftops bench --json`.
-struct PyTorchFigures {
+struct PyTorchGPUFigures {
     var medians: [String: Double]  // "NxCxHxW case" -> milliseconds
 
     init(path: String) throws {

@@ -146,34 +146,3 @@ import Testing
         #expect(throws: ShiftOpsError.self) { try depthwiseConv2d(Tensor<Float>(shape: [1, 2, 1, 1]), weight: Tensor<Float>(shape: [2, 3, 3]), padding: 0) }
     }
 }
-
-@Suite struct BenchCommandTests {
-    func run(_ arguments: [String]) -> (Int32, String, String) {
-        var output = "", errors = ""
-        let status = ShiftOpsCommand.main(["bench"] + arguments, output: { output += $0 + "\n" }, errors: { errors += $0 + "\n" })
-        return (status, output, errors)
-    }
-
-    @Test func argumentErrors() {
-        for (arguments, message) in [
-            (["--shape", "1,2,3"], "four positive integers"),
-            (["--shape"], "needs a value"),
-            (["--repetitions", "0"], "--repetitions expects >= 1"),
-            (["--threads", "x"], "--threads expects integers"),
-            (["--modes", "active,fancy"], "--modes expects"),
-            (["--padding", "mirror"], "--padding expects"),
-            (["--frobnicate", "1"], "unknown option"),
-        ] {
-            let (status, _, errors) = run(arguments)
-            #expect(status == 2, "\(arguments)")
-            #expect(errors.contains(message), "\(arguments): \(errors)")
-        }
-    }
-
-    @Test func smallRunPrintsEveryFigure() throws {
-        let (status, output, errors) = run(["--shape", "2,9,12,10", "--repetitions", "1", "--padding", "reflect"])
-        #expect(status == 0, "\(errors)")
-        for id in ["C1", "C2", "C3", "C4", "C5", "C6"] { #expect(output.contains("  \(id)  "), "\(id) in \(output)") }
-        #expect(errors.contains("bench 2x9x12x10 shift active forward"))
-    }
-}

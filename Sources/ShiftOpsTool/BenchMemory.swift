@@ -1,0 +1,69 @@
+import Foundation
+import ShiftOps
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Measures the memory an op uses beyond its outputs (SPEC §9: none for a forward, O(N * C) for a
+/// backward), by counting pages rather than trusting a formula.
+///
+/// How: before each run the tensor pool is emptied and `malloc_trim` hands every free page of every
+/// malloc arena back to the system (with no top padding kept), so each page the op allocates and
+/// writes costs a minor page fault, whether malloc serves it from its heap or from `mmap`. The
+/// faults of one run of the op, less those of allocating and writing its outputs alone (a reference
+/// of the same shapes), times the page size, are the bytes it used beyond them. The least of three
+/// runs is kept: other threads of the process can only add faults. Page granularity: a temporary
+/// under a page, or one that shares a page already in use, is not seen. Linux only (glibc);
+/// elsewhere nil, printed as not measured.
+enum BenchMemory {
+    static func measure(op: () throws -> Any, reference: () throws -> Any) rethrows -> Int? {
+        #if canImport(Glibc)
+        guard let mallopt = mallopt, let trim = mallocTrim else { return nil }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        // M_TOP_PAD in <malloc.h>, which Swift's Glibc does not export; glibc's default is 128 KiB.
+        let topPad: Int32 = -2
+        _ = mallopt(topPad, 0)
+        defer { _ = mallopt(topPad, 128 << 10) }
+        func faults(_ body: () throws -> Any) rethrows -> Int {
+            var least = Int.max
+            for _ in 0..<3 {
+                TensorMemory.releaseCachedBuffers()
+                _ = trim(0)
+                let before = minorFaults()
+                let result = try body()
+                let after = minorFaults()
+                withExtendedLifetime(result) {}
+                least = min(least, after - before)
+            }
+            return least
+        }
+        let extra = try faults(op) - faults(reference)
+        return max(0, extra) * page
+        #else
+        return nil
+        #endif
+    }
+
+    #if canImport(Glibc)
+    typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
+
+    /// glibc's `mallopt`, looked up at run time because the Glibc module does not import `<malloc.h>`.
+    static let mallopt: MallOpt? = {
+        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "mallopt") else { return nil }
+        return unsafeBitCast(symbol, to: MallOpt.self)
+    }()
+
+    typealias MallocTrim = @convention(c) (Int) -> Int32
+
+    static let mallocTrim: MallocTrim? = {
+        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "malloc_trim") else { return nil }
+        return unsafeBitCast(symbol, to: MallocTrim.self)
+    }()
+
+    static func minorFaults() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_minflt
+    }
+    #endif
+}

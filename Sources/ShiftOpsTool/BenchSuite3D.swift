@@ -1,0 +1,101 @@
+import Foundation
+import ShiftOps
+
+/// The benchmark cases for one 3-D shape `[N, C, D, H, W]`: `shift3d` forward and backward per mode,
+/// checked before timing against a naive trilinear reference and the adjoint identity. SPEC §9's
+/// goals are set for 2-D shapes, so the 3-D ratios are reported without one.
+struct BenchSuite3D {
+    let shape: [Int]
+    let settings: BenchCommand.Settings
+    let timer: BenchTimer
+
+    func run() throws -> BenchResult {
+        let padding = settings.padding
+        let x = try Tensor<Float>.random(shape: shape, seed: 1)
+        let g = try Tensor<Float>.random(shape: shape, seed: 2)
+        let realShifts = try Tensor<Float>.random(shape: [shape[1], 3], in: -1.5...1.5, seed: 3)
+        let integerShifts: Tensor<Float> = try groupedShifts(channels: shape[1], kernelSize: 3, spatialRank: 3)
+        let size = x.count * MemoryLayout<Float>.stride
+        var sink = 0
+        let copy = BenchCopy.measure(bytes: size, threads: settings.threads, timer: timer)
+        var rows = copy.rows
+        var probes = [(name: String, probe: () throws -> Int?)]()
+        var figures = [BenchCommand.Figure]()
+        for mode in settings.modes {
+            let shifts = mode == .grouped ? integerShifts : realShifts
+            let y = try shift3d(x, shifts: shifts, mode: mode, padding: padding)
+            let sampled = mode == .active ? shifts.elements : shifts.elements.map { $0.rounded(.toNearestOrEven) }
+            try BenchCheck.check("3-D \(mode) forward",
+                                 BenchCheck.maxDifference(y.elements, NaiveShift3d.forward(x.elements, shape: shape, shifts: sampled, padding: padding)),
+                                 tolerance: 1e-5)
+            let gradients = try shift3dBackward(gradOutput: g, input: x, shifts: shifts, mode: mode, padding: padding)
+            try BenchCheck.check("3-D \(mode) backward (adjoint identity)",
+                                 BenchCheck.adjointError(g: g.elements, y: y.elements, gradInput: gradients.input.elements, x: x.elements),
+                                 tolerance: 1e-4)
+            let forward = try timer.time("shift3d \(mode) forward", bytes: 2 * size) {
+                sink &+= try shift3d(x, shifts: shifts, mode: mode, padding: padding).count
+            }
+            let backward = try timer.time("shift3d \(mode) backward", bytes: 3 * size) {
+                sink &+= try shift3dBackward(gradOutput: g, input: x, shifts: shifts, mode: mode, padding: padding).input.count
+            }
+            rows += [forward, backward]
+            probes.append((forward.name, { [shape] in
+                try BenchMemory.measure(op: { try shift3d(x, shifts: shifts, mode: mode, padding: padding) },
+                                        reference: { try Tensor<Float>(shape: shape) })
+            }))
+            probes.append((backward.name, { [shape] in
+                try BenchMemory.measure(op: { try shift3dBackward(gradOutput: g, input: x, shifts: shifts, mode: mode, padding: padding) },
+                                        reference: { (try Tensor<Float>(shape: shape), mode.learnsShifts ? try Tensor<Float>(shape: [shape[1], 3]) : nil) })
+            }))
+            let id = mode == .grouped ? "C1" : mode == .active ? "C2" : "--"
+            figures.append(.init(shape: shape, id: id, label: "3-D \(mode) forward / copy", value: forward.median / copy.best.median,
+                                 goal: nil, atMost: true))
+            if mode == .active {
+                figures.append(.init(shape: shape, id: "C3", label: "3-D active backward / copy", value: backward.median / copy.best.median,
+                                     goal: nil, atMost: true))
+            }
+        }
+        precondition(sink != 0 || settings.modes.isEmpty)
+        return BenchResult(shape: shape, rows: rows, figures: figures, memoryProbes: probes)
+    }
+}
+
+/// The 3-D shift written the obvious way (trilinear, one output at a time), to check `shift3d`.
+enum NaiveShift3d {
+    /// `[N, C, D, H, W]` dense input, `[C, 3]` dense shifts; stride 1, origin 0.
+    static func forward(_ x: [Float], shape: [Int], shifts: [Float], padding: ShiftPadding) -> [Float] {
+        let (planes, channels) = (shape[0] * shape[1], shape[1])
+        let extent = [shape[2], shape[3], shape[4]]
+        let planeSize = extent.reduce(1, *)
+        var y = [Float](repeating: 0, count: x.count)
+        for plane in 0..<planes {
+            let c = plane % channels, base = plane * planeSize
+            var output = base
+            for d in 0..<extent[0] {
+                for i in 0..<extent[1] {
+                    for j in 0..<extent[2] {
+                        // Per axis: the floor tap and the weight of the upper one.
+                        let ud = Float(d) - shifts[3 * c], ui = Float(i) - shifts[3 * c + 1], uj = Float(j) - shifts[3 * c + 2]
+                        let fd = ud.rounded(.down), fi = ui.rounded(.down), fj = uj.rounded(.down)
+                        let (td, ti, tj) = (ud - fd, ui - fi, uj - fj)
+                        var sum: Float = 0
+                        for a in 0..<2 {
+                            guard let r = NaiveShift2d.tap(Int(fd) + a, extent[0], padding) else { continue }
+                            for b in 0..<2 {
+                                guard let q = NaiveShift2d.tap(Int(fi) + b, extent[1], padding) else { continue }
+                                for e in 0..<2 {
+                                    guard let p = NaiveShift2d.tap(Int(fj) + e, extent[2], padding) else { continue }
+                                    let weight = (a == 0 ? 1 - td : td) * (b == 0 ? 1 - ti : ti) * (e == 0 ? 1 - tj : tj)
+                                    sum += weight * x[base + (r * extent[1] + q) * extent[2] + p]
+                                }
+                            }
+                        }
+                        y[output] = sum
+                        output += 1
+                    }
+                }
+            }
+        }
+        return y
+    }
+}

@@ -1,0 +1,69 @@
+import Dispatch
+import Foundation
+
+/// Times one shape's cases: median and minimum of `repetitions` runs after one warm-up, each
+/// reported on the progress stream as it finishes.
+struct BenchTimer {
+    let shape: [Int]
+    let repetitions: Int
+    let progress: (String) -> Void
+
+    var label: String { shape.map(String.init).joined(separator: "x") }
+
+    func time(_ name: String, bytes: Int, repetitions: Int? = nil, _ body: () throws -> Void) rethrows -> BenchCommand.Row {
+        try body()
+        var samples = [Double]()
+        for _ in 0..<(repetitions ?? self.repetitions) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        samples.sort()
+        let row = BenchCommand.Row(shape: shape, name: name, median: samples[samples.count / 2], minimum: samples[0], bytes: bytes)
+        progress(String(format: "bench %@ %-36@ median %8.3f ms  min %8.3f ms", label, name, row.median * 1e3, row.minimum * 1e3))
+        return row
+    }
+}
+
+/// One shape's timed rows and figures, and the memory probes run after every shape is timed.
+struct BenchResult {
+    var shape: [Int]
+    var rows: [BenchCommand.Row]
+    var figures: [BenchCommand.Figure]
+    /// Case name to a probe that measures its bytes beyond the output (see `BenchMemory`).
+    var memoryProbes: [(name: String, probe: () throws -> Int?)]
+
+    mutating func measureMemory(progress: (String) -> Void) throws {
+        for (name, probe) in memoryProbes {
+            guard let index = rows.firstIndex(where: { $0.name == name }) else { continue }
+            rows[index].extraBytes = try probe()
+        }
+        let label = shape.map(String.init).joined(separator: "x")
+        progress("bench \(label) memory measured for \(memoryProbes.count) ops")
+    }
+
+    /// The median of the named case.
+    func median(_ name: String) -> Double? { rows.first { $0.name == name }?.median }
+}
+
+/// Checks a kernel's result before it is timed: a wrong kernel gets no time.
+enum BenchCheck {
+    static func check(_ what: String, _ difference: Double, tolerance: Double) throws {
+        guard difference <= tolerance else {
+            throw UsageError("bench: \(what) differs from the reference by \(difference) (> \(tolerance)); not timing a wrong kernel")
+        }
+    }
+
+    /// The largest difference relative to max(|a|, |b|, 1).
+    static func maxDifference<T: BinaryFloatingPoint>(_ a: [T], _ b: [T]) -> Double {
+        guard a.count == b.count else { return .infinity }
+        return zip(a, b).reduce(0) { max($0, Double(abs($1.0 - $1.1) / max(abs($1.0), abs($1.1), 1))) }
+    }
+
+    /// `|<g, f(v)> - <f^T g, v>| / max(|<g, f(v)>|, 1)`, the adjoint identity of SPEC §5, in Double.
+    static func adjointError(g: [Float], y: [Float], gradInput: [Float], x: [Float]) -> Double {
+        let lhs = zip(g, y).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        let rhs = zip(gradInput, x).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        return abs(lhs - rhs) / max(abs(lhs), 1)
+    }
+}
