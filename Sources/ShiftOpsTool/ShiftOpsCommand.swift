@@ -1,16 +1,16 @@
 import Foundation
 
-/// The `shiftops` command line: `shiftops run`, `bench`, `demo` and `check`.
+/// The `shiftops` command line: `run`, `bench`, `demo`, `count`, `bench-pointwise` and `check`.
 ///
 /// Every failure is one line on standard error and exit status 2; nothing is left half-written.
 public enum ShiftOpsCommand {
     public static let usage = """
         usage: shiftops <command> [options]
           run    apply one shift op to .npy files (see 'shiftops run --help')
-          bench  time the CPU kernels against memcpy and a 3x3 depthwise convolution ('shiftops bench --help')
+          bench  time the kernels against the fastest copy and a 3x3 depthwise convolution ('shiftops bench --help')
           demo   'shiftops demo align' (learn shifts that align images), 'shiftops demo train' (shift networks on digits)
           count  parameters and MACs of a network, per layer ('shiftops count --help')
-          bench-pointwise  GFLOP/s of the networks' 1x1 convolution
+          bench-pointwise  GFLOP/s of the networks' 1x1 convolution, and the shift fused into it
           check  check the CUDA backend against the CPU: 'shiftops check --device cuda' (CUDA builds)
         """
 
