@@ -132,6 +132,43 @@ struct ChannelTaps<Weight: ShiftFloatingPoint> {
         return (depth &+ row, h.step &* xs.h, pd &* ys.d &+ firstRow &* ys.h)
     }
 
+    /// Calls `body(pd, ph, pw)` for every output that has a tap outside the input on some axis
+    /// (outside an axis's interior), in row-major order: the band along the edges.
+    @inlinable @inline(__always)
+    func forEachBandOutput(_ body: (Int, Int, Int) -> Void) {
+        for pd in 0..<d.count {
+            for ph in 0..<h.count {
+                if d.interior.contains(pd) && h.interior.contains(ph) {
+                    for pw in 0..<w.interior.lowerBound { body(pd, ph, pw) }
+                    for pw in w.interior.upperBound..<w.count { body(pd, ph, pw) }
+                } else {
+                    for pw in 0..<w.count { body(pd, ph, pw) }
+                }
+            }
+        }
+    }
+
+    /// Calls `body(weight, id, ih, iw)` for each tap of output `(pd, ph, pw)` that falls outside
+    /// the input on some axis and that the padding maps back inside: what the adjoint of a gather
+    /// over in-range taps (the input gradient at stride 1) still has to add.
+    @inlinable @inline(__always)
+    func forEachFoldedTap(_ pd: Int, _ ph: Int, _ pw: Int, _ body: (Weight, Int, Int, Int) -> Void) {
+        @inline(__always) func outside(_ axis: AxisTaps<Weight>, _ p: Int, _ b: Int) -> Bool {
+            let i = p &* axis.step &+ axis.base &+ b
+            return i < 0 || i >= axis.length
+        }
+        for bd in 0..<d.taps {
+            for bh in 0..<h.taps {
+                for bw in 0..<w.taps {
+                    guard outside(d, pd, bd) || outside(h, ph, bh) || outside(w, pw, bw) else { continue }
+                    let (id, ih, iw) = (d.index(pd, bd), h.index(ph, bh), w.index(pw, bw))
+                    if id < 0 || ih < 0 || iw < 0 { continue }
+                    body(d.weight(bd) * h.weight(bh) * w.weight(bw), id, ih, iw)
+                }
+            }
+        }
+    }
+
     /// Whether every axis reads one tap with weight 1: the row is a copy.
     @inlinable var isCopy: Bool { d.taps == 1 && h.taps == 1 && w.taps == 1 }
 }

@@ -175,32 +175,11 @@ struct ChannelsLastBackward: Sendable {
     func foldPaddedTaps<T: ShiftFloatingPoint>(_ table: Tables<T>, g: UnsafePointer<T>, _ gs: LiftedStrides,
                                                gx: UnsafeMutablePointer<T>, _ gxs: LiftedStrides) {
         for c in 0..<channels {
-            let (d, h, w) = (table.taps[c].d, table.taps[c].h, table.taps[c].w)
-            @inline(__always) func outside(_ axis: AxisTaps<T>, _ p: Int, _ b: Int) -> Bool {
-                let i = p &+ axis.base &+ b
-                return i < 0 || i >= axis.length
-            }
-            for pd in 0..<output[0] {
-                for ph in 0..<output[1] {
-                    @inline(__always) func fold(_ pw: Int) {
-                        let v = g[pd &* gs.d &+ ph &* gs.h &+ pw &* gs.w &+ c]
-                        for bd in 0..<d.taps {
-                            for bh in 0..<h.taps {
-                                for bw in 0..<w.taps {
-                                    guard outside(d, pd, bd) || outside(h, ph, bh) || outside(w, pw, bw) else { continue }
-                                    let (id, ih, iw) = (d.index(pd, bd), h.index(ph, bh), w.index(pw, bw))
-                                    if id < 0 || ih < 0 || iw < 0 { continue }
-                                    gx[id &* gxs.d &+ ih &* gxs.h &+ iw &* gxs.w &+ c] += d.weight(bd) * h.weight(bh) * w.weight(bw) * v
-                                }
-                            }
-                        }
-                    }
-                    if d.interior.contains(pd) && h.interior.contains(ph) {
-                        for pw in 0..<w.interior.lowerBound { fold(pw) }
-                        for pw in w.interior.upperBound..<output[2] { fold(pw) }
-                    } else {
-                        for pw in 0..<output[2] { fold(pw) }
-                    }
+            let taps = table.taps[c]
+            taps.forEachBandOutput { pd, ph, pw in
+                let v = g[pd &* gs.d &+ ph &* gs.h &+ pw &* gs.w &+ c]
+                taps.forEachFoldedTap(pd, ph, pw) { weight, id, ih, iw in
+                    gx[id &* gxs.d &+ ih &* gxs.h &+ iw &* gxs.w &+ c] += weight * v
                 }
             }
         }

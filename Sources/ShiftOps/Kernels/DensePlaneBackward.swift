@@ -87,34 +87,10 @@ struct DensePlaneBackward: Sendable {
     /// outputs outside the interior of an axis, in a fixed order.
     @inlinable
     func foldPaddedTaps<T: ShiftFloatingPoint>(_ taps: ChannelTaps<T>, g: UnsafePointer<T>, gx: UnsafeMutablePointer<T>) {
-        let (d, h, w) = (taps.d, taps.h, taps.w)
-        @inline(__always) func outside(_ axis: AxisTaps<T>, _ p: Int, _ b: Int) -> Bool {
-            let i = p &+ axis.base &+ b
-            return i < 0 || i >= axis.length
-        }
-        for pd in 0..<output.d {
-            for ph in 0..<output.h {
-                let rowInside = d.interior.contains(pd) && h.interior.contains(ph)
-                let gRow = g + (pd &* output.h &+ ph) &* output.w
-                @inline(__always) func fold(_ pw: Int) {
-                    let v = gRow[pw]
-                    for bd in 0..<d.taps {
-                        for bh in 0..<h.taps {
-                            for bw in 0..<w.taps {
-                                guard outside(d, pd, bd) || outside(h, ph, bh) || outside(w, pw, bw) else { continue }
-                                let (id, ih, iw) = (d.index(pd, bd), h.index(ph, bh), w.index(pw, bw))
-                                if id < 0 || ih < 0 || iw < 0 { continue }
-                                gx[(id &* input.h &+ ih) &* input.w &+ iw] += d.weight(bd) * h.weight(bh) * w.weight(bw) * v
-                            }
-                        }
-                    }
-                }
-                if rowInside {
-                    for pw in 0..<w.interior.lowerBound { fold(pw) }
-                    for pw in w.interior.upperBound..<output.w { fold(pw) }
-                } else {
-                    for pw in 0..<output.w { fold(pw) }
-                }
+        taps.forEachBandOutput { pd, ph, pw in
+            let v = g[(pd &* output.h &+ ph) &* output.w &+ pw]
+            taps.forEachFoldedTap(pd, ph, pw) { weight, id, ih, iw in
+                gx[(id &* input.h &+ ih) &* input.w &+ iw] += weight * v
             }
         }
     }
