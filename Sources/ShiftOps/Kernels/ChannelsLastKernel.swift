@@ -108,8 +108,16 @@ enum ChannelsLastKernel {
                                 for c in 0..<channels { out[c] = insideValue(table.value + c, pixel + c, xs.w) }
                             }
                         } else {
+                            // Near the edges most channels still read inside the input: only the
+                            // ones whose own taps leave it take the padded path.
+                            let pixel = plane + (pd &* step.d &+ ph &* step.h &+ pw &* step.w)
                             for c in 0..<channels {
-                                out[c] = paddedValue(table.value + c, plane + c, xs, pd, ph, pw)
+                                let taps = table.value[c].taps
+                                if taps.d.interior.contains(pd) && taps.h.interior.contains(ph) && taps.w.interior.contains(pw) {
+                                    out[c] = insideValue(table.value + c, pixel + c, xs.w)
+                                } else {
+                                    out[c] = paddedValue(table.value + c, plane + c, xs, pd, ph, pw)
+                                }
                             }
                         }
                     }
