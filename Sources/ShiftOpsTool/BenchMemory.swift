@@ -16,7 +16,11 @@ import Glibc
 /// under a page, or one that shares a page already in use, is not seen. Linux only (glibc);
 /// elsewhere nil, printed as not measured.
 enum BenchMemory {
-    static func measure(op: () throws -> Any, reference: () throws -> Any) rethrows -> Int? {
+    ///
+    /// `faults` reads the process's minor page faults; tests pass a counter of their own, since
+    /// other tests running at the same time fault pages too.
+    static func measure(op: () throws -> Any, reference: () throws -> Any,
+                        faults counter: () -> Int = minorFaultsIfAvailable) rethrows -> Int? {
         #if canImport(Glibc)
         guard let mallopt = mallopt, let trim = mallocTrim else { return nil }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
@@ -29,9 +33,9 @@ enum BenchMemory {
             for _ in 0..<3 {
                 TensorMemory.releaseCachedBuffers()
                 _ = trim(0)
-                let before = minorFaults()
+                let before = counter()
                 let result = try body()
-                let after = minorFaults()
+                let after = counter()
                 withExtendedLifetime(result) {}
                 least = min(least, after - before)
             }
@@ -66,4 +70,13 @@ enum BenchMemory {
         return usage.ru_minflt
     }
     #endif
+
+    /// The process's minor page faults (0 where they cannot be read).
+    static func minorFaultsIfAvailable() -> Int {
+        #if canImport(Glibc)
+        return minorFaults()
+        #else
+        return 0
+        #endif
+    }
 }
