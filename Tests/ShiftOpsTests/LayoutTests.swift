@@ -126,9 +126,42 @@ import Testing
         expectAgrees(y, config.reference(x, s), tolerance: 1e-12, "forward vs reference")
     }
 
-    /// The channels-last kernels on shapes where most pixels are interior for every channel (the
-    /// small shapes above exercise mostly their edges), against NCHW.
-    @Test(arguments: ShiftCase.all)
+    /// Channels-last tensors whose channel blocks fit the scratch run the NCHW plane kernels on
+    /// transposed blocks (``ChannelsLastTiles``), so every result is NCHW's, bit for bit: the
+    /// forward, the input gradient and the shift gradient. 19 channels make a partial last block
+    /// of 3; stride 2 with an origin takes the row kernels instead of the flattened ones.
+    @Test(arguments: ShiftCase.all.flatMap { base in
+        [ShiftGeometry.identity, ShiftGeometry(stride: [2], origin: [1])].map { geometry in
+            var config = base
+            config.geometry = geometry
+            return config
+        }
+    })
+    func channelsLastTilesGiveTheNCHWBits(config: ShiftCase) throws {
+        let shape = [[2, 19, 40], [2, 19, 12, 14], [2, 19, 5, 6, 7]][config.k - 1]
+        let x = try Tensor<Float>.random(shape: shape, seed: 61)
+        let s: Tensor<Float> = config.shifts(channels: shape[1], seed: 62)
+        let last = try x.channelsLast()
+        let y = try config.forward(x, s)
+        let g = try Tensor<Float>.random(shape: y.shape, seed: 63)
+        let tiles = ChannelsLastTiles(try ShiftProblem.make(input: last, shifts: s, spatialRank: config.k, mode: config.mode,
+                                                            padding: config.padding, geometry: config.geometry),
+                                      LiftedStrides(last), LiftedStrides(try y.channelsLast()), elementSize: 4)
+        #expect(tiles?.tile == 16, "the tiled path serves this shape")
+        #expect(bitwiseDifferences(try config.forward(last, s), y) == 0, "forward")
+        let (nchw, other) = (try config.backward(g, x, s), try config.backward(try g.channelsLast(), last, s))
+        #expect(bitwiseDifferences(other.input, nchw.input) == 0, "gradInput")
+        if let shifts = other.shifts { #expect(bitwiseDifferences(shifts, nchw.shifts!) == 0, "gradShifts") }
+    }
+
+    /// The direct channels-last kernels, for planes too large for the tiles' scratch (here
+    /// forced by a zero scratch limit), and the tiled path, on shapes where most pixels are
+    /// interior for every channel (the small shapes above exercise mostly their edges), against NCHW.
+    @Test(arguments: ShiftCase.all.flatMap { config in [(config, 0), (config, ChannelsLastTiles.scratchLimit)] })
+    func channelsLastKernelsOnLargerShapes(config: ShiftCase, scratchLimit: Int) throws {
+        try ChannelsLastTiles.$scratchLimit.withValue(scratchLimit) { try channelsLastKernelsOnLargerShapes(config: config) }
+    }
+
     func channelsLastKernelsOnLargerShapes(config: ShiftCase) throws {
         let shape = [[3, 16, 64], [2, 16, 20, 24], [2, 8, 6, 10, 12]][config.k - 1]
         let x = try Tensor<Double>.random(shape: shape, seed: 51)

@@ -10,7 +10,8 @@ import Testing
         [[6, 16, 200], [4, 16, 24, 24], [4, 8, 6, 12, 12]][k - 1]
     }
 
-    enum Layout: String, CaseIterable, Sendable { case nchw, channelsLast }
+    /// `channelsLastDirect` turns the channels-last tiles off, to reach the direct kernels.
+    enum Layout: String, CaseIterable, Sendable { case nchw, channelsLast, channelsLastDirect }
 
     struct Case: CustomStringConvertible, Sendable {
         var config: ShiftCase
@@ -31,6 +32,11 @@ import Testing
 
     @Test(arguments: cases)
     func forwardAndBackwardAreBitwiseTheSameOnEveryThreadCount(test: Case) throws {
+        let limit = test.layout == .channelsLastDirect ? 0 : ChannelsLastTiles.scratchLimit
+        try ChannelsLastTiles.$scratchLimit.withValue(limit) { try checkThreadCounts(test) }
+    }
+
+    func checkThreadCounts(_ test: Case) throws {
         let config = test.config
         let dense = try Tensor<Float>.random(shape: Self.shape(config.k), seed: 31)
         let x = test.layout == .nchw ? dense : try dense.channelsLast()

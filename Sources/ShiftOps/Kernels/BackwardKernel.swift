@@ -15,12 +15,21 @@ enum BackwardKernel {
         gradOutput g: UnsafePointer<T>, _ gs: LiftedStrides, shifts: ShiftTable<T>,
         gradInput gx: SendablePointer<T>, _ gxs: LiftedStrides, partials: SendablePointer<T>?
     ) {
+        let inputSampling: AxisTaps<T>.Sampling = problem.mode == .active ? .interpolate : .round
+        if let tiles = ChannelsLastTiles(problem, xs, gs, gradInput: gxs, needsInput: partials != nil,
+                                         elementSize: MemoryLayout<T>.stride) {
+            tiles.backward(problem, input: x, xs, gradOutput: g, gs, gradInput: gx, gxs) { n, c, x, xs, g, gs, gx, gxs, dense, flat in
+                let plane = Plane(problem: problem, x: x, xs: xs, g: g, gs: gs, gx: gx, gxs: gxs, flat: flat)
+                planeBackward(plane, channel: c, shifts: shifts, sampling: inputSampling, dense: dense,
+                              slot: partials.map { $0.base + (n &* problem.channels &+ c) &* 3 })
+            }
+            return
+        }
         if let channelsLast = ChannelsLastBackward(problem, x: xs, g: gs, gx: gxs) {
             channelsLast.run(problem, x: x, xs, g: g, gs, shifts: shifts, gx: gx, gxs, partials: partials)
             return
         }
         let planes = problem.batch * problem.channels
-        let inputSampling: AxisTaps<T>.Sampling = problem.mode == .active ? .interpolate : .round
         let planeWork = problem.outputSize.reduce(1, *) + problem.inputSize.reduce(1, *)
         let (input, gradOutput) = (UncheckedSendable(x), UncheckedSendable(g))
         let dense = DensePlaneBackward(problem, x: xs, g: gs, gx: gxs)
@@ -30,33 +39,42 @@ enum BackwardKernel {
         parallelChunks(count: planes, grain: Swift.max(1, 8192 / Swift.max(planeWork, 1))) { range in
             for index in range {
                 let n = index / problem.channels, c = index % problem.channels
-                let gPlane = gradOutput.value + (n &* gs.n &+ c &* gs.c)
-                let gxPlane = gx.base + (n &* gxs.n &+ c &* gxs.c)
-                let xPlane = input.value + (n &* xs.n &+ c &* xs.c)
-                let taps = problem.taps(channel: c, shifts: shifts, sampling: inputSampling)
-                let plane = Plane(problem: problem, x: xPlane, xs: xs, g: gPlane, gs: gs, gx: gxPlane, gxs: gxs, flat: flat)
-                if let dense { dense.gradInput(taps, g: gPlane, gx: gxPlane) }
-                guard let partials else {
-                    if dense == nil { plane.gradInput(taps) }
-                    continue
-                }
-                let cell = problem.taps(channel: c, shifts: shifts, sampling: .interpolateBothTaps)
-                let sums: (T, T, T)
-                if dense != nil {
-                    sums = plane.shiftGradient(cell)
-                } else if cell.sameTaps(as: taps) {
-                    // Active shifts off the lattice read the same taps for both gradients: one pass.
-                    sums = plane.bothGradients(cell)
-                } else {
-                    plane.gradInput(taps)
-                    sums = plane.shiftGradient(cell)
-                }
-                let slot = partials.base + index &* 3
-                slot[0] = sums.0
-                slot[1] = sums.1
-                slot[2] = sums.2
+                let plane = Plane(problem: problem, x: input.value + (n &* xs.n &+ c &* xs.c), xs: xs,
+                                  g: gradOutput.value + (n &* gs.n &+ c &* gs.c), gs: gs,
+                                  gx: gx.base + (n &* gxs.n &+ c &* gxs.c), gxs: gxs, flat: flat)
+                planeBackward(plane, channel: c, shifts: shifts, sampling: inputSampling, dense: dense,
+                              slot: partials.map { $0.base + index &* 3 })
             }
         }
+    }
+
+    /// The backward of one plane: its input gradient, and its shift gradient into `slot` when given.
+    @inlinable @inline(__always)
+    static func planeBackward<T: ShiftFloatingPoint>(
+        _ plane: Plane<T>, channel c: Int, shifts: ShiftTable<T>, sampling: AxisTaps<T>.Sampling,
+        dense: DensePlaneBackward?, slot: UnsafeMutablePointer<T>?
+    ) {
+        let problem = plane.problem
+        let taps = problem.taps(channel: c, shifts: shifts, sampling: sampling)
+        if let dense { dense.gradInput(taps, g: plane.g, gx: plane.gx) }
+        guard let slot else {
+            if dense == nil { plane.gradInput(taps) }
+            return
+        }
+        let cell = problem.taps(channel: c, shifts: shifts, sampling: .interpolateBothTaps)
+        let sums: (T, T, T)
+        if dense != nil {
+            sums = plane.shiftGradient(cell)
+        } else if cell.sameTaps(as: taps) {
+            // Active shifts off the lattice read the same taps for both gradients: one pass.
+            sums = plane.bothGradients(cell)
+        } else {
+            plane.gradInput(taps)
+            sums = plane.shiftGradient(cell)
+        }
+        slot[0] = sums.0
+        slot[1] = sums.1
+        slot[2] = sums.2
     }
 
     /// One `(n, c)` plane of the backward, at any strides: its pointers and the passes over it.

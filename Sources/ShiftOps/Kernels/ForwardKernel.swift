@@ -47,32 +47,49 @@ enum ForwardKernel {
     ) {
         let sampling: AxisTaps<T>.Sampling = problem.mode == .active ? .interpolate : .round
         let source = UncheckedSendable(x)
-        if ChannelsLastKernel.applies(problem, xs, ys) {
+        if let tiles = ChannelsLastTiles(problem, xs, ys, elementSize: MemoryLayout<T>.stride) {
+            tiles.forward(problem, input: x, xs, output: y, ys) { c, plane, planeStrides, out, outStrides, flat in
+                self.plane(problem.taps(channel: c, shifts: shifts, sampling: sampling), plane, planeStrides, out, outStrides, flat: flat)
+            }
+        } else if ChannelsLastKernel.applies(problem, xs, ys) {
             ChannelsLastKernel.run(problem, input: x, xs, shifts: shifts, output: y, ys)
         } else if let flat = FlatPlanes(problem, xs, ys) {
             forEachPlane(problem, shifts: shifts, sampling: sampling) { taps, n, c in
-                let plane = source.value + (n &* xs.n &+ c &* xs.c)
-                let out = y.base + (n &* ys.n &+ c &* ys.c)
-                flat.forEachRowOutsideSpans(taps) { pd, ph in
-                    row(taps, plane, xs, out + (pd &* ys.d &+ ph &* ys.h), ys, pd, ph)
-                }
-                flat.forEachSpan(taps) { pd, start, count in
-                    interpolateSpan(taps, plane + start, out + start, count: count, flat: flat)
-                    // The span also wrote the edge columns of its rows, from the wrong row: redo them.
-                    if taps.w.interior != 0..<taps.w.count {
-                        if taps.isCopy {
-                            spanEdgesCopy(taps, plane, xs, out, ys, pd: pd, fill: 0)
-                        } else {
-                            spanEdges(taps, plane, xs, out, ys, pd: pd)
-                        }
-                    }
-                }
+                plane(taps, source.value + (n &* xs.n &+ c &* xs.c), xs, y.base + (n &* ys.n &+ c &* ys.c), ys, flat: flat)
             }
         } else {
             forEachRow(problem, shifts: shifts, sampling: sampling) { taps, n, c, pd, ph in
                 let plane = source.value + (n &* xs.n &+ c &* xs.c)
                 let out = y.base + (n &* ys.n &+ c &* ys.c &+ pd &* ys.d &+ ph &* ys.h)
                 row(taps, plane, xs, out, ys, pd, ph)
+            }
+        }
+    }
+
+    /// One whole `(n, c)` plane: as flattened spans where the planes flatten, else row by row.
+    @inlinable @inline(__always)
+    static func plane<T: ShiftFloatingPoint>(
+        _ taps: ChannelTaps<T>, _ plane: UnsafePointer<T>, _ xs: LiftedStrides,
+        _ out: UnsafeMutablePointer<T>, _ ys: LiftedStrides, flat: FlatPlanes?
+    ) {
+        guard let flat else {
+            for pd in 0..<taps.d.count {
+                for ph in 0..<taps.h.count { row(taps, plane, xs, out + (pd &* ys.d &+ ph &* ys.h), ys, pd, ph) }
+            }
+            return
+        }
+        flat.forEachRowOutsideSpans(taps) { pd, ph in
+            row(taps, plane, xs, out + (pd &* ys.d &+ ph &* ys.h), ys, pd, ph)
+        }
+        flat.forEachSpan(taps) { pd, start, count in
+            interpolateSpan(taps, plane + start, out + start, count: count, flat: flat)
+            // The span also wrote the edge columns of its rows, from the wrong row: redo them.
+            if taps.w.interior != 0..<taps.w.count {
+                if taps.isCopy {
+                    spanEdgesCopy(taps, plane, xs, out, ys, pd: pd, fill: 0)
+                } else {
+                    spanEdges(taps, plane, xs, out, ys, pd: pd)
+                }
             }
         }
     }
@@ -228,34 +245,57 @@ enum ForwardKernel {
         shifts: ShiftTable<Weight>, output y: SendablePointer<Element>, _ ys: LiftedStrides, fill: Element
     ) {
         let source = UncheckedSendable(x)
-        @inline(__always)
-        func row(_ taps: ChannelTaps<Weight>, _ plane: UnsafePointer<Element>, _ out: UnsafeMutablePointer<Element>,
-                 _ pd: Int, _ ph: Int) {
-            let id = taps.d.index(pd, 0), ih = taps.h.index(ph, 0)
-            if id < 0 || ih < 0 {
-                fillRow(out, ys.w, count: taps.w.count, with: fill)
-            } else {
-                copyRow(plane + (id &* xs.d &+ ih &* xs.h), xs.w, taps.w, into: out, ys.w, fill: fill)
+        if let tiles = ChannelsLastTiles(problem, xs, ys, elementSize: MemoryLayout<Element>.stride) {
+            tiles.forward(problem, input: x, xs, output: y, ys) { c, plane, planeStrides, out, outStrides, flat in
+                copyPlane(problem.taps(channel: c, shifts: shifts, sampling: .round), plane, planeStrides, out, outStrides,
+                          flat: flat, fill: fill)
             }
-        }
-        if let flat = FlatPlanes(problem, xs, ys) {
+        } else if let flat = FlatPlanes(problem, xs, ys) {
             forEachPlane(problem, shifts: shifts, sampling: .round) { taps, n, c in
-                let plane = source.value + (n &* xs.n &+ c &* xs.c)
-                let out = y.base + (n &* ys.n &+ c &* ys.c)
-                flat.forEachRowOutsideSpans(taps) { pd, ph in
-                    row(taps, plane, out + (pd &* ys.d &+ ph &* ys.h), pd, ph)
-                }
-                flat.forEachSpan(taps) { pd, start, count in
-                    (out + start).update(from: plane + start + flat.offset(taps, 0, 0, 0), count: count)
-                    if taps.w.interior != 0..<taps.w.count {
-                        spanEdgesCopy(taps, plane, xs, out, ys, pd: pd, fill: fill)
-                    }
-                }
+                copyPlane(taps, source.value + (n &* xs.n &+ c &* xs.c), xs, y.base + (n &* ys.n &+ c &* ys.c), ys,
+                          flat: flat, fill: fill)
             }
         } else {
             forEachRow(problem, shifts: shifts, sampling: .round) { taps, n, c, pd, ph in
                 let plane = source.value + (n &* xs.n &+ c &* xs.c)
-                row(taps, plane, y.base + (n &* ys.n &+ c &* ys.c &+ pd &* ys.d &+ ph &* ys.h), pd, ph)
+                copyRow(taps, plane, xs, y.base + (n &* ys.n &+ c &* ys.c &+ pd &* ys.d &+ ph &* ys.h), ys, pd, ph, fill: fill)
+            }
+        }
+    }
+
+    /// One output row of an integer shift.
+    @inlinable @inline(__always)
+    static func copyRow<Element, Weight: ShiftFloatingPoint>(
+        _ taps: ChannelTaps<Weight>, _ plane: UnsafePointer<Element>, _ xs: LiftedStrides,
+        _ out: UnsafeMutablePointer<Element>, _ ys: LiftedStrides, _ pd: Int, _ ph: Int, fill: Element
+    ) {
+        let id = taps.d.index(pd, 0), ih = taps.h.index(ph, 0)
+        if id < 0 || ih < 0 {
+            fillRow(out, ys.w, count: taps.w.count, with: fill)
+        } else {
+            copyRow(plane + (id &* xs.d &+ ih &* xs.h), xs.w, taps.w, into: out, ys.w, fill: fill)
+        }
+    }
+
+    /// One whole `(n, c)` plane of an integer shift: flattened spans where the planes flatten.
+    @inlinable @inline(__always)
+    static func copyPlane<Element, Weight: ShiftFloatingPoint>(
+        _ taps: ChannelTaps<Weight>, _ plane: UnsafePointer<Element>, _ xs: LiftedStrides,
+        _ out: UnsafeMutablePointer<Element>, _ ys: LiftedStrides, flat: FlatPlanes?, fill: Element
+    ) {
+        guard let flat else {
+            for pd in 0..<taps.d.count {
+                for ph in 0..<taps.h.count { copyRow(taps, plane, xs, out + (pd &* ys.d &+ ph &* ys.h), ys, pd, ph, fill: fill) }
+            }
+            return
+        }
+        flat.forEachRowOutsideSpans(taps) { pd, ph in
+            copyRow(taps, plane, xs, out + (pd &* ys.d &+ ph &* ys.h), ys, pd, ph, fill: fill)
+        }
+        flat.forEachSpan(taps) { pd, start, count in
+            (out + start).update(from: plane + start + flat.offset(taps, 0, 0, 0), count: count)
+            if taps.w.interior != 0..<taps.w.count {
+                spanEdgesCopy(taps, plane, xs, out, ys, pd: pd, fill: fill)
             }
         }
     }

@@ -129,6 +129,11 @@ package struct ShiftProblem: Sendable {
 struct LiftedStrides: Sendable {
     @usableFromInline var n: Int, c: Int, d: Int, h: Int, w: Int
 
+    @inlinable
+    init(n: Int, c: Int, d: Int, h: Int, w: Int) {
+        (self.n, self.c, self.d, self.h, self.w) = (n, c, d, h, w)
+    }
+
     @usableFromInline
     init<Element>(_ tensor: Tensor<Element>) {
         // Batch and channel strides stay in front; lifted spatial axes (length 1) get stride 0.

@@ -1,0 +1,224 @@
+/// Channels-last tensors through the NCHW plane kernels.
+///
+/// In a channels-last tensor every channel's pixels sit `C` elements apart, and every channel has
+/// its own taps, so a loop over a pixel's channels gathers each channel at its own offsets and
+/// does not vectorise. Instead each task takes one image's block of `tile` channels, transposes
+/// it into dense planes in a scratch buffer small enough for the cache, runs the NCHW plane
+/// kernels there, and transposes the result back. Memory traffic is that of the NCHW kernels (the
+/// tensors are read and written once, the transposes stay in cache), and the results are the
+/// NCHW kernels' own, bit for bit, gradients included.
+///
+/// A task's scratch holds `tile` planes of every tensor it touches. Where even four channels'
+/// planes do not fit ``scratchLimit``, the direct kernels (``ChannelsLastKernel``,
+/// ``ChannelsLastBackward``) and the strided row path serve instead.
+@usableFromInline
+struct ChannelsLastTiles: Sendable {
+    /// Channels per task.
+    @usableFromInline let tile: Int
+    /// Elements of one input and one output plane.
+    @usableFromInline let inputPlane: Int, outputPlane: Int
+    /// The strides of a transposed block: dense `[tile, D, H, W]` (input-shaped) and
+    /// `[tile, D', H', W']` (output-shaped).
+    @usableFromInline let inputStrides: LiftedStrides, outputStrides: LiftedStrides
+    @usableFromInline let flat: FlatPlanes?
+    @usableFromInline let dense: DensePlaneBackward?
+    /// Whether the backward transposes `x` (only the shift gradient reads it).
+    @usableFromInline let transposesInput: Bool
+
+    /// The most scratch, in bytes, one task may use. It stays well inside this machine's 2 MiB
+    /// of L2 per core, beside the tiles of the tensors streaming through. Tests lower it to
+    /// reach the direct kernels.
+    @TaskLocal @usableFromInline static var scratchLimit = 1 << 20
+
+    /// Fewer channels per task than this and the transposes cost more than they save.
+    @usableFromInline static let minimumTile = 4
+
+    /// The forward's tiles: nil unless `x` (input-shaped) and `y` (output-shaped) are dense
+    /// channels-last and at least ``minimumTile`` channels' planes fit the scratch limit.
+    @inlinable
+    init?(_ problem: ShiftProblem, _ xs: LiftedStrides, _ ys: LiftedStrides, elementSize: Int) {
+        guard ChannelsLastKernel.applies(problem, xs, ys) else { return nil }
+        self.init(problem, planesPerChannel: (input: 1, output: 1), elementSize: elementSize)
+    }
+
+    /// The backward's tiles: `x` and `gx` input-shaped, `g` output-shaped, all dense
+    /// channels-last. `x` is transposed only when the shift gradient needs it.
+    @inlinable
+    init?(_ problem: ShiftProblem, _ xs: LiftedStrides, _ gs: LiftedStrides, gradInput gxs: LiftedStrides,
+          needsInput: Bool, elementSize: Int) {
+        guard ChannelsLastKernel.applies(problem, gxs, gs), !needsInput || ChannelsLastKernel.applies(problem, xs, gs)
+        else { return nil }
+        self.init(problem, planesPerChannel: (input: needsInput ? 2 : 1, output: 1), elementSize: elementSize)
+    }
+
+    @inlinable
+    init?(_ problem: ShiftProblem, planesPerChannel: (input: Int, output: Int), elementSize: Int) {
+        let (inSize, outSize) = (problem.inputSize, problem.outputSize)
+        let (inputPlane, outputPlane) = (inSize.reduce(1, *), outSize.reduce(1, *))
+        let perChannel = (planesPerChannel.input &* inputPlane &+ planesPerChannel.output &* outputPlane) &* elementSize
+        let fits = perChannel > 0 ? Self.scratchLimit / perChannel : 0
+        // Sixteen channels are a cache line of `Float`s per pixel; more buy nothing.
+        let tile = Swift.min(problem.channels, 16, fits)
+        guard tile >= Swift.min(Self.minimumTile, problem.channels) else { return nil }
+        func strides(_ size: [Int]) -> LiftedStrides {
+            LiftedStrides(n: 0, c: size.reduce(1, *), d: size[1] &* size[2], h: size[2], w: 1)
+        }
+        (self.tile, self.inputPlane, self.outputPlane) = (tile, inputPlane, outputPlane)
+        transposesInput = planesPerChannel.input > 1
+        (inputStrides, outputStrides) = (strides(inSize), strides(outSize))
+        flat = FlatPlanes(problem, inputStrides, outputStrides)
+        dense = DensePlaneBackward(problem, x: inputStrides, g: outputStrides, gx: inputStrides)
+    }
+
+    /// Calls `body(n, c0, count)` for every block of `count` channels starting at `c0` of image
+    /// `n`, blocks spread over threads, each task with its own scratch of `scratch` elements.
+    @inlinable @inline(__always)
+    func forEachBlock<Element>(_ problem: ShiftProblem, scratch: Int, of: Element.Type,
+                               _ body: (UnsafeMutablePointer<Element>, Int, Int, Int) -> Void) {
+        let blocks = (problem.channels &+ tile &- 1) / tile
+        // Rounded up to the pool's smallest size, so that the next call reuses the same pages
+        // instead of faulting fresh ones in.
+        let bytes = Swift.max(scratch &* MemoryLayout<Element>.stride, TensorMemory.minimumPooledBytes)
+        parallelChunks(count: problem.batch &* blocks) { range in
+            @inline(__always) func run(_ buffer: UnsafeMutablePointer<Element>) {
+                for index in range {
+                    let n = index / blocks, c0 = (index - n &* blocks) &* tile
+                    body(buffer, n, c0, Swift.min(tile, problem.channels &- c0))
+                }
+            }
+            if let memory = TensorMemory.allocate(byteCount: bytes, alignment: MemoryLayout<Element>.alignment) {
+                run(memory.bindMemory(to: Element.self, capacity: scratch))
+                TensorMemory.deallocate(memory, byteCount: bytes)
+            } else {
+                // The system refused the pool's size: the standard library's allocation (which
+                // stops the process only where any allocation would).
+                withUnsafeTemporaryAllocation(of: Element.self, capacity: scratch) { run($0.baseAddress!) }
+            }
+        }
+    }
+
+    /// The forward: `plane(c, x, xs, y, ys, flat)` computes channel `c`'s dense output plane `y`
+    /// from its dense input plane `x`.
+    @inlinable @inline(__always)
+    func forward<Element>(
+        _ problem: ShiftProblem, input x: UnsafePointer<Element>, _ xs: LiftedStrides,
+        output y: SendablePointer<Element>, _ ys: LiftedStrides,
+        _ plane: (Int, UnsafePointer<Element>, LiftedStrides, UnsafeMutablePointer<Element>, LiftedStrides, FlatPlanes?) -> Void
+    ) {
+        let source = UncheckedSendable(x)
+        let channels = problem.channels
+        forEachBlock(problem, scratch: tile &* (inputPlane &+ outputPlane), of: Element.self) { scratch, n, c0, count in
+            let (input, output) = (scratch, scratch + tile &* inputPlane)
+            Self.toPlanes(source.value + (n &* xs.n &+ c0), channels: channels, count: count, pixels: inputPlane, into: input)
+            for k in 0..<count {
+                plane(c0 &+ k, input + k &* inputPlane, inputStrides, output + k &* outputPlane, outputStrides, flat)
+            }
+            Self.fromPlanes(output, count: count, pixels: outputPlane, into: y.base + (n &* ys.n &+ c0), channels: channels)
+        }
+    }
+
+    /// The backward: `plane(n, c, x, xs, g, gs, gx, gxs, dense, flat)` computes channel `c`'s
+    /// dense input-gradient plane `gx` (and its shift gradient) from its dense planes of `x` and `g`.
+    @inlinable @inline(__always)
+    func backward<T>(
+        _ problem: ShiftProblem, input x: UnsafePointer<T>, _ xs: LiftedStrides,
+        gradOutput g: UnsafePointer<T>, _ gs: LiftedStrides, gradInput gx: SendablePointer<T>, _ gxs: LiftedStrides,
+        _ plane: (Int, Int, UnsafePointer<T>, LiftedStrides, UnsafePointer<T>, LiftedStrides,
+                  UnsafeMutablePointer<T>, LiftedStrides, DensePlaneBackward?, FlatPlanes?) -> Void
+    ) {
+        let (input, gradOutput) = (UncheckedSendable(x), UncheckedSendable(g))
+        let channels = problem.channels
+        let (inputPlane, outputPlane, tile) = (inputPlane, outputPlane, tile)
+        // Without the shift gradient the kernels never read `x`, and it has no planes.
+        let scratch = tile &* ((transposesInput ? 2 : 1) &* inputPlane &+ outputPlane)
+        forEachBlock(problem, scratch: scratch, of: T.self) { scratch, n, c0, count in
+            let (gPlanes, gxPlanes) = (scratch, scratch + tile &* outputPlane)
+            let xPlanes = transposesInput ? gxPlanes + tile &* inputPlane : gxPlanes
+            Self.toPlanes(gradOutput.value + (n &* gs.n &+ c0), channels: channels, count: count, pixels: outputPlane, into: gPlanes)
+            if transposesInput {
+                Self.toPlanes(input.value + (n &* xs.n &+ c0), channels: channels, count: count, pixels: inputPlane, into: xPlanes)
+            }
+            for k in 0..<count {
+                plane(n, c0 &+ k, xPlanes + k &* inputPlane, inputStrides, gPlanes + k &* outputPlane, outputStrides,
+                      gxPlanes + k &* inputPlane, inputStrides, dense, flat)
+            }
+            Self.fromPlanes(gxPlanes, count: count, pixels: inputPlane, into: gx.base + (n &* gxs.n &+ c0), channels: channels)
+        }
+    }
+
+    /// `planes[k * pixels + p] = source[p * channels + k]` for `k < count`: a block of channels
+    /// out of a channels-last image.
+    @inlinable @inline(__always)
+    static func toPlanes<Element>(_ source: UnsafePointer<Element>, channels: Int, count: Int, pixels: Int,
+                                  into planes: UnsafeMutablePointer<Element>) {
+        transpose(UnsafeRawPointer(source), sourceStride: channels, UnsafeMutableRawPointer(planes), targetStride: pixels,
+                  pixels: pixels, channels: count, toPlanes: true, size: MemoryLayout<Element>.stride)
+    }
+
+    /// `target[p * channels + k] = planes[k * pixels + p]` for `k < count`: the inverse of ``toPlanes``.
+    @inlinable @inline(__always)
+    static func fromPlanes<Element>(_ planes: UnsafePointer<Element>, count: Int, pixels: Int,
+                                    into target: UnsafeMutablePointer<Element>, channels: Int) {
+        transpose(UnsafeRawPointer(planes), sourceStride: pixels, UnsafeMutableRawPointer(target), targetStride: channels,
+                  pixels: pixels, channels: count, toPlanes: false, size: MemoryLayout<Element>.stride)
+    }
+
+    /// Transposes a `pixels x channels` block between a channels-last image (`stride` elements
+    /// per pixel) and planes (`stride` elements per plane), as unsigned lanes of the element's
+    /// size so that one routine serves every element type.
+    @inlinable @inline(__always)
+    static func transpose(_ source: UnsafeRawPointer, sourceStride: Int, _ target: UnsafeMutableRawPointer, targetStride: Int,
+                          pixels: Int, channels: Int, toPlanes: Bool, size: Int) {
+        switch size {
+        case 1: transpose(source, sourceStride, target, targetStride, pixels, channels, toPlanes, lane: UInt8.self)
+        case 2: transpose(source, sourceStride, target, targetStride, pixels, channels, toPlanes, lane: UInt16.self)
+        case 4: transpose(source, sourceStride, target, targetStride, pixels, channels, toPlanes, lane: UInt32.self)
+        default:
+            precondition(size == 8, "tensor elements are 1, 2, 4 or 8 bytes")
+            transpose(source, sourceStride, target, targetStride, pixels, channels, toPlanes, lane: UInt64.self)
+        }
+    }
+
+    /// Four pixels by four channels at a time, each a 4 x 4 transpose in registers (four loads,
+    /// shuffles, four stores); the pixels and channels left over one by one.
+    @inlinable @inline(__always)
+    static func transpose<Lane: SIMDScalar & FixedWidthInteger>(
+        _ source: UnsafeRawPointer, _ sourceStride: Int, _ target: UnsafeMutableRawPointer, _ targetStride: Int,
+        _ pixels: Int, _ channels: Int, _ toPlanes: Bool, lane: Lane.Type
+    ) {
+        let size = MemoryLayout<Lane>.stride
+        // Element (pixel p, channel k) lives at p * pixelStep + k * channelStep in each layout.
+        let (sp, sk) = toPlanes ? (sourceStride, 1) : (1, sourceStride)
+        let (tp, tk) = toPlanes ? (1, targetStride) : (targetStride, 1)
+        @inline(__always) func copy(_ p: Int, _ k: Int) {
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: (p &* sp &+ k &* sk) &* size, as: Lane.self),
+                              toByteOffset: (p &* tp &+ k &* tk) &* size, as: Lane.self)
+        }
+        let fullPixels = pixels & ~3, fullChannels = channels & ~3
+        var p = 0
+        while p < fullPixels {
+            var k = 0
+            while k < fullChannels {
+                // Rows of the source block: four vectors along its unit-stride axis.
+                let (s, t) = (source + (p &* sp &+ k &* sk) &* size, target + (p &* tp &+ k &* tk) &* size)
+                let (sStride, tStride) = (toPlanes ? sp : sk, toPlanes ? tk : tp)
+                let r0 = s.loadUnaligned(as: SIMD4<Lane>.self)
+                let r1 = s.loadUnaligned(fromByteOffset: sStride &* size, as: SIMD4<Lane>.self)
+                let r2 = s.loadUnaligned(fromByteOffset: 2 &* sStride &* size, as: SIMD4<Lane>.self)
+                let r3 = s.loadUnaligned(fromByteOffset: 3 &* sStride &* size, as: SIMD4<Lane>.self)
+                t.storeBytes(of: SIMD4(r0[0], r1[0], r2[0], r3[0]), as: SIMD4<Lane>.self)
+                t.storeBytes(of: SIMD4(r0[1], r1[1], r2[1], r3[1]), toByteOffset: tStride &* size, as: SIMD4<Lane>.self)
+                t.storeBytes(of: SIMD4(r0[2], r1[2], r2[2], r3[2]), toByteOffset: 2 &* tStride &* size, as: SIMD4<Lane>.self)
+                t.storeBytes(of: SIMD4(r0[3], r1[3], r2[3], r3[3]), toByteOffset: 3 &* tStride &* size, as: SIMD4<Lane>.self)
+                k &+= 4
+            }
+            for k in fullChannels..<channels {
+                for q in p..<(p &+ 4) { copy(q, k) }
+            }
+            p &+= 4
+        }
+        for q in fullPixels..<pixels {
+            for k in 0..<channels { copy(q, k) }
+        }
+    }
+}
