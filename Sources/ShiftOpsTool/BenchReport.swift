@@ -1,4 +1,5 @@
 import Foundation
+import ShiftOps
 
 /// Formats benchmark results: a table for people, JSON and CSV for machines.
 enum Report {
@@ -9,7 +10,8 @@ enum Report {
                       sideBySide: SideBySide? = nil) -> String {
         let label = shape.map(String.init).joined(separator: "x")
         let layout = shape.count == 5 ? "NCDHW" : "NCHW"
-        var lines = ["", "shape \(label) float32 \(layout) unless named, \(settings.padding) padding, \(settings.threads) threads, median of \(settings.repetitions) (copies: \(settings.repetitions * 5))"]
+        var lines = ["", "shape \(label) float32 \(layout) unless named, \(settings.padding) padding, \(settings.threads) threads, median of \(settings.repetitions) (copies: \(settings.repetitions * 5))",
+                     "vector loops: \(VectorLevel.names[Int(VectorLevel.selected)]) (this processor has up to \(VectorLevel.names[Int(VectorLevel.supported)]); SHIFTOPS_SIMD=portable|avx2|avx512 lowers it)"]
         lines.append(pad("case", 38) + pad("median ms", 11, right: true) + pad("min ms", 11, right: true) + pad("GB/s", 9, right: true)
                      + pad("extra bytes", 13, right: true))
         for row in rows {

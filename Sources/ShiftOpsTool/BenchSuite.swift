@@ -142,6 +142,24 @@ struct BenchSuite {
                                     reference: { (try Tensor<Float>(shape: shape), try Tensor<Float>(shape: [shape[1], 3, 3])) })
         }))
 
+        // The vector levels this processor has (SPEC §9: wider SIMD only as chosen at run time),
+        // interleaved, each against the portable loops. Every level gives the same bits. Only
+        // the forward has wider loops (see VectorLevel).
+        var levelFigures = [(String, Double)]()
+        if VectorLevel.supported > 0 {
+            let levels = Array(0...VectorLevel.supported)
+            func compare(_ name: String, bytes: Int, _ body: @escaping () throws -> Int) throws {
+                let timed = try timer.interleaved(levels.map { "\(name) [\(VectorLevel.names[Int($0)])]" }, bytes: bytes,
+                                                  levels.map { level in { try VectorLevel.$limit.withValue(level) { sink &+= try body() } } })
+                rows += timed
+                for (level, row) in zip(levels, timed).dropFirst() {
+                    levelFigures.append(("\(name): portable / \(VectorLevel.names[Int(level)])", timed[0].median / row.median))
+                }
+            }
+            try compare("active forward", bytes: 2 * size) { try shift2d(x, shifts: realShifts, padding: padding).count }
+            try compare("channels-last active forward", bytes: 2 * size) { try shift2d(xLast, shifts: realShifts, padding: padding).count }
+        }
+
         var naiveTime: Double?
         if settings.naive {
             let naive = timer.time("naive active forward", bytes: 2 * size, repetitions: 1) {
@@ -170,6 +188,7 @@ struct BenchSuite {
         figure("C8", "channels-last / NCHW active forward", active.0.map { lastForward.median / $0 }, 1.3, atMost: true)
         figure("C8", "channels-last / NCHW active backward", active.1.map { lastBackward.median / $0 }, 1.3, atMost: true)
         figure("--", "int8 sparse forward / int8 copy", quantizedForward.median / quantizedCopy.best.median, nil, atMost: true)
+        for (label, value) in levelFigures { figure("--", label, value, nil, atMost: false) }
         return BenchResult(shape: shape, rows: rows, figures: figures, memoryProbes: probes)
     }
 }

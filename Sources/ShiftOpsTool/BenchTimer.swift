@@ -25,6 +25,28 @@ struct BenchTimer {
     }
 }
 
+extension BenchTimer {
+    /// Times several bodies in turn within each repetition, so that the machine's load changes
+    /// reach them alike and their ratios are taken in one run.
+    func interleaved(_ names: [String], bytes: Int, _ bodies: [() throws -> Void]) throws -> [BenchCommand.Row] {
+        for body in bodies { try body() }
+        var samples = [[Double]](repeating: [], count: bodies.count)
+        for _ in 0..<repetitions {
+            for (i, body) in bodies.enumerated() {
+                let start = DispatchTime.now().uptimeNanoseconds
+                try body()
+                samples[i].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
+        }
+        return zip(names, samples).map { name, times in
+            let sorted = times.sorted()
+            let row = BenchCommand.Row(shape: shape, name: name, median: sorted[sorted.count / 2], minimum: sorted[0], bytes: bytes)
+            progress(String(format: "bench %@ %-36@ median %8.3f ms  min %8.3f ms", label, name, row.median * 1e3, row.minimum * 1e3))
+            return row
+        }
+    }
+}
+
 /// One shape's timed rows and figures, and the memory probes run after every shape is timed.
 struct BenchResult {
     var shape: [Int]

@@ -47,15 +47,18 @@ enum ForwardKernel {
     ) {
         let sampling: AxisTaps<T>.Sampling = problem.mode == .active ? .interpolate : .round
         let source = UncheckedSendable(x)
+        let level = VectorLevel.current
         if let tiles = ChannelsLastTiles(problem, xs, ys, elementSize: MemoryLayout<T>.stride) {
             tiles.forward(problem, input: x, xs, output: y, ys) { c, plane, planeStrides, out, outStrides, flat in
-                self.plane(problem.taps(channel: c, shifts: shifts, sampling: sampling), plane, planeStrides, out, outStrides, flat: flat)
+                self.plane(problem.taps(channel: c, shifts: shifts, sampling: sampling), plane, planeStrides, out, outStrides,
+                           flat: flat, level: level)
             }
         } else if ChannelsLastKernel.applies(problem, xs, ys) {
             ChannelsLastKernel.run(problem, input: x, xs, shifts: shifts, output: y, ys)
         } else if let flat = FlatPlanes(problem, xs, ys) {
             forEachPlane(problem, shifts: shifts, sampling: sampling) { taps, n, c in
-                plane(taps, source.value + (n &* xs.n &+ c &* xs.c), xs, y.base + (n &* ys.n &+ c &* ys.c), ys, flat: flat)
+                plane(taps, source.value + (n &* xs.n &+ c &* xs.c), xs, y.base + (n &* ys.n &+ c &* ys.c), ys,
+                      flat: flat, level: level)
             }
         } else {
             forEachRow(problem, shifts: shifts, sampling: sampling) { taps, n, c, pd, ph in
@@ -70,7 +73,7 @@ enum ForwardKernel {
     @inlinable @inline(__always)
     static func plane<T: ShiftFloatingPoint>(
         _ taps: ChannelTaps<T>, _ plane: UnsafePointer<T>, _ xs: LiftedStrides,
-        _ out: UnsafeMutablePointer<T>, _ ys: LiftedStrides, flat: FlatPlanes?
+        _ out: UnsafeMutablePointer<T>, _ ys: LiftedStrides, flat: FlatPlanes?, level: Int32
     ) {
         guard let flat else {
             for pd in 0..<taps.d.count {
@@ -82,7 +85,7 @@ enum ForwardKernel {
             row(taps, plane, xs, out + (pd &* ys.d &+ ph &* ys.h), ys, pd, ph)
         }
         flat.forEachSpan(taps) { pd, start, count in
-            interpolateSpan(taps, plane + start, out + start, count: count, flat: flat)
+            interpolateSpan(taps, plane + start, out + start, count: count, flat: flat, level: level)
             // The span also wrote the edge columns of its rows, from the wrong row: redo them.
             if taps.w.interior != 0..<taps.w.count {
                 if taps.isCopy {
@@ -124,7 +127,8 @@ enum ForwardKernel {
     /// paths give the same bits.
     @inlinable @inline(__always)
     static func interpolateSpan<T: ShiftFloatingPoint>(
-        _ taps: ChannelTaps<T>, _ src: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int, flat: FlatPlanes
+        _ taps: ChannelTaps<T>, _ src: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int, flat: FlatPlanes,
+        level: Int32
     ) {
         if taps.isCopy {
             out.update(from: src + flat.offset(taps, 0, 0, 0), count: count)
@@ -140,19 +144,23 @@ enum ForwardKernel {
         let (p0, a0, b0) = row(0)
         if rows == 1 {
             if w.taps == 1 { for i in 0..<count { out[i] = a0 * p0[i] } }
-            else { for i in 0..<count { out[i] = a0 * p0[i] + b0 * p0[i &+ 1] } }
+            else if !VectorLoops.linear(level, out, p0, a0, b0, count: count, accumulate: false) {
+                for i in 0..<count { out[i] = a0 * p0[i] + b0 * p0[i &+ 1] }
+            }
             return
         }
         let (p1, a1, b1) = row(1)
         if w.taps == 1 {
             for i in 0..<count { out[i] = a0 * p0[i] + a1 * p1[i] }
-        } else {
+        } else if !VectorLoops.bilinear(level, out, p0, p1, a0, b0, a1, b1, count: count) {
             for i in 0..<count { out[i] = (a0 * p0[i] + b0 * p0[i &+ 1]) + (a1 * p1[i] + b1 * p1[i &+ 1]) }
         }
         for r in 2..<rows {
             let (p, a, b) = row(r)
             if w.taps == 1 { for i in 0..<count { out[i] += a * p[i] } }
-            else { for i in 0..<count { out[i] += a * p[i] + b * p[i &+ 1] } }
+            else if !VectorLoops.linear(level, out, p, a, b, count: count, accumulate: true) {
+                for i in 0..<count { out[i] += a * p[i] + b * p[i &+ 1] }
+            }
         }
     }
 

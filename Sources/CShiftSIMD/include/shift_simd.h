@@ -1,0 +1,50 @@
+/*
+ * The CPU kernels' innermost loops compiled for wider vector units, chosen at run time.
+ *
+ * The package is built for the baseline of its architecture (SSE2 on x86-64), so the Swift
+ * loops use 4-wide vectors. On x86-64 each function here also exists compiled for AVX2 and for
+ * AVX-512, and shift_simd_level() picks the widest the processor has, once. Every variant does
+ * each element's arithmetic in the same order, with no fused multiply-add, so every level gives
+ * the same bits as the portable Swift loops.
+ *
+ * The environment variable SHIFTOPS_SIMD (portable, avx2, avx512) lowers the level for a
+ * process, so that tests and benchmarks reach every path on one machine; it never raises it
+ * above what the processor has.
+ */
+#ifndef SHIFT_SIMD_H
+#define SHIFT_SIMD_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The vector levels, widest last. */
+enum {
+    SHIFT_SIMD_PORTABLE = 0,
+    SHIFT_SIMD_AVX2 = 1,
+    SHIFT_SIMD_AVX512 = 2,
+};
+
+/* The widest level this processor supports. */
+int shift_simd_supported_level(void);
+
+/* The level in use: the supported one, lowered by SHIFTOPS_SIMD when set; read once. */
+int shift_simd_level(void);
+
+/* out[i] = (a0 * p0[i] + b0 * p0[i + 1]) + (a1 * p1[i] + b1 * p1[i + 1]) for i < count: the
+   forward's interior, two interpolated rows. */
+void shift_simd_bilinear_f32(int level, float *out, const float *p0, const float *p1,
+                             float a0, float b0, float a1, float b1, int64_t count);
+
+/* out[i] = a * p[i] + b * p[i + 1] (accumulate == 0) or out[i] += a * p[i] + b * p[i + 1]: one
+   interpolated row (1-D data, and the depth taps of 3-D data). */
+void shift_simd_linear_f32(int level, float *out, const float *p, float a, float b, int64_t count,
+                           int accumulate);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

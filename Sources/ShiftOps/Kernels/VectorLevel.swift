@@ -1,0 +1,62 @@
+import CShiftSIMD
+
+/// Which compiled variant of the innermost loops the CPU kernels call (see `shift_simd.h`).
+///
+/// The package is built for its architecture's baseline, so the Swift loops run 4 lanes wide on
+/// x86-64. Where the processor has AVX2 or AVX-512, the forward's long interpolation loops (the
+/// flattened spans of ``FlatPlanes``, `Float` only) run through C variants compiled for those
+/// units instead. Every level gives the same bits: the same operations per element, in the same
+/// order, without fused multiply-adds. The backward keeps the portable loops: its rows are short,
+/// and called row by row the wider variants made it slower (README, "The CPU kernels").
+///
+/// `SHIFTOPS_SIMD=portable|avx2|avx512` lowers the level for a process; ``limit`` lowers it for
+/// one scope (tests run every path that way).
+@usableFromInline
+package enum VectorLevel {
+    @usableFromInline static let portable: Int32 = 0
+
+    /// The level chosen for this process: the processor's widest, lowered by `SHIFTOPS_SIMD`.
+    @usableFromInline package static let selected = shift_simd_level()
+
+    /// The widest level this processor supports.
+    package static let supported = shift_simd_supported_level()
+
+    /// A cap on the level for the current task; the kernels read it once per call, before their
+    /// threads start.
+    @TaskLocal @usableFromInline package static var limit: Int32 = .max
+
+    /// The level a kernel starting now uses.
+    @inlinable static var current: Int32 { Swift.min(selected, limit) }
+
+    /// The names `SHIFTOPS_SIMD` accepts, by level.
+    package static let names = ["portable", "avx2", "avx512"]
+}
+
+/// The interpolation loops, through the C variants when the level is above portable and the
+/// elements are `Float`; false when the caller's own Swift loop must run.
+@usableFromInline
+enum VectorLoops {
+    /// `out[i] = (a0 p0[i] + b0 p0[i + 1]) + (a1 p1[i] + b1 p1[i + 1])`.
+    @inlinable @inline(__always)
+    static func bilinear<T: ShiftFloatingPoint>(_ level: Int32, _ out: UnsafeMutablePointer<T>,
+                                                _ p0: UnsafePointer<T>, _ p1: UnsafePointer<T>,
+                                                _ a0: T, _ b0: T, _ a1: T, _ b1: T, count: Int) -> Bool {
+        guard level > VectorLevel.portable, T.self == Float.self else { return false }
+        shift_simd_bilinear_f32(level, UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self),
+                                UnsafeRawPointer(p0).assumingMemoryBound(to: Float.self),
+                                UnsafeRawPointer(p1).assumingMemoryBound(to: Float.self),
+                                unsafeBitCast(a0, to: Float.self), unsafeBitCast(b0, to: Float.self), unsafeBitCast(a1, to: Float.self), unsafeBitCast(b1, to: Float.self), Int64(count))
+        return true
+    }
+
+    /// `out[i] (+)= a p[i] + b p[i + 1]`.
+    @inlinable @inline(__always)
+    static func linear<T: ShiftFloatingPoint>(_ level: Int32, _ out: UnsafeMutablePointer<T>, _ p: UnsafePointer<T>,
+                                              _ a: T, _ b: T, count: Int, accumulate: Bool) -> Bool {
+        guard level > VectorLevel.portable, T.self == Float.self else { return false }
+        shift_simd_linear_f32(level, UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self),
+                              UnsafeRawPointer(p).assumingMemoryBound(to: Float.self),
+                              unsafeBitCast(a, to: Float.self), unsafeBitCast(b, to: Float.self), Int64(count), accumulate ? 1 : 0)
+        return true
+    }
+}
