@@ -25,6 +25,27 @@ linear_body(float *restrict out, const float *restrict p, float a, float b, int6
     }
 }
 
+typedef float lanes8 __attribute__((vector_size(32)));
+
+/* An unaligned load of eight floats (a macro: a function returning a vector would have an
+   ABI that depends on the caller's target). */
+#define LOAD8(v, p) memcpy(&(v), (p), sizeof(lanes8))
+
+static inline __attribute__((always_inline)) void
+dot_differences_body(const float *g, const float *x, int64_t count, float *diff_lanes, float *base_lanes) {
+    lanes8 diff = {0}, base = {0};
+    for (int64_t i = 0; i + 8 <= count; i += 8) {
+        lanes8 gv, x0, x1;
+        LOAD8(gv, g + i);
+        LOAD8(x0, x + i);
+        LOAD8(x1, x + i + 1);
+        diff += gv * (x1 - x0);
+        base += gv * x0;
+    }
+    memcpy(diff_lanes, &diff, sizeof diff);
+    memcpy(base_lanes, &base, sizeof base);
+}
+
 #if defined(__x86_64__) && defined(__clang__)
 #define SHIFT_SIMD_X86 1
 #define LEVEL_FUNCTIONS(suffix, features)                                                          \
@@ -36,6 +57,10 @@ linear_body(float *restrict out, const float *restrict p, float a, float b, int6
     __attribute__((target(features))) static void linear_##suffix(                                 \
         float *out, const float *p, float a, float b, int64_t count, int accumulate) {             \
         linear_body(out, p, a, b, count, accumulate);                                              \
+    }                                                                                              \
+    __attribute__((target(features))) static void dot_differences_##suffix(                        \
+        const float *g, const float *x, int64_t count, float *diff_lanes, float *base_lanes) {     \
+        dot_differences_body(g, x, count, diff_lanes, base_lanes);                                 \
     }
 LEVEL_FUNCTIONS(avx2, "avx2")
 LEVEL_FUNCTIONS(avx512, "avx512f")
@@ -90,4 +115,15 @@ void shift_simd_linear_f32(int level, float *out, const float *p, float a, float
 #endif
     (void)level;
     linear_body(out, p, a, b, count, accumulate);
+}
+
+void shift_simd_dot_differences_f32(int level, const float *g, const float *x, int64_t count,
+                                    float *diff_lanes, float *base_lanes) {
+#ifdef SHIFT_SIMD_X86
+    /* Eight lanes are one AVX2 register; AVX-512 keeps them (wider lanes would change the sums). */
+    if (level >= SHIFT_SIMD_AVX512) { dot_differences_avx512(g, x, count, diff_lanes, base_lanes); return; }
+    if (level == SHIFT_SIMD_AVX2) { dot_differences_avx2(g, x, count, diff_lanes, base_lanes); return; }
+#endif
+    (void)level;
+    dot_differences_body(g, x, count, diff_lanes, base_lanes);
 }

@@ -143,8 +143,7 @@ struct BenchSuite {
         }))
 
         // The vector levels this processor has (SPEC §9: wider SIMD only as chosen at run time),
-        // interleaved, each against the portable loops. Every level gives the same bits. Only
-        // the forward has wider loops (see VectorLevel).
+        // interleaved, each against the portable loops. Every level gives the same bits.
         var levelFigures = [(String, Double)]()
         if VectorLevel.supported > 0 {
             let levels = Array(0...VectorLevel.supported)
@@ -157,6 +156,9 @@ struct BenchSuite {
                 }
             }
             try compare("active forward", bytes: 2 * size) { try shift2d(x, shifts: realShifts, padding: padding).count }
+            try compare("active backward", bytes: 3 * size) {
+                try shift2dBackward(gradOutput: g, input: x, shifts: realShifts, padding: padding).input.count
+            }
             try compare("channels-last active forward", bytes: 2 * size) { try shift2d(xLast, shifts: realShifts, padding: padding).count }
         }
 

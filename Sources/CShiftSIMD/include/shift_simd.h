@@ -43,6 +43,13 @@ void shift_simd_bilinear_f32(int level, float *out, const float *p0, const float
 void shift_simd_linear_f32(int level, float *out, const float *p, float a, float b, int64_t count,
                            int accumulate);
 
+/* For i < count rounded down to a multiple of 8, lane i % 8 of diff_lanes accumulates
+   g[i] * (x[i + 1] - x[i]) and lane i % 8 of base_lanes g[i] * x[i], i ascending: the shift
+   gradient's sums along a span, eight lanes on every level so that the bits never change. The
+   caller sums the lanes and the tail. */
+void shift_simd_dot_differences_f32(int level, const float *g, const float *x, int64_t count,
+                                    float *diff_lanes, float *base_lanes);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,3 +1,5 @@
+import CShiftSIMD
+
 /// The backward pass over raw storage, one `(n, c)` plane per task so that every task writes its
 /// own part of `gradInput` and its own slot of the partial shift gradients.
 ///
@@ -16,10 +18,11 @@ enum BackwardKernel {
         gradInput gx: SendablePointer<T>, _ gxs: LiftedStrides, partials: SendablePointer<T>?
     ) {
         let inputSampling: AxisTaps<T>.Sampling = problem.mode == .active ? .interpolate : .round
+        let level = VectorLevel.current
         if let tiles = ChannelsLastTiles(problem, xs, gs, gradInput: gxs, needsInput: partials != nil,
                                          elementSize: MemoryLayout<T>.stride) {
             tiles.backward(problem, input: x, xs, gradOutput: g, gs, gradInput: gx, gxs) { n, c, x, xs, g, gs, gx, gxs, dense, flat in
-                let plane = Plane(problem: problem, x: x, xs: xs, g: g, gs: gs, gx: gx, gxs: gxs, flat: flat)
+                let plane = Plane(problem: problem, x: x, xs: xs, g: g, gs: gs, gx: gx, gxs: gxs, flat: flat, level: level)
                 planeBackward(plane, channel: c, shifts: shifts, sampling: inputSampling, dense: dense,
                               slot: partials.map { $0.base + (n &* problem.channels &+ c) &* 3 })
             }
@@ -41,7 +44,7 @@ enum BackwardKernel {
                 let n = index / problem.channels, c = index % problem.channels
                 let plane = Plane(problem: problem, x: input.value + (n &* xs.n &+ c &* xs.c), xs: xs,
                                   g: gradOutput.value + (n &* gs.n &+ c &* gs.c), gs: gs,
-                                  gx: gx.base + (n &* gxs.n &+ c &* gxs.c), gxs: gxs, flat: flat)
+                                  gx: gx.base + (n &* gxs.n &+ c &* gxs.c), gxs: gxs, flat: flat, level: level)
                 planeBackward(plane, channel: c, shifts: shifts, sampling: inputSampling, dense: dense,
                               slot: partials.map { $0.base + index &* 3 })
             }
@@ -86,11 +89,14 @@ enum BackwardKernel {
         @usableFromInline let gx: UnsafeMutablePointer<T>, gxs: LiftedStrides
         /// Set when `x` and `g` flatten: the shift gradient then runs over spans.
         @usableFromInline let flat: FlatPlanes?
+        /// The vector level of the spans' sums (``VectorLevel``).
+        @usableFromInline let level: Int32
 
         @inlinable
         init(problem: ShiftProblem, x: UnsafePointer<T>, xs: LiftedStrides, g: UnsafePointer<T>, gs: LiftedStrides,
-             gx: UnsafeMutablePointer<T>, gxs: LiftedStrides, flat: FlatPlanes?) {
+             gx: UnsafeMutablePointer<T>, gxs: LiftedStrides, flat: FlatPlanes?, level: Int32) {
             (self.problem, self.x, self.xs, self.g, self.gs, self.gx, self.gxs, self.flat) = (problem, x, xs, g, gs, gx, gxs, flat)
+            self.level = level
         }
 
         @inlinable @inline(__always)
@@ -164,7 +170,7 @@ enum BackwardKernel {
                 for bd in 0..<cell.d.taps {
                     for bh in 0..<cell.h.taps {
                         let offset = flat.offset(cell, bd, bh, 0)
-                        var (diff, base) = dotDifferences(g + start, x + (start &+ offset), count: count)
+                        var (diff, base) = dotDifferences(g + start, x + (start &+ offset), count: count, level: level)
                         fixGradientEdges(cell, flat, pd, start, count, offset, &diff, &base)
                         accumulate(cell, diff, base + cell.w.weight * diff, bd, bh, into: &sums)
                     }
@@ -173,30 +179,34 @@ enum BackwardKernel {
             return (-sums.0, -sums.1, -sums.2)
         }
 
+        /// Replaces the span's terms for the edge columns of its rows (read from the neighbouring
+        /// row) by their padded ones, column by column, so that each column maps its taps once.
         @inlinable @inline(__always)
         func fixGradientEdges(_ cell: ChannelTaps<T>, _ flat: FlatPlanes, _ pd: Int, _ start: Int, _ count: Int,
                               _ offset: Int, _ diff: inout T, _ base: inout T) {
             let w = cell.w
             if w.interior == 0..<w.count { return }
-            for ph in cell.h.interior {
-                let rowStart = pd &* flat.sliceLength &+ ph &* flat.rowLength
-                let inputRow = x + (rowStart &+ offset &- w.base)
-                @inline(__always) func fix(_ p: Int) {
+            let rows = cell.h.interior
+            let first = pd &* flat.sliceLength &+ rows.lowerBound &* flat.rowLength
+            @inline(__always) func fix(_ p: Int) {
+                let (i0, i1) = (w.index(p, 0), w.index(p, 1))
+                for k in 0..<rows.count {
+                    let rowStart = first &+ k &* flat.rowLength
                     let i = rowStart &+ p, v = g[i]
                     if i >= start && i < start &+ count {
                         let f0 = x[i &+ offset], f1 = x[i &+ offset &+ 1]
                         diff -= v * (f1 - f0)
                         base -= v * f0
                     }
-                    let i0 = w.index(p, 0), i1 = w.index(p, 1)
+                    let inputRow = x + (rowStart &+ offset &- w.base)
                     let x0: T = i0 >= 0 ? inputRow[i0] : 0
                     let x1: T = i1 >= 0 ? inputRow[i1] : 0
                     diff += v * (x1 - x0)
                     base += v * x0
                 }
-                for p in 0..<w.interior.lowerBound { fix(p) }
-                for p in w.interior.upperBound..<w.count { fix(p) }
             }
+            for p in 0..<w.interior.lowerBound { fix(p) }
+            for p in w.interior.upperBound..<w.count { fix(p) }
         }
 
         /// Both gradients in one pass over the output rows, for taps that serve both (active
@@ -293,11 +303,23 @@ enum BackwardKernel {
     /// lanes combined in a fixed order.
     @inlinable @inline(__always)
     static func dotDifferences<T: ShiftFloatingPoint>(_ g: UnsafePointer<T>, _ x: UnsafePointer<T>,
-                                                      count: Int) -> (T, T) {
+                                                      count: Int, level: Int32 = VectorLevel.portable) -> (T, T) {
         var diff = SIMD8<T>(repeating: 0), base = SIMD8<T>(repeating: 0)
         var i = 0
         let (gRaw, xRaw) = (UnsafeRawPointer(g), UnsafeRawPointer(x))
         let size = MemoryLayout<T>.stride
+        // The wide variants keep these eight lanes, each summed in the same order.
+        if level > VectorLevel.portable && T.self == Float.self && count >= 8 {
+            withUnsafeTemporaryAllocation(of: SIMD8<T>.self, capacity: 2) { lanes in
+                let raw = UnsafeMutableRawPointer(lanes.baseAddress!)
+                shift_simd_dot_differences_f32(level, gRaw.assumingMemoryBound(to: Float.self),
+                                               xRaw.assumingMemoryBound(to: Float.self), Int64(count),
+                                               raw.assumingMemoryBound(to: Float.self),
+                                               (raw + MemoryLayout<SIMD8<T>>.stride).assumingMemoryBound(to: Float.self))
+                (diff, base) = (lanes[0], lanes[1])
+            }
+            i = count & ~7
+        }
         while i &+ 8 <= count {
             let gv = gRaw.loadUnaligned(fromByteOffset: i &* size, as: SIMD8<T>.self)
             let x0 = xRaw.loadUnaligned(fromByteOffset: i &* size, as: SIMD8<T>.self)

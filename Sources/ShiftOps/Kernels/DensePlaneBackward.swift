@@ -14,6 +14,9 @@ struct DensePlaneBackward: Sendable {
     @usableFromInline let input: (d: Int, h: Int, w: Int)
     @usableFromInline let output: (d: Int, h: Int, w: Int)
     @usableFromInline let padding: ShiftPadding
+    /// The vector level of the flattened runs (``VectorLevel``), read where the kernel is set up,
+    /// before its threads start.
+    @usableFromInline let level: Int32
 
     /// Nil unless the geometry is stride 1 and all three tensors are dense per plane.
     @inlinable
@@ -27,17 +30,27 @@ struct DensePlaneBackward: Sendable {
         input = (inSize[0], inSize[1], inSize[2])
         output = (outSize[0], outSize[1], outSize[2])
         padding = problem.padding
+        level = VectorLevel.current
     }
 
     /// Writes `gx = J_x^T g` for one plane whose taps are `taps`.
     @inlinable @inline(__always)
     func gradInput<T: ShiftFloatingPoint>(_ taps: ChannelTaps<T>, g: UnsafePointer<T>, gx: UnsafeMutablePointer<T>) {
         let w = taps.w
-        // Input columns whose readers `iw - base - b` all lie in 0..<W'.
-        let lo = Swift.min(Swift.max(w.base &+ w.taps &- 1, 0), input.w)
-        let hi = Swift.max(lo, Swift.min(w.base &+ output.w, input.w))
+        let columns = readersInside(w, length: input.w, count: output.w)
+        // Where rows are as long in `g` as in `gx` (and slices as large), the rows whose every
+        // reader is inside the output form one flattened span per depth slice, as in the forward.
+        let band = readersInside(taps.h, length: input.h, count: output.h)
+        let slices = readersInside(taps.d, length: input.d, count: output.d)
+        let flat = input.w == output.w && input.h == output.h && !columns.isEmpty && !band.isEmpty
         for id in 0..<input.d {
-            for ih in 0..<input.h {
+            var ih = 0
+            while ih < input.h {
+                if flat && ih == band.lowerBound && slices.contains(id) {
+                    gatherSpan(taps, id, band, columns, g: g, gx: gx)
+                    ih = band.upperBound
+                    continue
+                }
                 let row = gx + (id &* input.h &+ ih) &* input.w
                 var first = true
                 for bd in 0..<taps.d.taps {
@@ -50,21 +63,112 @@ struct DensePlaneBackward: Sendable {
                         // source[iw] is g[pw = iw - base] of output row (pd, ph).
                         let source = g + ((pd &* output.h &+ ph) &* output.w &- w.base)
                         gatherRow(source, w, a: weight * w.weight(0), b: weight * w.weight(1),
-                                  into: row, lo: lo, hi: hi, assign: first)
+                                  into: row, columns: columns, assign: first)
                         first = false
                     }
                 }
                 if first { row.update(repeating: 0, count: input.w) }
+                ih &+= 1
             }
         }
         if padding != .zeros { foldPaddedTaps(taps, g: g, gx: gx) }
+    }
+
+    /// The inputs of an axis whose every reader `i - base - b` lies in `0..<count`.
+    @inlinable @inline(__always)
+    func readersInside<T>(_ axis: AxisTaps<T>, length: Int, count: Int) -> Range<Int> {
+        let lo = Swift.min(Swift.max(axis.base &+ axis.taps &- 1, 0), length)
+        return lo..<Swift.max(lo, Swift.min(axis.base &+ count, length))
+    }
+
+    /// Input rows `band` of depth slice `id`, all of whose vertical readers are inside the output,
+    /// as one flattened run over `gx` (`g` and `gx` have equal row and slice lengths): each
+    /// vertical tap reads `g` at a fixed offset. The run also writes the edge columns of its
+    /// rows, from the wrong row; they are written again after it. The sums are `gatherRow`'s, in
+    /// its order, so both give the same bits.
+    @inlinable @inline(__always)
+    func gatherSpan<T: ShiftFloatingPoint>(_ taps: ChannelTaps<T>, _ id: Int, _ band: Range<Int>, _ columns: Range<Int>,
+                                           g: UnsafePointer<T>, gx: UnsafeMutablePointer<T>) {
+        let w = taps.w
+        let (rowLength, sliceLength) = (input.w, input.h &* input.w)
+        let start = id &* sliceLength &+ band.lowerBound &* rowLength &+ columns.lowerBound
+        let count = (band.upperBound &- 1 &- band.lowerBound) &* rowLength &+ columns.count
+        let out = gx + start
+        // Vertical tap r: gx[i] gets a g[i - offset] + b g[i - offset - 1], with `source = g - offset - 1`
+        // so that `source[i]` and `source[i + 1]` are the two terms.
+        @inline(__always) func tap(_ r: Int) -> (UnsafePointer<T>, T, T) {
+            let bd = r / taps.h.taps, bh = r % taps.h.taps
+            let weight = taps.d.weight(bd) * taps.h.weight(bh)
+            let offset = (taps.d.base &+ bd) &* sliceLength &+ (taps.h.base &+ bh) &* rowLength &+ w.base
+            return (g + (start &- offset &- 1), weight * w.weight(0), weight * w.weight(1))
+        }
+        let rows = taps.d.taps &* taps.h.taps
+        if w.taps == 2 {
+            // `b g[i - offset - 1] + a g[i - offset]` equals gatherRow's `a g[iw] + b g[iw - 1]`: addition commutes.
+            let (q0, a0, b0) = tap(0)
+            if rows == 1 {
+                if !VectorLoops.linear(level, out, q0, b0, a0, count: count, accumulate: false) {
+                    for i in 0..<count { out[i] = b0 * q0[i] + a0 * q0[i &+ 1] }
+                }
+            } else {
+                let (q1, a1, b1) = tap(1)
+                if !VectorLoops.bilinear(level, out, q0, q1, b0, a0, b1, a1, count: count) {
+                    for i in 0..<count { out[i] = (b0 * q0[i] + a0 * q0[i &+ 1]) + (b1 * q1[i] + a1 * q1[i &+ 1]) }
+                }
+                for r in 2..<Swift.max(rows, 2) {
+                    let (q, a, b) = tap(r)
+                    if !VectorLoops.linear(level, out, q, b, a, count: count, accumulate: true) {
+                        for i in 0..<count { out[i] += b * q[i] + a * q[i &+ 1] }
+                    }
+                }
+            }
+        } else {
+            for r in 0..<rows {
+                let (q, a, _) = tap(r)
+                let p = q + 1
+                if r == 0 { for i in 0..<count { out[i] = a * p[i] } } else { for i in 0..<count { out[i] += a * p[i] } }
+            }
+        }
+        if columns == 0..<input.w { return }
+        // The edge columns again, tap by tap in gatherRow's order; each tap's row of `g` sits a
+        // fixed distance from the input row.
+        withUnsafeTemporaryAllocation(of: (offset: Int, a: T, b: T).self, capacity: rows) { vertical in
+            for r in 0..<rows {
+                let bd = r / taps.h.taps, bh = r % taps.h.taps
+                let weight = taps.d.weight(bd) * taps.h.weight(bh)
+                let offset = ((taps.d.base &+ bd) &* input.h &+ taps.h.base &+ bh) &* rowLength &+ w.base
+                vertical[r] = (offset, weight * w.weight(0), weight * w.weight(1))
+            }
+            for ih in band {
+                let rowStart = (id &* input.h &+ ih) &* rowLength
+                for r in 0..<rows {
+                    let tap = vertical[r]
+                    edgeColumns(g + (rowStart &- tap.offset), w, a: tap.a, b: tap.b, into: gx + rowStart, columns: columns,
+                                assign: r == 0)
+                }
+            }
+        }
     }
 
     /// `row[iw] (+)= a g[iw - base] + b g[iw - base - 1]` over the input row, terms whose output
     /// lies outside `0..<W'` left out; `source` is `g`'s row shifted by `-base`.
     @inlinable @inline(__always)
     func gatherRow<T: ShiftFloatingPoint>(_ source: UnsafePointer<T>, _ w: AxisTaps<T>, a: T, b: T,
-                                          into row: UnsafeMutablePointer<T>, lo: Int, hi: Int, assign: Bool) {
+                                          into row: UnsafeMutablePointer<T>, columns: Range<Int>, assign: Bool) {
+        let (lo, hi) = (columns.lowerBound, columns.upperBound)
+        switch (w.taps == 2, assign) {
+        case (true, true): for iw in lo..<hi { row[iw] = a * source[iw] + b * source[iw &- 1] }
+        case (true, false): for iw in lo..<hi { row[iw] += a * source[iw] + b * source[iw &- 1] }
+        case (false, true): for iw in lo..<hi { row[iw] = a * source[iw] }
+        case (false, false): for iw in lo..<hi { row[iw] += a * source[iw] }
+        }
+        edgeColumns(source, w, a: a, b: b, into: row, columns: columns, assign: assign)
+    }
+
+    /// `gatherRow` on the columns outside `columns`, where some reader lies outside the output.
+    @inlinable @inline(__always)
+    func edgeColumns<T: ShiftFloatingPoint>(_ source: UnsafePointer<T>, _ w: AxisTaps<T>, a: T, b: T,
+                                            into row: UnsafeMutablePointer<T>, columns: Range<Int>, assign: Bool) {
         let (base, count) = (w.base, output.w)
         @inline(__always) func edge(_ iw: Int) {
             let p0 = iw &- base, p1 = p0 &- 1
@@ -73,16 +177,8 @@ struct DensePlaneBackward: Sendable {
             if w.taps == 2 && p1 >= 0 && p1 < count { v += b * source[iw &- 1] }
             row[iw] = assign ? v : row[iw] + v
         }
-        for iw in 0..<lo { edge(iw) }
-        // These rows stay with the portable loop: the AVX2 and AVX-512 variants, called row by
-        // row, made the backward 11-30% slower (`shiftops bench`, README).
-        switch (w.taps == 2, assign) {
-        case (true, true): for iw in lo..<hi { row[iw] = a * source[iw] + b * source[iw &- 1] }
-        case (true, false): for iw in lo..<hi { row[iw] += a * source[iw] + b * source[iw &- 1] }
-        case (false, true): for iw in lo..<hi { row[iw] = a * source[iw] }
-        case (false, false): for iw in lo..<hi { row[iw] += a * source[iw] }
-        }
-        for iw in hi..<input.w { edge(iw) }
+        for iw in 0..<columns.lowerBound { edge(iw) }
+        for iw in columns.upperBound..<input.w { edge(iw) }
     }
 
     /// Adds the taps that fall outside the input on some axis, mapped through the padding: the
