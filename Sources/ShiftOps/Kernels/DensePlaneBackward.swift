@@ -139,14 +139,38 @@ struct DensePlaneBackward: Sendable {
                 let offset = ((taps.d.base &+ bd) &* input.h &+ taps.h.base &+ bh) &* rowLength &+ w.base
                 vertical[r] = (offset, weight * w.weight(0), weight * w.weight(1))
             }
-            for ih in band {
-                let rowStart = (id &* input.h &+ ih) &* rowLength
-                for r in 0..<rows {
-                    let tap = vertical[r]
-                    edgeColumns(g + (rowStart &- tap.offset), w, a: tap.a, b: tap.b, into: gx + rowStart, columns: columns,
-                                assign: r == 0)
+            // Column by column, so that each column decides once which of its readers exist.
+            @inline(__always) func column(_ iw: Int) {
+                let p0 = iw &- w.base
+                let (has0, has1) = (p0 >= 0 && p0 < output.w, w.taps == 2 && p0 >= 1 && p0 &- 1 < output.w)
+                @inline(__always) func term(_ source: UnsafePointer<T>, _ a: T, _ b: T) -> T {
+                    var v: T = 0
+                    if has0 { v = a * source[iw] }
+                    if has1 { v += b * source[iw &- 1] }
+                    return v
+                }
+                let firstRow = (id &* input.h &+ band.lowerBound) &* rowLength
+                if rows == 2 {
+                    let (t0, t1) = (vertical[0], vertical[1])
+                    for k in 0..<band.count {
+                        let rowStart = firstRow &+ k &* rowLength
+                        gx[rowStart &+ iw] = term(g + (rowStart &- t0.offset), t0.a, t0.b) + term(g + (rowStart &- t1.offset), t1.a, t1.b)
+                    }
+                    return
+                }
+                for k in 0..<band.count {
+                    let rowStart = firstRow &+ k &* rowLength
+                    var v: T = 0
+                    for r in 0..<rows {
+                        let tap = vertical[r]
+                        let t = term(g + (rowStart &- tap.offset), tap.a, tap.b)
+                        v = r == 0 ? t : v + t
+                    }
+                    gx[rowStart &+ iw] = v
                 }
             }
+            for iw in 0..<columns.lowerBound { column(iw) }
+            for iw in columns.upperBound..<input.w { column(iw) }
         }
     }
 

@@ -189,6 +189,22 @@ enum ForwardKernel {
                 let i0 = w.index(p, 0), i1 = w.taps == 2 ? w.index(p, 1) : -1
                 let (has0, has1) = (i0 >= 0, i1 >= 0)
                 let (j0, j1) = (i0 &* xs.w, i1 &* xs.w)
+                if count == 2 {
+                    // The 2-D case with its two vertical taps in registers: the same products
+                    // and sums as the loop below.
+                    let (t0, t1) = (vertical[0], vertical[1])
+                    @inline(__always) func value(_ row: UnsafePointer<T>, _ a: T, _ b: T) -> T {
+                        var x: T = 0
+                        if has0 { x = a * row[j0] }
+                        if has1 { x += b * row[j1] }
+                        return x
+                    }
+                    for k in 0..<rows.count {
+                        let origin = first + k &* rowStep
+                        outFirst[k &* ys.h &+ p &* ys.w] = value(origin + t0.offset, t0.a, t0.b) + value(origin + t1.offset, t1.a, t1.b)
+                    }
+                    return
+                }
                 for k in 0..<rows.count {
                     let origin = first + k &* rowStep
                     var v: T = 0
