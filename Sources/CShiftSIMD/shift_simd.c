@@ -46,6 +46,53 @@ dot_differences_body(const float *g, const float *x, int64_t count, float *diff_
     memcpy(base_lanes, &base, sizeof base);
 }
 
+/* An 8 x 8 block: eight rows loaded, transposed in registers (unpack, shuffle, lane swap), and
+   stored as eight columns. */
+static inline __attribute__((always_inline)) void
+transpose8x8(const float *source, int64_t ss, float *target, int64_t ts) {
+    lanes8 r0, r1, r2, r3, r4, r5, r6, r7;
+    LOAD8(r0, source); LOAD8(r1, source + ss); LOAD8(r2, source + 2 * ss); LOAD8(r3, source + 3 * ss);
+    LOAD8(r4, source + 4 * ss); LOAD8(r5, source + 5 * ss); LOAD8(r6, source + 6 * ss); LOAD8(r7, source + 7 * ss);
+#define LO(a, b) __builtin_shufflevector(a, b, 0, 8, 1, 9, 4, 12, 5, 13)
+#define HI(a, b) __builtin_shufflevector(a, b, 2, 10, 3, 11, 6, 14, 7, 15)
+#define PAIRS_LO(a, b) __builtin_shufflevector(a, b, 0, 1, 8, 9, 4, 5, 12, 13)
+#define PAIRS_HI(a, b) __builtin_shufflevector(a, b, 2, 3, 10, 11, 6, 7, 14, 15)
+#define HALVES_LO(a, b) __builtin_shufflevector(a, b, 0, 1, 2, 3, 8, 9, 10, 11)
+#define HALVES_HI(a, b) __builtin_shufflevector(a, b, 4, 5, 6, 7, 12, 13, 14, 15)
+    lanes8 t0 = LO(r0, r1), t1 = HI(r0, r1), t2 = LO(r2, r3), t3 = HI(r2, r3);
+    lanes8 t4 = LO(r4, r5), t5 = HI(r4, r5), t6 = LO(r6, r7), t7 = HI(r6, r7);
+    lanes8 u0 = PAIRS_LO(t0, t2), u1 = PAIRS_HI(t0, t2), u2 = PAIRS_LO(t1, t3), u3 = PAIRS_HI(t1, t3);
+    lanes8 u4 = PAIRS_LO(t4, t6), u5 = PAIRS_HI(t4, t6), u6 = PAIRS_LO(t5, t7), u7 = PAIRS_HI(t5, t7);
+    lanes8 columns[8] = {HALVES_LO(u0, u4), HALVES_LO(u1, u5), HALVES_LO(u2, u6), HALVES_LO(u3, u7),
+                         HALVES_HI(u0, u4), HALVES_HI(u1, u5), HALVES_HI(u2, u6), HALVES_HI(u3, u7)};
+#undef LO
+#undef HI
+#undef PAIRS_LO
+#undef PAIRS_HI
+#undef HALVES_LO
+#undef HALVES_HI
+    for (int k = 0; k < 8; k++) memcpy(target + k * ts, &columns[k], sizeof(lanes8));
+}
+
+static inline __attribute__((always_inline)) void
+transpose_body(const float *source, int64_t ss, float *target, int64_t ts, int64_t rows, int64_t columns) {
+    int64_t full_rows = rows & ~(int64_t)7, full_columns = columns & ~(int64_t)7;
+    /* The longer side outermost, so that the short side's lines stay in cache between blocks. */
+    if (rows >= columns) {
+        for (int64_t i = 0; i < full_rows; i += 8)
+            for (int64_t j = 0; j < full_columns; j += 8)
+                transpose8x8(source + i * ss + j, ss, target + j * ts + i, ts);
+    } else {
+        for (int64_t j = 0; j < full_columns; j += 8)
+            for (int64_t i = 0; i < full_rows; i += 8)
+                transpose8x8(source + i * ss + j, ss, target + j * ts + i, ts);
+    }
+    for (int64_t i = 0; i < full_rows; i++)
+        for (int64_t j = full_columns; j < columns; j++) target[j * ts + i] = source[i * ss + j];
+    for (int64_t i = full_rows; i < rows; i++)
+        for (int64_t j = 0; j < columns; j++) target[j * ts + i] = source[i * ss + j];
+}
+
 #if defined(__x86_64__) && defined(__clang__)
 #define SHIFT_SIMD_X86 1
 #define LEVEL_FUNCTIONS(suffix, features)                                                          \
@@ -61,6 +108,10 @@ dot_differences_body(const float *g, const float *x, int64_t count, float *diff_
     __attribute__((target(features))) static void dot_differences_##suffix(                        \
         const float *g, const float *x, int64_t count, float *diff_lanes, float *base_lanes) {     \
         dot_differences_body(g, x, count, diff_lanes, base_lanes);                                 \
+    }                                                                                              \
+    __attribute__((target(features))) static void transpose_##suffix(                              \
+        const float *source, int64_t ss, float *target, int64_t ts, int64_t rows, int64_t columns) { \
+        transpose_body(source, ss, target, ts, rows, columns);                                     \
     }
 LEVEL_FUNCTIONS(avx2, "avx2")
 LEVEL_FUNCTIONS(avx512, "avx512f")
@@ -126,4 +177,17 @@ void shift_simd_dot_differences_f32(int level, const float *g, const float *x, i
 #endif
     (void)level;
     dot_differences_body(g, x, count, diff_lanes, base_lanes);
+}
+
+void shift_simd_transpose32(int level, const void *source, int64_t source_stride, void *target,
+                            int64_t target_stride, int64_t rows, int64_t columns) {
+    /* Floats are only moved here, never computed with, so any 4-byte element's bits survive. */
+    const float *s = source;
+    float *t = target;
+#ifdef SHIFT_SIMD_X86
+    if (level >= SHIFT_SIMD_AVX512) { transpose_avx512(s, source_stride, t, target_stride, rows, columns); return; }
+    if (level == SHIFT_SIMD_AVX2) { transpose_avx2(s, source_stride, t, target_stride, rows, columns); return; }
+#endif
+    (void)level;
+    transpose_body(s, source_stride, t, target_stride, rows, columns);
 }

@@ -12,25 +12,29 @@ import Testing
         #expect(VectorLevel.$limit.withValue(0) { VectorLevel.current } == VectorLevel.portable)
     }
 
-    /// Forward (flattened spans and the channels-last tiles) and backward, every rank and
-    /// padding, at each level against the portable level, bit for bit.
+    /// Forward and backward, NCHW and channels-last (19 channels: transposes of whole 8 x 8
+    /// blocks and of the channels and pixels left over), every rank and padding, at each level
+    /// against the portable level, bit for bit.
     @Test(.enabled(if: VectorLevel.supported > 0, "this processor has no AVX2: only the portable loops exist here"),
           arguments: ShiftCase.all.filter { $0.mode == .active })
     func everyLevelGivesThePortableBits(config: ShiftCase) throws {
-        let shape = [[2, 6, 301], [2, 6, 33, 37], [2, 6, 7, 9, 11]][config.k - 1]
+        let shape = [[2, 19, 301], [2, 19, 33, 37], [2, 19, 7, 9, 11]][config.k - 1]
         let x = try Tensor<Float>.random(shape: shape, seed: 71)
         let s: Tensor<Float> = config.shifts(channels: shape[1], seed: 72)
         let g = try Tensor<Float>.random(shape: shape, seed: 73)
         func results(_ level: Int32) throws -> [Tensor<Float>] {
             try VectorLevel.$limit.withValue(level) {
                 let gradients = try config.backward(g, x, s)
-                return [try config.forward(x, s), try config.forward(try x.channelsLast(), s), gradients.input, gradients.shifts!]
+                let last = try config.backward(try g.channelsLast(), try x.channelsLast(), s)
+                return [try config.forward(x, s), try config.forward(try x.channelsLast(), s), gradients.input, gradients.shifts!,
+                        last.input, last.shifts!]
             }
         }
         let portable = try results(0)
         for level in Self.levels.dropFirst() {
             let wide = try results(level)
-            for (name, (a, b)) in zip(["forward", "channels-last forward", "gradInput", "gradShifts"], zip(wide, portable)) {
+            for (name, (a, b)) in zip(["forward", "channels-last forward", "gradInput", "gradShifts", "channels-last gradInput",
+                                             "channels-last gradShifts"], zip(wide, portable)) {
                 #expect(bitwiseDifferences(a, b) == 0, "\(name) at \(VectorLevel.names[Int(level)])")
             }
         }

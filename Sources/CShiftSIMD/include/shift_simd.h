@@ -50,6 +50,11 @@ void shift_simd_linear_f32(int level, float *out, const float *p, float a, float
 void shift_simd_dot_differences_f32(int level, const float *g, const float *x, int64_t count,
                                     float *diff_lanes, float *base_lanes);
 
+/* target[j * target_stride + i] = source[i * source_stride + j] for i < rows, j < columns, for
+   elements of 4 bytes (moved, never interpreted): the channels-last tiles' transposes. */
+void shift_simd_transpose32(int level, const void *source, int64_t source_stride, void *target,
+                            int64_t target_stride, int64_t rows, int64_t columns);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,3 +1,5 @@
+import CShiftSIMD
+
 /// Channels-last tensors through the NCHW plane kernels.
 ///
 /// In a channels-last tensor every channel's pixels sit `C` elements apart, and every channel has
@@ -24,6 +26,8 @@ struct ChannelsLastTiles: Sendable {
     @usableFromInline let dense: DensePlaneBackward?
     /// Whether the backward transposes `x` (only the shift gradient reads it).
     @usableFromInline let transposesInput: Bool
+    /// The vector level of the transposes (``VectorLevel``), read before the threads start.
+    @usableFromInline let level: Int32
 
     /// The most scratch, in bytes, one task may use. It stays well inside this machine's 2 MiB
     /// of L2 per core, beside the tiles of the tensors streaming through. Tests lower it to
@@ -65,6 +69,7 @@ struct ChannelsLastTiles: Sendable {
         }
         (self.tile, self.inputPlane, self.outputPlane) = (tile, inputPlane, outputPlane)
         transposesInput = planesPerChannel.input > 1
+        level = VectorLevel.current
         (inputStrides, outputStrides) = (strides(inSize), strides(outSize))
         flat = FlatPlanes(problem, inputStrides, outputStrides)
         dense = DensePlaneBackward(problem, x: inputStrides, g: outputStrides, gx: inputStrides)
@@ -109,11 +114,11 @@ struct ChannelsLastTiles: Sendable {
         let channels = problem.channels
         forEachBlock(problem, scratch: tile &* (inputPlane &+ outputPlane), of: Element.self) { scratch, n, c0, count in
             let (input, output) = (scratch, scratch + tile &* inputPlane)
-            Self.toPlanes(source.value + (n &* xs.n &+ c0), channels: channels, count: count, pixels: inputPlane, into: input)
+            Self.toPlanes(source.value + (n &* xs.n &+ c0), channels: channels, level: level, count: count, pixels: inputPlane, into: input)
             for k in 0..<count {
                 plane(c0 &+ k, input + k &* inputPlane, inputStrides, output + k &* outputPlane, outputStrides, flat)
             }
-            Self.fromPlanes(output, count: count, pixels: outputPlane, into: y.base + (n &* ys.n &+ c0), channels: channels)
+            Self.fromPlanes(output, level: level, count: count, pixels: outputPlane, into: y.base + (n &* ys.n &+ c0), channels: channels)
         }
     }
 
@@ -134,31 +139,39 @@ struct ChannelsLastTiles: Sendable {
         forEachBlock(problem, scratch: scratch, of: T.self) { scratch, n, c0, count in
             let (gPlanes, gxPlanes) = (scratch, scratch + tile &* outputPlane)
             let xPlanes = transposesInput ? gxPlanes + tile &* inputPlane : gxPlanes
-            Self.toPlanes(gradOutput.value + (n &* gs.n &+ c0), channels: channels, count: count, pixels: outputPlane, into: gPlanes)
+            Self.toPlanes(gradOutput.value + (n &* gs.n &+ c0), channels: channels, level: level, count: count, pixels: outputPlane, into: gPlanes)
             if transposesInput {
-                Self.toPlanes(input.value + (n &* xs.n &+ c0), channels: channels, count: count, pixels: inputPlane, into: xPlanes)
+                Self.toPlanes(input.value + (n &* xs.n &+ c0), channels: channels, level: level, count: count, pixels: inputPlane, into: xPlanes)
             }
             for k in 0..<count {
                 plane(n, c0 &+ k, xPlanes + k &* inputPlane, inputStrides, gPlanes + k &* outputPlane, outputStrides,
                       gxPlanes + k &* inputPlane, inputStrides, dense, flat)
             }
-            Self.fromPlanes(gxPlanes, count: count, pixels: inputPlane, into: gx.base + (n &* gxs.n &+ c0), channels: channels)
+            Self.fromPlanes(gxPlanes, level: level, count: count, pixels: inputPlane, into: gx.base + (n &* gxs.n &+ c0), channels: channels)
         }
     }
 
     /// `planes[k * pixels + p] = source[p * channels + k]` for `k < count`: a block of channels
     /// out of a channels-last image.
     @inlinable @inline(__always)
-    static func toPlanes<Element>(_ source: UnsafePointer<Element>, channels: Int, count: Int, pixels: Int,
+    static func toPlanes<Element>(_ source: UnsafePointer<Element>, channels: Int, level: Int32, count: Int, pixels: Int,
                                   into planes: UnsafeMutablePointer<Element>) {
+        if level > VectorLevel.portable && MemoryLayout<Element>.stride == 4 {
+            shift_simd_transpose32(level, source, Int64(channels), planes, Int64(pixels), Int64(pixels), Int64(count))
+            return
+        }
         transpose(UnsafeRawPointer(source), sourceStride: channels, UnsafeMutableRawPointer(planes), targetStride: pixels,
                   pixels: pixels, channels: count, toPlanes: true, size: MemoryLayout<Element>.stride)
     }
 
     /// `target[p * channels + k] = planes[k * pixels + p]` for `k < count`: the inverse of ``toPlanes``.
     @inlinable @inline(__always)
-    static func fromPlanes<Element>(_ planes: UnsafePointer<Element>, count: Int, pixels: Int,
+    static func fromPlanes<Element>(_ planes: UnsafePointer<Element>, level: Int32, count: Int, pixels: Int,
                                     into target: UnsafeMutablePointer<Element>, channels: Int) {
+        if level > VectorLevel.portable && MemoryLayout<Element>.stride == 4 {
+            shift_simd_transpose32(level, planes, Int64(pixels), target, Int64(channels), Int64(count), Int64(pixels))
+            return
+        }
         transpose(UnsafeRawPointer(planes), sourceStride: pixels, UnsafeMutableRawPointer(target), targetStride: channels,
                   pixels: pixels, channels: count, toPlanes: false, size: MemoryLayout<Element>.stride)
     }
