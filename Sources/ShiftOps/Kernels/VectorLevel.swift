@@ -3,11 +3,13 @@ import CShiftSIMD
 /// Which compiled variant of the innermost loops the CPU kernels call (see `shift_simd.h`).
 ///
 /// The package is built for its architecture's baseline, so the Swift loops run 4 lanes wide on
-/// x86-64. Where the processor has AVX2 or AVX-512, the forward's long interpolation loops (the
-/// flattened spans of ``FlatPlanes``, `Float` only) run through C variants compiled for those
-/// units instead. Every level gives the same bits: the same operations per element, in the same
-/// order, without fused multiply-adds. The backward keeps the portable loops: its rows are short,
-/// and called row by row the wider variants made it slower (README, "The CPU kernels").
+/// x86-64. Where the processor has AVX2 or AVX-512, the long loops run through C variants compiled
+/// for those units instead: the flattened spans of the forward and of the input gradient, the
+/// shift gradient's span sums (still eight lanes) and the channels-last transposes (`Float`, or
+/// any 4-byte element for the transposes). Every level gives the same bits: the same operations
+/// per element, in the same order, without fused multiply-adds. Short row loops keep the Swift
+/// code: called row by row, the wider variants made the backward slower (README, "The CPU
+/// kernels").
 ///
 /// `SHIFTOPS_SIMD=portable|avx2|avx512` lowers the level for a process; ``limit`` lowers it for
 /// one scope (tests run every path that way).
@@ -45,7 +47,7 @@ enum VectorLoops {
         shift_simd_bilinear_f32(level, UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self),
                                 UnsafeRawPointer(p0).assumingMemoryBound(to: Float.self),
                                 UnsafeRawPointer(p1).assumingMemoryBound(to: Float.self),
-                                unsafeBitCast(a0, to: Float.self), unsafeBitCast(b0, to: Float.self), unsafeBitCast(a1, to: Float.self), unsafeBitCast(b1, to: Float.self), Int64(count))
+                                float(a0), float(b0), float(a1), float(b1), Int64(count))
         return true
     }
 
@@ -56,7 +58,11 @@ enum VectorLoops {
         guard level > VectorLevel.portable, T.self == Float.self else { return false }
         shift_simd_linear_f32(level, UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self),
                               UnsafeRawPointer(p).assumingMemoryBound(to: Float.self),
-                              unsafeBitCast(a, to: Float.self), unsafeBitCast(b, to: Float.self), Int64(count), accumulate ? 1 : 0)
+                              float(a), float(b), Int64(count), accumulate ? 1 : 0)
         return true
     }
+
+    /// `value` as the `Float` it is (callers have checked `T == Float`).
+    @inlinable @inline(__always)
+    static func float<T: ShiftFloatingPoint>(_ value: T) -> Float { unsafeBitCast(value, to: Float.self) }
 }
