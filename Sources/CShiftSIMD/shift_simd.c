@@ -1,9 +1,15 @@
 #include "shift_simd.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Same arithmetic on every level: never contract a * b + c into a fused multiply-add. */
+/* Same arithmetic on every level: never contract a * b + c into a fused multiply-add. A
+   command-line -ffp-contract=fast would override this pragma (SPEC §10 allows no such flag);
+   -ffast-math, which would also reorder the sums, is refused outright. */
+#if defined(__FAST_MATH__)
+#error "shift_simd.c must be compiled without -ffast-math: every vector level must give the portable bits"
+#endif
 #pragma clang fp contract(off)
 
 /* The loops, written once; each level's wrapper inlines them under its own target features and
@@ -134,6 +140,7 @@ static int chosen_level(void) {
     if (strcmp(request, "portable") == 0) wanted = SHIFT_SIMD_PORTABLE;
     else if (strcmp(request, "avx2") == 0) wanted = SHIFT_SIMD_AVX2;
     else if (strcmp(request, "avx512") == 0) wanted = SHIFT_SIMD_AVX512;
+    else fprintf(stderr, "shiftops: SHIFTOPS_SIMD=%s is not portable, avx2 or avx512; ignored\n", request);
     return wanted < level ? wanted : level;
 }
 

@@ -145,8 +145,8 @@ struct BenchSuite {
         // The vector levels this processor has (SPEC §9: wider SIMD only as chosen at run time),
         // interleaved, each against the portable loops. Every level gives the same bits.
         var levelFigures = [(String, Double)]()
-        if VectorLevel.supported > 0 {
-            let levels = Array(0...VectorLevel.supported)
+        if VectorLevel.selected > 0 {
+            let levels = Array(0...VectorLevel.selected)
             func compare(_ name: String, bytes: Int, _ body: @escaping () throws -> Int) throws {
                 let timed = try timer.interleaved(levels.map { "\(name) [\(VectorLevel.names[Int($0)])]" }, bytes: bytes,
                                                   levels.map { level in { try VectorLevel.$limit.withValue(level) { sink &+= try body() } } })

@@ -30,4 +30,21 @@ import Testing
         let y = try shift1d(wide, shifts: Tensor<Float>(shape: [1, 1], elements: [2]), mode: .grouped, fill: -1)
         #expect(y.elements == [-1, -1, 1, 2, 3, 4, 5, 6, 7])
     }
+
+    /// A user's element type of a size the channels-last tiles cannot transpose (`Int128`, 16
+    /// bytes) takes the row path and moves the same elements as NCHW.
+    @Test func channelsLastElementsOfAnySize() throws {
+        let x = try Tensor<Int128>(shape: [2, 5, 6, 7], elements: (0..<420).map { Int128($0) << 70 | Int128($0) })
+        let s = try Tensor<Float>(shape: [5, 2], elements: [1, -2, 0, 3, -1, 1, 2, 2, -3, 0])
+        let fill = Int128(-9)
+        let expected = try shift2d(x, shifts: s, mode: .grouped, padding: .reflect, fill: fill)
+        let last = try shift2d(try x.channelsLast(), shifts: s, mode: .grouped, padding: .reflect, fill: fill)
+        #expect(MemoryLayout<Int128>.stride == 16)
+        #expect(last.elements == expected.elements)
+    }
+}
+
+/// Sixteen bytes per element: a size no transpose of the channels-last tiles handles.
+extension Int128: TensorElement {
+    public static var numpyTypeCode: String { "i16" }
 }

@@ -1,12 +1,13 @@
 import CShiftSIMD
 
-/// The backward pass over raw storage, one `(n, c)` plane per task so that every task writes its
-/// own part of `gradInput` and its own slot of the partial shift gradients.
+/// The backward pass over raw storage, whole `(n, c)` planes per task (one, or a channel-last
+/// block of up to 16 in ``ChannelsLastTiles``) so that every task writes its own part of
+/// `gradInput` and its own slots of the partial shift gradients.
 ///
-/// Dense planes at stride 1 gather each input row from the output rows that read it
+/// Dense planes at stride 1 gather each input element from the outputs that read it
 /// (``DensePlaneBackward``); any other layout or stride scatters each output row back along its
 /// taps. Either way every input-gradient element is a direct sum of its contributions. The shift
-/// gradient is summed output row by output row, eight lanes at a time along rows of unit stride.
+/// gradient is summed over flattened spans (or output row by output row), eight lanes at a time.
 @usableFromInline
 enum BackwardKernel {
     /// Fills `gx` (input-shaped) with `J_x^T g` and, when `partials` is given, writes plane

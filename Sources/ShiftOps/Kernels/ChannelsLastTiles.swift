@@ -10,9 +10,10 @@ import CShiftSIMD
 /// tensors are read and written once, the transposes stay in cache), and the results are the
 /// NCHW kernels' own, bit for bit, gradients included.
 ///
-/// A task's scratch holds `tile` planes of every tensor it touches. Where even four channels'
-/// planes do not fit ``scratchLimit``, the direct kernels (``ChannelsLastKernel``,
-/// ``ChannelsLastBackward``) and the strided row path serve instead.
+/// A task's scratch holds `tile` planes of every tensor it touches. Where even
+/// ``minimumTile`` channels' planes (or all of them, for fewer channels) do not fit
+/// ``scratchLimit``, or the elements are not 1, 2, 4 or 8 bytes, the direct kernels
+/// (``ChannelsLastKernel``, ``ChannelsLastBackward``) and the strided row path serve instead.
 @usableFromInline
 struct ChannelsLastTiles: Sendable {
     /// Channels per task.
@@ -29,9 +30,10 @@ struct ChannelsLastTiles: Sendable {
     /// The vector level of the transposes (``VectorLevel``), read before the threads start.
     @usableFromInline let level: Int32
 
-    /// The most scratch, in bytes, one task may use. It stays well inside this machine's 2 MiB
-    /// of L2 per core, beside the tiles of the tensors streaming through. Tests lower it to
-    /// reach the direct kernels.
+    /// The most scratch, in bytes, a task's planes may fill. It stays well inside this machine's
+    /// 2 MiB of L2 per core, beside the tiles of the tensors streaming through. The buffer itself
+    /// is rounded up to the pool's smallest size (1 MiB) so that calls reuse it. Tests lower the
+    /// limit to reach the direct kernels.
     @TaskLocal @usableFromInline static var scratchLimit = 1 << 20
 
     /// Fewer channels per task than this and the transposes cost more than they save.
@@ -57,6 +59,8 @@ struct ChannelsLastTiles: Sendable {
 
     @inlinable
     init?(_ problem: ShiftProblem, planesPerChannel: (input: Int, output: Int), elementSize: Int) {
+        // The transposes move elements as unsigned lanes of these sizes.
+        guard [1, 2, 4, 8].contains(elementSize) else { return nil }
         let (inSize, outSize) = (problem.inputSize, problem.outputSize)
         let (inputPlane, outputPlane) = (inSize.reduce(1, *), outSize.reduce(1, *))
         let perChannel = (planesPerChannel.input &* inputPlane &+ planesPerChannel.output &* outputPlane) &* elementSize

@@ -3,9 +3,10 @@
 ///
 /// It is the forward with mirrored taps: output `p` reads input `p + base + b` with weight `w_b`,
 /// so input `i` receives `w_b * g[i - base - b]` from every output that reads it inside the axis.
-/// Each input row is computed once as a gather over the output rows that read it, in a straight
-/// loop over the columns whose every reader is inside the output (no padding logic, no
-/// division). Taps that the padding folds back onto the input (border, periodic, reflect,
+/// Where `g` and `gx` have equal row and slice lengths, the input rows whose every reader is
+/// inside the output run as one flattened loop per depth slice, as the forward's spans do, and
+/// their few edge columns are written again after it; other rows are gathered one by one over
+/// the columns whose every reader is inside the output (no padding logic, no division). Taps that the padding folds back onto the input (border, periodic, reflect,
 /// symmetric) are added afterwards by walking only the outputs that have such taps: the band
 /// along the edges. Every element is a direct sum of its contributions, never a difference that
 /// cancels, so an input that no output reads gets exactly zero (SPEC §5).

@@ -1,8 +1,9 @@
-/// The forward pass over raw storage. Three paths, each giving the same bits: dense planes with
-/// stride 1 run as flattened spans (``FlatPlanes``), channels-last tensors pixel by pixel
-/// (``ChannelsLastKernel``), and anything else one output row (`N, C, D', H'` fixed, `W'`
-/// running) at a time. Work is spread over threads by planes or rows, and every task writes only
-/// its own output elements.
+/// The forward pass over raw storage. Four paths, each giving the same bits: dense planes with
+/// stride 1 run as flattened spans (``FlatPlanes``); channels-last tensors as blocks of channels
+/// transposed into dense planes (``ChannelsLastTiles``), or pixel by pixel where the planes are
+/// too large for that (``ChannelsLastKernel``); anything else one output row (`N, C, D', H'`
+/// fixed, `W'` running) at a time. Work is spread over threads by planes, channel blocks or rows,
+/// and every task writes only its own output elements.
 @usableFromInline
 enum ForwardKernel {
     /// Calls `row(taps, n, c, pd, ph)` for every output row, computing each channel's taps once

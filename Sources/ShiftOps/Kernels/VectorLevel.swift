@@ -7,7 +7,8 @@ import CShiftSIMD
 /// for those units instead: the flattened spans of the forward and of the input gradient, the
 /// shift gradient's span sums (still eight lanes) and the channels-last transposes (`Float`, or
 /// any 4-byte element for the transposes). Every level gives the same bits: the same operations
-/// per element, in the same order, without fused multiply-adds. Short row loops keep the Swift
+/// per element, in the same order, without fused multiply-adds. (Where two different NaNs meet,
+/// which payload survives may differ; the value is NaN either way.) Short row loops keep the Swift
 /// code: called row by row, the wider variants made the backward slower (README, "The CPU
 /// kernels").
 ///
