@@ -105,12 +105,7 @@ enum ForwardKernel {
         _ out: UnsafeMutablePointer<T>, _ ys: LiftedStrides, _ pd: Int, _ ph: Int
     ) {
         if taps.isCopy {
-            let id = taps.d.index(pd, 0), ih = taps.h.index(ph, 0)
-            if id < 0 || ih < 0 {
-                fillRow(out, ys.w, count: taps.w.count, with: 0)
-            } else {
-                copyRow(plane + (id &* xs.d &+ ih &* xs.h), xs.w, taps.w, into: out, ys.w, fill: 0)
-            }
+            copyRow(taps, plane, xs, out, ys, pd, ph, fill: 0)
             return
         }
         var first = true
