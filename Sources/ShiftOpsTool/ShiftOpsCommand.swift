@@ -12,6 +12,7 @@ public enum ShiftOpsCommand {
           count  parameters and MACs of a network, per layer ('shiftops count --help')
           bench-pointwise  GFLOP/s of the networks' 1x1 convolution, and the shift fused into it
           check  check the CUDA backend against the CPU: 'shiftops check --device cuda' (CUDA builds)
+          golden hashes of the CPU ops' outputs over a broad case set: --write FILE, --compare FILE
         """
 
     /// Runs the command line `arguments` (without the program name) and returns the exit status.
@@ -36,10 +37,12 @@ public enum ShiftOpsCommand {
                 try PointwiseBench.main(rest, output: output)
             case "check":
                 try CheckCommand.main(rest, output: output)
+            case "golden":
+                try GoldenCommand.main(rest, output: output)
             case "-h", "--help", "help":
                 output(usage)
             default:
-                throw UsageError("unknown command '\(command)'; expected run, bench, bench-pointwise, demo, count or check")
+                throw UsageError("unknown command '\(command)'; expected run, bench, bench-pointwise, demo, count, check or golden")
             }
             return 0
         } catch let error as UsageError {
