@@ -38,8 +38,10 @@ public func depthwiseConv2dBackward<T: ShiftFloatingPoint>(
     let gx = try Tensor<T>(uninitializedShape: input.shape)
     let gw = try Tensor<T>(uninitializedShape: [problem.channels, 3, 3])
     let planes = problem.batch * problem.channels
-    let partials = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(planes * 9, 1))
-    defer { partials.deallocate() }
+    let scratch = try ScratchBuffer<T>(planes: planes, perPlane: 9, argument: "input",
+                                       purpose: "partial weight-gradient sums (9 per (n, c) plane of shape \(input.shape))")
+    defer { withExtendedLifetime(scratch) {} }
+    let partials = scratch.base
     DepthwiseKernel.backward(problem, x: x.storage.base + x.offset, weight: w.storage.base + w.offset,
                              g: g.storage.base + g.offset, gx: SendablePointer(gx.storage.base),
                              partials: SendablePointer(partials))

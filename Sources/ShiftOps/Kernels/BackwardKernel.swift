@@ -33,8 +33,9 @@ enum BackwardKernel {
             channelsLast.run(problem, x: x, xs, g: g, gs, shifts: shifts, gx: gx, gxs, partials: partials)
             return
         }
-        let planes = problem.batch * problem.channels
-        let planeWork = problem.outputSize.reduce(1, *) + problem.inputSize.reduce(1, *)
+        // Validation checked these products (the kernels never see an empty call).
+        let planes = problem.batch &* problem.channels
+        let planeWork = problem.outputSize.reduce(1, &*) &+ problem.inputSize.reduce(1, &*)
         let (input, gradOutput) = (UncheckedSendable(x), UncheckedSendable(g))
         let dense = DensePlaneBackward(problem, x: xs, g: gs, gx: gxs)
         // Where planes also flatten (equal input and output sizes), the shift gradient runs as

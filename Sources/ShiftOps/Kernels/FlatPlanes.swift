@@ -21,11 +21,11 @@ struct FlatPlanes: Sendable {
         guard problem.step == [1, 1, 1], inSize[1] == outSize[1], inSize[2] == outSize[2] else { return nil }
         func dense(_ s: LiftedStrides, depth: Int) -> Bool {
             (inSize[2] == 1 || s.w == 1) && (inSize[1] == 1 || s.h == inSize[2])
-                && (depth == 1 || s.d == inSize[1] * inSize[2])
+                && (depth == 1 || s.d == inSize[1] &* inSize[2])
         }
         guard dense(xs, depth: inSize[0]), dense(ys, depth: outSize[0]) else { return nil }
         rowLength = inSize[2]
-        sliceLength = inSize[1] * inSize[2]
+        sliceLength = inSize[1] &* inSize[2]
         outputDepth = outSize[0]
         outputHeight = outSize[1]
     }

@@ -20,30 +20,36 @@ extension ShiftOp {
     ) throws -> ShiftGradients<T> {
         let problem = try ShiftProblem.make(input: input, shifts: shifts, spatialRank: spatialRank,
                                             mode: mode, padding: padding, geometry: geometry)
-        guard gradOutput.shape == problem.outputShape else {
-            throw ShiftOpsError(.shapeMismatch, argument: "gradOutput",
-                                "expected the output's shape \(problem.outputShape), got \(gradOutput.shape)")
+        try problem.checkGradOutput(gradOutput)
+        let k = spatialRank
+        if problem.hasNoOutput {
+            // Nothing reads an input element: both gradients are zero.
+            return ShiftGradients(input: try Tensor<T>(shape: input.shape, order: input.dimensionOrder),
+                                  shifts: mode.learnsShifts ? try Tensor<T>(shape: [problem.channels, k]) : nil)
         }
         let gradInput = try Tensor<T>(uninitializedShape: input.shape, order: input.dimensionOrder)
-        let k = spatialRank
         let gradShifts = mode.learnsShifts ? try Tensor<T>(uninitializedShape: [problem.channels, k]) : nil
         let planes = problem.batch * problem.channels
         // One slot of three partial sums per plane, reduced below in batch order: deterministic
         // for any thread count.
-        let partials = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(planes * 3, 1))
-        defer { partials.deallocate() }
+        let partials = mode.learnsShifts
+            ? try ScratchBuffer<T>(planes: planes, perPlane: 3, argument: "input",
+                                   purpose: "partial shift-gradient sums (3 per (n, c) plane of shape \(input.shape))")
+            : nil
+        // The kernels and the reduction hold raw pointers into it.
+        defer { withExtendedLifetime(partials) {} }
         BackwardKernel.run(
             problem, input: input.storage.base + input.offset, LiftedStrides(input),
             gradOutput: gradOutput.storage.base + gradOutput.offset, LiftedStrides(gradOutput),
             shifts: ShiftTable(shifts),
             gradInput: SendablePointer(gradInput.storage.base), LiftedStrides(gradInput),
-            partials: mode.learnsShifts ? SendablePointer(partials) : nil)
-        if let gradShifts {
-            let out = gradShifts.storage.base
+            partials: partials.map { SendablePointer($0.base) })
+        if let gradShifts, let partials {
+            let (out, sums) = (gradShifts.storage.base, partials.base)
             for c in 0..<problem.channels {
                 for j in 0..<k {
                     var sum: T = 0
-                    for n in 0..<problem.batch { sum += partials[(n * problem.channels + c) * 3 + (3 - k) + j] }
+                    for n in 0..<problem.batch { sum += sums[(n * problem.channels + c) * 3 + (3 - k) + j] }
                     out[c * k + j] = sum
                 }
             }

@@ -10,6 +10,7 @@ enum ShiftOp {
         let problem = try ShiftProblem.make(input: input, shifts: shifts, spatialRank: spatialRank,
                                             mode: mode, padding: padding, geometry: geometry)
         var output = try Tensor<T>(uninitializedShape: problem.outputShape, order: input.dimensionOrder)
+        if problem.hasNoOutput { return output }
         run(problem, input: input, shifts: shifts, into: &output)
         return output
     }
@@ -22,18 +23,8 @@ enum ShiftOp {
     ) throws {
         let problem = try ShiftProblem.make(input: input, shifts: shifts, spatialRank: spatialRank,
                                             mode: mode, padding: padding, geometry: geometry)
-        guard output.shape == problem.outputShape else {
-            throw ShiftOpsError(.shapeMismatch, argument: "output",
-                                "expected shape \(problem.outputShape), got \(output.shape)")
-        }
-        guard !output.sharesStorage(with: input), !output.sharesStorage(with: shifts) else {
-            throw ShiftOpsError(.aliasedOutput, argument: "output",
-                                "shares storage with an input; pass a tensor of its own")
-        }
-        guard output.hasDisjointElements else {
-            throw ShiftOpsError(.aliasedOutput, argument: "output",
-                                "has overlapping elements (a zero stride); pass a dense tensor")
-        }
+        try problem.checkOutput(output, notSharingWith: input, shifts)
+        if problem.hasNoOutput { return }
         output.makeUnique()
         run(problem, input: input, shifts: shifts, into: &output)
     }
@@ -60,18 +51,11 @@ enum ShiftOp {
         let problem = try ShiftProblem.make(input: input, shifts: shifts, spatialRank: spatialRank,
                                             mode: mode, padding: padding, geometry: geometry)
         let output = try Tensor<Element>(uninitializedShape: problem.outputShape, order: input.dimensionOrder)
+        if problem.hasNoOutput { return output }
         let y = SendablePointer(output.storage.base + output.offset)
         ForwardKernel.runCopy(problem, input: input.storage.base + input.offset, LiftedStrides(input),
                               shifts: ShiftTable(shifts), output: y, LiftedStrides(output), fill: fill)
         return output
-    }
-}
-
-extension ShiftTable {
-    @inlinable
-    init(_ shifts: Tensor<Weight>) {
-        self.init(base: shifts.storage.base + shifts.offset,
-                  channelStride: shifts.strides[0], axisStride: shifts.strides[1])
     }
 }
 

@@ -54,14 +54,4 @@ public struct ShiftGeometry: Equatable, Sendable {
         }
         return ShiftGeometry(stride: [stride], origin: [(kernelSize - 1) / 2 - padding], outputSize: sizes)
     }
-
-    /// The per-axis values of a field that holds one value or `rank` values.
-    func expand(_ values: [Int], rank: Int, argument: String) throws -> [Int] {
-        if values.count == 1 { return Array(repeating: values[0], count: rank) }
-        guard values.count == rank else {
-            throw ShiftOpsError(.invalidGeometry, argument: argument,
-                                "expected 1 or \(rank) values for \(rank) spatial axes, got \(values.count)")
-        }
-        return values
-    }
 }
