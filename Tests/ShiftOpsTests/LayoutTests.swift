@@ -144,10 +144,10 @@ import Testing
         let last = try x.channelsLast()
         let y = try config.forward(x, s)
         let g = try Tensor<Float>.random(shape: y.shape, seed: 63)
-        let tiles = ChannelsLastTiles(try ShiftProblem.make(input: last, shifts: s, spatialRank: config.k, mode: config.mode,
-                                                            padding: config.padding, geometry: config.geometry),
-                                      LiftedStrides(last), LiftedStrides(try y.channelsLast()), elementSize: 4)
-        #expect(tiles?.tile == 16, "the tiled path serves this shape")
+        let plan = try CPUPlan.forward(last, shifts: s, mode: config.mode, padding: config.padding,
+                                       geometry: config.geometry, output: try y.channelsLast())
+        #expect(plan.path == .channelsLastTiles, "the tiled path serves this shape")
+        if case .tiles(let tiles) = plan.route { #expect(tiles.tile == 16) }
         #expect(bitwiseDifferences(try config.forward(last, s), y) == 0, "forward")
         let (nchw, other) = (try config.backward(g, x, s), try config.backward(try g.channelsLast(), last, s))
         #expect(bitwiseDifferences(other.input, nchw.input) == 0, "gradInput")

@@ -14,42 +14,37 @@ enum BackwardKernel {
     /// `(n, c)`'s shift gradient to `partials[(n * C + c) * 3 + axis]` (lifted axes).
     @inlinable
     static func run<T: ShiftFloatingPoint>(
-        _ problem: ShiftProblem, input x: UnsafePointer<T>, _ xs: LiftedStrides,
+        _ problem: ShiftProblem, plan: CPUPlan, input x: UnsafePointer<T>, _ xs: LiftedStrides,
         gradOutput g: UnsafePointer<T>, _ gs: LiftedStrides, shifts: ShiftTable<T>,
         gradInput gx: SendablePointer<T>, _ gxs: LiftedStrides, partials: SendablePointer<T>?
     ) {
         let inputSampling: AxisTaps<T>.Sampling = problem.mode == .active ? .interpolate : .round
-        let level = VectorLevel.current
-        if let tiles = ChannelsLastTiles(problem, xs, gs, gradInput: gxs, needsInput: partials != nil,
-                                         elementSize: MemoryLayout<T>.stride) {
+        let level = plan.level
+        switch plan.route {
+        case .tiles(let tiles):
             tiles.backward(problem, input: x, xs, gradOutput: g, gs, gradInput: gx, gxs) { n, c, x, xs, g, gs, gx, gxs, dense, flat in
                 let plane = Plane(problem: problem, x: x, xs: xs, g: g, gs: gs, gx: gx, gxs: gxs, flat: flat, level: level)
                 planeBackward(plane, channel: c, shifts: shifts, sampling: inputSampling, dense: dense,
                               slot: partials.map { $0.base + (n &* problem.channels &+ c) &* 3 })
             }
-            return
-        }
-        if let channelsLast = ChannelsLastBackward(problem, x: xs, g: gs, gx: gxs) {
+        case .channelsLastImages(let channelsLast):
             channelsLast.run(problem, x: x, xs, g: g, gs, shifts: shifts, gx: gx, gxs, partials: partials)
-            return
-        }
-        // Validation checked these products (the kernels never see an empty call).
-        let planes = problem.batch &* problem.channels
-        let planeWork = problem.outputSize.reduce(1, &*) &+ problem.inputSize.reduce(1, &*)
-        let (input, gradOutput) = (UncheckedSendable(x), UncheckedSendable(g))
-        let dense = DensePlaneBackward(problem, x: xs, g: gs, gx: gxs)
-        // Where planes also flatten (equal input and output sizes), the shift gradient runs as
-        // long spans across rows; only the input gradient must not (see DensePlaneBackward).
-        let flat = dense == nil ? nil : FlatPlanes(problem, xs, gs)
-        parallelChunks(count: planes, grain: Swift.max(1, 8192 / Swift.max(planeWork, 1))) { range in
-            for index in range {
-                let n = index / problem.channels, c = index % problem.channels
-                let plane = Plane(problem: problem, x: input.value + (n &* xs.n &+ c &* xs.c), xs: xs,
-                                  g: gradOutput.value + (n &* gs.n &+ c &* gs.c), gs: gs,
-                                  gx: gx.base + (n &* gxs.n &+ c &* gxs.c), gxs: gxs, flat: flat, level: level)
-                planeBackward(plane, channel: c, shifts: shifts, sampling: inputSampling, dense: dense,
-                              slot: partials.map { $0.base + index &* 3 })
+        case .planes(let dense, let flat):
+            // Validation checked these products (the kernels never see an empty call).
+            let planes = problem.batch &* problem.channels
+            let (input, gradOutput) = (UncheckedSendable(x), UncheckedSendable(g))
+            parallelChunks(count: planes, grain: plan.grain) { range in
+                for index in range {
+                    let n = index / problem.channels, c = index % problem.channels
+                    let plane = Plane(problem: problem, x: input.value + (n &* xs.n &+ c &* xs.c), xs: xs,
+                                      g: gradOutput.value + (n &* gs.n &+ c &* gs.c), gs: gs,
+                                      gx: gx.base + (n &* gxs.n &+ c &* gxs.c), gxs: gxs, flat: flat, level: level)
+                    planeBackward(plane, channel: c, shifts: shifts, sampling: inputSampling, dense: dense,
+                                  slot: partials.map { $0.base + index &* 3 })
+                }
             }
+        case .channelsLastPixels, .flatPlanes, .rows:
+            preconditionFailure("a forward plan passed to the backward")
         }
     }
 

@@ -65,7 +65,7 @@ enum ChannelsLastKernel {
     @inlinable
     static func run<T: ShiftFloatingPoint>(
         _ problem: ShiftProblem, input x: UnsafePointer<T>, _ xs: LiftedStrides,
-        shifts: ShiftTable<T>, output y: SendablePointer<T>, _ ys: LiftedStrides
+        shifts: ShiftTable<T>, output y: SendablePointer<T>, _ ys: LiftedStrides, grain: Int
     ) {
         let sampling: AxisTaps<T>.Sampling = problem.mode == .active ? .interpolate : .round
         let channels = problem.channels
@@ -93,7 +93,7 @@ enum ChannelsLastKernel {
             // Output pixel p reads from input pixel p * stride (the taps' offsets add the base).
             let step = (d: problem.step[0] &* xs.d, h: problem.step[1] &* xs.h, w: problem.step[2] &* xs.w)
             let rows = problem.batch * outD * outH
-            parallelChunks(count: rows, grain: Swift.max(1, 4096 / Swift.max(outW * channels, 1))) { range in
+            parallelChunks(count: rows, grain: grain) { range in
                 for r in range {
                     let ph = r % outH, pd = (r / outH) % outD, n = r / (outH * outD)
                     let rowInside = interior.d.contains(pd) && interior.h.contains(ph)

@@ -42,23 +42,23 @@ struct ChannelsLastTiles: Sendable {
     /// The forward's tiles: nil unless `x` (input-shaped) and `y` (output-shaped) are dense
     /// channels-last and at least ``minimumTile`` channels' planes fit the scratch limit.
     @inlinable
-    init?(_ problem: ShiftProblem, _ xs: LiftedStrides, _ ys: LiftedStrides, elementSize: Int) {
+    init?(_ problem: ShiftProblem, _ xs: LiftedStrides, _ ys: LiftedStrides, elementSize: Int, level: Int32) {
         guard ChannelsLastKernel.applies(problem, xs, ys) else { return nil }
-        self.init(problem, planesPerChannel: (input: 1, output: 1), elementSize: elementSize)
+        self.init(problem, planesPerChannel: (input: 1, output: 1), elementSize: elementSize, level: level)
     }
 
     /// The backward's tiles: `x` and `gx` input-shaped, `g` output-shaped, all dense
     /// channels-last. `x` is transposed only when the shift gradient needs it.
     @inlinable
     init?(_ problem: ShiftProblem, _ xs: LiftedStrides, _ gs: LiftedStrides, gradInput gxs: LiftedStrides,
-          needsInput: Bool, elementSize: Int) {
+          needsInput: Bool, elementSize: Int, level: Int32) {
         guard ChannelsLastKernel.applies(problem, gxs, gs), !needsInput || ChannelsLastKernel.applies(problem, xs, gs)
         else { return nil }
-        self.init(problem, planesPerChannel: (input: needsInput ? 2 : 1, output: 1), elementSize: elementSize)
+        self.init(problem, planesPerChannel: (input: needsInput ? 2 : 1, output: 1), elementSize: elementSize, level: level)
     }
 
     @inlinable
-    init?(_ problem: ShiftProblem, planesPerChannel: (input: Int, output: Int), elementSize: Int) {
+    init?(_ problem: ShiftProblem, planesPerChannel: (input: Int, output: Int), elementSize: Int, level: Int32) {
         // The transposes move elements as unsigned lanes of these sizes.
         guard [1, 2, 4, 8].contains(elementSize) else { return nil }
         let (inSize, outSize) = (problem.inputSize, problem.outputSize)
@@ -73,10 +73,10 @@ struct ChannelsLastTiles: Sendable {
         }
         (self.tile, self.inputPlane, self.outputPlane) = (tile, inputPlane, outputPlane)
         transposesInput = planesPerChannel.input > 1
-        level = VectorLevel.current
+        self.level = level
         (inputStrides, outputStrides) = (strides(inSize), strides(outSize))
         flat = FlatPlanes(problem, inputStrides, outputStrides)
-        dense = DensePlaneBackward(problem, x: inputStrides, g: outputStrides, gx: inputStrides)
+        dense = DensePlaneBackward(problem, x: inputStrides, g: outputStrides, gx: inputStrides, level: level)
     }
 
     /// Calls `body(n, c0, count)` for every block of `count` channels starting at `c0` of image

@@ -21,7 +21,7 @@ struct DensePlaneBackward: Sendable {
 
     /// Nil unless the geometry is stride 1 and all three tensors are dense per plane.
     @inlinable
-    init?(_ problem: ShiftProblem, x xs: LiftedStrides, g gs: LiftedStrides, gx gxs: LiftedStrides) {
+    init?(_ problem: ShiftProblem, x xs: LiftedStrides, g gs: LiftedStrides, gx gxs: LiftedStrides, level: Int32) {
         guard problem.step == [1, 1, 1] else { return nil }
         let (inSize, outSize) = (problem.inputSize, problem.outputSize)
         func dense(_ s: LiftedStrides, _ size: [Int]) -> Bool {
@@ -31,7 +31,7 @@ struct DensePlaneBackward: Sendable {
         input = (inSize[0], inSize[1], inSize[2])
         output = (outSize[0], outSize[1], outSize[2])
         padding = problem.padding
-        level = VectorLevel.current
+        self.level = level
     }
 
     /// Writes `gx = J_x^T g` for one plane whose taps are `taps`.

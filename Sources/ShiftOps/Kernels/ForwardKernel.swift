@@ -10,12 +10,11 @@ enum ForwardKernel {
     /// per run of rows of that channel.
     @inlinable @inline(__always)
     static func forEachRow<Weight: ShiftFloatingPoint>(
-        _ problem: ShiftProblem, shifts: ShiftTable<Weight>, sampling: AxisTaps<Weight>.Sampling,
+        _ problem: ShiftProblem, shifts: ShiftTable<Weight>, sampling: AxisTaps<Weight>.Sampling, grain: Int,
         _ row: (ChannelTaps<Weight>, Int, Int, Int, Int) -> Void
     ) {
         let outD = problem.outputSize[0], outH = problem.outputSize[1]
         let rowsPerPlane = outD * outH
-        let grain = Swift.max(1, 4096 / Swift.max(problem.outputSize[2], 1))
         parallelChunks(count: problem.outputRows, grain: grain) { range in
             // Decompose the first row once, then step the indices: no division per row.
             let plane = range.lowerBound / rowsPerPlane
@@ -40,33 +39,37 @@ enum ForwardKernel {
         }
     }
 
-    /// Interpolating forward for floating-point tensors (every mode).
+    /// Interpolating forward for floating-point tensors (every mode), on the path `plan` chose
+    /// (``CPUPlan/forward(_:_:_:elementSize:interpolates:)``).
     @inlinable
     static func run<T: ShiftFloatingPoint>(
-        _ problem: ShiftProblem, input x: UnsafePointer<T>, _ xs: LiftedStrides,
+        _ problem: ShiftProblem, plan: CPUPlan, input x: UnsafePointer<T>, _ xs: LiftedStrides,
         shifts: ShiftTable<T>, output y: SendablePointer<T>, _ ys: LiftedStrides
     ) {
         let sampling: AxisTaps<T>.Sampling = problem.mode == .active ? .interpolate : .round
         let source = UncheckedSendable(x)
-        let level = VectorLevel.current
-        if let tiles = ChannelsLastTiles(problem, xs, ys, elementSize: MemoryLayout<T>.stride) {
+        let level = plan.level
+        switch plan.route {
+        case .tiles(let tiles):
             tiles.forward(problem, input: x, xs, output: y, ys) { c, plane, planeStrides, out, outStrides, flat in
                 self.plane(problem.taps(channel: c, shifts: shifts, sampling: sampling), plane, planeStrides, out, outStrides,
                            flat: flat, level: level)
             }
-        } else if ChannelsLastKernel.applies(problem, xs, ys) {
-            ChannelsLastKernel.run(problem, input: x, xs, shifts: shifts, output: y, ys)
-        } else if let flat = FlatPlanes(problem, xs, ys) {
-            forEachPlane(problem, shifts: shifts, sampling: sampling) { taps, n, c in
+        case .channelsLastPixels:
+            ChannelsLastKernel.run(problem, input: x, xs, shifts: shifts, output: y, ys, grain: plan.grain)
+        case .flatPlanes(let flat):
+            forEachPlane(problem, shifts: shifts, sampling: sampling, grain: plan.grain) { taps, n, c in
                 plane(taps, source.value + (n &* xs.n &+ c &* xs.c), xs, y.base + (n &* ys.n &+ c &* ys.c), ys,
                       flat: flat, level: level)
             }
-        } else {
-            forEachRow(problem, shifts: shifts, sampling: sampling) { taps, n, c, pd, ph in
+        case .rows:
+            forEachRow(problem, shifts: shifts, sampling: sampling, grain: plan.grain) { taps, n, c, pd, ph in
                 let plane = source.value + (n &* xs.n &+ c &* xs.c)
                 let out = y.base + (n &* ys.n &+ c &* ys.c &+ pd &* ys.d &+ ph &* ys.h)
                 row(taps, plane, xs, out, ys, pd, ph)
             }
+        case .channelsLastImages, .planes:
+            preconditionFailure("a backward plan passed to the forward")
         }
     }
 
@@ -246,11 +249,10 @@ enum ForwardKernel {
     /// Calls `body(taps, n, c)` for every `(n, c)` plane, planes spread over threads.
     @inlinable @inline(__always)
     static func forEachPlane<Weight: ShiftFloatingPoint>(
-        _ problem: ShiftProblem, shifts: ShiftTable<Weight>, sampling: AxisTaps<Weight>.Sampling,
+        _ problem: ShiftProblem, shifts: ShiftTable<Weight>, sampling: AxisTaps<Weight>.Sampling, grain: Int,
         _ body: (ChannelTaps<Weight>, Int, Int) -> Void
     ) {
-        let work = Swift.max(1, problem.outputSize.reduce(1, *))
-        parallelChunks(count: problem.batch * problem.channels, grain: Swift.max(1, 8192 / work)) { range in
+        parallelChunks(count: problem.batch &* problem.channels, grain: grain) { range in
             for plane in range {
                 let c = plane % problem.channels
                 body(problem.taps(channel: c, shifts: shifts, sampling: sampling), plane / problem.channels, c)
@@ -258,28 +260,32 @@ enum ForwardKernel {
         }
     }
 
-    /// Integer-shift forward for any element type (grouped and sparse modes): pure data movement.
+    /// Integer-shift forward for any element type (grouped and sparse modes): pure data movement,
+    /// on the path `plan` chose (a plan made with `interpolates: false`).
     @inlinable
     static func runCopy<Element: TensorElement, Weight: ShiftFloatingPoint>(
-        _ problem: ShiftProblem, input x: UnsafePointer<Element>, _ xs: LiftedStrides,
+        _ problem: ShiftProblem, plan: CPUPlan, input x: UnsafePointer<Element>, _ xs: LiftedStrides,
         shifts: ShiftTable<Weight>, output y: SendablePointer<Element>, _ ys: LiftedStrides, fill: Element
     ) {
         let source = UncheckedSendable(x)
-        if let tiles = ChannelsLastTiles(problem, xs, ys, elementSize: MemoryLayout<Element>.stride) {
+        switch plan.route {
+        case .tiles(let tiles):
             tiles.forward(problem, input: x, xs, output: y, ys) { c, plane, planeStrides, out, outStrides, flat in
                 copyPlane(problem.taps(channel: c, shifts: shifts, sampling: .round), plane, planeStrides, out, outStrides,
                           flat: flat, fill: fill)
             }
-        } else if let flat = FlatPlanes(problem, xs, ys) {
-            forEachPlane(problem, shifts: shifts, sampling: .round) { taps, n, c in
+        case .flatPlanes(let flat):
+            forEachPlane(problem, shifts: shifts, sampling: .round, grain: plan.grain) { taps, n, c in
                 copyPlane(taps, source.value + (n &* xs.n &+ c &* xs.c), xs, y.base + (n &* ys.n &+ c &* ys.c), ys,
                           flat: flat, fill: fill)
             }
-        } else {
-            forEachRow(problem, shifts: shifts, sampling: .round) { taps, n, c, pd, ph in
+        case .rows:
+            forEachRow(problem, shifts: shifts, sampling: .round, grain: plan.grain) { taps, n, c, pd, ph in
                 let plane = source.value + (n &* xs.n &+ c &* xs.c)
                 copyRow(taps, plane, xs, y.base + (n &* ys.n &+ c &* ys.c &+ pd &* ys.d &+ ph &* ys.h), ys, pd, ph, fill: fill)
             }
+        case .channelsLastPixels, .channelsLastImages, .planes:
+            preconditionFailure("a plan with a floating-point or backward path passed to the integer forward")
         }
     }
 

@@ -38,11 +38,13 @@ extension ShiftOp {
             : nil
         // The kernels and the reduction hold raw pointers into it.
         defer { withExtendedLifetime(partials) {} }
+        let (xs, gs, gxs) = (LiftedStrides(input), LiftedStrides(gradOutput), LiftedStrides(gradInput))
+        let plan = CPUPlan.backward(problem, xs, gs, gxs, learnsShifts: mode.learnsShifts, elementSize: MemoryLayout<T>.stride)
         BackwardKernel.run(
-            problem, input: input.storage.base + input.offset, LiftedStrides(input),
-            gradOutput: gradOutput.storage.base + gradOutput.offset, LiftedStrides(gradOutput),
+            problem, plan: plan, input: input.storage.base + input.offset, xs,
+            gradOutput: gradOutput.storage.base + gradOutput.offset, gs,
             shifts: ShiftTable(shifts),
-            gradInput: SendablePointer(gradInput.storage.base), LiftedStrides(gradInput),
+            gradInput: SendablePointer(gradInput.storage.base), gxs,
             partials: partials.map { SendablePointer($0.base) })
         if let gradShifts, let partials {
             let (out, sums) = (gradShifts.storage.base, partials.base)

@@ -33,8 +33,9 @@ enum ShiftOp {
     static func run<T: ShiftFloatingPoint>(_ problem: ShiftProblem, input: Tensor<T>, shifts: Tensor<T>,
                                            into output: inout Tensor<T>) {
         let (xs, ys) = (LiftedStrides(input), LiftedStrides(output))
+        let plan = CPUPlan.forward(problem, xs, ys, elementSize: MemoryLayout<T>.stride, interpolates: true)
         let y = SendablePointer(output.storage.base + output.offset)
-        ForwardKernel.run(problem, input: input.storage.base + input.offset, xs,
+        ForwardKernel.run(problem, plan: plan, input: input.storage.base + input.offset, xs,
                           shifts: ShiftTable(shifts), output: y, ys)
     }
 
@@ -52,9 +53,11 @@ enum ShiftOp {
                                             mode: mode, padding: padding, geometry: geometry)
         let output = try Tensor<Element>(uninitializedShape: problem.outputShape, order: input.dimensionOrder)
         if problem.hasNoOutput { return output }
+        let (xs, ys) = (LiftedStrides(input), LiftedStrides(output))
+        let plan = CPUPlan.forward(problem, xs, ys, elementSize: MemoryLayout<Element>.stride, interpolates: false)
         let y = SendablePointer(output.storage.base + output.offset)
-        ForwardKernel.runCopy(problem, input: input.storage.base + input.offset, LiftedStrides(input),
-                              shifts: ShiftTable(shifts), output: y, LiftedStrides(output), fill: fill)
+        ForwardKernel.runCopy(problem, plan: plan, input: input.storage.base + input.offset, xs,
+                              shifts: ShiftTable(shifts), output: y, ys, fill: fill)
         return output
     }
 }

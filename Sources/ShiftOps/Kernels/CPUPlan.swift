@@ -1,0 +1,152 @@
+/// Which CPU path a call takes, decided once per call, in one place, from the validated problem
+/// and the tensors' strides; the forward and the backward each switch on it once.
+///
+/// Every path gives the same bits (the benchmark and the golden outputs check it); they differ in
+/// speed only. The choice, in order of preference:
+///
+/// | direction | path | when |
+/// | --- | --- | --- |
+/// | both | ``Path/channelsLastTiles`` | dense channels-last tensors whose blocks of channel planes fit the scratch (``ChannelsLastTiles``) |
+/// | forward | ``Path/channelsLastPixels`` | dense channels-last, floating point, planes too large for the tiles (``ChannelsLastKernel``) |
+/// | backward | ``Path/channelsLastImages`` | dense channels-last at stride 1, planes too large for the tiles (``ChannelsLastBackward``) |
+/// | forward | ``Path/flatPlanes`` | dense planes at stride 1 with output rows as long as input rows (``FlatPlanes``) |
+/// | backward | ``Path/densePlanes`` | dense planes at stride 1: the input gradient gathered (``DensePlaneBackward``) |
+/// | forward | ``Path/rows`` | anything else, output row by output row |
+/// | backward | ``Path/stridedPlanes`` | anything else, each plane's output rows scattered back |
+@usableFromInline
+package struct CPUPlan: Sendable, CustomStringConvertible {
+    /// The paths by name: what tests assert and the benchmark prints.
+    package enum Path: String, Sendable, CaseIterable {
+        case channelsLastTiles, channelsLastPixels, channelsLastImages, flatPlanes, densePlanes, rows, stridedPlanes
+    }
+
+    /// The path with what it needs, set up once.
+    @usableFromInline
+    enum Route: Sendable {
+        case tiles(ChannelsLastTiles)
+        case channelsLastPixels
+        case channelsLastImages(ChannelsLastBackward)
+        case flatPlanes(FlatPlanes)
+        /// The backward's plane loop: gathered where `dense` is set, its shift gradient over
+        /// flattened spans where `flat` is also set; scattered otherwise.
+        case planes(dense: DensePlaneBackward?, flat: FlatPlanes?)
+        case rows
+    }
+
+    @usableFromInline let route: Route
+    /// The vector level of the innermost loops (``VectorLevel``), read once, before any thread starts.
+    @usableFromInline package let level: Int32
+    /// The least work items (rows, planes) worth a thread task of their own; 1 where the path
+    /// spreads whole images or channel blocks.
+    @usableFromInline package let grain: Int
+
+    @inlinable
+    init(_ route: Route, level: Int32, grain: Int) {
+        (self.route, self.level, self.grain) = (route, level, grain)
+    }
+
+    package var path: Path {
+        switch route {
+        case .tiles: .channelsLastTiles
+        case .channelsLastPixels: .channelsLastPixels
+        case .channelsLastImages: .channelsLastImages
+        case .flatPlanes: .flatPlanes
+        case .planes(let dense, _): dense == nil ? .stridedPlanes : .densePlanes
+        case .rows: .rows
+        }
+    }
+
+    /// Whether the backward's shift gradient runs over flattened spans.
+    package var flattensShiftGradient: Bool {
+        if case .planes(_, .some) = route { return true }
+        if case .tiles(let tiles) = route { return tiles.flat != nil }
+        return false
+    }
+
+    /// The path, vector level and grain, as the benchmark prints them.
+    @usableFromInline package var description: String {
+        let level = VectorLevel.names.indices.contains(Int(self.level)) ? VectorLevel.names[Int(self.level)] : "\(self.level)"
+        return "\(path.rawValue) (\(level), grain \(grain))"
+    }
+
+    /// The forward's plan: `x` input-shaped, `y` output-shaped. `interpolates` is false for the
+    /// integer (data movement) forward, which has no pixel-by-pixel channels-last kernel.
+    @inlinable
+    static func forward(_ problem: ShiftProblem, _ xs: LiftedStrides, _ ys: LiftedStrides, elementSize: Int,
+                        interpolates: Bool) -> CPUPlan {
+        let level = VectorLevel.current
+        if let tiles = ChannelsLastTiles(problem, xs, ys, elementSize: elementSize, level: level) {
+            return CPUPlan(.tiles(tiles), level: level, grain: 1)
+        }
+        if interpolates && ChannelsLastKernel.applies(problem, xs, ys) {
+            let pixels = problem.outputSize[2] &* problem.channels
+            return CPUPlan(.channelsLastPixels, level: level, grain: Swift.max(1, 4096 / Swift.max(pixels, 1)))
+        }
+        if let flat = FlatPlanes(problem, xs, ys) {
+            let work = Swift.max(1, problem.outputSize.reduce(1, &*))
+            return CPUPlan(.flatPlanes(flat), level: level, grain: Swift.max(1, 8192 / work))
+        }
+        return CPUPlan(.rows, level: level, grain: Swift.max(1, 4096 / Swift.max(problem.outputSize[2], 1)))
+    }
+
+    /// The backward's plan: `x` and `gx` input-shaped, `g` output-shaped; `learnsShifts` when the
+    /// shift gradient is wanted (only it reads `x`).
+    @inlinable
+    static func backward(_ problem: ShiftProblem, _ xs: LiftedStrides, _ gs: LiftedStrides, _ gxs: LiftedStrides,
+                         learnsShifts: Bool, elementSize: Int) -> CPUPlan {
+        let level = VectorLevel.current
+        if let tiles = ChannelsLastTiles(problem, xs, gs, gradInput: gxs, needsInput: learnsShifts,
+                                         elementSize: elementSize, level: level) {
+            return CPUPlan(.tiles(tiles), level: level, grain: 1)
+        }
+        if let channelsLast = ChannelsLastBackward(problem, x: xs, g: gs, gx: gxs) {
+            return CPUPlan(.channelsLastImages(channelsLast), level: level, grain: 1)
+        }
+        let planeWork = problem.outputSize.reduce(1, &*) &+ problem.inputSize.reduce(1, &*)
+        let dense = DensePlaneBackward(problem, x: xs, g: gs, gx: gxs, level: level)
+        // Where planes also flatten (equal input and output sizes), the shift gradient runs as
+        // long spans across rows; only the input gradient must not (see DensePlaneBackward).
+        let flat = dense == nil ? nil : FlatPlanes(problem, xs, gs)
+        return CPUPlan(.planes(dense: dense, flat: flat), level: level, grain: Swift.max(1, 8192 / Swift.max(planeWork, 1)))
+    }
+}
+
+extension CPUPlan {
+    /// The plan `shift(_:shifts:mode:padding:geometry:)` (or its `into: output` form) would
+    /// follow for these arguments, for tests and the benchmark.
+    ///
+    /// - Throws: the op's validation errors.
+    package static func forward<T: ShiftFloatingPoint>(
+        _ input: Tensor<T>, shifts: Tensor<T>, mode: ShiftMode = .active, padding: ShiftPadding = .zeros,
+        geometry: ShiftGeometry = .identity, output: Tensor<T>? = nil
+    ) throws -> CPUPlan {
+        let problem = try ShiftProblem.make(input: input, shifts: shifts, spatialRank: spatialRank(of: input),
+                                            mode: mode, padding: padding, geometry: geometry)
+        let y = try output ?? Tensor<T>(shape: problem.outputShape, order: input.dimensionOrder)
+        return forward(problem, LiftedStrides(input), LiftedStrides(y), elementSize: MemoryLayout<T>.stride, interpolates: true)
+    }
+
+    /// The plan of the integer forward `shift(_:shifts:mode:padding:geometry:fill:)`.
+    package static func forward<Q: TensorElement & FixedWidthInteger, S: ShiftFloatingPoint>(
+        integer input: Tensor<Q>, shifts: Tensor<S>, mode: ShiftMode = .sparse, padding: ShiftPadding = .zeros,
+        geometry: ShiftGeometry = .identity
+    ) throws -> CPUPlan {
+        let problem = try ShiftProblem.make(input: input, shifts: shifts, spatialRank: spatialRank(of: input),
+                                            mode: mode, padding: padding, geometry: geometry)
+        let y = try Tensor<Q>(shape: problem.outputShape, order: input.dimensionOrder)
+        return forward(problem, LiftedStrides(input), LiftedStrides(y), elementSize: MemoryLayout<Q>.stride, interpolates: false)
+    }
+
+    /// The plan `shiftBackward(gradOutput:input:shifts:mode:padding:geometry:)` would follow.
+    package static func backward<T: ShiftFloatingPoint>(
+        gradOutput: Tensor<T>, input: Tensor<T>, shifts: Tensor<T>, mode: ShiftMode = .active,
+        padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity
+    ) throws -> CPUPlan {
+        let problem = try ShiftProblem.make(input: input, shifts: shifts, spatialRank: spatialRank(of: input),
+                                            mode: mode, padding: padding, geometry: geometry)
+        try problem.checkGradOutput(gradOutput)
+        let gx = try Tensor<T>(shape: input.shape, order: input.dimensionOrder)
+        return backward(problem, LiftedStrides(input), LiftedStrides(gradOutput), LiftedStrides(gx),
+                        learnsShifts: mode.learnsShifts, elementSize: MemoryLayout<T>.stride)
+    }
+}
