@@ -139,6 +139,8 @@ enum BenchCommand {
                 figures += resultFigures
                 output(Report.table(shape: result.shape, settings: settings, rows: result.rows, figures: resultFigures,
                                     sideBySide: sideBySide))
+                output(result.paths.map { "path: " + $0.name.padding(toLength: 38, withPad: " ", startingAt: 0) + $0.plan }
+                    .joined(separator: "\n"))
             }
           }
         }

@@ -37,6 +37,7 @@ struct BenchSuite {
         let padding = settings.padding
         let size = x.count * MemoryLayout<Float>.stride
         var rows = [Row]()
+        var paths = [(name: String, plan: String)]()
         var probes = [(name: String, probe: () throws -> Int?)]()
         var sink = 0
 
@@ -55,6 +56,7 @@ struct BenchSuite {
                 sink &+= try shift2d(x, shifts: shifts, mode: mode, padding: padding).count
             }
             rows.append(forward)
+            paths.append((forward.name, try CPUPlan.forward(x, shifts: shifts, mode: mode, padding: padding).description))
             times["\(mode) forward"] = forward.median
             probes.append((forward.name, { [x, shape] in
                 try BenchMemory.measure(op: { try shift2d(x, shifts: shifts, mode: mode, padding: padding) },
@@ -68,6 +70,8 @@ struct BenchSuite {
                 sink &+= try shift2dBackward(gradOutput: g, input: x, shifts: shifts, mode: mode, padding: padding).input.count
             }
             rows.append(backward)
+            paths.append((backward.name, try CPUPlan.backward(gradOutput: g, input: x, shifts: shifts, mode: mode,
+                                                              padding: padding).description))
             times["\(mode) backward"] = backward.median
             probes.append((backward.name, { [x, g, shape] in
                 try BenchMemory.measure(op: { try shift2dBackward(gradOutput: g, input: x, shifts: shifts, mode: mode, padding: padding) },
@@ -89,6 +93,8 @@ struct BenchSuite {
             sink &+= try shift2d(quantized, shifts: realShifts, mode: .sparse, padding: padding, fill: 0).count
         }
         rows.append(quantizedForward)
+        paths.append((quantizedForward.name, try CPUPlan.forward(integer: quantized, shifts: realShifts, mode: .sparse,
+                                                                 padding: padding).description))
         probes.append((quantizedForward.name, { [shape, realShifts] in
             try BenchMemory.measure(op: { try shift2d(quantized, shifts: realShifts, mode: .sparse, padding: padding, fill: 0) },
                                     reference: { try Tensor<Int8>(shape: shape) })
@@ -109,6 +115,9 @@ struct BenchSuite {
             sink &+= try shift2dBackward(gradOutput: gLast, input: xLast, shifts: realShifts, padding: padding).input.count
         }
         rows += [lastForward, lastBackward]
+        paths.append((lastForward.name, try CPUPlan.forward(xLast, shifts: realShifts, padding: padding).description))
+        paths.append((lastBackward.name, try CPUPlan.backward(gradOutput: gLast, input: xLast, shifts: realShifts,
+                                                              padding: padding).description))
         let lastOrder = [0, 2, 3, 1]
         probes.append((lastForward.name, { [shape, realShifts] in
             try BenchMemory.measure(op: { try shift2d(xLast, shifts: realShifts, padding: padding) },
@@ -191,6 +200,6 @@ struct BenchSuite {
         figure("C8", "channels-last / NCHW active backward", active.1.map { lastBackward.median / $0 }, 1.3, atMost: true)
         figure("--", "int8 sparse forward / int8 copy", quantizedForward.median / quantizedCopy.best.median, nil, atMost: true)
         for (label, value) in levelFigures { figure("--", label, value, nil, atMost: false) }
-        return BenchResult(shape: shape, rows: rows, figures: figures, memoryProbes: probes)
+        return BenchResult(shape: shape, rows: rows, figures: figures, memoryProbes: probes, paths: paths)
     }
 }

@@ -20,6 +20,7 @@ struct BenchSuite3D {
         let copy = BenchCopy.measure(bytes: size, threads: settings.threads, timer: timer)
         var rows = copy.rows
         var probes = [(name: String, probe: () throws -> Int?)]()
+        var paths = [(name: String, plan: String)]()
         var figures = [BenchCommand.Figure]()
         for mode in settings.modes {
             let shifts = mode == .grouped ? integerShifts : realShifts
@@ -39,6 +40,9 @@ struct BenchSuite3D {
                 sink &+= try shift3dBackward(gradOutput: g, input: x, shifts: shifts, mode: mode, padding: padding).input.count
             }
             rows += [forward, backward]
+            paths.append((forward.name, try CPUPlan.forward(x, shifts: shifts, mode: mode, padding: padding).description))
+            paths.append((backward.name, try CPUPlan.backward(gradOutput: g, input: x, shifts: shifts, mode: mode,
+                                                              padding: padding).description))
             probes.append((forward.name, { [shape] in
                 try BenchMemory.measure(op: { try shift3d(x, shifts: shifts, mode: mode, padding: padding) },
                                         reference: { try Tensor<Float>(shape: shape) })
@@ -56,7 +60,7 @@ struct BenchSuite3D {
             }
         }
         precondition(sink != 0 || settings.modes.isEmpty)
-        return BenchResult(shape: shape, rows: rows, figures: figures, memoryProbes: probes)
+        return BenchResult(shape: shape, rows: rows, figures: figures, memoryProbes: probes, paths: paths)
     }
 }
 

@@ -54,6 +54,8 @@ struct BenchResult {
     var figures: [BenchCommand.Figure]
     /// Case name to a probe that measures its bytes beyond the output (see `BenchMemory`).
     var memoryProbes: [(name: String, probe: () throws -> Int?)]
+    /// Case name to the CPU path its op takes (``CPUPlan``), printed under the table.
+    var paths: [(name: String, plan: String)] = []
 
     mutating func measureMemory(progress: (String) -> Void) throws {
         for (name, probe) in memoryProbes {

@@ -1,0 +1,24 @@
+import Testing
+@testable import ShiftOpsTool
+
+/// `shiftops bench` prints the CPU path (``CPUPlan``) each shift case takes.
+@Suite struct BenchPathTests {
+    @Test func benchPrintsThePathOfEachCase() {
+        var output = "", errors = ""
+        let status = ShiftOpsCommand.main(["bench", "--shape", "2,9,12,10", "--repetitions", "1", "--modes", "active,grouped"],
+                                          output: { output += $0 + "\n" }, errors: { errors += $0 + "\n" })
+        #expect(status == 0, "\(errors)")
+        let paths = output.split(separator: "\n").filter { $0.hasPrefix("path: ") }
+        func path(_ name: String) -> String? {
+            paths.first { $0.dropFirst(6).hasPrefix(name + " ") }.map(String.init)
+        }
+        for (name, expected) in [("shift active forward", "flatPlanes ("), ("shift active backward", "densePlanes ("),
+                                 ("shift grouped forward", "flatPlanes ("), ("shift grouped backward", "densePlanes ("),
+                                 ("shift int8 sparse forward", "flatPlanes ("),
+                                 ("channels-last active forward", "channelsLastTiles ("),
+                                 ("channels-last active backward", "channelsLastTiles (")] {
+            #expect(path(name)?.contains(expected) == true, "\(name): \(paths)")
+        }
+        #expect(paths.count == 7, "\(paths)")
+    }
+}
