@@ -94,10 +94,11 @@ enum CheckpointWriter {
                 try? flush(folder.parent)
                 try CheckpointTesting.reach(.beforeRemovingOld)
                 try? FileManager.default.removeItem(atPath: temporary)
+                removeAside(folder)
                 return
             }
             // With the folder present the aside is left over from an earlier save and stale.
-            if fileKind(folder.asidePath, following: false) != nil { try? FileManager.default.removeItem(atPath: folder.asidePath) }
+            removeAside(folder)
             try rename(folder.path, to: folder.asidePath)
             do {
                 try CheckpointTesting.reach(.afterAside)
@@ -113,6 +114,12 @@ enum CheckpointWriter {
         }
         try? flush(folder.parent)
         try CheckpointTesting.reach(.beforeRemovingOld)
+        removeAside(folder)
+    }
+
+    /// Removes the old checkpoint moved aside by this save or left by an interrupted one: with
+    /// the folder in place it is never read again.
+    private static func removeAside(_ folder: CheckpointFolder) {
         if fileKind(folder.asidePath, following: false) != nil { try? FileManager.default.removeItem(atPath: folder.asidePath) }
     }
 
