@@ -185,6 +185,25 @@ func entries(_ folder: String) -> [String] {
         #expect(entries(parent) == ["link", "real"])
     }
 
+    /// A save creates missing parent folders and works with a relative path and a trailing slash.
+    @Test func saveCreatesParentsAndTakesRelativePaths() throws {
+        let parent = try scratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        let net = try threeLayers(seed: 1)
+        try net.save(to: parent + "/x/y/ckpt/")
+        #expect(entries(parent + "/x/y") == ["ckpt"])
+        #expect(entries(parent + "/x/y/ckpt") == Self.files)
+        // Relative to the working folder, which the test does not change: through "..".
+        let cwd = FileManager.default.currentDirectoryPath
+        let relative = String(repeating: "../", count: cwd.split(separator: "/").count) + parent.dropFirst() + "/rel"
+        try net.save(to: relative)
+        try net.save(to: relative)
+        #expect(entries(parent) == ["rel", "x"])
+        let reader = try threeLayers(seed: 3)
+        try reader.load(from: relative)
+        #expect(snapshot(reader) == snapshot(net))
+    }
+
     /// Earlier checkpoints (files written one by one into the folder) and plain sets of `.npy`
     /// files load: nothing new is required on load.
     @Test func plainSetsOfNumPyFilesLoad() throws {
