@@ -44,7 +44,7 @@ public final class ResidualBlock<T: NetScalar>: Module<T> {
             if isTraining { module.train() } else { module.eval() }
         }
         let skip = try shortcut.map { try forwardChild($0, named: "shortcut", input) } ?? input
-        let body = try main.reduce(input) { try forwardChild($1.module, named: $1.name, $0) }
+        let body = try main.reduce(input) { try forwardChild($1.module, named: checkName(of: $1), $0) }
         guard body.shape == skip.shape else {
             throw ShiftOpsError(.shapeMismatch, argument: "input",
                                 "the block's main path gives \(body.shape) but its shortcut \(skip.shape)")
@@ -54,6 +54,13 @@ public final class ResidualBlock<T: NetScalar>: Module<T> {
         outputReLU.train()
         if !isTraining { outputReLU.eval() }
         return try outputReLU.forward(sum)
+    }
+
+    /// The name the finite check gives a main layer: an unnamed one's children joined by `+`
+    /// (`shift2+conv2`), so the message points at the layers that hold its parameters.
+    private func checkName(of layer: (name: String, module: Module<T>)) -> String {
+        guard layer.name.isEmpty, FiniteOutputCheck.path != nil else { return layer.name }
+        return layer.module.children.map(\.name).joined(separator: "+")
     }
 
     /// The ReLU's gradient sent down both paths and their input gradients added.

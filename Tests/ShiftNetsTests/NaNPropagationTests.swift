@@ -74,6 +74,14 @@ import ShiftOps
                 ($0 as? ShiftOpsError)?.argument == "input" && "\($0)".contains("layer \"stage2.block0.bn2\"")
             }, "fused: \(fused)")
             weight.value = good
+            // In the fused block the fused layer is named by the layers it holds.
+            let conv = try #require(net.namedParameters().first { $0.path == "stage1.block0.conv2.weight" }).parameter
+            let kept = conv.value
+            conv.value = try Tensor(shape: kept.shape, elements: [Float](repeating: .nan, count: kept.count))
+            let layer = fused ? "stage1.block0.shift2+conv2" : "stage1.block0.conv2"
+            #expect(throwsError({ _ = try net.forward(x, checkingFinite: true) }) { "\($0)".contains("layer \"\(layer)\"") },
+                    "fused: \(fused)")
+            conv.value = kept
             #expect(try net.forward(x, checkingFinite: true).elements.allSatisfy { $0.isFinite })
         }
     }
