@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds the DocC catalogs with the toolchain's own `docc` (no package dependency, no plugin):
-# ShiftOps and ShiftNets always, ShiftCUDA with `--cuda` (its symbols exist only with the CUDA
+# ShiftOps and ShiftNets by default, ShiftCUDA with `--cuda` (its symbols exist only with the CUDA
 # trait, which needs the CUDA toolkit and `make -C CKernels` first). Warnings are errors, so a
 # broken symbol link, an unknown article or a bad Topics entry fails the build.
 #
 #   Scripts/build-docs.sh            # ShiftOps, ShiftNets -> .build-docs/archives/*.doccarchive
-#   Scripts/build-docs.sh --cuda     # ShiftCUDA as well (built with --traits CUDA)
+#   Scripts/build-docs.sh --cuda     # ShiftCUDA (built with --traits CUDA) -> the same folder
 #
 # DocC's check that every parameter has its own `- name:` line is off unless
 # DOCS_VALIDATE_PARAMETERS=1: several doc comments describe parameters that a forward and its
@@ -34,7 +34,8 @@ if [ -z "$docc" ] || [ ! -x "$docc" ]; then
 fi
 
 if [ "$cuda" = 1 ]; then
-    scratch=.build-docs-cuda; traits=(--traits CUDA); libraries=(ShiftOps ShiftNets ShiftCUDA)
+    # ShiftOps and ShiftNets were built by the plain run; ShiftOps' graphs come along as a dependency.
+    scratch=.build-docs-cuda; traits=(--traits CUDA); libraries=(ShiftCUDA)
 else
     scratch=.build-docs; traits=(); libraries=(ShiftOps ShiftNets)
 fi
