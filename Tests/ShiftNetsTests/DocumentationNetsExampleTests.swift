@@ -107,9 +107,12 @@ import ShiftNets
         let before = model.parameters()["block.shift2.shifts"]!
         try optimizer.update(model)
         #expect(model.parameters()["block.shift2.shifts"]!.elements != before.elements)
-        // ...and counts.
+        // ...and counts: every layer reports its own parameters (no "(other)" remainder row).
         let count = try NetworkCount(model, model: "composed", inputShape: [3, 8, 8])
-        #expect(count.parameters == model.parameterCount && count.macs > 0)
+        #expect(!count.layers.contains { $0.path == "(other)" }, "\(count.layers.map(\.path))")
+        #expect(count.layers.map(\.path).contains("block.shift2") && count.parameters == model.parameterCount)
+        // The 3x3 stem on 8x8: 16 * 8 * 8 * 3 * 9 multiply-accumulates.
+        #expect(count.layers.first { $0.path == "stem" }?.macs == 16 * 8 * 8 * 3 * 9)
     }
 
     /// "Counting parameters and MACs".
