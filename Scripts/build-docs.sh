@@ -7,6 +7,9 @@
 #   Scripts/build-docs.sh            # ShiftOps, ShiftNets -> .build-docs/archives/*.doccarchive
 #   Scripts/build-docs.sh --cuda     # ShiftCUDA (built with --traits CUDA) -> the same folder
 #
+# DOCS_SWIFT_FLAGS adds flags to its `swift build` calls (an include path for a CUDA runtime
+# installed elsewhere, say).
+#
 # DocC's check that every parameter has its own `- name:` line is off unless
 # DOCS_VALIDATE_PARAMETERS=1: several doc comments describe parameters that a forward and its
 # backward share on one line (`- input, shifts, mode, padding, geometry: as given to the
@@ -48,12 +51,13 @@ mkdir -p "$graphs" "$archives"
 # an up-to-date build means the scratch path is stale, and it is rebuilt from scratch once.
 emit_graphs() {
     for library in "${libraries[@]}"; do
-        swift build --scratch-path "$scratch" "${traits[@]}" --target "$library" \
+        # shellcheck disable=SC2086 # DOCS_SWIFT_FLAGS is a list of flags
+        swift build --scratch-path "$scratch" "${traits[@]}" --target "$library" ${DOCS_SWIFT_FLAGS:-} \
             -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc "$graphs"
     done
 }
 emit_graphs
-for library in "${libraries[@]}"; do
+for library in ShiftOps "${libraries[@]}"; do
     if [ ! -f "$graphs/$library.symbols.json" ]; then
         echo "build-docs: no symbol graph for $library; rebuilding $scratch from scratch"
         rm -rf "$scratch"; mkdir -p "$graphs"; emit_graphs; break
@@ -71,7 +75,8 @@ for library in "${libraries[@]}"; do
     cp "$graphs/$library.symbols.json" "$input/"
     cp "$graphs/$library"@*.symbols.json "$input/" 2>/dev/null || true
     if [ "$library" != ShiftOps ]; then
-        cp "$graphs/ShiftOps.symbols.json" "$graphs"/ShiftOps@*.symbols.json "$input/"
+        cp "$graphs/ShiftOps.symbols.json" "$input/"
+        cp "$graphs"/ShiftOps@*.symbols.json "$input/" 2>/dev/null || true
     fi
     echo "== docc convert Sources/$library/$library.docc"
     rm -rf "$archives/$library.doccarchive"
