@@ -6,6 +6,9 @@ import ShiftOps
 /// The shift ops on device tensors behind the public functions: the CPU's validation, then the
 /// element type's entry points of the kernels library. Kernels run asynchronously on
 /// ``CUDABackend``'s stream: an op validates, enqueues and returns.
+///
+/// Every check comes before the backend is loaded, so that a bad argument gets the same error on
+/// a machine without a GPU (where the tests of the checks run) as on one with a GPU.
 enum CUDAShiftOp {
     /// The C problem for a validated call.
     static func problem(_ p: ShiftProblem, input: [Int], output: [Int], outputOrder: [Int],

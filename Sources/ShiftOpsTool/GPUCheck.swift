@@ -135,6 +135,15 @@ enum GPUCheck {
             let hostY = try shift2d(x, shifts: s, mode: mode, padding: .border).host()
             let deviceY = try shift2d(x, shifts: CUDATensor(s), mode: mode, padding: .border).host()
             outcome.expect(hostY.elements == deviceY.elements, "device shifts \(mode): forward as with host shifts")
+            // A device table is read at its own strides: column-major gives the same bits.
+            let columnMajor = try CUDATensor(s.dense(order: [1, 0]))
+            let columnY = try shift2d(x, shifts: columnMajor, mode: mode, padding: .border).host()
+            outcome.expect(columnY.elements == hostY.elements, "column-major device shifts \(mode): forward as row-major")
+            let hostGradients = try shift2dBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: .border).host()
+            let columnGradients = try shift2dBackward(gradOutput: g, input: x, shifts: columnMajor, mode: mode, padding: .border).host()
+            outcome.expect(columnGradients.input.elements == hostGradients.input.elements
+                           && columnGradients.shifts?.elements == hostGradients.shifts?.elements,
+                           "column-major device shifts \(mode): gradients as row-major")
             for bad in [Float.nan, .infinity] {
                 var t = s
                 t[2, 1] = bad
