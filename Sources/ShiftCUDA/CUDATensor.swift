@@ -18,7 +18,7 @@ public final class CUDATensor<T: CUDAElement>: Sendable {
     let buffer: CUDABuffer
     /// The length of each axis.
     public let shape: [Int]
-    /// The axes from outermost to innermost in memory, as ``Tensor/dimensionOrder`` of the host.
+    /// The axes from outermost to innermost in memory, as the host `Tensor`'s `dimensionOrder`.
     public let dimensionOrder: [Int]
 
     /// An uninitialised device tensor of `shape`, laid out in the memory order `order` lists from
