@@ -12,8 +12,8 @@ import ShiftCUDA
     @Test(.enabled(if: gpuAvailable)) func landingPage() throws {
         let x = try CUDATensor(try Tensor<Float>.random(shape: [64, 128, 56, 56], seed: 1))  // upload
         let shifts = try CUDATensor(try Tensor<Float>.random(shape: [128, 2], in: -1.5...1.5, seed: 2))
-        var y = try CUDATensor<Float>(shape: [64, 128, 56, 56])                            // preallocated
-        try shift2d(x, shifts: shifts, mode: .active, padding: .reflect, into: &y)          // enqueued, no wait
+        let y = try CUDATensor<Float>(shape: [64, 128, 56, 56])                            // preallocated (a reference)
+        try shift2d(x, shifts: shifts, mode: .active, padding: .reflect, into: y)           // enqueued, no wait
         let grads = try shift2dBackward(gradOutput: y, input: x, shifts: shifts, padding: .reflect)
         let dx: CUDATensor<Float> = grads.input, ds: CUDATensor<Float>? = grads.shifts      // both on the GPU
         let back: Tensor<Float> = try y.host()                                              // download (waits)
