@@ -41,7 +41,7 @@ extension Tensor {
         self = try NumPyFile.Reader(path: path).tensor()
     }
 
-    /// Saves the tensor as a C-order `.npy` file (format 1.0, or 2.0 for a very long header).
+    /// Saves the tensor as a C-order `.npy` file (format 1.0).
     ///
     /// The write is atomic: on failure no file, or the old one, is left at `path`. The file is
     /// written beside `path` and renamed over it, so an existing FIFO, device or directory at
@@ -60,23 +60,59 @@ extension Tensor {
         let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
         let byteOrder = MemoryLayout<Element>.size == 1 ? "|" : "<"
         var dict = "{'descr': '\(byteOrder)\(Element.numpyTypeCode)', 'fortran_order': False, 'shape': \(shapeText), }"
-        let version: UInt8 = dict.utf8.count + 12 < 65_536 ? 1 : 2
-        let prefix = version == 1 ? 10 : 12
-        let padded = (prefix + dict.utf8.count + 1 + 63) / 64 * 64
-        dict += String(repeating: " ", count: padded - prefix - dict.utf8.count - 1) + "\n"
-        var bytes = NumPyFile.magic + [version, 0]
+        // At most 64 axes keep the header far below format 1.0's 65,535 bytes.
+        let padded = (10 + dict.utf8.count + 1 + 63) / 64 * 64
+        dict += String(repeating: " ", count: padded - 10 - dict.utf8.count - 1) + "\n"
         let length = dict.utf8.count
-        bytes += version == 1 ? [UInt8(length & 0xFF), UInt8(length >> 8)]
-                              : (0..<4).map { UInt8((length >> (8 * $0)) & 0xFF) }
-        bytes += Array(dict.utf8)
-        let byteCount = count * MemoryLayout<Element>.stride
-        var data = Data(bytes)
-        data.append(UnsafeBufferPointer(start: UnsafeRawPointer(dense.storage.base + dense.offset)
-            .assumingMemoryBound(to: UInt8.self), count: byteCount))
+        let header = NumPyFile.magic + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(dict.utf8)
+        try NumPyFile.writeAtomically(path, header: header, data: UnsafeRawPointer(dense.storage.base + dense.offset),
+                                      byteCount: count * MemoryLayout<Element>.stride)
+    }
+}
+
+extension NumPyFile {
+    /// Writes `header` then `byteCount` bytes from `data` to a new file beside `path`, flushes it
+    /// to the disk, and renames it over `path`: readers see the old file or the whole new one.
+    /// The data is written from the tensor's own memory, never copied into a buffer first.
+    static func writeAtomically(_ path: String, header: [UInt8], data: UnsafeRawPointer, byteCount: Int) throws {
+        let name = (path as NSString).lastPathComponent
+        let folder = (path as NSString).deletingLastPathComponent
+        let temporary = (folder.isEmpty ? "" : folder + "/") + ".\(name).\(UUID().uuidString).tmp"
+        func failure(_ what: String) -> ShiftOpsError {
+            ShiftOpsError(.invalidFile, argument: path, "cannot write the file (\(what): \(String(cString: strerror(errno))))")
+        }
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        guard descriptor >= 0 else { throw failure("create") }
+        func writeAll(_ pointer: UnsafeRawPointer, _ count: Int) throws {
+            var done = 0
+            while done < count {
+                let written = write(descriptor, pointer + done, min(count - done, 1 << 30))
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw failure("write")
+                }
+                done += written
+            }
+        }
         do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+            try header.withUnsafeBytes { try writeAll($0.baseAddress!, $0.count) }
+            try writeAll(data, byteCount)
+            guard fsync(descriptor) == 0 else { throw failure("flush") }
         } catch {
-            throw ShiftOpsError(.invalidFile, argument: path, "cannot write the file (\(error.localizedDescription))")
+            close(descriptor)
+            unlink(temporary)
+            throw error
+        }
+        // A failed close can report a failed write (on network file systems): the file is not used.
+        guard close(descriptor) == 0 else {
+            let error = failure("close")
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            let error = failure("rename")
+            unlink(temporary)
+            throw error
         }
     }
 }
