@@ -39,7 +39,7 @@ import Testing
     /// calls `unblock` and waits for it.
     func withDeadline(_ seconds: Double, _ label: String, unblock: () -> Void, _ body: @escaping @Sendable () -> Void) {
         let done = DispatchSemaphore(value: 0)
-        Thread { body(); done.signal() }.start()
+        DispatchQueue.global().async { body(); done.signal() }
         if done.wait(timeout: .now() + seconds) == .timedOut {
             Issue.record("\(label): still blocked after \(seconds) s")
             unblock()
