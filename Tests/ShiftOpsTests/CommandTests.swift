@@ -180,4 +180,16 @@ import Testing
         }
         #expect(try Tensor<Float>(npyFile: file("hard.npy")).elements == [42])
     }
+
+    /// `bench` refuses its report paths as `run` does its outputs, before timing anything.
+    @Test func benchReportsRefuseSpecialFilesAndOnePathTwice() throws {
+        #expect(mkfifo(file("report.fifo"), 0o600) == 0)
+        let tiny = ["bench", "--shape", "1,2,4,4", "--repetitions", "1", "--modes", "grouped", "--no-naive", "--threads", "1"]
+        var result = run(tiny + ["--json", file("report.fifo")])
+        #expect(result.status == 2 && result.errors.contains("--json \(file("report.fifo")): is a FIFO, not a regular file"), "\(result.errors)")
+        #expect(fileType(file("report.fifo")) == S_IFIFO)
+        result = run(tiny + ["--json", file("report"), "--csv", folder + "/./report"])
+        #expect(result.status == 2 && result.errors.contains("--json and --csv name the same file"), "\(result.errors)")
+        #expect(!FileManager.default.fileExists(atPath: file("report")))
+    }
 }
