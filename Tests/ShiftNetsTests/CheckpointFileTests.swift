@@ -14,7 +14,7 @@ import ShiftOps
         try model.save(to: folder)
         let weight = (folder as NSString).appendingPathComponent("weight.npy")
         #expect(FileManager.default.fileExists(atPath: weight))
-        let before = model.parameters().mapValues(\.elements)
+        let before = model.namedParameters().map { $0.parameter.value.elements }
         let replacements: [(String, () throws -> Void)] = [
             ("/dev/zero", { try FileManager.default.createSymbolicLink(atPath: weight, withDestinationPath: "/dev/zero") }),
             ("a FIFO", { #expect(mkfifo(weight, 0o600) == 0) }),
@@ -29,7 +29,7 @@ import ShiftOps
             let start = Date()
             #expect(throws: ShiftOpsError.self, "\(name)") { try model.load(from: folder) }
             #expect(Date().timeIntervalSince(start) < 5, "\(name): \(Date().timeIntervalSince(start)) s")
-            #expect(model.parameters().mapValues(\.elements) == before, "\(name) changed the model")
+            #expect(model.namedParameters().map { $0.parameter.value.elements } == before, "\(name) changed the model")
         }
     }
 }
