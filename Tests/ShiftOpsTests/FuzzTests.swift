@@ -5,8 +5,10 @@ import Testing
 
 /// Seeded fuzzing of `.npy` reading and of `shiftops run`: mutated and truncated headers, huge and
 /// negative shapes, wrong element types, non-finite shifts, mismatched shapes and random option
-/// lists. Every case must either work or exit with status 2, one line on standard error and no
-/// output file; a trap would take the test process down with it.
+/// lists; shapes with zero and huge axes; FIFOs, devices, directories, sparse, truncated and
+/// oversized files in every file position, as inputs and as outputs. Every case must either work
+/// or exit with status 2, one line on standard error and no output file; a trap would take the
+/// test process down with it, and a read that blocks or grows without bound fails the deadline.
 @Suite struct FuzzTests {
     let folder: String = {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("shiftops-fuzz-\(UUID().uuidString)").path

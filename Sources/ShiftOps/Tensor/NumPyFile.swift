@@ -3,7 +3,9 @@ import Foundation
 /// Reading and writing NumPy `.npy` files (format versions 1.0, 2.0 and 3.0).
 ///
 /// Supported element types are those of ``TensorElement``, little-endian, in C or Fortran order.
-/// Writing is atomic: a failed save leaves no partial file behind.
+/// Reading is bounded: only regular files, a header of at most ``maximumHeaderLength`` bytes
+/// parsed as the Python dict it is, and a file size checked against the header before any data
+/// is read (``Reader``). Writing is atomic: a failed save leaves no partial file behind.
 public enum NumPyFile {
     /// Reads the header of the `.npy` file at `path`, and only the header: the file's size is
     /// checked against the one the header implies, but no data is read.
