@@ -149,17 +149,14 @@ public final class Conv2d<T: NetScalar>: Module<T> {
                                 let gxi = gxp.base + (image &* inC &* h &* w)
                                 let scratch = direct ? nil : UnsafeMutablePointer<T>.allocate(capacity: 2 &* allRows &* plane)
                                 defer { scratch?.deallocate() }
-                                let colT = UnsafeMutablePointer<T>.allocate(capacity: allRows &* plane)
-                                defer { colT.deallocate() }
                                 if let scratch { im2col(xi, h: h, w: w, into: scratch, ho: ho, wo: wo) }
                                 let col = UnsafePointer(scratch) ?? xi
-                                transpose(rows: allRows, cols: plane, source: col, lds: plane, target: colT, ldt: allRows)
                                 // A 1x1 stride-1 convolution's column gradient is the input gradient.
                                 let dcol = scratch.map { $0 + (allRows &* plane) } ?? gxi
                                 for g in 0..<groups {
                                     let gyg = gyi + (g &* groupOut &* plane)
                                     gemm(m: groupOut, n: groupRows, k: plane, a: gyg, lda: plane, transposeA: false,
-                                         b: colT + (g &* groupRows), ldb: allRows,
+                                         b: col + (g &* groupRows &* plane), ldb: plane, transposeB: true,
                                          c: pp.base + (image &* weightSize) + g &* groupOut &* groupRows, ldc: groupRows,
                                          accumulate: false)
                                     gemm(m: groupRows, n: plane, k: groupOut,

@@ -128,15 +128,11 @@ public final class ShiftPointwiseConv<T: NetScalar>: Module<T> {
                                     let gyi = grads.value + image &* o &* plane
                                     let tile = try shiftedTile(input, image, geometry)
                                     // dW_image = g [O, P] x tile^T [P, C].
-                                    let tileT = UnsafeMutablePointer<T>.allocate(capacity: plane &* c)
-                                    defer { tileT.deallocate() }
                                     tile.withDenseBuffer { s in
-                                        for channel in 0..<c {
-                                            for p in 0..<plane { tileT[p &* c &+ channel] = s[channel &* plane &+ p] }
-                                        }
+                                        gemm(m: o, n: c, k: plane, a: gyi, lda: plane, transposeA: false,
+                                             b: s.baseAddress!, ldb: plane, transposeB: true,
+                                             c: wp.base + image &* o &* c, ldc: c, accumulate: false)
                                     }
-                                    gemm(m: o, n: c, k: plane, a: gyi, lda: plane, transposeA: false,
-                                         b: tileT, ldb: c, c: wp.base + image &* o &* c, ldc: c, accumulate: false)
                                     // The shifted tile's gradient W^T g, back through the shift.
                                     let gTile = try Tensor<T>(shape: [1, c] + size) { gs in
                                         gemm(m: c, n: plane, k: o, a: weights.value, lda: c, transposeA: true,
