@@ -29,6 +29,14 @@ func parallelFor(_ count: Int, _ body: (Int) -> Void) {
     }
 }
 
+/// How many blocks of columns each image's matrix product is cut into, so that a batch of fewer
+/// images than cores still keeps them busy: one block from 8 images on, otherwise blocks of at
+/// least 128 columns, at most 8. It depends on the problem only, never on the thread count, so
+/// the bits do not either.
+func columnBlocks(images: Int, columns: Int) -> Int {
+    images >= 8 ? 1 : Swift.max(1, Swift.min(8, columns / 128))
+}
+
 /// A value that crosses into `concurrentPerform`: safe because every task writes disjoint memory.
 struct UncheckedBox<Value>: @unchecked Sendable {
     let value: Value

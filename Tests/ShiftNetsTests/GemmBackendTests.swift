@@ -59,18 +59,20 @@ import ShiftOps
     /// A shift network step (the layers that call the product: convolutions, the fused shift and
     /// 1x1 convolution, the linear layer) gives the same bits with 1 and 2 threads on each backend.
     @Test func bitsDoNotDependOnTheThreadCountOnAnyBackend() throws {
-        let x = try Tensor<Float>.random(shape: [3, 3, 12, 12], seed: 4)
-        for backend in Self.backends {
-            var results: [[Float]] = []
-            for threads in [1, 2] {
-                let out = try GemmBackend.$override.withValue(backend) {
-                    try Parallelism.$threadLimit.withValue(threads) { () throws -> [Float] in
-                        try networkStep(x, fused: true)
+        // Three images of 12x12, and one of 32x32 (cut into column blocks).
+        for x in [try Tensor<Float>.random(shape: [3, 3, 12, 12], seed: 4), try Tensor<Float>.random(shape: [2, 3, 32, 32], seed: 5)] {
+            for backend in Self.backends {
+                var results: [[Float]] = []
+                for threads in [1, 2] {
+                    let out = try GemmBackend.$override.withValue(backend) {
+                        try Parallelism.$threadLimit.withValue(threads) { () throws -> [Float] in
+                            try networkStep(x, fused: true)
+                        }
                     }
+                    results.append(out)
                 }
-                results.append(out)
+                #expect(results[0] == results[1], "\(backend) \(x.shape)")
             }
-            #expect(results[0] == results[1], "\(backend)")
         }
     }
 
@@ -97,6 +99,33 @@ import ShiftOps
         let g = try Tensor<Float>.random(shape: y.shape, seed: 10)
         let gx = try model.backward(g)
         return y.elements + gx.elements + model.namedParameters().flatMap { $0.parameter.gradient.elements }
+    }
+
+    /// A batch of fewer than 8 images cuts each image's product into column blocks; a batch of 8
+    /// does not. The first image's output must be the same either way: bitwise on the portable
+    /// product (its sums run in order whatever the blocking), within rounding on a BLAS.
+    @Test(arguments: [(3, 2, 1, 2, true), (1, 1, 0, 1, false), (1, 2, 0, 1, false)])
+    func columnBlocksGiveTheWholeImagesNumbers(geometry: (kernel: Int, stride: Int, padding: Int, groups: Int, bias: Bool)) throws {
+        let (side, channels) = (34, 4)
+        let single = try Tensor<Float>.random(shape: [1, channels, side, side], seed: 21)
+        let batch = try Tensor<Float>.random(shape: [8, channels, side, side], seed: 22)
+        let merged = try Tensor<Float>(shape: batch.shape, elements: single.elements + batch.elements.dropFirst(single.count))
+        let conv = try Conv2d<Float>(inChannels: channels, outChannels: 6, kernelSize: geometry.kernel, stride: geometry.stride,
+                                     padding: geometry.padding, groups: geometry.groups, bias: geometry.bias, seed: 23)
+        if let bias = conv.bias { bias.value = try Tensor<Float>.random(shape: [6], seed: 24) }
+        let plane = conv.outputSize(side) * conv.outputSize(side)
+        #expect(columnBlocks(images: 1, columns: plane) > 1 && columnBlocks(images: 8, columns: plane) == 1)
+        for backend in Self.backends {
+            let (alone, inBatch) = try GemmBackend.$override.withValue(backend) {
+                (try conv.forward(single).elements, Array(try conv.forward(merged).elements.prefix(6 * plane)))
+            }
+            if backend.cblas == nil {
+                #expect(alone == inBatch, "\(backend)")
+            } else {
+                let worst = zip(alone, inBatch).map { abs($0 - $1) }.max()!
+                #expect(worst <= 1e-5, "\(backend): \(worst)")
+            }
+        }
     }
 
     @Test func theEnvironmentNamesTheBackend() throws {
