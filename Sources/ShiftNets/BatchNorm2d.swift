@@ -20,7 +20,9 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
     public let epsilon: T
     /// The weight of the newest batch in the running statistics.
     public let momentum: T
-    private var saved: (normalized: [T], inverseStd: [T], shape: [Int], training: Bool, relu: Bool)?
+    /// What the backward needs: `xhat` (a tensor, so that its buffer is recycled step after step),
+    /// the inverse standard deviations, the input shape, and whether a ReLU was fused.
+    private var saved: (normalized: Tensor<T>, inverseStd: [T], shape: [Int], training: Bool, relu: Bool)?
 
     /// A layer for `channels` channels.
     ///
@@ -70,18 +72,20 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
         let gamma = weight.value.elements, beta = bias.value.elements
         var means = runningMean.value.elements, variances = runningVar.value.elements
         var inverseStd = [T](repeating: 0, count: c)
-        var normalized = [T](repeating: 0, count: isTraining ? n * c * plane : 0)
         let training = isTraining, eps = epsilon
-        let output = try Tensor<T>(shape: input.shape) { y in
-            let yp = SharedPointer(y.baseAddress!)
-            input.withDenseBuffer { x in
-                means.withUnsafeMutableBufferPointer { meanBuffer in
-                    variances.withUnsafeMutableBufferPointer { varBuffer in
-                        inverseStd.withUnsafeMutableBufferPointer { invBuffer in
-                            normalized.withUnsafeMutableBufferPointer { xhatBuffer in
+        // The normalised values are written in the same pass as the output; in evaluation mode
+        // nothing is kept (an empty tensor).
+        var result: Tensor<T>?
+        let normalized = try Tensor<T>(shape: [training ? n * c * plane : 0]) { xhatBuffer in
+            let hp = training ? xhatBuffer.baseAddress.map(SharedPointer.init) : nil
+            result = try Tensor<T>(shape: input.shape) { y in
+                let yp = SharedPointer(y.baseAddress!)
+                input.withDenseBuffer { x in
+                    means.withUnsafeMutableBufferPointer { meanBuffer in
+                        variances.withUnsafeMutableBufferPointer { varBuffer in
+                            inverseStd.withUnsafeMutableBufferPointer { invBuffer in
                                 let (mp, vp, ip) = (SharedPointer(meanBuffer.baseAddress!), SharedPointer(varBuffer.baseAddress!),
                                                     SharedPointer(invBuffer.baseAddress!))
-                                let hp = training ? xhatBuffer.baseAddress.map(SharedPointer.init) : nil
                                 parallelFor(c) { ch in
                                     var mean: T, variance: T
                                     if training {
@@ -123,6 +127,7 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
                 }
             }
         }
+        let output = result!
         if training {
             runningMean.value = try Tensor(shape: [c], elements: means)
             runningVar.value = try Tensor(shape: [c], elements: variances)
@@ -154,7 +159,7 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
                 dBeta.withUnsafeMutableBufferPointer { dbBuffer in
                     let (dgp, dbp) = (SharedPointer(dgBuffer.baseAddress!), SharedPointer(dbBuffer.baseAddress!))
                     gradOutput.withDenseBuffer { g in
-                        saved.normalized.withUnsafeBufferPointer { xhat in
+                        saved.normalized.withDenseBuffer { xhat in
                             parallelFor(c) { ch in
                                 let inv = saved.inverseStd[ch]
                                 let (scaleOut, shiftOut) = (gamma[ch], beta[ch])
