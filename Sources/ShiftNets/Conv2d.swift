@@ -140,11 +140,13 @@ public final class Conv2d<T: NetScalar>: Module<T> {
         let direct = readsInputDirectly
         let (inC, outC, groups) = (inChannels, outChannels, groups)
         let weightSize = outC * groupRows
-        var partials = [T](repeating: 0, count: n * weightSize)
-        let gradInput = try Tensor<T>(shape: input.shape) { gx in
-            let gxp = SharedPointer(gx.baseAddress!)
-            partials.withUnsafeMutableBufferPointer { partialBuffer in
-                let pp = SharedPointer(partialBuffer.baseAddress!)
+        // Each image's weight gradient (summed in image order below), written whole by the
+        // products, in a tensor so that its buffer is recycled step after step.
+        var result: Tensor<T>?
+        let partials = try Tensor<T>(shape: [n * weightSize]) { partialBuffer in
+            let pp = SharedPointer(partialBuffer.baseAddress!)
+            result = try Tensor<T>(shape: input.shape) { gx in
+                let gxp = SharedPointer(gx.baseAddress!)
                 input.withDenseBuffer { x in
                     weight.value.withDenseBuffer { wt in
                         gradOutput.withDenseBuffer { gy in
@@ -175,7 +177,8 @@ public final class Conv2d<T: NetScalar>: Module<T> {
                 }
             }
         }
-        weight.accumulate(sumOverImages(partials, images: n, size: weightSize))
+        let gradInput = result!
+        weight.accumulate(partials.withDenseBuffer { sumOverImages($0, images: n, size: weightSize) })
         if let bias {
             var gb = [T](repeating: 0, count: outC)
             gradOutput.withDenseBuffer { gy in
@@ -261,13 +264,18 @@ public final class Conv2d<T: NetScalar>: Module<T> {
 /// Sums `images` consecutive blocks of `size` elements, in image order.
 @_specialize(where T == Float)
 func sumOverImages<T: NetScalar>(_ partials: [T], images: Int, size: Int) -> [T] {
+    partials.withUnsafeBufferPointer { sumOverImages($0, images: images, size: size) }
+}
+
+/// Sums `images` consecutive blocks of `size` elements, in image order.
+@_specialize(where T == Float)
+func sumOverImages<T: NetScalar>(_ p: UnsafeBufferPointer<T>, images: Int, size: Int) -> [T] {
     var total = [T](repeating: 0, count: size)
-    partials.withUnsafeBufferPointer { p in
-        total.withUnsafeMutableBufferPointer { t in
-            for image in 0..<images {
-                let block = p.baseAddress! + (image &* size)
-                for i in 0..<size { t[i] += block[i] }
-            }
+    guard let base = p.baseAddress else { return total }
+    total.withUnsafeMutableBufferPointer { t in
+        for image in 0..<images {
+            let block = base + (image &* size)
+            for i in 0..<size { t[i] += block[i] }
         }
     }
     return total
