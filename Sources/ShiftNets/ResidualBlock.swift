@@ -4,15 +4,23 @@ import ShiftOps
 /// chain of named layers (their names are the block's parameter paths: `conv1`, `bn1`, ...), and
 /// the shortcut is the identity or a 1x1 convolution + BN named `shortcut.0`, `shortcut.1`.
 ///
+/// A main layer given the empty name has no path of its own: its children and parameters sit
+/// directly under the block (the fused shift and 1x1 convolution keeps the unfused `shift2`,
+/// `conv2` paths this way). Every other name follows ``Module``'s naming rule.
+///
 /// Two steps run as one pass over the data each: a ``BatchNorm2d`` directly followed by a
 /// ``ReLU`` in `main` (the BN applies the ReLU as it writes, and differentiates it), and the
-/// residual add with the final ReLU. Both ReLUs keep NaN, as PyTorch's.
+/// residual add with the final ReLU. Both ReLUs keep NaN, as PyTorch's. Under a finite check
+/// (`forward(_:checkingFinite:)`) the BN and its ReLU run apart, so that the check sees
+/// the BN's own output.
 public final class ResidualBlock<T: NetScalar>: Module<T> {
     private let main: [(name: String, module: Module<T>)]
     /// The projection, when the block changes width or resolution.
     public let shortcut: Sequential<T>?
     /// `relu(main + shortcut)`, kept in training mode for the ReLU's gradient.
     private var savedOutput: Tensor<T>?
+    /// Whether the last forward fused each BN with the ReLU after it (the backward follows it).
+    private var fusedLastForward = false
 
     /// A block of `main` layers and an optional projection shortcut.
     public init(main: [(String, Module<T>)], shortcut: Sequential<T>?) {
@@ -20,9 +28,20 @@ public final class ResidualBlock<T: NetScalar>: Module<T> {
         self.shortcut = shortcut
     }
 
-    /// The main layers, then `shortcut` when there is one.
+    /// The main layers (an unnamed one replaced by its children), then `shortcut` when there is one.
     public override var children: [(name: String, module: Module<T>)] {
-        main + (shortcut.map { [(name: "shortcut", module: $0 as Module<T>)] } ?? [])
+        main.flatMap { $0.name.isEmpty ? $0.module.children : [$0] }
+            + (shortcut.map { [(name: "shortcut", module: $0 as Module<T>)] } ?? [])
+    }
+
+    /// The own parameters of unnamed main layers, which sit under the block's path.
+    public override var ownParameters: [(name: String, parameter: Parameter<T>)] {
+        main.filter { $0.name.isEmpty }.flatMap { $0.module.ownParameters }
+    }
+
+    /// The own buffers of unnamed main layers.
+    public override var ownBuffers: [(name: String, parameter: Parameter<T>)] {
+        main.filter { $0.name.isEmpty }.flatMap { $0.module.ownBuffers }
     }
 
     /// The BN at `index` of `main` when a plain ``ReLU`` follows it: the two run as one step.
@@ -34,17 +53,23 @@ public final class ResidualBlock<T: NetScalar>: Module<T> {
     /// `relu(main(x) + shortcut(x))`.
     @_specialize(where T == Float)
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
-        let skip = try shortcut?.forward(input) ?? input
+        // Unnamed layers are not in `children`, so train() and eval() do not reach them.
+        for (name, module) in main where name.isEmpty && module.isTraining != isTraining {
+            if isTraining { module.train() } else { module.eval() }
+        }
+        let skip = try shortcut.map { try forwardChild($0, named: "shortcut", input) } ?? input
+        let fuses = FiniteOutputCheck.path == nil
         var body = input, index = 0
         while index < main.count {
-            if let bn = fusedBatchNorm(at: index) {
+            if fuses, let bn = fusedBatchNorm(at: index) {
                 body = try bn.forward(body, fusingReLU: true)
                 index += 2
             } else {
-                body = try main[index].module.forward(body)
+                body = try forwardChild(main[index].module, named: checkName(of: main[index]), body)
                 index += 1
             }
         }
+        fusedLastForward = fuses
         guard body.shape == skip.shape else {
             throw ShiftOpsError(.shapeMismatch, argument: "input",
                                 "the block's main path gives \(body.shape) but its shortcut \(skip.shape)")
@@ -52,6 +77,13 @@ public final class ResidualBlock<T: NetScalar>: Module<T> {
         let output = try addReLU(body, skip)
         savedOutput = isTraining ? output : nil
         return output
+    }
+
+    /// The name the finite check gives a main layer: an unnamed one's children joined by `+`
+    /// (`shift2+conv2`), so the message points at the layers that hold its parameters.
+    private func checkName(of layer: (name: String, module: Module<T>)) -> String {
+        guard layer.name.isEmpty, FiniteOutputCheck.path != nil else { return layer.name }
+        return layer.module.children.map(\.name).joined(separator: "+")
     }
 
     /// The ReLU's gradient sent down both paths and their input gradients added.
@@ -66,7 +98,7 @@ public final class ResidualBlock<T: NetScalar>: Module<T> {
         let g = try reluGradient(gradOutput, output: output)
         var gMain = g, index = main.count - 1
         while index >= 0 {
-            if index >= 1, let bn = fusedBatchNorm(at: index - 1) {
+            if fusedLastForward, index >= 1, let bn = fusedBatchNorm(at: index - 1) {
                 gMain = try bn.backward(gMain)
                 index -= 2
             } else {
