@@ -66,4 +66,22 @@ import ShiftOps
         #expect(conv1.weight.gradient.elements == copies.0.weight.gradient.elements)
         #expect(bn1.weight.gradient.elements == copies.1.weight.gradient.elements)
     }
+
+    /// Under a finite check the BN and its ReLU run apart: a BN output of -infinity, which the
+    /// ReLU turns into 0, is still reported, naming the BN.
+    @Test func aFiniteCheckSeesTheBatchNormBeforeItsReLU() throws {
+        let bn1 = try BatchNorm2d<Float>(channels: 6)
+        let block = ResidualBlock<Float>(main: [
+            ("conv1", try Conv2d<Float>(inChannels: 4, outChannels: 6, kernelSize: 1, seed: 10)), ("bn1", bn1),
+            ("relu1", ReLU<Float>()), ("conv2", try Conv2d<Float>(inChannels: 6, outChannels: 4, kernelSize: 1, seed: 11)),
+        ], shortcut: nil)
+        block.eval()
+        var beta = bn1.bias.value.elements
+        beta[2] = -.infinity
+        bn1.bias.value = try Tensor(shape: [6], elements: beta)
+        let x = try Tensor<Float>.random(shape: [2, 4, 3, 3], seed: 12)
+        #expect(try block.forward(x).elements.allSatisfy(\.isFinite), "the ReLU hides the infinity")
+        let error = #expect(throws: ShiftOpsError.self) { try block.forward(x, checkingFinite: true) }
+        #expect(error?.message.contains("\"bn1\"") == true, "\(String(describing: error))")
+    }
 }
