@@ -26,7 +26,7 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
 
     /// A layer for `channels` channels.
     ///
-    /// - Throws: ``ShiftOpsError`` naming `channels` when it is below 1.
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `channels` when it is below 1.
     public init(channels: Int, epsilon: T = 1e-5, momentum: T = 0.1) throws {
         guard channels >= 1 else {
             throw ShiftOpsError(.invalidArgument, argument: "channels", "expected >= 1, got \(channels)")

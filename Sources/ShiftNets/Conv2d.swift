@@ -31,7 +31,7 @@ public final class Conv2d<T: NetScalar>: Module<T> {
     /// A convolution with He-uniform weights (`U(-b, b)`, `b = sqrt(6 / fan_in)`) drawn from `seed`
     /// and a zero bias.
     ///
-    /// - Throws: ``ShiftOpsError`` naming the argument for a non-positive size, a negative padding
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming the argument for a non-positive size, a negative padding
     ///   or groups that do not divide both channel counts.
     public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 groups: Int = 1, bias: Bool = false, seed: UInt64) throws {

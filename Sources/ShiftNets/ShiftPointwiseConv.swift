@@ -24,7 +24,7 @@ public final class ShiftPointwiseConv<T: NetScalar>: Module<T> {
 
     /// Fuses `shift` with `conv`.
     ///
-    /// - Throws: ``ShiftOpsError`` naming `conv` when it is not a 1x1, unpadded, ungrouped,
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `conv` when it is not a 1x1, unpadded, ungrouped,
     ///   bias-free convolution over the shift's channels.
     public init(shift: ShiftModule<T>, conv: Conv2d<T>) throws {
         guard conv.kernelSize == 1, conv.padding == 0, conv.groups == 1, conv.bias == nil,
