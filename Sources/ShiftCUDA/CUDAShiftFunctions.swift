@@ -121,7 +121,7 @@ public func shift2dBackward<T: CUDAElement>(
 /// Writes the gradients of the 2-D GPU shift into existing device tensors: `gradients.input`
 /// of the input's shape (any dimension order) and `gradients.shifts` a row-major `[C, 2]` tensor
 /// (nil for grouped shifts), so that a training loop allocates nothing but a small stream-ordered
-/// workspace; see ``shift2dBackward(gradOutput:input:shifts:mode:padding:geometry:)-(_,_,Tensor<T.Compute>,_,_,_)``.
+/// workspace; see ``shift2dBackward(gradOutput:input:shifts:mode:padding:geometry:)``.
 /// - Throws: as the allocating form, plus ``ShiftOps/ShiftOpsError/Code/shapeMismatch`` and
 ///   ``ShiftOps/ShiftOpsError/Code/aliasedOutput`` naming the gradient at fault. On error nothing is written.
 public func shift2dBackward<T: CUDAElement>(
