@@ -172,15 +172,26 @@ extension Tensor {
 
     /// A dense copy laid out in memory in `order` (outermost axis first); row-major by default.
     public func dense(order: [Int]? = nil) throws -> Tensor {
-        let result = try Tensor(shape: shape, order: order)
+        let order = order ?? Array(shape.indices)
+        guard order.sorted() == Array(shape.indices) else {
+            throw ShiftOpsError(.invalidArgument, argument: "order",
+                                "expected a permutation of 0..<\(rank), got \(order)")
+        }
+        // Every element is written below, so the zero fill is skipped.
+        let result = try Tensor(uninitializedShape: shape, order: order)
+        guard count > 0 else { return result }
+        let source = storage.base
         let target = result.storage.base
-        let targetOrigin = result.offset
+        if order == Array(shape.indices) {
+            gatherRows(from: source + offset, into: target)
+            return result
+        }
         let targetStrides = result.strides
         var index = [Int](repeating: 0, count: rank)
         // Walk self in logical order and track the target position alongside.
-        var q = targetOrigin
+        var q = result.offset
         forEachPosition { p in
-            target[q] = storage.base[p]
+            target[q] = source[p]
             var axis = rank - 1
             while axis >= 0 {
                 index[axis] += 1
