@@ -111,7 +111,14 @@ import Testing
             try Tensor.withBorrowed(buffer, shape: [2, 3, 5, 4], strides: [60, 20, 4, -1], offset: 3) { $0.elements }
         }
         #expect(flipped == walked(try Tensor<Float>.random(shape: [2, 3, 5, 4], seed: 3)).chunked(4).flatMap { $0.reversed() })
-        memory[0] = 0
+        // Even when nothing else holds it, storage lent read-only is copied before a write.
+        try memory.withUnsafeMutableBufferPointer { buffer in
+            var alone = Tensor<Float>(storage: TensorStorage(borrowing: buffer.baseAddress!, count: 4, writable: false),
+                                      shape: [4], strides: [1], offset: 0)
+            alone[0] = -1
+            #expect(alone[0] == -1 && buffer[0] == x.elements[0])
+        }
+        #expect(memory == x.elements)
     }
 
     @Test func borrowedShapesOutsideTheBufferAreErrors() throws {
