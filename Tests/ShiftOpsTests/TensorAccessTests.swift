@@ -50,6 +50,7 @@ import Testing
         let layouts: [Tensor<Double>] = [
             a, try a.channelsLast(), try a.permuted([3, 1, 0, 2]), try a.sliced(axis: 3, range: 1..<5, step: 2),
             try a.sliced(axis: 0, range: 1..<2), try a.sliced(axis: 2, range: 2..<2), try a.reshaped([6, 20]),
+            try a.sliced(axis: 3, range: 1..<4), try a.sliced(axis: 1, range: 1..<3),
             try Tensor<Double>(shape: [], elements: [4]),
         ]
         for t in layouts {
