@@ -102,6 +102,50 @@ import Testing
         #expect(gx.elements == transposed)
     }
 
+    @Test(arguments: [[6, 16, 3, 4], [6, 16, 2, 3, 2]])
+    func intoAnyOutputLayoutGivesTheSameResult(shape: [Int]) throws {
+        let x = try Tensor<Double>.random(shape: shape, seed: 41)
+        let expected = try temporalShift(x, segments: 3)
+        for layout in try Self.layouts(try Tensor<Double>(shape: shape, repeating: .nan)) {
+            var output = layout
+            try temporalShift(try x.channelsLast(), segments: 3, into: &output)
+            #expect(output.elements == expected.elements && output.strides == layout.strides, "\(layout.strides)")
+        }
+    }
+
+    /// The caller's output memory is written in place: the op runs on another library's buffers.
+    @Test func intoABorrowedOutputWritesTheCallersMemory() throws {
+        let shape = [4, 8, 3, 5]
+        let x = try Tensor<Float>.random(shape: shape, seed: 42)
+        var memory = [Float](repeating: .nan, count: x.count)
+        let inPlace = try memory.withUnsafeMutableBufferPointer { buffer in
+            try Tensor.withBorrowed(mutating: buffer, shape: shape) { y in
+                try temporalShift(x, segments: 2, fold: 2, into: &y)
+                return try y.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress!) } == UnsafeRawPointer(buffer.baseAddress!)
+            }
+        }
+        let expected = try temporalShift(x, segments: 2, fold: 2)
+        #expect(inPlace && memory == expected.elements)
+    }
+
+    @Test func intoErrorsLeaveTheOutputUntouched() throws {
+        let x = try Tensor<Float>.random(shape: [4, 8, 2, 2], seed: 43)
+        var wrongShape = try Tensor<Float>(shape: [4, 8, 2, 3], repeating: 5)
+        let shapeError = #expect(throws: ShiftOpsError.self) { try temporalShift(x, segments: 2, into: &wrongShape) }
+        #expect(shapeError?.code == .shapeMismatch && shapeError?.argument == "output")
+        var badFold = try Tensor<Float>(shape: [4, 8, 2, 2], repeating: 5)
+        #expect(throws: ShiftOpsError.self) { try temporalShift(x, segments: 2, fold: 9, into: &badFold) }
+        #expect(wrongShape.elements.allSatisfy { $0 == 5 } && badFold.elements.allSatisfy { $0 == 5 })
+        var memory = x.elements
+        let aliased = try memory.withUnsafeMutableBufferPointer { buffer in
+            try Tensor.withBorrowed(mutating: buffer, shape: [4, 8, 2, 2]) { y in
+                let input = y
+                return #expect(throws: ShiftOpsError.self) { try temporalShift(input, segments: 2, into: &y) }
+            }
+        }
+        #expect(aliased?.code == .aliasedOutput && memory == x.elements)
+    }
+
     @Test func badArgumentsAreErrors() throws {
         let x = try Tensor<Float>(shape: [6, 8, 2, 2])
         let cases: [(Tensor<Float>, Int, Int?, String)] = [

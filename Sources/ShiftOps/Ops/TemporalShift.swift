@@ -52,6 +52,24 @@ public func temporalShift<T: ShiftFloatingPoint>(
     try TemporalShiftOp.run(input, segments: segments, fold: fold, direction: direction, argument: "input")
 }
 
+/// Writes the temporal shift of `input` into `output`, an existing tensor of the input's shape and
+/// any strides (for instance one over the caller's memory, from
+/// ``Tensor/withBorrowed(mutating:shape:strides:offset:_:)``); see
+/// ``temporalShift(_:segments:fold:direction:)``.
+///
+/// The result is written in place when `output`'s memory can be viewed as the input's clips
+/// (always for dense outputs of 1-D and 2-D data); otherwise it is computed aside and copied in.
+/// - Throws: as the allocating form, plus ``ShiftOpsError/Code/shapeMismatch`` naming `output`
+///   when its shape is not the input's and ``ShiftOpsError/Code/aliasedOutput`` when it shares
+///   memory with `input` or has overlapping elements. On error `output` is untouched.
+@inlinable
+public func temporalShift<T: ShiftFloatingPoint>(
+    _ input: Tensor<T>, segments: Int, fold: Int? = nil, direction: TemporalShiftDirection = .nextFrameFirst,
+    into output: inout Tensor<T>
+) throws {
+    try TemporalShiftOp.run(input, segments: segments, fold: fold, direction: direction, argument: "input", into: &output)
+}
+
 /// The input gradient of ``temporalShift(_:segments:fold:direction:)``: the exact adjoint, which is
 /// the temporal shift in the other direction (each value moves back to the frame it came from;
 /// values that left the clip are gone, so the frames they came from get zeros).
@@ -71,10 +89,23 @@ public func temporalShiftBackward<T: ShiftFloatingPoint>(
 
 @usableFromInline
 enum TemporalShiftOp {
-    @usableFromInline
-    static func run<T: ShiftFloatingPoint>(
+    /// The shift over a clip view: the input as `[N, C, T, spatial...]`, its shift table, and
+    /// whether the view needed a copy.
+    struct Plan<T: ShiftFloatingPoint> {
+        var timeMajor: Tensor<T>
+        var shifts: Tensor<T>
+        /// The shape of the `[N, T, C, spatial...]` view before time moved next to the spatial axes.
+        var clipShape: [Int]
+        var copied: Bool
+    }
+
+    /// `[N, T, C, S...]` to `[N, C, T, S...]` and back.
+    static func timeFirst(_ rank: Int) -> [Int] { [0, 2, 1] + Array(3..<rank) }
+
+    /// Validates and views `input` as clips with time as a spatial axis.
+    static func plan<T: ShiftFloatingPoint>(
         _ input: Tensor<T>, segments: Int, fold: Int?, direction: TemporalShiftDirection, argument: String
-    ) throws -> Tensor<T> {
+    ) throws -> Plan<T> {
         guard (3...5).contains(input.rank) else {
             throw ShiftOpsError(.invalidRank, argument: argument,
                                 "expected [N * T, C, spatial...] of rank 3, 4 or 5, got rank \(input.rank) with shape \(input.shape)")
@@ -106,7 +137,6 @@ enum TemporalShiftOp {
             copied = true
         }
         let k = clipView.rank - 2
-        let timeFirst = [0, 2, 1] + Array(3..<clipView.rank)
         let shifts = try Tensor<T>(unsafeUninitializedShape: [channels, k]) { table in
             table.update(repeating: 0)
             let (first, second): (T, T) = direction == .nextFrameFirst ? (-1, 1) : (1, -1)
@@ -115,13 +145,52 @@ enum TemporalShiftOp {
                 table[(fold + c) * k] = second
             }
         }
-        let shifted = try shift(clipView.permuted(timeFirst), shifts: shifts, mode: .grouped, padding: .zeros)
+        return Plan(timeMajor: try clipView.permuted(timeFirst(clipView.rank)), shifts: shifts,
+                    clipShape: clipView.shape, copied: copied)
+    }
+
+    @usableFromInline
+    static func run<T: ShiftFloatingPoint>(
+        _ input: Tensor<T>, segments: Int, fold: Int?, direction: TemporalShiftDirection, argument: String
+    ) throws -> Tensor<T> {
+        let plan = try plan(input, segments: segments, fold: fold, direction: direction, argument: argument)
+        let shifted = try shift(plan.timeMajor, shifts: plan.shifts, mode: .grouped, padding: .zeros)
         // Back to [N, T, C, S...] and the input's shape; the output is dense in the input's
         // order, where N and T are adjacent, so this is a view too.
-        let frameMajor = try shifted.permuted(timeFirst)
+        let frameMajor = try shifted.permuted(timeFirst(shifted.rank))
         let output = try (try? frameMajor.reshaped(input.shape)) ?? frameMajor.contiguous().reshaped(input.shape)
         // 3-D data whose spatial axes are apart in memory went through a row-major copy; the
         // output still keeps the input's dimension order.
-        return copied ? try output.dense(order: input.dimensionOrder) : output
+        return plan.copied ? try output.dense(order: input.dimensionOrder) : output
+    }
+
+    @usableFromInline
+    static func run<T: ShiftFloatingPoint>(
+        _ input: Tensor<T>, segments: Int, fold: Int?, direction: TemporalShiftDirection, argument: String,
+        into output: inout Tensor<T>
+    ) throws {
+        let plan = try plan(input, segments: segments, fold: fold, direction: direction, argument: argument)
+        guard output.shape == input.shape else {
+            throw ShiftOpsError(.shapeMismatch, argument: "output", "expected shape \(input.shape), got \(output.shape)")
+        }
+        guard !output.sharesStorage(with: input) else {
+            throw ShiftOpsError(.aliasedOutput, argument: "output", "shares storage with the input; pass a tensor of its own")
+        }
+        guard output.hasDisjointElements else {
+            throw ShiftOpsError(.aliasedOutput, argument: "output",
+                                "has overlapping elements (a zero stride); pass a dense tensor")
+        }
+        // The output seen as the input's clip view, written in place; an output whose memory does
+        // not allow that view takes the result through a copy.
+        let rank = plan.clipShape.count
+        if !plan.copied, (try? output.reshaped(plan.clipShape)) != nil {
+            try output.withMutableView({ try $0.reshaped(plan.clipShape).permuted(timeFirst(rank)) }) { view in
+                try shift(plan.timeMajor, shifts: plan.shifts, mode: .grouped, padding: .zeros, into: &view)
+            }
+        } else {
+            let result = try shift(plan.timeMajor, shifts: plan.shifts, mode: .grouped, padding: .zeros)
+                .permuted(timeFirst(rank)).contiguous().reshaped(input.shape)
+            try output.withMutableView({ $0 }) { $0 = result }
+        }
     }
 }
