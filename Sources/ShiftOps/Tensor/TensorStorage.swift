@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The reference-counted buffer that tensors and their views share.
 ///
 /// Elements are trivial numbers, so buffers are raw memory with no per-element lifetime. Mutation
@@ -20,7 +18,10 @@ final class TensorStorage<Element: TensorElement>: @unchecked Sendable {
     /// is not: a write copies it first, as a shared buffer would be.
     @usableFromInline let isWritable: Bool
     /// Set once, by the lender, when borrowed memory outlives its scope in an escaped tensor.
-    @usableFromInline let revoked = Atomic<Bool>(false)
+    ///
+    /// A plain flag: it is written only when a tensor escaped its scope, and a program that uses
+    /// such a tensor on another thread while the scope ends has already lost the memory.
+    @usableFromInline var isRevoked = false
 
     /// The first element, for reading and (through ``Tensor``'s copy-on-write) writing.
     ///
@@ -28,7 +29,7 @@ final class TensorStorage<Element: TensorElement>: @unchecked Sendable {
     ///   inside the scope that lent the memory.
     @inlinable
     var base: UnsafeMutablePointer<Element> {
-        precondition(!revoked.load(ordering: .relaxed),
+        precondition(!isRevoked,
                      "ShiftOps: a tensor over borrowed memory was used after the scope that lent it ended")
         return memory
     }
@@ -79,7 +80,7 @@ final class TensorStorage<Element: TensorElement>: @unchecked Sendable {
     /// Makes every later access trap: the lender's scope ended while a tensor still holds this.
     @usableFromInline
     func revoke() {
-        revoked.store(true, ordering: .relaxed)
+        isRevoked = true
     }
 
     /// Whether the elements of both storages overlap in memory. Owned buffers never overlap one
