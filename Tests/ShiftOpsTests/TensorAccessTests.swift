@@ -113,7 +113,7 @@ import Testing
         }
         #expect(flipped == walked(try Tensor<Float>.random(shape: [2, 3, 5, 4], seed: 3)).chunked(4).flatMap { $0.reversed() })
         // Even when nothing else holds it, storage lent read-only is copied before a write.
-        try memory.withUnsafeMutableBufferPointer { buffer in
+        memory.withUnsafeMutableBufferPointer { buffer in
             var alone = Tensor<Float>(storage: TensorStorage(borrowing: buffer.baseAddress!, count: 4, writable: false),
                                       shape: [4], strides: [1], offset: 0)
             alone[0] = -1

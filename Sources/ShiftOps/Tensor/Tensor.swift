@@ -2,7 +2,7 @@
 ///
 /// A tensor is a view: a `shape`, `strides` (in elements, any sign but negative is not produced by
 /// ShiftOps itself) and an `offset` into storage that several tensors may share. Views made by
-/// ``permuted(_:)``, ``sliced(axis:range:step:)`` and friends share storage; writing through
+/// ``permuted(_:)``, ``sliced(axis:range:step:)``, ``reshaped(_:)`` and friends share storage; writing through
 /// ``subscript(_:)-(Int...)`` copies shared storage first, so no write is ever seen through
 /// another tensor.
 ///
