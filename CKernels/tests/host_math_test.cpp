@@ -1,40 +1,16 @@
-// Checks the kernels' per-element math (shift_math.cuh) on the host, against a reference written
-// from SPEC §2-5, so that CI proves the index, padding and interpolation math without a GPU.
+// Checks the kernels' per-element math (shift_math.cuh) on the host, against the shared reference
+// (host_reference.h), so that CI proves the index, padding and interpolation math without a GPU.
 #include <cmath>
 #include <cstdio>
 #include <random>
 #include <vector>
 #include "shift_math.cuh"
+#include "host_reference.h"
 
 using namespace shiftcuda;
 
-static int passed = 0, failed = 0;
-
-static void check(bool ok, const char *what, int trial) {
-    if (ok) { ++passed; return; }
-    ++failed;
-    std::printf("FAILED: %s (trial %d)\n", what, trial);
-}
-
-// SPEC §3, written independently: bounce until inside.
-static int64_t ref_tap(int64_t i, int64_t n, int padding) {
-    switch (padding) {
-    case SHIFTCUDA_ZEROS: return (i >= 0 && i < n) ? i : -1;
-    case SHIFTCUDA_BORDER: return i < 0 ? 0 : (i >= n ? n - 1 : i);
-    case SHIFTCUDA_PERIODIC: return ((i % n) + n) % n;
-    case SHIFTCUDA_REFLECT: {
-        if (n == 1) return 0;
-        int64_t j = ((i % (2 * (n - 1))) + 2 * (n - 1)) % (2 * (n - 1));
-        while (j < 0 || j >= n) j = j < 0 ? -j : 2 * (n - 1) - j;
-        return j;
-    }
-    default: {
-        int64_t j = ((i % (2 * n)) + 2 * n) % (2 * n);
-        while (j < 0 || j >= n) j = j < 0 ? -j - 1 : 2 * n - 1 - j;
-        return j;
-    }
-    }
-}
+using reference::check;
+using reference::dot;
 
 struct Case {
     shiftcuda_problem p;
@@ -75,50 +51,6 @@ static Case make_case(std::mt19937_64 &rng, int trial) {
     return k;
 }
 
-// SPEC §2 literally, for shifts s (already rounded for the sparse forward).
-static std::vector<double> ref_forward(const shiftcuda_problem &p, const std::vector<double> &x, const std::vector<double> &s) {
-    std::vector<double> y(p.batch * p.channels * p.out_size[0] * p.out_size[1] * p.out_size[2], 0.0);
-    int lift = 3 - p.spatial_rank;
-    int64_t o = 0;
-    for (int64_t n = 0; n < p.batch; ++n)
-        for (int64_t c = 0; c < p.channels; ++c)
-            for (int64_t pd = 0; pd < p.out_size[0]; ++pd)
-                for (int64_t ph = 0; ph < p.out_size[1]; ++ph)
-                    for (int64_t pw = 0; pw < p.out_size[2]; ++pw, ++o) {
-                        int64_t pos[3] = {pd, ph, pw}, f[3];
-                        double t[3];
-                        for (int a = 0; a < 3; ++a) {
-                            double shift = a < lift ? 0 : s[c * p.spatial_rank + a - lift];
-                            double u = double(pos[a] * p.step[a] + p.origin[a]) - shift;
-                            f[a] = (int64_t)std::floor(u);
-                            t[a] = u - std::floor(u);
-                        }
-                        double sum = 0;
-                        for (int corner = 0; corner < 8; ++corner) {
-                            double w = 1;
-                            int64_t idx[3];
-                            bool inside = true;
-                            for (int a = 0; a < 3; ++a) {
-                                int b = (corner >> (2 - a)) & 1;
-                                w *= b ? t[a] : 1 - t[a];
-                                idx[a] = ref_tap(f[a] + b, p.in_size[a], p.padding);
-                                inside = inside && idx[a] >= 0;
-                            }
-                            if (inside && w != 0)
-                                sum += w * x[n * p.x_stride[0] + c * p.x_stride[1] + idx[0] * p.x_stride[2] +
-                                             idx[1] * p.x_stride[3] + idx[2] * p.x_stride[4]];
-                        }
-                        y[o] = sum;
-                    }
-    return y;
-}
-
-static double dot(const std::vector<double> &a, const std::vector<double> &b) {
-    double s = 0;
-    for (size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
-    return s;
-}
-
 static std::vector<double> kernel_forward(const shiftcuda_problem &p, const std::vector<double> &x, const std::vector<double> &s) {
     std::vector<double> y(p.batch * p.channels * p.out_size[0] * p.out_size[1] * p.out_size[2]);
     const int64_t size[5] = {p.batch, p.channels, p.out_size[0], p.out_size[1], p.out_size[2]};
@@ -135,7 +67,8 @@ static std::vector<double> kernel_forward(const shiftcuda_problem &p, const std:
 
 int main() {
     std::mt19937_64 rng(2024);
-    // SPEC §3's table through make_axis + forward_element (1-D, x = [1..5], shifts 3 / -3 / 7).
+    // The padding table of the definition through make_axis + forward_element (1-D, x = [1..5],
+    // shifts 3 / -3 / 7), and the reference's tap on the same table.
     const double table[5][3][5] = {
         {{0, 0, 0, 1, 2}, {4, 5, 0, 0, 0}, {0, 0, 0, 0, 0}}, {{1, 1, 1, 1, 2}, {4, 5, 5, 5, 5}, {1, 1, 1, 1, 1}},
         {{3, 4, 5, 1, 2}, {4, 5, 1, 2, 3}, {4, 5, 1, 2, 3}}, {{4, 3, 2, 1, 2}, {4, 5, 4, 3, 2}, {2, 3, 4, 5, 4}},
@@ -153,12 +86,14 @@ int main() {
             std::vector<double> y = kernel_forward(p, x, s);
             bool ok = true;
             for (int i = 0; i < 5; ++i) ok = ok && y[i] == table[padding][k][i];
-            check(ok, "SPEC 3 padding table", padding * 3 + k);
+            check(ok, "padding table", padding * 3 + k);
+            std::vector<double> r = reference::forward(p, x, s);
+            check(r == std::vector<double>(table[padding][k], table[padding][k] + 5), "reference padding table", padding * 3 + k);
             // Huge shifts: the same values as their remainder modulo the period (or all-padding).
             if (padding >= SHIFTCUDA_PERIODIC) {
                 double period = double(shift_taps_period(5, padding));
                 std::vector<double> huge = {1e30}, reduced = {std::fmod(1e30, period)};
-                check(kernel_forward(p, x, huge) == ref_forward(p, x, reduced), "huge shift reduction", padding);
+                check(kernel_forward(p, x, huge) == reference::forward(p, x, reduced), "huge shift reduction", padding);
             }
         }
 
@@ -168,7 +103,7 @@ int main() {
         std::vector<double> rounded = k.shifts;
         if (p.mode == SHIFTCUDA_SPARSE) for (auto &v : rounded) v = std::nearbyint(v);
         // Forward.
-        std::vector<double> y = kernel_forward(p, k.x, k.shifts), expected = ref_forward(p, k.x, rounded);
+        std::vector<double> y = kernel_forward(p, k.x, k.shifts), expected = reference::forward(p, k.x, rounded);
         double worst = 0;
         for (size_t i = 0; i < y.size(); ++i) worst = std::fmax(worst, std::fabs(y[i] - expected[i]));
         check(worst <= 1e-12, "forward matches the reference", trial);
@@ -185,7 +120,7 @@ int main() {
         std::vector<double> v(k.x.size());
         std::uniform_real_distribution<double> unit(-1, 1);
         for (auto &e : v) e = unit(rng);
-        double lhs = dot(k.g, ref_forward(p, v, rounded)), rhs = dot(gx, v);
+        double lhs = dot(k.g, reference::forward(p, v, rounded)), rhs = dot(gx, v);
         check(std::fabs(lhs - rhs) <= 1e-12 * std::fmax(1, std::fabs(lhs)), "gradInput is the adjoint", trial);
         // Shift gradient against central differences of <g, f(s)> through the active forward.
         std::vector<double> gs(3 * p.channels, 0.0);
@@ -208,12 +143,12 @@ int main() {
                 std::vector<double> plus = k.shifts, minus = k.shifts;
                 plus[c * p.spatial_rank + j] += 1e-6;
                 minus[c * p.spatial_rank + j] -= 1e-6;
-                double numeric = (dot(k.g, ref_forward(p, k.x, plus)) - dot(k.g, ref_forward(p, k.x, minus))) / 2e-6;
+                double numeric = (dot(k.g, reference::forward(p, k.x, plus)) - dot(k.g, reference::forward(p, k.x, minus))) / 2e-6;
                 double analytic = gs[c * 3 + (3 - p.spatial_rank) + j];
                 ok = ok && std::fabs(numeric - analytic) <= 1e-6 * std::fmax(1, std::fabs(numeric));
             }
         check(ok, "shift gradient matches finite differences", trial);
     }
-    std::printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    std::printf("%d passed, %d failed\n", reference::passed, reference::failed);
+    return reference::failed == 0 ? 0 : 1;
 }

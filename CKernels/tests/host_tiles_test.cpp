@@ -1,44 +1,25 @@
 // Runs the plane-tiled kernels' per-thread functions (shift_tiles.cuh) over every block and thread
 // of small problems, exactly as the GPU launches them (prologue, threads, then the block's
-// reduction level by level), and compares with a reference written from SPEC §2-5: the forward
-// value by value, gradInput by the adjoint identity, the shift gradient by central differences.
+// reduction level by level), and compares with the shared reference (host_reference.h): the
+// forward value by value, gradInput by the adjoint identity, the shift gradient by central
+// differences.
 // Covers every padding, mode, rank and stride, NCHW and channels-last strides, odd widths, planes
 // smaller than a block and planes cut into tiles, shifts far beyond the axis, and non-finite
-// shifts (NaN for the channel on every path, SPEC §7). What it cannot see (shared memory races,
+// shifts (NaN for the channel on every path). What it cannot see (shared memory races,
 // alignment of the vector stores) is kept small in shift_kernels.cu for the GPU run to check.
 #include <cmath>
 #include <cstdio>
 #include <random>
 #include <vector>
 #include "shift_tiles.cuh"
+#include "host_reference.h"
 
 using namespace shiftcuda;
 
-static int passed = 0, failed = 0;
-
-static void check(bool ok, const char *what, int trial) {
-    if (ok) { ++passed; return; }
-    ++failed;
-    std::printf("FAILED: %s (trial %d)\n", what, trial);
-}
-
-// SPEC §3 written independently of shift_taps.h: bounce until inside.
-static int64_t ref_tap(int64_t i, int64_t n, int padding) {
-    switch (padding) {
-    case SHIFTCUDA_ZEROS: return (i >= 0 && i < n) ? i : -1;
-    case SHIFTCUDA_BORDER: return i < 0 ? 0 : (i >= n ? n - 1 : i);
-    case SHIFTCUDA_PERIODIC: return ((i % n) + n) % n;
-    case SHIFTCUDA_REFLECT: {
-        if (n == 1) return 0;
-        int64_t j = ((i % (2 * (n - 1))) + 2 * (n - 1)) % (2 * (n - 1));
-        return j < n ? j : 2 * (n - 1) - j;
-    }
-    default: {
-        int64_t j = ((i % (2 * n)) + 2 * n) % (2 * n);
-        return j < n ? j : 2 * n - 1 - j;
-    }
-    }
-}
+using reference::check;
+using reference::count_of;
+using reference::dot;
+using reference::sampled;
 
 struct Problem {
     shiftcuda_problem p;
@@ -54,56 +35,6 @@ static void dense_strides(const int64_t n_c[2], const int64_t size[3], bool chan
     } else {
         out[4] = 1; out[3] = size[2]; out[2] = size[1] * size[2]; out[1] = sp; out[0] = c * sp;
     }
-}
-
-// SPEC §2 literally, in double, for shifts s (already rounded for sparse/grouped), indexed by the
-// problem's strides. A channel with a non-finite shift is skipped (its expected values are NaN).
-static std::vector<double> ref_forward(const shiftcuda_problem &p, const std::vector<double> &x, const std::vector<double> &s,
-                                       size_t y_count) {
-    std::vector<double> y(y_count, 0.0);
-    int lift = 3 - p.spatial_rank;
-    for (int64_t n = 0; n < p.batch; ++n)
-        for (int64_t c = 0; c < p.channels; ++c)
-            for (int64_t pd = 0; pd < p.out_size[0]; ++pd)
-                for (int64_t ph = 0; ph < p.out_size[1]; ++ph)
-                    for (int64_t pw = 0; pw < p.out_size[2]; ++pw) {
-                        int64_t pos[3] = {pd, ph, pw}, f[3];
-                        double t[3];
-                        bool finite = true;
-                        for (int a = 0; a < 3; ++a) {
-                            double shift = a < lift ? 0 : s[c * p.spatial_rank + a - lift];
-                            finite = finite && std::isfinite(shift);
-                            // Reduce a huge shift modulo the period, or clamp it, in exact arithmetic.
-                            double u = double(pos[a] * p.step[a] + p.origin[a]) - shift;
-                            if (!std::isfinite(u)) u = 0;
-                            int64_t period = p.padding == SHIFTCUDA_PERIODIC ? p.in_size[a]
-                                           : p.padding == SHIFTCUDA_REFLECT ? (p.in_size[a] == 1 ? 1 : 2 * (p.in_size[a] - 1))
-                                           : p.padding == SHIFTCUDA_SYMMETRIC ? 2 * p.in_size[a] : 0;
-                            double fl = std::floor(u);
-                            t[a] = u - fl;
-                            if (period > 0) fl = std::fmod(fl, double(period));
-                            else fl = std::fmax(std::fmin(fl, 1e12), -1e12);
-                            f[a] = (int64_t)fl;
-                        }
-                        if (!finite) continue;
-                        double sum = 0;
-                        for (int corner = 0; corner < 8; ++corner) {
-                            double w = 1;
-                            int64_t idx[3];
-                            bool inside = true;
-                            for (int a = 0; a < 3; ++a) {
-                                int b = (corner >> (2 - a)) & 1;
-                                w *= b ? t[a] : 1 - t[a];
-                                idx[a] = ref_tap(f[a] + b, p.in_size[a], p.padding);
-                                inside = inside && idx[a] >= 0;
-                            }
-                            if (inside && w != 0)
-                                sum += w * x[n * p.x_stride[0] + c * p.x_stride[1] + idx[0] * p.x_stride[2] +
-                                             idx[1] * p.x_stride[3] + idx[2] * p.x_stride[4]];
-                        }
-                        y[n * p.y_stride[0] + c * p.y_stride[1] + pd * p.y_stride[2] + ph * p.y_stride[3] + pw * p.y_stride[4]] = sum;
-                    }
-    return y;
 }
 
 // The tiled forward, every block and thread as launched: data stored as S, computed in T.
@@ -208,12 +139,6 @@ static std::vector<S> tiled_backward(const shiftcuda_problem &p, const std::vect
     return gx;
 }
 
-static double dot(const std::vector<double> &a, const std::vector<double> &b) {
-    double s = 0;
-    for (size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
-    return s;
-}
-
 static Problem make_problem(std::mt19937_64 &rng, int trial) {
     std::uniform_int_distribution<int> size(1, 7), small(0, 3);
     Problem k{};
@@ -243,16 +168,6 @@ static Problem make_problem(std::mt19937_64 &rng, int trial) {
     return k;
 }
 
-static size_t count_of(const shiftcuda_problem &p, const int64_t size[3]) {
-    return (size_t)(p.batch * p.channels * size[0] * size[1] * size[2]);
-}
-
-// The shifts the forward samples at: rounded half to even for sparse and grouped.
-static std::vector<double> sampled(const shiftcuda_problem &p, std::vector<double> s) {
-    if (p.mode != SHIFTCUDA_ACTIVE) for (auto &v : s) v = std::nearbyint(v);
-    return s;
-}
-
 int main() {
     std::mt19937_64 rng(77);
     std::uniform_real_distribution<double> unit(-1, 1), frac(0.1, 0.9);
@@ -272,7 +187,7 @@ int main() {
         }
         Tiling used;
         // Forward in double against the reference.
-        std::vector<double> y = tiled_forward<double, double>(p, x, s, yn, &used), expected = ref_forward(p, x, sampled(p, s), yn);
+        std::vector<double> y = tiled_forward<double, double>(p, x, s, yn, &used), expected = reference::forward(p, x, sampled(p, s));
         if (used.layout == CHANNELS_LAST) ++channels_last;
         else if (used.tiles > 1) ++tiled_planes;
         else if (used.per_block > 1) ++packed_planes;
@@ -283,7 +198,7 @@ int main() {
         std::vector<float> xf(x.begin(), x.end()), sf(s.begin(), s.end());
         std::vector<float> yf = tiled_forward<float, float>(p, xf, sf, yn);
         std::vector<double> sampled_f = sampled(p, std::vector<double>(sf.begin(), sf.end()));
-        std::vector<double> expected_f = ref_forward(p, std::vector<double>(xf.begin(), xf.end()), sampled_f, yn);
+        std::vector<double> expected_f = reference::forward(p, std::vector<double>(xf.begin(), xf.end()), sampled_f);
         worst = 0;
         for (size_t i = 0; i < yn; ++i) worst = std::fmax(worst, std::fabs(yf[i] - expected_f[i]));
         check(worst <= 1e-5, "tiled float forward matches the reference", trial);
@@ -292,7 +207,7 @@ int main() {
         std::vector<double> gx = tiled_backward<double, double>(p, x, s, g, xn, gs);
         std::vector<double> v(xn);
         for (auto &e : v) e = unit(rng);
-        double lhs = dot(g, ref_forward(p, v, sampled(p, s), yn)), rhs = dot(gx, v);
+        double lhs = dot(g, reference::forward(p, v, sampled(p, s))), rhs = dot(gx, v);
         check(std::fabs(lhs - rhs) <= 1e-12 * std::fmax(1, std::fabs(lhs)), "tiled gradInput is the adjoint", trial);
         if (p.mode != SHIFTCUDA_GROUPED && trial % 13 != 2 && trial % 13 != 4) {
             bool ok = true;
@@ -300,7 +215,7 @@ int main() {
                 std::vector<double> plus = s, minus = s;
                 plus[i] += 1e-6;
                 minus[i] -= 1e-6;
-                double numeric = (dot(g, ref_forward(p, x, plus, yn)) - dot(g, ref_forward(p, x, minus, yn))) / 2e-6;
+                double numeric = (dot(g, reference::forward(p, x, plus)) - dot(g, reference::forward(p, x, minus))) / 2e-6;
                 ok = ok && std::fabs(numeric - gs[i]) <= 1e-6 * std::fmax(1, std::fabs(numeric));
             }
             check(ok, "tiled shift gradient matches finite differences", trial);
@@ -320,7 +235,7 @@ int main() {
         for (size_t i = 0; i < xn; ++i) worst = std::fmax(worst, std::fabs(gx[i] - gx_generic[i]));
         check(worst <= 1e-12, "tiled and generic gradInput agree", trial);
         // Float16 storage computing in float: the same bits as the float path on the same
-        // (half-valued) data, rounded once to half (SPEC §8 asks 2 ulps; this is 0).
+        // (half-valued) data, rounded once to half (2 ulps are allowed; this is 0).
         {
             std::vector<_Float16> xh(x.begin(), x.end()), gh(g.begin(), g.end());
             std::vector<float> xw(xh.begin(), xh.end()), gw(gh.begin(), gh.end());
@@ -363,6 +278,6 @@ int main() {
     check(half_checked > 300, "Float16 storage checked on most problems", 0);
     check(tiled_planes > 10 && packed_planes > 50 && channels_last > 100, "every tiling exercised", 0);
     std::printf("tiles: %d passed, %d failed (%d problems with tiled planes, %d with packed planes, %d channels-last)\n",
-                passed, failed, tiled_planes, packed_planes, channels_last);
-    return failed == 0 ? 0 : 1;
+                reference::passed, reference::failed, tiled_planes, packed_planes, channels_last);
+    return reference::failed == 0 ? 0 : 1;
 }

@@ -10,12 +10,12 @@ import ShiftOps
 /// `CKernels/libshiftcuda.so` under the current directory, and on the loader's search path. It
 /// must report the `SHIFTCUDA_VERSION` this module was built with.
 ///
-/// Ops enqueue their kernels on one stream and return without waiting (SPEC §8); memory comes
-/// from CUDA's stream-ordered pool. A kernel that faults is then reported by a later call (the
+/// Ops enqueue their kernels on one stream and return without waiting; memory comes from CUDA's
+/// stream-ordered pool. A kernel that faults is then reported by a later call (the
 /// next copy to the host, or ``synchronize()``). Set the environment variable
 /// `SHIFTOPS_CUDA_SYNC=1` to have every op wait for its kernels and throw their error itself,
 /// and to have ops check shifts that live on the GPU (finite, and integers for grouped mode)
-/// before they write any output, with the same errors as host shifts (SPEC §7). It costs a
+/// before they write any output, with the same errors as host shifts. It costs a
 /// synchronisation per op: for debugging, not for training.
 public final class CUDABackend: @unchecked Sendable, CustomStringConvertible {
     /// Where the kernels library was loaded from.
@@ -49,8 +49,9 @@ public final class CUDABackend: @unchecked Sendable, CustomStringConvertible {
         try check(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &threshold), "configuring the memory pool")
     }
 
-    /// The stream every op runs on: the legacy default stream, which orders the ops with the
-    /// user's own synchronous CUDA calls.
+    /// The stream every op, copy and allocation runs on: the legacy default stream, which orders
+    /// the ops with the user's own synchronous CUDA calls. Everything passes this, never a
+    /// literal stream, so that moving the ops to another stream is a change here alone.
     static var stream: cudaStream_t? { nil }
 
     /// ``stream`` as the kernels library's `void *stream` argument.

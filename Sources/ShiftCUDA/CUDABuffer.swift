@@ -8,7 +8,7 @@ import ShiftOps
 /// `cudaMallocAsync`/`cudaFreeAsync` on the stream the ops run on: neither synchronises the
 /// device (unlike `cudaMalloc`/`cudaFree`), and the backend keeps freed memory in the pool (its
 /// release threshold is raised at load), so an op that allocates its output and workspace costs
-/// no system call in steady state (SPEC §8).
+/// no system call in steady state.
 final class CUDABuffer: @unchecked Sendable {
     let base: UnsafeMutableRawPointer?
     let byteCount: Int

@@ -2,53 +2,41 @@
 import CCUDART
 import ShiftOps
 
-/// What a device tensor can hold: `Float`, `Double` (for gradient checks) and `Float16` storage.
-///
-/// `Compute` is the type the kernels compute in and the type of shifts and shift gradients:
-/// `Float` for `Float` and `Float16`, `Double` for `Double` (SPEC §8).
-public protocol CUDAElement: Sendable {
-    /// The arithmetic, shift and shift-gradient type for this storage.
-    associatedtype Compute: CUDAFloatingPoint
-}
-
-/// The element types the CUDA kernels compute in, which host `Tensor`s hold: `Float`, `Double`.
-public protocol CUDAFloatingPoint: ShiftFloatingPoint, CUDAElement where Compute == Self {}
-extension Float: CUDAFloatingPoint {
-    public typealias Compute = Float
-}
-extension Double: CUDAFloatingPoint {
-    public typealias Compute = Double
-}
-extension Float16: CUDAElement {
-    public typealias Compute = Float
-}
-
 /// A dense tensor in GPU memory, in any dimension order (NCHW, channels-last, ...).
 ///
-/// Created from a host ``Tensor`` (copied in that tensor's memory order; a `Float` tensor rounded
-/// for `Float16` storage), empty with a shape (for the ops' `into:` forms), or by an op; read back
-/// with `host()`. Ops never write into their inputs; an `into:` form writes into the tensor it is
-/// given.
-public struct CUDATensor<T: CUDAElement>: @unchecked Sendable {
+/// `CUDATensor` is a reference, as a GPU array is in most frameworks: `let b = a` names the same
+/// device memory, and an op's `into:` form writes into the tensor it is given, which every
+/// reference to it then sees. That is what lets a training loop reuse its device buffers without
+/// copying them. Ops never write into their inputs; call ``copy()`` for an independent tensor.
+/// (The host ``Tensor`` is a copy-on-write value instead: its copies never share a write.)
+///
+/// Made from a host `Tensor` (copied in that tensor's memory order; a `Float` tensor may be
+/// rounded for `Float16` storage), uninitialised with a shape (for the `into:` forms), or by an
+/// op; read back with `host()`. The memory returns to CUDA's stream-ordered pool when the last
+/// reference goes, after the work queued before then.
+public final class CUDATensor<T: CUDAElement>: Sendable {
     let buffer: CUDABuffer
     /// The length of each axis.
     public let shape: [Int]
-    /// The axes from outermost to innermost in memory.
+    /// The axes from outermost to innermost in memory, as the host `Tensor`'s `dimensionOrder`.
     public let dimensionOrder: [Int]
 
-    /// An uninitialised device tensor of `shape`, laid out in `dimensionOrder` (default row-major).
-    /// - Throws: ``ShiftOpsError/Code/sizeOverflow`` when the element or byte count overflows
-    ///   `Int`, ``ShiftOpsError/Code/invalidArgument`` for an order that is not a permutation,
-    ///   and ``ShiftOpsError/Code/cuda`` when the GPU is out of memory.
-    public init(shape: [Int], dimensionOrder: [Int]? = nil) throws {
-        let order = dimensionOrder ?? Array(shape.indices)
+    /// An uninitialised device tensor of `shape`, laid out in the memory order `order` lists from
+    /// outermost to innermost axis (default row-major), as the host tensor's `init(shape:order:)`.
+    /// - Throws: ``ShiftOpsError/Code/invalidArgument`` for a negative length or an `order` that
+    ///   is not a permutation of the axes, ``ShiftOpsError/Code/sizeOverflow`` when the element
+    ///   or byte count overflows `Int`, and ``ShiftOpsError/Code/cuda`` when the GPU is out of
+    ///   memory.
+    public init(shape: [Int], order: [Int]? = nil) throws {
+        let order = order ?? Array(shape.indices)
+        let bytes = try Self.byteCount(of: shape)
         guard order.sorted() == Array(shape.indices) else {
-            throw ShiftOpsError(.invalidArgument, argument: "dimensionOrder",
+            throw ShiftOpsError(.invalidArgument, argument: "order",
                                 "expected a permutation of 0..<\(shape.count), got \(order)")
         }
         self.shape = shape
-        self.dimensionOrder = order
-        buffer = try CUDABuffer(byteCount: Self.byteCount(of: shape))
+        dimensionOrder = order
+        buffer = try CUDABuffer(byteCount: bytes)
     }
 
     /// The bytes `shape` needs, or a thrown error (not a trap) when that overflows `Int`.
@@ -62,9 +50,47 @@ public struct CUDATensor<T: CUDAElement>: @unchecked Sendable {
         return bytes
     }
 
+    /// The number of elements (the product of `shape`, checked at creation).
+    public var count: Int { shape.reduce(1, *) }
+
+    /// The strides in elements of this dense layout.
+    public var strides: [Int] { Tensor<Float>.denseStrides(shape: shape, order: dimensionOrder) }
+
+    var pointer: UnsafeMutablePointer<T>? { buffer.base?.assumingMemoryBound(to: T.self) }
+
+    /// Whether both tensors use the same device memory (an op refuses to write into memory it
+    /// reads).
+    public func sharesStorage<Other>(with other: CUDATensor<Other>) -> Bool { buffer === other.buffer }
+
+    /// A device-to-device copy into a new tensor of the same shape and dimension order, enqueued
+    /// on the ops' stream.
+    /// - Throws: ``ShiftOpsError/Code/cuda`` when the GPU is out of memory.
+    public func copy() throws -> CUDATensor {
+        let result = try CUDATensor(shape: shape, order: dimensionOrder)
+        try copy(into: result)
+        return result
+    }
+
+    /// Enqueues a device-to-device copy of this tensor into `target`, which has the same shape
+    /// and dimension order (`cudaMemcpyAsync` on the ops' stream).
+    /// - Throws: ``ShiftOpsError/Code/shapeMismatch`` when `target` differs in shape or order.
+    package func copy(into target: CUDATensor) throws {
+        guard target.shape == shape, target.dimensionOrder == dimensionOrder else {
+            throw ShiftOpsError(.shapeMismatch, argument: "target",
+                                "expected shape \(shape) in order \(dimensionOrder), got \(target.shape) in \(target.dimensionOrder)")
+        }
+        if let destination = target.buffer.base, let source = buffer.base, destination != source {
+            try check(cudaMemcpyAsync(destination, source, buffer.byteCount, cudaMemcpyDeviceToDevice, CUDABackend.stream),
+                      "copying on the GPU")
+        }
+    }
+}
+
+extension CUDATensor where T: CUDAFloatingPoint {
     /// Copies `host` to the GPU, keeping its dimension order.
-    public init(_ host: Tensor<T>) throws where T: CUDAFloatingPoint {
-        try self.init(shape: host.shape, dimensionOrder: host.dimensionOrder)
+    /// - Throws: ``ShiftOpsError/Code/cuda`` when the GPU is out of memory or the copy fails.
+    public convenience init(_ host: Tensor<T>) throws {
+        try self.init(shape: host.shape, order: host.dimensionOrder)
         guard let base = buffer.base else { return }
         try host.withDenseElements(order: dimensionOrder) { elements in
             // From pageable memory, cudaMemcpyAsync returns once CUDA has staged the bytes, so the
@@ -74,18 +100,11 @@ public struct CUDATensor<T: CUDAElement>: @unchecked Sendable {
         }
     }
 
-    /// The number of elements (the product of `shape`, checked at creation).
-    public var count: Int { shape.reduce(1, *) }
-
-    /// The strides in elements of this dense layout.
-    public var strides: [Int] { Tensor<Float>.denseStrides(shape: shape, order: dimensionOrder) }
-
-    var pointer: UnsafeMutablePointer<T>? { buffer.base?.assumingMemoryBound(to: T.self) }
-
     /// Copies the tensor back to host memory, in the same dimension order. Waits for the work
     /// queued before it, so errors of earlier launches surface here (or at once with
     /// `SHIFTOPS_CUDA_SYNC=1`, see ``CUDABackend``).
-    public func host() throws -> Tensor<T> where T: CUDAFloatingPoint {
+    /// - Throws: ``ShiftOpsError/Code/cuda`` with CUDA's message.
+    public func host() throws -> Tensor<T> {
         try Tensor(shape: shape, order: dimensionOrder) { elements in
             guard let base = buffer.base else { return }
             try check(cudaMemcpyAsync(elements.baseAddress, base, elements.count * MemoryLayout<T>.stride,
@@ -93,16 +112,14 @@ public struct CUDATensor<T: CUDAElement>: @unchecked Sendable {
             try check(cudaStreamSynchronize(CUDABackend.stream), "copying from the GPU")
         }
     }
-
-    /// Whether `other` uses the same device memory.
-    func sharesMemory<U>(with other: CUDATensor<U>) -> Bool { buffer === other.buffer }
 }
 
 extension CUDATensor where T == Float16 {
     /// Copies `host` to the GPU as `Float16` (each element rounded to nearest, ties to even),
     /// keeping its dimension order: storage for mixed-precision training.
-    public init(rounding host: Tensor<Float>) throws {
-        try self.init(shape: host.shape, dimensionOrder: host.dimensionOrder)
+    /// - Throws: ``ShiftOpsError/Code/cuda`` when the GPU is out of memory or the copy fails.
+    public convenience init(rounding host: Tensor<Float>) throws {
+        try self.init(shape: host.shape, order: host.dimensionOrder)
         let bits = try host.withDenseElements(order: dimensionOrder) { elements in elements.map { Float16($0).bitPattern } }
         guard let base = buffer.base else { return }
         try bits.withUnsafeBytes { bytes in
@@ -112,7 +129,9 @@ extension CUDATensor where T == Float16 {
         }
     }
 
-    /// Copies the tensor back to the host, widened to `Float` (exactly), in the same dimension order.
+    /// Copies the tensor back to the host, widened to `Float` (exactly), in the same dimension
+    /// order; waits as the `Float` form does.
+    /// - Throws: ``ShiftOpsError/Code/cuda`` with CUDA's message.
     public func host() throws -> Tensor<Float> {
         var bits = [UInt16](repeating: 0, count: count)
         if let base = buffer.base {

@@ -6,7 +6,8 @@ public struct CrossEntropyResult<T: NetScalar> {
     public var loss: T
     /// `dL/dlogits = (softmax(logits) - onehot(labels)) / N`, `[N, classes]`.
     public var gradient: Tensor<T>
-    /// How many rows have their largest logit at the label (ties to the lowest class).
+    /// How many rows have their largest logit at the label (ties to the lowest class; a NaN logit
+    /// counts as the largest).
     public var correct: Int
 }
 
@@ -35,7 +36,9 @@ public func softmaxCrossEntropy<T: NetScalar>(logits: Tensor<T>, labels: [Int]) 
             for r in 0..<n {
                 let row = z.baseAddress! + r &* k
                 var best = 0
-                for j in 1..<max(k, 1) where row[j] > row[best] { best = j }
+                // NaN counts as the largest (PyTorch's max and argmax), so a NaN logit makes
+                // the loss NaN instead of being stepped over.
+                for j in 1..<max(k, 1) where !row[best].isNaN && (row[j] > row[best] || row[j].isNaN) { best = j }
                 if best == labels[r] { correct += 1 }
                 let top = row[best]
                 var sum: T = 0

@@ -22,7 +22,18 @@ public final class Parameter<T: NetScalar> {
         gradient = try! Tensor(shape: value.shape)
     }
 
-    /// Adds `delta` (same shape, dense) to the gradient.
+    /// Adds `delta` to the gradient: what a layer's backward calls for each of its parameters.
+    ///
+    /// - Throws: ``ShiftOpsError`` (`shapeMismatch`, naming `delta`) when `delta`'s shape is not
+    ///   the value's; the gradient is then unchanged.
+    public func accumulate(_ delta: Tensor<T>) throws {
+        guard delta.shape == value.shape else {
+            throw ShiftOpsError(.shapeMismatch, argument: "delta", "expected the parameter's shape \(value.shape), got \(delta.shape)")
+        }
+        delta.withDenseBuffer { accumulate(Array($0)) }
+    }
+
+    /// Adds `delta` (the value's element count, row-major) to the gradient.
     @_specialize(where T == Float)
     func accumulate(_ delta: [T]) {
         let old = gradient

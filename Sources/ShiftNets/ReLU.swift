@@ -1,6 +1,7 @@
 import ShiftOps
 
-/// `y = max(x, 0)` elementwise; the gradient passes where `x > 0`.
+/// `y = max(x, 0)` elementwise, NaN kept as NaN (as PyTorch's `relu`); the gradient passes where
+/// the output is positive or NaN.
 public final class ReLU<T: NetScalar>: Module<T> {
     private var savedOutput: Tensor<T>?
 
@@ -12,14 +13,16 @@ public final class ReLU<T: NetScalar>: Module<T> {
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
         let y = try Tensor<T>(shape: input.shape) { y in
             input.withDenseBuffer { x in
-                for i in 0..<x.count { y[i] = x[i] > 0 ? x[i] : 0 }
+                // NaN fails every comparison: `x <= 0` is false for it, so it passes through
+                // instead of becoming 0 and hiding that something upstream went wrong.
+                for i in 0..<x.count { y[i] = x[i] <= 0 ? 0 : x[i] }
             }
         }
         savedOutput = isTraining ? y : nil
         return y
     }
 
-    /// `g` where the output was positive, else 0.
+    /// `g` where the output was positive or NaN, else 0 (PyTorch's threshold backward).
     @_specialize(where T == Float)
     public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
         guard let y = savedOutput else {
@@ -31,7 +34,7 @@ public final class ReLU<T: NetScalar>: Module<T> {
         return try Tensor<T>(shape: y.shape) { gx in
             y.withDenseBuffer { out in
                 gradOutput.withDenseBuffer { g in
-                    for i in 0..<g.count { gx[i] = out[i] > 0 ? g[i] : 0 }
+                    for i in 0..<g.count { gx[i] = out[i] <= 0 ? 0 : g[i] }
                 }
             }
         }

@@ -3,6 +3,10 @@ import ShiftOps
 /// `relu(main(x) + shortcut(x))`: the residual block of every architecture here. `main` is a
 /// chain of named layers (their names are the block's parameter paths: `conv1`, `bn1`, ...), and
 /// the shortcut is the identity or a 1x1 convolution + BN named `shortcut.0`, `shortcut.1`.
+///
+/// A main layer given the empty name has no path of its own: its children and parameters sit
+/// directly under the block (the fused shift and 1x1 convolution keeps the unfused `shift2`,
+/// `conv2` paths this way). Every other name follows ``Module``'s naming rule.
 public final class ResidualBlock<T: NetScalar>: Module<T> {
     private let main: [(name: String, module: Module<T>)]
     /// The projection, when the block changes width or resolution.
@@ -16,16 +20,31 @@ public final class ResidualBlock<T: NetScalar>: Module<T> {
         self.shortcut = shortcut
     }
 
-    /// The main layers, then `shortcut` when there is one.
+    /// The main layers (an unnamed one replaced by its children), then `shortcut` when there is one.
     public override var children: [(name: String, module: Module<T>)] {
-        main + (shortcut.map { [(name: "shortcut", module: $0 as Module<T>)] } ?? [])
+        main.flatMap { $0.name.isEmpty ? $0.module.children : [$0] }
+            + (shortcut.map { [(name: "shortcut", module: $0 as Module<T>)] } ?? [])
+    }
+
+    /// The own parameters of unnamed main layers, which sit under the block's path.
+    public override var ownParameters: [(name: String, parameter: Parameter<T>)] {
+        main.filter { $0.name.isEmpty }.flatMap { $0.module.ownParameters }
+    }
+
+    /// The own buffers of unnamed main layers.
+    public override var ownBuffers: [(name: String, parameter: Parameter<T>)] {
+        main.filter { $0.name.isEmpty }.flatMap { $0.module.ownBuffers }
     }
 
     /// `relu(main(x) + shortcut(x))`.
     @_specialize(where T == Float)
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
-        let skip = try shortcut?.forward(input) ?? input
-        let body = try main.reduce(input) { try $1.module.forward($0) }
+        // Unnamed layers are not in `children`, so train() and eval() do not reach them.
+        for (name, module) in main where name.isEmpty && module.isTraining != isTraining {
+            if isTraining { module.train() } else { module.eval() }
+        }
+        let skip = try shortcut.map { try forwardChild($0, named: "shortcut", input) } ?? input
+        let body = try main.reduce(input) { try forwardChild($1.module, named: checkName(of: $1), $0) }
         guard body.shape == skip.shape else {
             throw ShiftOpsError(.shapeMismatch, argument: "input",
                                 "the block's main path gives \(body.shape) but its shortcut \(skip.shape)")
@@ -35,6 +54,13 @@ public final class ResidualBlock<T: NetScalar>: Module<T> {
         outputReLU.train()
         if !isTraining { outputReLU.eval() }
         return try outputReLU.forward(sum)
+    }
+
+    /// The name the finite check gives a main layer: an unnamed one's children joined by `+`
+    /// (`shift2+conv2`), so the message points at the layers that hold its parameters.
+    private func checkName(of layer: (name: String, module: Module<T>)) -> String {
+        guard layer.name.isEmpty, FiniteOutputCheck.path != nil else { return layer.name }
+        return layer.module.children.map(\.name).joined(separator: "+")
     }
 
     /// The ReLU's gradient sent down both paths and their input gradients added.

@@ -3,7 +3,7 @@ import Foundation
 import ShiftCUDA
 import ShiftOps
 
-/// `shiftops bench --device cuda`: the GPU figures of SPEC §9 (G1-G4), all from one run.
+/// `shiftops bench --device cuda`: the GPU figures G1-G4, all from one run.
 ///
 /// Kernel times are CUDA-event medians of ops writing preallocated outputs (`into:` forms), against
 /// `cudaMemcpyAsync` of the same bytes into an existing buffer; end-to-end times are host wall
@@ -44,7 +44,7 @@ enum GPUBench {
         if !gradients!.shifts!.isApproximatelyEqual(to: cpuGradients.shifts!, tolerance: 1e-4) { failures.append("gradShifts") }
         if !channelsLast {
             let w = try Tensor<Float>.random(shape: [shape[1], 3, 3], seed: 4)
-            let conv = try depthwiseConv2d(CUDATensor(x), weight: w).host()
+            let conv = try depthwiseConv2d(CUDATensor(x), weight: CUDATensor(w)).host()
             if !conv.isApproximatelyEqual(to: try ShiftOps.depthwiseConv2d(x, weight: w), tolerance: 1e-5) { failures.append("depthwise") }
         }
         guard failures.isEmpty else {
@@ -77,24 +77,25 @@ enum GPUBench {
         }
         let s = try Tensor<Float>.random(shape: [shape[1], 2], in: -1.5...1.5, seed: 3)
         let deviceShifts = try CUDATensor(s)
-        let weight = try Tensor<Float>.random(shape: [shape[1], 3, 3], seed: 4)
+        // The weight on the device, as a training loop keeps it: the baseline times the kernels.
+        let weight = try CUDATensor(try Tensor<Float>.random(shape: [shape[1], 3, 3], seed: 4))
         var medians = [String: Double]()
         var memory = [String]()
         for channelsLast in [false, true] {
             var xh = try Tensor<Float>.random(shape: shape, seed: 1)
             if channelsLast { xh = try xh.channelsLast() }
             let x = try CUDATensor(xh), g = try CUDATensor(try Tensor<Float>.random(shape: shape, seed: 2).dense(order: xh.dimensionOrder))
-            var y = try CUDATensor<Float>(shape: shape, dimensionOrder: xh.dimensionOrder)
-            var copyTarget = try CUDATensor<Float>(shape: shape, dimensionOrder: xh.dimensionOrder)
-            var gradients = CUDAShiftGradients(input: try CUDATensor<Float>(shape: shape, dimensionOrder: xh.dimensionOrder),
+            let y = try CUDATensor<Float>(shape: shape, order: xh.dimensionOrder)
+            let copyTarget = try CUDATensor<Float>(shape: shape, order: xh.dimensionOrder)
+            let gradients = CUDAShiftGradients(input: try CUDATensor<Float>(shape: shape, order: xh.dimensionOrder),
                                                shifts: try CUDATensor<Float>(shape: [shape[1], 2]))
             let layout = channelsLast ? "channels-last" : "NCHW"
-            medians["copy \(layout)"] = try timed("cudaMemcpyAsync D2D \(layout)", bytes: 2 * size) { try x.copy(into: &copyTarget) }
+            medians["copy \(layout)"] = try timed("cudaMemcpyAsync D2D \(layout)", bytes: 2 * size) { try x.copy(into: copyTarget) }
             let forward = try timed("shift active forward \(layout)", bytes: 2 * size) {
-                try shift2d(x, shifts: deviceShifts, padding: padding, into: &y)
+                try shift2d(x, shifts: deviceShifts, padding: padding, into: y)
             }
             let backward = try timed("shift active backward \(layout)", bytes: 3 * size) {
-                try shift2dBackward(gradOutput: g, input: x, shifts: deviceShifts, padding: padding, into: &gradients)
+                try shift2dBackward(gradOutput: g, input: x, shifts: deviceShifts, padding: padding, into: gradients)
             }
             medians["forward \(layout)"] = forward
             medians["backward \(layout)"] = backward
@@ -104,17 +105,17 @@ enum GPUBench {
                 var s = try Tensor<Float>.random(shape: [shape[1], 2], in: -1.5...1.5, seed: 3)
                 if mode == .grouped { s = try Tensor(shape: s.shape, elements: s.elements.map { $0.rounded() }) }
                 let table = try CUDATensor(s)
-                var modeGradients = CUDAShiftGradients(input: gradients.input, shifts: mode.learnsShifts ? gradients.shifts : nil)
+                let modeGradients = CUDAShiftGradients(input: gradients.input, shifts: mode.learnsShifts ? gradients.shifts : nil)
                 _ = try timed("shift \(mode) forward \(layout)", bytes: 2 * size) {
-                    try shift2d(x, shifts: table, mode: mode, padding: padding, into: &y)
+                    try shift2d(x, shifts: table, mode: mode, padding: padding, into: y)
                 }
                 _ = try timed("shift \(mode) backward \(layout)", bytes: 3 * size) {
-                    try shift2dBackward(gradOutput: g, input: x, shifts: table, mode: mode, padding: padding, into: &modeGradients)
+                    try shift2dBackward(gradOutput: g, input: x, shifts: table, mode: mode, padding: padding, into: modeGradients)
                 }
             }
-            let forwardBytes = try backend.poolBytes { try shift2d(x, shifts: deviceShifts, padding: padding, into: &y) }
+            let forwardBytes = try backend.poolBytes { try shift2d(x, shifts: deviceShifts, padding: padding, into: y) }
             let backwardBytes = try backend.poolBytes {
-                try shift2dBackward(gradOutput: g, input: x, shifts: deviceShifts, padding: padding, into: &gradients)
+                try shift2dBackward(gradOutput: g, input: x, shifts: deviceShifts, padding: padding, into: gradients)
             }
             memory.append("\(layout): forward \(forwardBytes) B, backward \(backwardBytes) B")
         }
@@ -153,7 +154,7 @@ enum GPUBench {
         }
         lines.append("memory beyond the outputs, measured (pool high-water mark, device shifts): "
                      + memory.joined(separator: "; "))
-        lines.append("figures (SPEC §9, NCHW):")
+        lines.append("figures (NCHW):")
         for f in figures {
             let value = f.value.map { String(format: "%.2f", $0) } ?? f.note
             let goal = f.goal.map { "   goal >= " + String(format: "%g", $0) } ?? ""

@@ -111,20 +111,20 @@ enum GPUCheck {
             let x = try Tensor<Float>.random(shape: shape, seed: 30)
             let w = try Tensor<Float>.random(shape: [shape[1], 3, 3], seed: 31)
             let cpu = try ShiftOps.depthwiseConv2d(x, weight: w, padding: padding, stride: stride)
-            let gpu = try depthwiseConv2d(CUDATensor(x), weight: w, padding: padding, stride: stride).host()
+            let gpu = try depthwiseConv2d(CUDATensor(x), weight: CUDATensor(w), padding: padding, stride: stride).host()
             outcome.expect(gpu.isApproximatelyEqual(to: cpu, tolerance: 1e-5), "depthwise forward \(shape) p\(padding) s\(stride)")
             let g = try Tensor<Float>.random(shape: cpu.shape, seed: 32)
             let want = try ShiftOps.depthwiseConv2dBackward(gradOutput: g, input: x, weight: w, padding: padding, stride: stride)
-            let got = try depthwiseConv2dBackward(gradOutput: CUDATensor(g), input: CUDATensor(x), weight: w,
+            let got = try depthwiseConv2dBackward(gradOutput: CUDATensor(g), input: CUDATensor(x), weight: CUDATensor(w),
                                                   padding: padding, stride: stride)
             outcome.expect(try got.input.host().isApproximatelyEqual(to: want.input, tolerance: 1e-5), "depthwise gradInput \(shape)")
-            outcome.expect(got.weight.isApproximatelyEqual(to: want.weight, tolerance: 1e-4), "depthwise gradWeight \(shape)")
+            outcome.expect(try got.weight.host().isApproximatelyEqual(to: want.weight, tolerance: 1e-4), "depthwise gradWeight \(shape)")
         }
     }
 
     /// Shifts that live on the GPU: the same results as host shifts for every mode, and a
     /// non-finite one makes its channel NaN in the output and both gradients, integer modes
-    /// included, leaving the other channels as they were (SPEC §7).
+    /// included, leaving the other channels as they were.
     static func deviceShifts(_ outcome: inout Outcome) throws {
         let xh = try Tensor<Float>.random(shape: [2, 4, 6, 9], seed: 40)
         let x = try CUDATensor(xh)
@@ -135,6 +135,15 @@ enum GPUCheck {
             let hostY = try shift2d(x, shifts: s, mode: mode, padding: .border).host()
             let deviceY = try shift2d(x, shifts: CUDATensor(s), mode: mode, padding: .border).host()
             outcome.expect(hostY.elements == deviceY.elements, "device shifts \(mode): forward as with host shifts")
+            // A device table is read at its own strides: column-major gives the same bits.
+            let columnMajor = try CUDATensor(s.dense(order: [1, 0]))
+            let columnY = try shift2d(x, shifts: columnMajor, mode: mode, padding: .border).host()
+            outcome.expect(columnY.elements == hostY.elements, "column-major device shifts \(mode): forward as row-major")
+            let hostGradients = try shift2dBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: .border).host()
+            let columnGradients = try shift2dBackward(gradOutput: g, input: x, shifts: columnMajor, mode: mode, padding: .border).host()
+            outcome.expect(columnGradients.input.elements == hostGradients.input.elements
+                           && columnGradients.shifts?.elements == hostGradients.shifts?.elements,
+                           "column-major device shifts \(mode): gradients as row-major")
             for bad in [Float.nan, .infinity] {
                 var t = s
                 t[2, 1] = bad
@@ -157,7 +166,7 @@ enum GPUCheck {
         }
     }
 
-    /// Float16 storage computing in Float (SPEC §8): the Float path on the same (half-valued) data,
+    /// Float16 storage computing in Float: the Float path on the same (half-valued) data,
     /// rounded to Float16, within 2 Float16 ulps, for the output and the input gradient; the Float
     /// shift gradient within 1e-4. NCHW and channels-last, zeros and reflect padding.
     static func float16(_ outcome: inout Outcome) throws {

@@ -64,7 +64,7 @@ let gpuAvailable = unavailableReason == nil
 }
 
 /// CUDA against the CPU for every mode x padding x rank x stride x layout, Double gradients
-/// against finite differences, bitwise determinism and 64-bit indexing (SPEC §8): the checks of
+/// against finite differences, bitwise determinism and 64-bit indexing: the checks of
 /// `shiftops check --device cuda`, which the GPU bundle runs where no Swift toolchain is.
 @Suite(.enabled(if: gpuAvailable, "needs an NVIDIA GPU and CKernels/libshiftcuda.so"))
 struct CUDAParityTests {
@@ -79,8 +79,8 @@ struct CUDAParityTests {
         let hostShifts = try Tensor<Float>.random(shape: [16, 2], in: -1.5...1.5, seed: 2)
         let x = try CUDATensor(try Tensor<Float>.random(shape: [4, 16, 20, 20], seed: 1))
         let shifts = try CUDATensor(hostShifts)
-        var y = try CUDATensor<Float>(shape: [4, 16, 20, 20])
-        try shift2d(x, shifts: shifts, mode: .active, padding: .reflect, into: &y)
+        let y = try CUDATensor<Float>(shape: [4, 16, 20, 20])
+        try shift2d(x, shifts: shifts, mode: .active, padding: .reflect, into: y)
         let grads = try shift2dBackward(gradOutput: y, input: x, shifts: shifts, padding: .reflect)
         let dx: CUDATensor<Float> = grads.input, ds: CUDATensor<Float>? = grads.shifts
         let back: Tensor<Float> = try y.host()
@@ -104,17 +104,21 @@ struct CUDAParityTests {
             try shift2dBackward(gradOutput: x, input: x, shifts: Tensor<Float>(shape: [2, 2]), geometry: ShiftGeometry(stride: 2))
         }
         // Out of memory is an error, not a crash.
-        #expect(throws: ShiftOpsError.self) { try CUDATensor<Float>(shape: [1 << 40], dimensionOrder: [0]) }
+        #expect(throws: ShiftOpsError.self) { try CUDATensor<Float>(shape: [1 << 40], order: [0]) }
     }
 
     /// Shifts on the device give the host-shift results; a NaN device shift makes its channel
-    /// NaN in the output and both gradients, and leaves the other channels alone (SPEC §7).
+    /// NaN in the output and both gradients, and leaves the other channels alone. A column-major
+    /// device table reads as the row-major one.
     @Test func deviceShiftsAndNonFiniteChannels() throws {
         let xh = try Tensor<Float>.random(shape: [2, 3, 9, 10], seed: 11)
         var sh = try Tensor<Float>.random(shape: [3, 2], in: -2...2, seed: 12)
         let x = try CUDATensor(xh)
         let reference = try shift2d(x, shifts: sh, padding: .border).host()
         #expect(try shift2d(x, shifts: CUDATensor(sh), padding: .border).host().elements == reference.elements)
+        let columnMajor = try CUDATensor(sh.dense(order: [1, 0]))
+        #expect(columnMajor.dimensionOrder == [1, 0])
+        #expect(try shift2d(x, shifts: columnMajor, padding: .border).host().elements == reference.elements)
         sh[1, 0] = .nan
         let y = try shift2d(x, shifts: CUDATensor(sh), padding: .zeros).host()
         let grads = try shift2dBackward(gradOutput: CUDATensor(y), input: x, shifts: CUDATensor(sh)).host()
@@ -155,12 +159,16 @@ struct CUDAParityTests {
             let xh = try Tensor<Float>.random(shape: shape, seed: 60)
             let sh = try Tensor<Float>.random(shape: [3, k], in: -2...2, seed: 61)
             let x = try CUDATensor(xh), s = try CUDATensor(sh)
-            var y = try CUDATensor<Float>(shape: shape)
-            try shift(x, shifts: s, padding: .periodic, into: &y)
+            let y = try CUDATensor<Float>(shape: shape)
+            try shift(x, shifts: s, padding: .periodic, into: y)
             let cpu = try ShiftOps.shift(xh, shifts: sh, padding: .periodic)
             #expect(try y.host().isApproximatelyEqual(to: cpu, tolerance: 1e-5))
-            var grads = CUDAShiftGradients(input: try CUDATensor<Float>(shape: shape), shifts: try CUDATensor<Float>(shape: [3, k]))
-            try shiftBackward(gradOutput: y, input: x, shifts: s, padding: .periodic, into: &grads)
+            let grads = CUDAShiftGradients(input: try CUDATensor<Float>(shape: shape), shifts: try CUDATensor<Float>(shape: [3, k]))
+            try shiftBackward(gradOutput: y, input: x, shifts: s, padding: .periodic, into: grads)
+            // Host shifts through the same door.
+            let hostGrads = CUDAShiftGradients(input: try CUDATensor<Float>(shape: shape), shifts: try CUDATensor<Float>(shape: [3, k]))
+            try shiftBackward(gradOutput: y, input: x, shifts: sh, padding: .periodic, into: hostGrads)
+            #expect(try hostGrads.input.host().elements == grads.input.host().elements)
             let want = try ShiftOps.shiftBackward(gradOutput: cpu, input: xh, shifts: sh, padding: .periodic)
             let got = try grads.host()
             #expect(got.input.isApproximatelyEqual(to: want.input, tolerance: 1e-5))
@@ -169,8 +177,6 @@ struct CUDAParityTests {
         #expect(throws: ShiftOpsError.self) { try shift(CUDATensor<Float>(shape: [2, 3]), shifts: Tensor<Float>(shape: [3, 1])) }
     }
 
-    /// The `into:` forms write an existing tensor, refuse a wrong shape or an aliased output and
-    /// then leave it untouched.
     /// The 1-D and 3-D device-shift and `into:` forms give what the host-shift allocating forms give.
     @Test(arguments: [1, 3])
     func deviceShiftAndIntoFormsOfEveryRank(k: Int) throws {
@@ -181,25 +187,25 @@ struct CUDAParityTests {
         let g = try CUDATensor(try Tensor<Float>.random(shape: shape, seed: 3))
         let expected = try shift(x, shifts: hostShifts, padding: .reflect).host()
         let expectedGradients = try shiftBackward(gradOutput: g, input: x, shifts: hostShifts, padding: .reflect).host()
-        var y = try CUDATensor<Float>(shape: shape), yd = try CUDATensor<Float>(shape: shape)
-        var grads = CUDAShiftGradients(input: try CUDATensor<Float>(shape: shape), shifts: try CUDATensor<Float>(shape: [3, k]))
-        var gradsDevice = CUDAShiftGradients(input: try CUDATensor<Float>(shape: shape), shifts: try CUDATensor<Float>(shape: [3, k]))
+        let y = try CUDATensor<Float>(shape: shape), yd = try CUDATensor<Float>(shape: shape)
+        let grads = CUDAShiftGradients(input: try CUDATensor<Float>(shape: shape), shifts: try CUDATensor<Float>(shape: [3, k]))
+        let gradsDevice = CUDAShiftGradients(input: try CUDATensor<Float>(shape: shape), shifts: try CUDATensor<Float>(shape: [3, k]))
         let fromDevice: Tensor<Float>
         let gradientsFromDevice: ShiftGradients<Float>
         if k == 1 {
             fromDevice = try shift1d(x, shifts: deviceShifts, padding: .reflect).host()
-            try shift1d(x, shifts: hostShifts, padding: .reflect, into: &y)
-            try shift1d(x, shifts: deviceShifts, padding: .reflect, into: &yd)
+            try shift1d(x, shifts: hostShifts, padding: .reflect, into: y)
+            try shift1d(x, shifts: deviceShifts, padding: .reflect, into: yd)
             gradientsFromDevice = try shift1dBackward(gradOutput: g, input: x, shifts: deviceShifts, padding: .reflect).host()
-            try shift1dBackward(gradOutput: g, input: x, shifts: hostShifts, padding: .reflect, into: &grads)
-            try shift1dBackward(gradOutput: g, input: x, shifts: deviceShifts, padding: .reflect, into: &gradsDevice)
+            try shift1dBackward(gradOutput: g, input: x, shifts: hostShifts, padding: .reflect, into: grads)
+            try shift1dBackward(gradOutput: g, input: x, shifts: deviceShifts, padding: .reflect, into: gradsDevice)
         } else {
             fromDevice = try shift3d(x, shifts: deviceShifts, padding: .reflect).host()
-            try shift3d(x, shifts: hostShifts, padding: .reflect, into: &y)
-            try shift3d(x, shifts: deviceShifts, padding: .reflect, into: &yd)
+            try shift3d(x, shifts: hostShifts, padding: .reflect, into: y)
+            try shift3d(x, shifts: deviceShifts, padding: .reflect, into: yd)
             gradientsFromDevice = try shift3dBackward(gradOutput: g, input: x, shifts: deviceShifts, padding: .reflect).host()
-            try shift3dBackward(gradOutput: g, input: x, shifts: hostShifts, padding: .reflect, into: &grads)
-            try shift3dBackward(gradOutput: g, input: x, shifts: deviceShifts, padding: .reflect, into: &gradsDevice)
+            try shift3dBackward(gradOutput: g, input: x, shifts: hostShifts, padding: .reflect, into: grads)
+            try shift3dBackward(gradOutput: g, input: x, shifts: deviceShifts, padding: .reflect, into: gradsDevice)
         }
         for result in [fromDevice, try y.host(), try yd.host()] { #expect(result.elements == expected.elements) }
         for result in [gradientsFromDevice, try grads.host(), try gradsDevice.host()] {
@@ -208,22 +214,29 @@ struct CUDAParityTests {
         }
     }
 
+    /// The `into:` forms write an existing tensor, which every reference to it sees; they refuse
+    /// a wrong shape or an aliased output and then leave it untouched.
     @Test func intoFormsWriteExistingTensors() throws {
         let xh = try Tensor<Float>.random(shape: [2, 4, 7, 5], seed: 13)
         let s = try Tensor<Float>.random(shape: [4, 2], in: -1...1, seed: 14)
         let x = try CUDATensor(xh)
-        var out = try CUDATensor<Float>(shape: [2, 4, 7, 5])
-        try shift2d(x, shifts: s, padding: .periodic, into: &out)
-        #expect(try out.host().elements == shift2d(x, shifts: s, padding: .periodic).host().elements)
+        let out = try CUDATensor<Float>(shape: [2, 4, 7, 5])
+        let sameMemory = out
+        try shift2d(x, shifts: s, padding: .periodic, into: out)
+        #expect(try sameMemory.host().elements == shift2d(x, shifts: s, padding: .periodic).host().elements)
         let before = try out.host().elements
-        var wrong = try CUDATensor<Float>(shape: [2, 4, 7, 6])
-        #expect(throws: ShiftOpsError.self) { try shift2d(x, shifts: s, into: &wrong) }
-        var aliased = x
-        #expect(throws: ShiftOpsError.self) { try shift2d(x, shifts: s, into: &aliased) }
+        let wrong = try CUDATensor<Float>(shape: [2, 4, 7, 6])
+        #expect(throws: ShiftOpsError.self) { try shift2d(x, shifts: s, into: wrong) }
+        let aliased = x
+        #expect(throws: ShiftOpsError.self) { try shift2d(x, shifts: s, into: aliased) }
         #expect(try out.host().elements == before)
-        var copy = try CUDATensor<Float>(shape: xh.shape)
-        try x.copy(into: &copy)
+        let copy = try CUDATensor<Float>(shape: xh.shape)
+        try x.copy(into: copy)
         #expect(try copy.host().elements == xh.elements)
+        // An independent copy: a write into it leaves the original alone.
+        let independent = try x.copy()
+        try shift2d(CUDATensor(xh), shifts: s, padding: .border, into: independent)
+        #expect(try x.host().elements == xh.elements)
     }
 }
 #else

@@ -39,7 +39,20 @@ package struct ShiftProblem: Sendable {
         inputShape: [Int], shifts: Tensor<Weight>, spatialRank k: Int,
         mode: ShiftMode, padding: ShiftPadding, geometry: ShiftGeometry
     ) throws -> ShiftProblem {
+        let problem = try make(inputShape: inputShape, shiftsShape: shifts.shape, of: Weight.self, spatialRank: k,
+                               mode: mode, padding: padding, geometry: geometry)
+        try checkValues(of: shifts, mode: mode)
+        return problem
+    }
+
+    /// The checks of shapes and geometry alone, for shifts whose values are not on the host (a
+    /// device table): everything but finiteness and integrality, without reading a shift.
+    package static func make<Weight: ShiftFloatingPoint>(
+        inputShape: [Int], shiftsShape: [Int], of _: Weight.Type, spatialRank k: Int,
+        mode: ShiftMode, padding: ShiftPadding, geometry: ShiftGeometry
+    ) throws -> ShiftProblem {
         let input = (rank: inputShape.count, shape: inputShape)
+        let shifts = (rank: shiftsShape.count, shape: shiftsShape)
         let names = ["1-D [N, C, L]", "2-D [N, C, H, W]", "3-D [N, C, D, H, W]"]
         guard input.rank == k + 2 else {
             throw ShiftOpsError(.invalidRank, argument: "input",
@@ -86,8 +99,21 @@ package struct ShiftProblem: Sendable {
             throw ShiftOpsError(.invalidGeometry, argument: "input",
                                 "\(padding) padding needs non-empty spatial axes to read from, got shape \(input.shape)")
         }
+        let lift = 3 - k
+        return ShiftProblem(
+            spatialRank: k, batch: input.shape[0], channels: channels,
+            inputSize: Array(repeating: 1, count: lift) + inputSize,
+            outputSize: Array(repeating: 1, count: lift) + outputSize,
+            step: Array(repeating: 1, count: lift) + step,
+            origin: Array(repeating: 0, count: lift) + origin,
+            mode: mode, padding: padding)
+    }
+
+    /// The value checks of a `[C, k]` table whose shape has passed: every shift finite, and an
+    /// integer in grouped mode.
+    package static func checkValues<Weight: ShiftFloatingPoint>(of shifts: Tensor<Weight>, mode: ShiftMode) throws {
         for c in 0..<shifts.shape[0] {
-            for j in 0..<k {
+            for j in 0..<shifts.shape[1] {
                 let s = shifts[c, j]
                 guard s.isFinite else {
                     throw ShiftOpsError(.nonFiniteShift, argument: "shifts",
@@ -99,14 +125,6 @@ package struct ShiftProblem: Sendable {
                 }
             }
         }
-        let lift = 3 - k
-        return ShiftProblem(
-            spatialRank: k, batch: input.shape[0], channels: channels,
-            inputSize: Array(repeating: 1, count: lift) + inputSize,
-            outputSize: Array(repeating: 1, count: lift) + outputSize,
-            step: Array(repeating: 1, count: lift) + step,
-            origin: Array(repeating: 0, count: lift) + origin,
-            mode: mode, padding: padding)
     }
 
     /// The taps of channel `c`; lifted axes read tap 0 only.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The error every ShiftOps entry point throws for bad input.
 ///
 /// `argument` names the offending argument as the caller wrote it (`"input"`, `"shifts"`,
@@ -46,4 +48,11 @@ public struct ShiftOpsError: Error, Equatable, Sendable, CustomStringConvertible
     }
 
     public var description: String { "\(argument): \(message)" }
+}
+
+/// Foundation's error description, so `error.localizedDescription` shows the argument and the
+/// message instead of a generic "the operation could not be completed".
+extension ShiftOpsError: LocalizedError {
+    /// The same text as ``description``.
+    public var errorDescription: String? { description }
 }

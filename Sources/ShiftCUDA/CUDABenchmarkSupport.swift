@@ -2,10 +2,13 @@
 import CCUDART
 import ShiftOps
 
+// Measuring helpers for `shiftops bench --device cuda`, package-internal: they time and
+// measure, they are not part of the ops.
+
 extension CUDABackend {
     /// Median and minimum milliseconds of `repetitions` runs of `body` after one warm-up, each
-    /// timed between two CUDA events on the default stream.
-    public func time(repetitions: Int, _ body: () throws -> Void) throws -> (median: Double, minimum: Double) {
+    /// timed between two CUDA events on the ops' stream.
+    package func time(repetitions: Int, _ body: () throws -> Void) throws -> (median: Double, minimum: Double) {
         var start: cudaEvent_t?, stop: cudaEvent_t?
         try check(cudaEventCreate(&start), "creating a CUDA event")
         try check(cudaEventCreate(&stop), "creating a CUDA event")
@@ -14,9 +17,9 @@ extension CUDABackend {
         try synchronize()
         var samples = [Double]()
         for _ in 0..<Swift.max(repetitions, 1) {
-            try check(cudaEventRecord(start, nil), "recording an event")
+            try check(cudaEventRecord(start, Self.stream), "recording an event")
             try body()
-            try check(cudaEventRecord(stop, nil), "recording an event")
+            try check(cudaEventRecord(stop, Self.stream), "recording an event")
             try check(cudaEventSynchronize(stop), "waiting for an event")
             var milliseconds: Float = 0
             try check(cudaEventElapsedTime(&milliseconds, start, stop), "reading an event")
@@ -25,13 +28,11 @@ extension CUDABackend {
         samples.sort()
         return (samples[samples.count / 2], samples[0])
     }
-}
 
-extension CUDABackend {
     /// The most device memory `body` took from the stream-ordered pool beyond what was in use
     /// before it, measured from the pool's high-water mark (not computed from a formula): what an
     /// op allocates beyond the outputs it was given.
-    public func poolBytes(during body: () throws -> Void) throws -> Int {
+    package func poolBytes(during body: () throws -> Void) throws -> Int {
         try synchronize()
         var pool: cudaMemPool_t?
         try check(cudaDeviceGetDefaultMemPool(&pool, 0), "opening the device's memory pool")
@@ -43,29 +44,6 @@ extension CUDABackend {
         try synchronize()
         try check(cudaMemPoolGetAttribute(pool, cudaMemPoolAttrUsedMemHigh, &high), "reading the pool")
         return Int(high > before ? high - before : 0)
-    }
-}
-
-extension CUDATensor {
-    /// A device-to-device copy into a new tensor.
-    public func copy() throws -> CUDATensor {
-        var result = try CUDATensor(shape: shape, dimensionOrder: dimensionOrder)
-        try copy(into: &result)
-        return result
-    }
-
-    /// A device-to-device copy into an existing tensor of the same shape and order
-    /// (`cudaMemcpyAsync` on the ops' stream): the bandwidth baseline of the GPU benchmark.
-    /// - Throws: ``ShiftOpsError/Code/shapeMismatch`` when `target` differs in shape or order.
-    public func copy(into target: inout CUDATensor) throws {
-        guard target.shape == shape, target.dimensionOrder == dimensionOrder else {
-            throw ShiftOpsError(.shapeMismatch, argument: "target",
-                                "expected shape \(shape) in order \(dimensionOrder), got \(target.shape) in \(target.dimensionOrder)")
-        }
-        if let destination = target.buffer.base, let source = buffer.base {
-            try check(cudaMemcpyAsync(destination, source, buffer.byteCount, cudaMemcpyDeviceToDevice, CUDABackend.stream),
-                      "copying on the GPU")
-        }
     }
 }
 #endif
