@@ -45,12 +45,22 @@ public struct Dataset: Sendable {
         return try Dataset(images: images, labels: labels.elements.map { Int($0) })
     }
 
-    /// The images at `indices`, in that order.
+    /// The images at `indices`, in that order (an index may repeat).
+    ///
+    /// - Throws: ``ShiftOpsError`` naming `indices` (`invalidArgument`) for an index outside
+    ///   `0..<count`, or (`sizeOverflow`) when the subset's element count overflows `Int`.
     public func subset(_ indices: [Int]) throws -> Dataset {
+        if let bad = indices.first(where: { !(0..<count).contains($0) }) {
+            throw ShiftOpsError(.invalidArgument, argument: "indices", "expected indices in 0..<\(count), got \(bad)")
+        }
         let size = images.shape.dropFirst().reduce(1, *)
+        let (total, overflow) = indices.count.multipliedReportingOverflow(by: size)
+        guard !overflow else {
+            throw ShiftOpsError(.sizeOverflow, argument: "indices", "\(indices.count) images of \(size) elements overflow Int")
+        }
         let values = images.withDenseBuffer { all -> [Float] in
             var out = [Float]()
-            out.reserveCapacity(indices.count * size)
+            out.reserveCapacity(total)
             for i in indices { out.append(contentsOf: all[(i * size)..<((i + 1) * size)]) }
             return out
         }
@@ -59,15 +69,29 @@ public struct Dataset: Sendable {
     }
 
     /// Each image translated by its own `(dy, dx)`, both uniform in `-maxShift...maxShift` and
-    /// drawn from `seed`, with zeros shifted in (`y[i, j] = x[i - dy, j - dx]`).
+    /// drawn from `seed`, with zeros shifted in (`y[i, j] = x[i - dy, j - dx]`). Any `maxShift`
+    /// up to `Int.max` is valid; a shift as long as the image leaves it all zeros.
+    ///
+    /// - Throws: ``ShiftOpsError`` naming `maxShift` when it is negative.
     public func translated(maxShift: Int, seed: UInt64) throws -> Dataset {
+        guard maxShift >= 0 else {
+            throw ShiftOpsError(.invalidArgument, argument: "maxShift", "expected a shift >= 0, got \(maxShift)")
+        }
         let (n, c, h, w) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
         var generator = SeededGenerator(seed: seed)
-        let span = UInt64(2 * maxShift + 1)
+        // 2 * Int.max + 1 is UInt64.max: the span always fits in UInt64.
+        let span = UInt64(maxShift) * 2 + 1
+        // A draw in 0...2 * maxShift, moved to -maxShift...maxShift in two's complement (it fits
+        // in Int), then clamped to one past the image, where every longer shift gives the same
+        // zeros, so that `i - dy` cannot overflow.
+        func draw(limit: Int) -> Int {
+            let shift = Int(bitPattern: UInt(truncatingIfNeeded: generator.next() % span &- UInt64(maxShift)))
+            return Swift.min(Swift.max(shift, -limit), limit)
+        }
         let moved = try Tensor<Float>(shape: images.shape) { out in
             images.withDenseBuffer { x in
                 for image in 0..<n {
-                    let dy = Int(generator.next() % span) - maxShift, dx = Int(generator.next() % span) - maxShift
+                    let dy = draw(limit: h), dx = draw(limit: w)
                     for ch in 0..<c {
                         let base = (image * c + ch) * h * w
                         for i in 0..<h {
@@ -87,8 +111,9 @@ public struct Dataset: Sendable {
     ///
     /// - Throws: ``ShiftOpsError`` naming `testFraction` unless it leaves both parts non-empty.
     public func split(testFraction: Double = 0.2, seed: UInt64) throws -> (train: Dataset, test: Dataset) {
-        let testCount = Int((Double(count) * testFraction).rounded())
-        guard testFraction > 0, testFraction < 1, testCount >= 1, testCount < count else {
+        // The fraction is checked before Int(_:), which traps on NaN and on values out of range.
+        let testCount = testFraction > 0 && testFraction < 1 ? Int((Double(count) * testFraction).rounded()) : 0
+        guard testCount >= 1, testCount < count else {
             throw ShiftOpsError(.invalidArgument, argument: "testFraction",
                                 "expected a fraction leaving both parts non-empty, got \(testFraction) of \(count)")
         }

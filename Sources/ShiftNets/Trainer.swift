@@ -63,8 +63,9 @@ public struct Trainer {
         for (path, _) in model.namedParameters() where path.hasSuffix(".shifts") {
             optimizer.learningRateMultipliers[path] = options.shiftLearningRateMultiplier
         }
-        let stepsPerEpoch = (train.count + options.batchSize - 1) / options.batchSize
-        let totalSteps = Float(stepsPerEpoch * options.epochs)
+        // Written so that no batch size or epoch count up to Int.max overflows.
+        let stepsPerEpoch = train.count / options.batchSize + (train.count % options.batchSize == 0 ? 0 : 1)
+        let totalSteps = Float(Double(stepsPerEpoch) * Double(options.epochs))
         var step = 0
         var reports: [EpochReport] = []
         for epoch in 1...options.epochs {
@@ -73,7 +74,8 @@ public struct Trainer {
             let start = Date()
             var lossSum: Float = 0, correct = 0
             for b in 0..<stepsPerEpoch {
-                let indices = Array(order[(b * options.batchSize)..<min(train.count, (b + 1) * options.batchSize)])
+                let first = b * options.batchSize
+                let indices = Array(order[first..<(first + min(options.batchSize, train.count - first))])
                 // A one-image batch cannot be batch-normalised: it is skipped (the image falls elsewhere next epoch).
                 if indices.count < 2 { continue }
                 var batch = try train.subset(indices)

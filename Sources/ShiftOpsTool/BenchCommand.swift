@@ -73,6 +73,8 @@ enum BenchCommand {
             }
             json = options.string("json")
             csv = options.string("csv")
+            // Refused now, not after minutes of timing: a special file or one file for both reports.
+            try RunCommand.checkOutputs([("json", json), ("csv", csv)].compactMap { option, path in path.map { (option, $0) } })
             pytorch = options.string("pytorch")
             tsm = options.string("tsm")
         }

@@ -90,6 +90,8 @@ enum Report {
     }
 
     static func write(_ text: String, to path: String) throws {
+        // The atomic write renames over its target: never over a FIFO, device or directory.
+        try RunCommand.checkOutputs([("output", path)])
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {

@@ -16,7 +16,14 @@ enum CountCommand {
           --csg: every convolution but the stem takes its weight from a shared CSG generator (K = 72 and
           12x12x3x3 slices for 3x3, K = 16 and 16x16x1x1 for 1x1); its rows count the codes, the generator
           rows their weights, and "other" the weight generation (once per forward, not per image).
+          Counting builds the network: a layer wider than 65,536 channels, or a network of more than
+          134,217,728 weights (512 MiB as float32), is refused before anything is built.
         """
+
+    /// The widest layer `count` builds, in channels.
+    static let maximumWidth = 65_536.0
+    /// The most weights `count` builds (2^27: 512 MiB as `Float`).
+    static let maximumWeights = 134_217_728.0
 
     static func main(_ arguments: [String], output: (String) -> Void) throws {
         if arguments.contains("--help") || arguments.contains("-h") {
@@ -26,6 +33,7 @@ enum CountCommand {
         let options = try Options(arguments, valued: ["model", "expansion", "shift", "reduction", "reduction-mode"],
                                   flags: ["json", "csg"])
         var architecture = try architecture(options)
+        try checkSize(architecture)
         if options.has("csg") { architecture = architecture.withCSG() }
         let count = try NetworkCount(architecture)
         if options.has("json") {
@@ -54,18 +62,65 @@ enum CountCommand {
               [20, 56, 110].contains(depth) else {
             throw UsageError("--model expects resnet, shiftresnet or depthwiseresnet followed by 20, 56 or 110, got '\(model)'")
         }
+        // The widths the options imply, in Double before anything converts them to Int (which
+        // traps beyond Int's range): shiftresnet-cifar's 16, 32 and 64 planes scaled.
+        let planes = [16.0, 32.0, 64.0]
         if family == "resnet" {
             guard expansion == nil, shift == nil else { throw UsageError("--expansion and --shift apply to shift networks, not '\(model)'") }
+            let r = reduction ?? 1
+            let widths = (mode ?? .net) == .net ? planes.map { $0 / r.squareRoot() } : planes.map { $0 / r }
+            try checkWidth(widths.max()!, option: "reduction", value: r)
             return try Architecture.resNet(depth: depth, reduction: reduction ?? 1, mode: mode ?? .net)
         }
         guard reduction == nil, mode == nil else {
             throw UsageError("--reduction applies to resnet models (shiftresnet-cifar: 'Only default resnet supports reductions')")
         }
+        try checkWidth(planes.max()! * (expansion ?? 1), option: "expansion", value: expansion ?? 1)
         if family == "depthwiseresnet" {
             guard shift == nil else { throw UsageError("--shift does not apply to '\(model)'") }
             return try Architecture.depthwiseResNet(depth: depth, expansion: expansion ?? 1)
         }
         return try Architecture.shiftResNet(depth: depth, expansion: expansion ?? 1, shift: shift ?? .grouped)
+    }
+
+    private static func checkWidth(_ width: Double, option: String, value: Double) throws {
+        guard width <= maximumWidth else {
+            throw UsageError("--\(option) \(value) gives layers of \(width) channels; count builds the network "
+                             + "and refuses layers wider than \(Int(maximumWidth))")
+        }
+    }
+
+    /// Refuses a network whose weights would not fit comfortably in memory, from its widths
+    /// alone (the convolutions' and the linear layer's weights: what dominates its size).
+    static func checkSize(_ architecture: Architecture) throws {
+        let weights = estimatedWeights(architecture)
+        guard weights <= maximumWeights else {
+            throw UsageError("\(architecture.name) has about \(Int(weights)) weights; count builds the network "
+                             + "and refuses more than \(Int(maximumWeights))")
+        }
+    }
+
+    /// The convolution and linear weights of `architecture`, in Double so no width overflows.
+    static func estimatedWeights(_ architecture: Architecture) -> Double {
+        var total = Double(architecture.inputChannels * architecture.stemChannels * 9)
+        var inPlanes = Double(architecture.stemChannels)
+        for (stage, (width, count)) in zip(architecture.widths, architecture.blocksPerStage).enumerated() {
+            let planes = Double(width)
+            for block in 0..<count {
+                if inPlanes != planes || (stage > 0 && block == 0) { total += inPlanes * planes }
+                switch architecture.block {
+                case .basic(let reduction):
+                    let mid = (planes / reduction).rounded(.down)
+                    total += inPlanes * mid * 9 + mid * planes * 9
+                case .convShiftConv(let expansion, let middle):
+                    let mid = (planes * expansion).rounded(.down)
+                    total += inPlanes * mid + mid * planes
+                    if case .depthwise = middle { total += mid * 9 }
+                }
+                inPlanes = planes
+            }
+        }
+        return total + inPlanes * Double(architecture.classes)
     }
 
     private static func number(_ options: Options, _ key: String) throws -> Double? {

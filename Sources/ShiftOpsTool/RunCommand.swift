@@ -10,6 +10,8 @@ enum RunCommand {
                             [--grad-output g.npy --grad-input gx.npy [--grad-shifts gs.npy]] [--device cpu|cuda]
           The input is [N, C, L], [N, C, H, W] or [N, C, D, H, W] (float32 or float64); the shifts
           [C, k] of the same element type. Positive shifts move content toward higher indices.
+          Each output is written atomically, all or none; an output path must be new or a regular
+          file (not a FIFO, device or directory), and no two outputs may name the same file.
         """
 
     static func main(_ arguments: [String], output: (String) -> Void) throws {
@@ -32,12 +34,14 @@ enum RunCommand {
         #endif
         var request = try Request(options)
         request.onGPU = device == "cuda"
-        let header = try NumPyFile.header(atPath: request.input)
-        switch header.typeCode {
-        case Float.numpyTypeCode: try request.perform(Float.self)
-        case Double.numpyTypeCode: try request.perform(Double.self)
+        try checkOutputs(request.namedOutputs)
+        // One open per input: the header picks the element type, the same reader then reads the data.
+        let input = try NumPyFile.Reader(path: request.input)
+        switch input.header.typeCode {
+        case Float.numpyTypeCode: try request.perform(Float.self, input: input)
+        case Double.numpyTypeCode: try request.perform(Double.self, input: input)
         default:
-            throw UsageError("\(request.input): expected float32 or float64 elements, found '\(header.typeCode)'")
+            throw UsageError("\(request.input): expected float32 or float64 elements, found '\(input.header.typeCode)'")
         }
         output("wrote \(request.outputs.joined(separator: ", "))")
     }
@@ -71,6 +75,13 @@ enum RunCommand {
             }
         }
 
+        /// Every output path given, with its option, written or not.
+        var namedOutputs: [(option: String, path: String)] {
+            [("output", output)] + [("grad-input", gradInput), ("grad-shifts", gradShifts)].compactMap { option, path in
+                path.map { (option, $0) }
+            }
+        }
+
         var outputs: [String] {
             var files = [output]
             if let gradInput { files.append(gradInput) }
@@ -79,14 +90,15 @@ enum RunCommand {
         }
 
         /// Computes everything first, then writes every file or none (``writeAll(_:)``).
-        func perform<T: ShiftFloatingPoint>(_: T.Type) throws {
-            let x = try Tensor<T>(npyFile: input)
+        func perform<T: ShiftFloatingPoint>(_: T.Type, input file: NumPyFile.Reader) throws {
+            let x: Tensor<T> = try file.tensor()
             let s = try Tensor<T>(npyFile: shifts)
             let k = x.rank - 2
             guard (1...3).contains(k) else {
                 throw UsageError("\(input): expected rank 3, 4 or 5 ([N, C, spatial...]), got shape \(x.shape)")
             }
-            let g = try gradOutput.map { try Tensor<T>(npyFile: $0) }
+            // The input given again as the output gradient is not read a second time.
+            let g = try gradOutput.map { $0 == input ? x : try Tensor<T>(npyFile: $0) }
             let (y, gradients) = onGPU ? try onDevice(x, s, g) : try onHost(x, s, g)
             var files: [(path: String, tensor: Tensor<T>)] = [(output, y)]
             if let gradients, let gradInput {
@@ -120,6 +132,47 @@ enum RunCommand {
         }
     }
 
+    /// Refuses, before anything is read or computed, an output path that names an existing
+    /// file other than a regular one (a FIFO, a device such as `/dev/null`, a directory: the
+    /// atomic rename would replace it), and two options naming the same file (only the last
+    /// write would survive). Paths are compared after resolving the folder's symbolic links,
+    /// and existing files by identity, so `y.npy`, `./y.npy` and a hard link all collide.
+    static func checkOutputs(_ outputs: [(option: String, path: String)]) throws {
+        var seenPaths: [String: String] = [:]
+        var seenFiles: [(device: UInt64, inode: UInt64, option: String)] = []
+        for (option, path) in outputs {
+            var info = stat()
+            if stat(path, &info) == 0 {
+                guard info.st_mode & S_IFMT == S_IFREG else {
+                    throw UsageError("--\(option) \(path): is \(fileKind(info.st_mode)), not a regular file; refusing to replace it")
+                }
+                let identity = (UInt64(info.st_dev), UInt64(info.st_ino))
+                if let other = seenFiles.first(where: { $0.device == identity.0 && $0.inode == identity.1 }) {
+                    throw UsageError("--\(other.option) and --\(option) name the same file (\(path)); each output needs its own")
+                }
+                seenFiles.append((identity.0, identity.1, option))
+            }
+            let url = URL(fileURLWithPath: path).standardizedFileURL
+            let key = url.deletingLastPathComponent().resolvingSymlinksInPath().appendingPathComponent(url.lastPathComponent).path
+            if let other = seenPaths[key] {
+                throw UsageError("--\(other) and --\(option) name the same file (\(path)); each output needs its own")
+            }
+            seenPaths[key] = option
+        }
+    }
+
+    /// Words for a file type that is not a regular file.
+    static func fileKind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: "a directory"
+        case S_IFIFO: "a FIFO"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFSOCK: "a socket"
+        default: "a special file"
+        }
+    }
+
     /// Writes every file or none: each goes to a temporary file beside its target, and the
     /// temporaries are renamed over the targets only once all of them were written. On a failed
     /// write the temporaries are removed and no target has changed. (A rename within one folder
@@ -127,6 +180,9 @@ enum RunCommand {
     static func writeAll(_ files: [(path: String, write: (String) throws -> Void)]) throws {
         var written: [(temporary: String, path: String)] = []
         do {
+            // Checked again here, for callers that skipped checkOutputs and for a path that
+            // became special since.
+            try checkOutputs(files.map { (option: "output", path: $0.path) })
             for file in files {
                 let url = URL(fileURLWithPath: file.path)
                 let temporary = url.deletingLastPathComponent()

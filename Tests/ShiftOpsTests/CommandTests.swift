@@ -125,4 +125,71 @@ import Testing
         #expect(try Tensor<Float>(npyFile: file("y.npy")).shape == [1, 2, 5, 4])
         #expect(try Tensor<Float>(npyFile: file("gs.npy")).shape == [2, 2])
     }
+
+    /// The type of the file at `path` without following a final symbolic link.
+    func fileType(_ path: String) -> mode_t {
+        var info = stat()
+        return lstat(path, &info) == 0 ? info.st_mode & S_IFMT : 0
+    }
+
+    /// An output naming a FIFO, a directory or a link to a device is refused before anything is
+    /// computed, and the special file stays what it was (the atomic rename used to replace it).
+    @Test func outputsThatAreNotRegularFilesAreRefused() throws {
+        try Tensor<Float>.random(shape: [1, 2, 5, 4], seed: 1).save(npyFile: file("x.npy"))
+        try Tensor<Float>.random(shape: [2, 2], seed: 2).save(npyFile: file("s.npy"))
+        #expect(mkfifo(file("out.fifo"), 0o600) == 0)
+        try FileManager.default.createDirectory(atPath: file("out.dir"), withIntermediateDirectories: false)
+        try FileManager.default.createSymbolicLink(atPath: file("null.npy"), withDestinationPath: "/dev/null")
+        let special: [(String, String, mode_t)] = [("out.fifo", "a FIFO", S_IFIFO), ("out.dir", "a directory", S_IFDIR),
+                                                   ("null.npy", "a character device", S_IFLNK)]
+        for (name, kind, type) in special {
+            for option in ["--output", "--grad-input"] {
+                var arguments = ["run", "--input", file("x.npy"), "--shifts", file("s.npy"), "--output", file("y.npy"),
+                                 "--grad-output", file("x.npy"), "--grad-input", file("gx.npy")]
+                arguments[arguments.firstIndex(of: option)! + 1] = file(name)
+                let result = run(arguments)
+                #expect(result.status == 2 && result.errors.contains("\(option) \(file(name)): is \(kind), not a regular file"),
+                        "\(name) \(option): \(result.errors)")
+                #expect(fileType(file(name)) == type, "\(name) was replaced")
+                #expect(!FileManager.default.fileExists(atPath: file("y.npy")) && !FileManager.default.fileExists(atPath: file("gx.npy")))
+            }
+        }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".partial") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+
+    /// Two outputs naming one file, however spelled, are refused: only the last write would stay.
+    @Test func oneFileForTwoOutputsIsRefused() throws {
+        try Tensor<Float>.random(shape: [1, 2, 5, 4], seed: 1).save(npyFile: file("x.npy"))
+        try Tensor<Float>.random(shape: [2, 2], seed: 2).save(npyFile: file("s.npy"))
+        try Tensor<Float>(shape: [1], elements: [42]).save(npyFile: file("old.npy"))
+        #expect(link(file("old.npy"), file("hard.npy")) == 0)
+        try FileManager.default.createSymbolicLink(atPath: file("here"), withDestinationPath: folder)
+        let pairs: [(String, String)] = [(file("y.npy"), file("y.npy")), (file("y.npy"), folder + "/./sub/../y.npy"),
+                                         (file("y.npy"), file("here") + "/y.npy"), (file("old.npy"), file("hard.npy"))]
+        try FileManager.default.createDirectory(atPath: file("sub"), withIntermediateDirectories: false)
+        for (first, second) in pairs {
+            for grad in ["--grad-input", "--grad-shifts"] {
+                var arguments = ["run", "--mode", "active", "--input", file("x.npy"), "--shifts", file("s.npy"), "--output", first,
+                                 "--grad-output", file("x.npy"), "--grad-input", file("gx.npy")]
+                if grad == "--grad-shifts" { arguments += ["--grad-shifts", second] } else { arguments[arguments.count - 1] = second }
+                let result = run(arguments)
+                #expect(result.status == 2 && result.errors.contains("--output and \(grad) name the same file"), "\(second): \(result.errors)")
+                #expect(!FileManager.default.fileExists(atPath: file("y.npy")) && !FileManager.default.fileExists(atPath: file("gx.npy")))
+            }
+        }
+        #expect(try Tensor<Float>(npyFile: file("hard.npy")).elements == [42])
+    }
+
+    /// `bench` refuses its report paths as `run` does its outputs, before timing anything.
+    @Test func benchReportsRefuseSpecialFilesAndOnePathTwice() throws {
+        #expect(mkfifo(file("report.fifo"), 0o600) == 0)
+        let tiny = ["bench", "--shape", "1,2,4,4", "--repetitions", "1", "--modes", "grouped", "--no-naive", "--threads", "1"]
+        var result = run(tiny + ["--json", file("report.fifo")])
+        #expect(result.status == 2 && result.errors.contains("--json \(file("report.fifo")): is a FIFO, not a regular file"), "\(result.errors)")
+        #expect(fileType(file("report.fifo")) == S_IFIFO)
+        result = run(tiny + ["--json", file("report"), "--csv", folder + "/./report"])
+        #expect(result.status == 2 && result.errors.contains("--json and --csv name the same file"), "\(result.errors)")
+        #expect(!FileManager.default.fileExists(atPath: file("report")))
+    }
 }

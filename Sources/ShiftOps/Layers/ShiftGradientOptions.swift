@@ -43,11 +43,14 @@ public struct ShiftGradientOptions<T: ShiftFloatingPoint>: Equatable, Sendable {
                 let sign: T = s > 0 ? 1 : (s < 0 ? -1 : 0)
                 return gradient[c, j] + sparsity * sign
             }
-            let norm = g.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            // norm = scale * root; dividing by the two parts in turn keeps a norm that overflows
+            // (two entries of 3e38 in Float) from turning the result into zeros.
+            let (scale, root) = Self.scaledNorm(g)
+            let norm = scale * root
             switch scaling {
             case .none: break
-            case .normalize: if norm > 0 { g = g.map { $0 / norm } }
-            case .clip(let maximum): if norm > maximum { g = g.map { $0 * (maximum / norm) } }
+            case .normalize: if norm > 0 { g = g.map { $0 / scale / root } }
+            case .clip(let maximum): if norm > maximum { g = g.map { $0 / scale * (maximum / root) } }
             }
             for j in 0..<k {
                 let s = shifts[c, j]
@@ -55,5 +58,21 @@ public struct ShiftGradientOptions<T: ShiftFloatingPoint>: Equatable, Sendable {
             }
         }
         return result
+    }
+
+    /// The L2 norm of `g` as `scale * root`, computed as `hypot` computes it: scaled by the
+    /// largest magnitude, so that squares neither overflow (`[1e30, 1e30]` in Float) nor
+    /// underflow (`[1e-30, 1e-30]`). NaN propagates into `root`; an infinite entry gives
+    /// `scale` infinity and `root` 1; a zero vector gives `0 * 1`.
+    static func scaledNorm(_ g: [T]) -> (scale: T, root: T) {
+        var scale: T = 0
+        for value in g where value.magnitude > scale { scale = value.magnitude }
+        guard scale > 0, scale.isFinite else { return (scale, g.contains { $0.isNaN } ? .nan : 1) }
+        var sum: T = 0
+        for value in g {
+            let scaled = value / scale
+            sum += scaled * scaled
+        }
+        return (scale, sum.squareRoot())
     }
 }
