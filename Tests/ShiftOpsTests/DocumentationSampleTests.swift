@@ -16,6 +16,7 @@ enum ShippedDocumentation {
     /// trait only, as the samples it holds do.
     static let exampleFiles = ["Tests/ShiftOpsTests/DocumentationExampleTests.swift",
                                "Tests/ShiftNetsTests/DocumentationNetsExampleTests.swift",
+                               "Tests/ShiftNetsTests/UserLayerTests.swift",
                                "Tests/ShiftCUDATests/DocumentationCUDAExampleTests.swift"]
 
     /// README.md, then each catalog's Markdown files, as paths relative to the root.
