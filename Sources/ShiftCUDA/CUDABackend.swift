@@ -79,7 +79,7 @@ public final class CUDABackend: @unchecked Sendable, CustomStringConvertible {
     private static let loaded = Result { try load(libraryPath: nil) }
 
     /// The backend, loaded on first use.
-    /// - Throws: ``ShiftOpsError/Code/cuda`` naming what is missing (the library, a device, a
+    /// - Throws: ``ShiftOps/ShiftOpsError/Code/cuda`` naming what is missing (the library, a device, a
     ///   driver) and what to do.
     public static func shared() throws -> CUDABackend { try loaded.get() }
 
@@ -121,7 +121,7 @@ public final class CUDABackend: @unchecked Sendable, CustomStringConvertible {
     }
 }
 
-/// Turns a CUDA runtime status into a thrown ``ShiftOpsError`` with CUDA's message.
+/// Turns a CUDA runtime status into a thrown ``ShiftOps/ShiftOpsError`` with CUDA's message.
 func check(_ status: cudaError_t, _ what: String) throws {
     guard status != cudaSuccess else { return }
     let text = String(cString: cudaGetErrorString(status))

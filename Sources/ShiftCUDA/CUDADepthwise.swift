@@ -11,8 +11,8 @@ import ShiftOps
 ///   - stride: `S >= 1`.
 /// - Returns: `[N, C, (H + 2P - 3) / S + 1, (W + 2P - 3) / S + 1]`, dense NCHW on the GPU;
 ///   enqueued on the ops' stream, not waited for.
-/// - Throws: ``ShiftOpsError`` naming `input`, `weight`, `padding` or `stride`, and
-///   ``ShiftOpsError/Code/cuda`` with CUDA's message.
+/// - Throws: ``ShiftOps/ShiftOpsError`` naming `input`, `weight`, `padding` or `stride`, and
+///   ``ShiftOps/ShiftOpsError/Code/cuda`` with CUDA's message.
 public func depthwiseConv2d(_ input: CUDATensor<Float>, weight: CUDATensor<Float>, padding: Int = 1,
                             stride: Int = 1) throws -> CUDATensor<Float> {
     var c = try CUDADepthwiseOp.problem(input, weight, padding, stride)
@@ -28,7 +28,7 @@ public func depthwiseConv2d(_ input: CUDATensor<Float>, weight: CUDATensor<Float
 /// The gradients of ``depthwiseConv2d(_:weight:padding:stride:)``, both on the GPU: `input` is
 /// `J_x^T g` (`[N, C, H, W]`, dense NCHW) and `weight` is `dL/dweight` (`[C, 3, 3]`, row-major),
 /// reduced in a fixed order so that the same inputs give the same bits.
-/// - Throws: as the forward, and ``ShiftOpsError/Code/shapeMismatch`` naming `gradOutput` when it
+/// - Throws: as the forward, and ``ShiftOps/ShiftOpsError/Code/shapeMismatch`` naming `gradOutput` when it
 ///   is not a dense NCHW tensor of the output's shape.
 public func depthwiseConv2dBackward(gradOutput: CUDATensor<Float>, input: CUDATensor<Float>, weight: CUDATensor<Float>,
                                     padding: Int = 1, stride: Int = 1) throws

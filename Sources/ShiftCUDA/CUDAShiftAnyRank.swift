@@ -12,8 +12,8 @@ import ShiftOps
 ///   - shifts: `[C, k]`, a host `Tensor` or a device `CUDATensor` (see ``CUDAShiftSource``).
 ///   - mode, padding, geometry: as on the CPU.
 /// - Returns: `[N, C] + output spatial sizes` on the GPU, in the input's dimension order.
-/// - Throws: ``ShiftOpsError/Code/invalidRank`` naming `input` for a rank outside 3...5, the
-///   rank-specific ops' errors, and ``ShiftOpsError/Code/cuda`` with CUDA's message.
+/// - Throws: ``ShiftOps/ShiftOpsError/Code/invalidRank`` naming `input` for a rank outside 3...5, the
+///   rank-specific ops' errors, and ``ShiftOps/ShiftOpsError/Code/cuda`` with CUDA's message.
 public func shift<T: CUDAElement>(
     _ input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>, mode: ShiftMode = .active,
     padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity
@@ -24,8 +24,8 @@ public func shift<T: CUDAElement>(
 
 /// Writes the shift of `input` (any spatial rank) into `output`, an existing device tensor of the
 /// output's shape in any dimension order; see ``shift(_:shifts:mode:padding:geometry:)``.
-/// - Throws: as the allocating form, plus ``ShiftOpsError/Code/shapeMismatch`` and
-///   ``ShiftOpsError/Code/aliasedOutput`` naming `output`. On error `output` is untouched.
+/// - Throws: as the allocating form, plus ``ShiftOps/ShiftOpsError/Code/shapeMismatch`` and
+///   ``ShiftOps/ShiftOpsError/Code/aliasedOutput`` naming `output`. On error `output` is untouched.
 public func shift<T: CUDAElement>(
     _ input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>, mode: ShiftMode = .active,
     padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity, into output: CUDATensor<T>
@@ -41,7 +41,7 @@ public func shift<T: CUDAElement>(
 ///   - input, shifts, mode, padding, geometry: as given to the forward.
 /// - Returns: `input` (`dL/dx`, in the input's dimension order) and `shifts` (`[C, k]`
 ///   row-major; nil for grouped shifts).
-/// - Throws: the forward's errors, and ``ShiftOpsError/Code/shapeMismatch`` naming `gradOutput`.
+/// - Throws: the forward's errors, and ``ShiftOps/ShiftOpsError/Code/shapeMismatch`` naming `gradOutput`.
 public func shiftBackward<T: CUDAElement>(
     gradOutput: CUDATensor<T>, input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>,
     mode: ShiftMode = .active, padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity
@@ -53,8 +53,8 @@ public func shiftBackward<T: CUDAElement>(
 /// Writes the gradients of the GPU shift of any spatial rank into existing device tensors
 /// (`gradients.input` of the input's shape, `gradients.shifts` a row-major `[C, k]` tensor, nil
 /// for grouped shifts); see ``shiftBackward(gradOutput:input:shifts:mode:padding:geometry:)``.
-/// - Throws: as the allocating form, plus ``ShiftOpsError/Code/shapeMismatch`` and
-///   ``ShiftOpsError/Code/aliasedOutput`` naming the gradient at fault. On error nothing is written.
+/// - Throws: as the allocating form, plus ``ShiftOps/ShiftOpsError/Code/shapeMismatch`` and
+///   ``ShiftOps/ShiftOpsError/Code/aliasedOutput`` naming the gradient at fault. On error nothing is written.
 public func shiftBackward<T: CUDAElement>(
     gradOutput: CUDATensor<T>, input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>,
     mode: ShiftMode = .active, padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity,

@@ -14,8 +14,8 @@ import ShiftOps
 ///   - shifts: `[C, 1]`, a host `Tensor` or a device `CUDATensor` (see ``CUDAShiftSource``).
 ///   - mode, padding, geometry: as on the CPU.
 /// - Returns: `[N, C, L']` on the GPU, in the input's dimension order; enqueued, not waited for.
-/// - Throws: the CPU op's errors (``ShiftOpsError`` naming the argument), and
-///   ``ShiftOpsError/Code/cuda`` with CUDA's message.
+/// - Throws: the CPU op's errors (``ShiftOps/ShiftOpsError`` naming the argument), and
+///   ``ShiftOps/ShiftOpsError/Code/cuda`` with CUDA's message.
 public func shift1d<T: CUDAElement>(
     _ input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>, mode: ShiftMode = .active,
     padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity
@@ -28,8 +28,8 @@ public func shift1d<T: CUDAElement>(
 /// output's shape `[N, C, L']` in any dimension order; see
 /// ``shift1d(_:shifts:mode:padding:geometry:)``. `output` is a reference: every reference to it
 /// sees the write.
-/// - Throws: as the allocating form, plus ``ShiftOpsError/Code/shapeMismatch`` for a wrong
-///   output shape and ``ShiftOpsError/Code/aliasedOutput`` when `output` shares memory with
+/// - Throws: as the allocating form, plus ``ShiftOps/ShiftOpsError/Code/shapeMismatch`` for a wrong
+///   output shape and ``ShiftOps/ShiftOpsError/Code/aliasedOutput`` when `output` shares memory with
 ///   `input` or `shifts`. On error `output` is untouched.
 public func shift1d<T: CUDAElement>(
     _ input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>, mode: ShiftMode = .active,
@@ -46,7 +46,7 @@ public func shift1d<T: CUDAElement>(
 ///   - input, shifts, mode, padding, geometry: as given to the forward.
 /// - Returns: `input` (`dL/dx`, a deterministic gather, in the input's dimension order) and
 ///   `shifts` (`[C, 1]` row-major, a fixed-order reduction; nil for grouped shifts).
-/// - Throws: the forward's errors, and ``ShiftOpsError/Code/shapeMismatch`` naming `gradOutput`.
+/// - Throws: the forward's errors, and ``ShiftOps/ShiftOpsError/Code/shapeMismatch`` naming `gradOutput`.
 public func shift1dBackward<T: CUDAElement>(
     gradOutput: CUDATensor<T>, input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>,
     mode: ShiftMode = .active, padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity
@@ -59,8 +59,8 @@ public func shift1dBackward<T: CUDAElement>(
 /// of the input's shape (any dimension order) and `gradients.shifts` a row-major `[C, 1]` tensor
 /// (nil for grouped shifts), so that a training loop allocates nothing but a small stream-ordered
 /// workspace; see ``shift1dBackward(gradOutput:input:shifts:mode:padding:geometry:)``.
-/// - Throws: as the allocating form, plus ``ShiftOpsError/Code/shapeMismatch`` and
-///   ``ShiftOpsError/Code/aliasedOutput`` naming the gradient at fault. On error nothing is written.
+/// - Throws: as the allocating form, plus ``ShiftOps/ShiftOpsError/Code/shapeMismatch`` and
+///   ``ShiftOps/ShiftOpsError/Code/aliasedOutput`` naming the gradient at fault. On error nothing is written.
 public func shift1dBackward<T: CUDAElement>(
     gradOutput: CUDATensor<T>, input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>,
     mode: ShiftMode = .active, padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity,
@@ -77,8 +77,8 @@ public func shift1dBackward<T: CUDAElement>(
 ///   - shifts: `[C, 2]`, a host `Tensor` or a device `CUDATensor` (see ``CUDAShiftSource``).
 ///   - mode, padding, geometry: as on the CPU.
 /// - Returns: `[N, C, H', W']` on the GPU, in the input's dimension order; enqueued, not waited for.
-/// - Throws: the CPU op's errors (``ShiftOpsError`` naming the argument), and
-///   ``ShiftOpsError/Code/cuda`` with CUDA's message.
+/// - Throws: the CPU op's errors (``ShiftOps/ShiftOpsError`` naming the argument), and
+///   ``ShiftOps/ShiftOpsError/Code/cuda`` with CUDA's message.
 public func shift2d<T: CUDAElement>(
     _ input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>, mode: ShiftMode = .active,
     padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity
@@ -91,8 +91,8 @@ public func shift2d<T: CUDAElement>(
 /// output's shape `[N, C, H', W']` in any dimension order; see
 /// ``shift2d(_:shifts:mode:padding:geometry:)``. `output` is a reference: every reference to it
 /// sees the write.
-/// - Throws: as the allocating form, plus ``ShiftOpsError/Code/shapeMismatch`` for a wrong
-///   output shape and ``ShiftOpsError/Code/aliasedOutput`` when `output` shares memory with
+/// - Throws: as the allocating form, plus ``ShiftOps/ShiftOpsError/Code/shapeMismatch`` for a wrong
+///   output shape and ``ShiftOps/ShiftOpsError/Code/aliasedOutput`` when `output` shares memory with
 ///   `input` or `shifts`. On error `output` is untouched.
 public func shift2d<T: CUDAElement>(
     _ input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>, mode: ShiftMode = .active,
@@ -109,7 +109,7 @@ public func shift2d<T: CUDAElement>(
 ///   - input, shifts, mode, padding, geometry: as given to the forward.
 /// - Returns: `input` (`dL/dx`, a deterministic gather, in the input's dimension order) and
 ///   `shifts` (`[C, 2]` row-major, a fixed-order reduction; nil for grouped shifts).
-/// - Throws: the forward's errors, and ``ShiftOpsError/Code/shapeMismatch`` naming `gradOutput`.
+/// - Throws: the forward's errors, and ``ShiftOps/ShiftOpsError/Code/shapeMismatch`` naming `gradOutput`.
 public func shift2dBackward<T: CUDAElement>(
     gradOutput: CUDATensor<T>, input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>,
     mode: ShiftMode = .active, padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity
@@ -122,8 +122,8 @@ public func shift2dBackward<T: CUDAElement>(
 /// of the input's shape (any dimension order) and `gradients.shifts` a row-major `[C, 2]` tensor
 /// (nil for grouped shifts), so that a training loop allocates nothing but a small stream-ordered
 /// workspace; see ``shift2dBackward(gradOutput:input:shifts:mode:padding:geometry:)``.
-/// - Throws: as the allocating form, plus ``ShiftOpsError/Code/shapeMismatch`` and
-///   ``ShiftOpsError/Code/aliasedOutput`` naming the gradient at fault. On error nothing is written.
+/// - Throws: as the allocating form, plus ``ShiftOps/ShiftOpsError/Code/shapeMismatch`` and
+///   ``ShiftOps/ShiftOpsError/Code/aliasedOutput`` naming the gradient at fault. On error nothing is written.
 public func shift2dBackward<T: CUDAElement>(
     gradOutput: CUDATensor<T>, input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>,
     mode: ShiftMode = .active, padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity,
@@ -140,8 +140,8 @@ public func shift2dBackward<T: CUDAElement>(
 ///   - shifts: `[C, 3]`, a host `Tensor` or a device `CUDATensor` (see ``CUDAShiftSource``).
 ///   - mode, padding, geometry: as on the CPU.
 /// - Returns: `[N, C, D', H', W']` on the GPU, in the input's dimension order; enqueued, not waited for.
-/// - Throws: the CPU op's errors (``ShiftOpsError`` naming the argument), and
-///   ``ShiftOpsError/Code/cuda`` with CUDA's message.
+/// - Throws: the CPU op's errors (``ShiftOps/ShiftOpsError`` naming the argument), and
+///   ``ShiftOps/ShiftOpsError/Code/cuda`` with CUDA's message.
 public func shift3d<T: CUDAElement>(
     _ input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>, mode: ShiftMode = .active,
     padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity
@@ -154,8 +154,8 @@ public func shift3d<T: CUDAElement>(
 /// output's shape `[N, C, D', H', W']` in any dimension order; see
 /// ``shift3d(_:shifts:mode:padding:geometry:)``. `output` is a reference: every reference to it
 /// sees the write.
-/// - Throws: as the allocating form, plus ``ShiftOpsError/Code/shapeMismatch`` for a wrong
-///   output shape and ``ShiftOpsError/Code/aliasedOutput`` when `output` shares memory with
+/// - Throws: as the allocating form, plus ``ShiftOps/ShiftOpsError/Code/shapeMismatch`` for a wrong
+///   output shape and ``ShiftOps/ShiftOpsError/Code/aliasedOutput`` when `output` shares memory with
 ///   `input` or `shifts`. On error `output` is untouched.
 public func shift3d<T: CUDAElement>(
     _ input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>, mode: ShiftMode = .active,
@@ -172,7 +172,7 @@ public func shift3d<T: CUDAElement>(
 ///   - input, shifts, mode, padding, geometry: as given to the forward.
 /// - Returns: `input` (`dL/dx`, a deterministic gather, in the input's dimension order) and
 ///   `shifts` (`[C, 3]` row-major, a fixed-order reduction; nil for grouped shifts).
-/// - Throws: the forward's errors, and ``ShiftOpsError/Code/shapeMismatch`` naming `gradOutput`.
+/// - Throws: the forward's errors, and ``ShiftOps/ShiftOpsError/Code/shapeMismatch`` naming `gradOutput`.
 public func shift3dBackward<T: CUDAElement>(
     gradOutput: CUDATensor<T>, input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>,
     mode: ShiftMode = .active, padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity
@@ -185,8 +185,8 @@ public func shift3dBackward<T: CUDAElement>(
 /// of the input's shape (any dimension order) and `gradients.shifts` a row-major `[C, 3]` tensor
 /// (nil for grouped shifts), so that a training loop allocates nothing but a small stream-ordered
 /// workspace; see ``shift3dBackward(gradOutput:input:shifts:mode:padding:geometry:)``.
-/// - Throws: as the allocating form, plus ``ShiftOpsError/Code/shapeMismatch`` and
-///   ``ShiftOpsError/Code/aliasedOutput`` naming the gradient at fault. On error nothing is written.
+/// - Throws: as the allocating form, plus ``ShiftOps/ShiftOpsError/Code/shapeMismatch`` and
+///   ``ShiftOps/ShiftOpsError/Code/aliasedOutput`` naming the gradient at fault. On error nothing is written.
 public func shift3dBackward<T: CUDAElement>(
     gradOutput: CUDATensor<T>, input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>,
     mode: ShiftMode = .active, padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity,

@@ -21,7 +21,7 @@ public struct CUDAShiftGradients<T: CUDAElement>: Sendable {
 
 extension CUDAShiftGradients where T: CUDAFloatingPoint {
     /// Both gradients copied to the host, as the CPU's backward returns them.
-    /// - Throws: ``ShiftOpsError/Code/cuda`` with CUDA's message.
+    /// - Throws: ``ShiftOps/ShiftOpsError/Code/cuda`` with CUDA's message.
     public func host() throws -> ShiftGradients<T> {
         ShiftGradients(input: try input.host(), shifts: try shifts?.host())
     }
@@ -29,7 +29,7 @@ extension CUDAShiftGradients where T: CUDAFloatingPoint {
 
 extension CUDAShiftGradients where T == Float16 {
     /// Both gradients copied to the host, the input gradient widened to `Float`.
-    /// - Throws: ``ShiftOpsError/Code/cuda`` with CUDA's message.
+    /// - Throws: ``ShiftOps/ShiftOpsError/Code/cuda`` with CUDA's message.
     public func host() throws -> ShiftGradients<Float> {
         ShiftGradients(input: try input.host(), shifts: try shifts?.host())
     }

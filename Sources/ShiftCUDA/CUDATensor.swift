@@ -8,7 +8,7 @@ import ShiftOps
 /// device memory, and an op's `into:` form writes into the tensor it is given, which every
 /// reference to it then sees. That is what lets a training loop reuse its device buffers without
 /// copying them. Ops never write into their inputs; call ``copy()`` for an independent tensor.
-/// (The host ``Tensor`` is a copy-on-write value instead: its copies never share a write.)
+/// (The host ``ShiftOps/Tensor`` is a copy-on-write value instead: its copies never share a write.)
 ///
 /// Made from a host `Tensor` (copied in that tensor's memory order; a `Float` tensor may be
 /// rounded for `Float16` storage), uninitialised with a shape (for the `into:` forms), or by an
@@ -23,9 +23,9 @@ public final class CUDATensor<T: CUDAElement>: Sendable {
 
     /// An uninitialised device tensor of `shape`, laid out in the memory order `order` lists from
     /// outermost to innermost axis (default row-major), as the host tensor's `init(shape:order:)`.
-    /// - Throws: ``ShiftOpsError/Code/invalidArgument`` for a negative length or an `order` that
-    ///   is not a permutation of the axes, ``ShiftOpsError/Code/sizeOverflow`` when the element
-    ///   or byte count overflows `Int`, and ``ShiftOpsError/Code/cuda`` when the GPU is out of
+    /// - Throws: ``ShiftOps/ShiftOpsError/Code/invalidArgument`` for a negative length or an `order` that
+    ///   is not a permutation of the axes, ``ShiftOps/ShiftOpsError/Code/sizeOverflow`` when the element
+    ///   or byte count overflows `Int`, and ``ShiftOps/ShiftOpsError/Code/cuda`` when the GPU is out of
     ///   memory.
     public init(shape: [Int], order: [Int]? = nil) throws {
         let order = order ?? Array(shape.indices)
@@ -64,7 +64,7 @@ public final class CUDATensor<T: CUDAElement>: Sendable {
 
     /// A device-to-device copy into a new tensor of the same shape and dimension order, enqueued
     /// on the ops' stream.
-    /// - Throws: ``ShiftOpsError/Code/cuda`` when the GPU is out of memory.
+    /// - Throws: ``ShiftOps/ShiftOpsError/Code/cuda`` when the GPU is out of memory.
     public func copy() throws -> CUDATensor {
         let result = try CUDATensor(shape: shape, order: dimensionOrder)
         try copy(into: result)
@@ -73,7 +73,7 @@ public final class CUDATensor<T: CUDAElement>: Sendable {
 
     /// Enqueues a device-to-device copy of this tensor into `target`, which has the same shape
     /// and dimension order (`cudaMemcpyAsync` on the ops' stream).
-    /// - Throws: ``ShiftOpsError/Code/shapeMismatch`` when `target` differs in shape or order.
+    /// - Throws: ``ShiftOps/ShiftOpsError/Code/shapeMismatch`` when `target` differs in shape or order.
     package func copy(into target: CUDATensor) throws {
         guard target.shape == shape, target.dimensionOrder == dimensionOrder else {
             throw ShiftOpsError(.shapeMismatch, argument: "target",
@@ -88,7 +88,7 @@ public final class CUDATensor<T: CUDAElement>: Sendable {
 
 extension CUDATensor where T: CUDAFloatingPoint {
     /// Copies `host` to the GPU, keeping its dimension order.
-    /// - Throws: ``ShiftOpsError/Code/cuda`` when the GPU is out of memory or the copy fails.
+    /// - Throws: ``ShiftOps/ShiftOpsError/Code/cuda`` when the GPU is out of memory or the copy fails.
     public convenience init(_ host: Tensor<T>) throws {
         try self.init(shape: host.shape, order: host.dimensionOrder)
         guard let base = buffer.base else { return }
@@ -103,7 +103,7 @@ extension CUDATensor where T: CUDAFloatingPoint {
     /// Copies the tensor back to host memory, in the same dimension order. Waits for the work
     /// queued before it, so errors of earlier launches surface here (or at once with
     /// `SHIFTOPS_CUDA_SYNC=1`, see ``CUDABackend``).
-    /// - Throws: ``ShiftOpsError/Code/cuda`` with CUDA's message.
+    /// - Throws: ``ShiftOps/ShiftOpsError/Code/cuda`` with CUDA's message.
     public func host() throws -> Tensor<T> {
         try Tensor(shape: shape, order: dimensionOrder) { elements in
             guard let base = buffer.base else { return }
@@ -117,7 +117,7 @@ extension CUDATensor where T: CUDAFloatingPoint {
 extension CUDATensor where T == Float16 {
     /// Copies `host` to the GPU as `Float16` (each element rounded to nearest, ties to even),
     /// keeping its dimension order: storage for mixed-precision training.
-    /// - Throws: ``ShiftOpsError/Code/cuda`` when the GPU is out of memory or the copy fails.
+    /// - Throws: ``ShiftOps/ShiftOpsError/Code/cuda`` when the GPU is out of memory or the copy fails.
     public convenience init(rounding host: Tensor<Float>) throws {
         try self.init(shape: host.shape, order: host.dimensionOrder)
         let bits = try host.withDenseElements(order: dimensionOrder) { elements in elements.map { Float16($0).bitPattern } }
@@ -131,7 +131,7 @@ extension CUDATensor where T == Float16 {
 
     /// Copies the tensor back to the host, widened to `Float` (exactly), in the same dimension
     /// order; waits as the `Float` form does.
-    /// - Throws: ``ShiftOpsError/Code/cuda`` with CUDA's message.
+    /// - Throws: ``ShiftOps/ShiftOpsError/Code/cuda`` with CUDA's message.
     public func host() throws -> Tensor<Float> {
         var bits = [UInt16](repeating: 0, count: count)
         if let base = buffer.base {

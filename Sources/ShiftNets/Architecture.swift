@@ -29,8 +29,8 @@ public enum ReductionMode: String, Sendable, CaseIterable {
 /// A CIFAR-style residual network: a 3x3 stem, stages of residual blocks (the first block of each
 /// stage after the first has stride 2), global average pooling and a linear classifier.
 ///
-/// ``resNet(depth:reduction:mode:)``, ``shiftResNet(depth:expansion:shift:)`` and
-/// ``depthwiseResNet(depth:expansion:)`` give shiftresnet-cifar's networks (16, 32, 64 channels;
+/// ``resNet(depth:reduction:mode:classes:)``, ``shiftResNet(depth:expansion:shift:classes:)`` and
+/// ``depthwiseResNet(depth:expansion:classes:)`` give shiftresnet-cifar's networks (16, 32, 64 channels;
 /// depth `6n + 2`, `n` blocks per stage). Parameter paths: `conv1`, `bn1`, `stage1.block0.conv1`,
 /// ..., `linear` (shiftresnet-cifar's `layer1.0` is our `stage1.block0`).
 public struct Architecture: Equatable, Sendable {
@@ -56,7 +56,7 @@ public struct Architecture: Equatable, Sendable {
 
     /// A network from its parts.
     ///
-    /// - Throws: ``ShiftOpsError`` naming the argument for a non-positive size, stages and block
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming the argument for a non-positive size, stages and block
     ///   counts of different lengths, or a non-positive expansion or reduction.
     public init(name: String, inputChannels: Int = 3, classes: Int = 10, stemChannels: Int, widths: [Int],
                 blocksPerStage: [Int], block: BlockKind) throws {
@@ -90,7 +90,7 @@ public struct Architecture: Equatable, Sendable {
     /// --reduction-mode`: `net` divides every width by `sqrt(R)` (truncated, as `int(16 / R ** 0.5)`),
     /// `block` makes each block's inner width `int(planes / R)`.
     ///
-    /// - Throws: ``ShiftOpsError`` naming `depth` or `reduction`.
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `depth` or `reduction`.
     public static func resNet(depth: Int, reduction: Double = 1, mode: ReductionMode = .net, classes: Int = 10) throws -> Architecture {
         let n = try blocks(depth: depth)
         guard reduction > 0, reduction.isFinite else {
@@ -111,7 +111,7 @@ public struct Architecture: Equatable, Sendable {
     /// ShiftResNet-`depth` with expansion `e`: conv-shift-conv blocks whose inner width is
     /// `int(planes * e)`, with the given shift.
     ///
-    /// - Throws: ``ShiftOpsError`` naming `depth` or `expansion`.
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `depth` or `expansion`.
     public static func shiftResNet(depth: Int, expansion: Double, shift: ShiftMode = .grouped, classes: Int = 10) throws -> Architecture {
         let n = try blocks(depth: depth)
         return try Architecture(name: "shiftresnet\(depth)-e\(formatted(expansion))-\(shift.rawValue)", classes: classes,
@@ -122,7 +122,7 @@ public struct Architecture: Equatable, Sendable {
     /// The depthwise twin of ShiftResNet-`depth`: each shift replaced by a 3x3 depthwise
     /// convolution and BN (shiftresnet-cifar's `DepthWiseWithSkipBlock`).
     ///
-    /// - Throws: ``ShiftOpsError`` naming `depth` or `expansion`.
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `depth` or `expansion`.
     public static func depthwiseResNet(depth: Int, expansion: Double, classes: Int = 10) throws -> Architecture {
         let n = try blocks(depth: depth)
         return try Architecture(name: "depthwiseresnet\(depth)-e\(formatted(expansion))", classes: classes,
@@ -157,7 +157,7 @@ public struct Architecture: Equatable, Sendable {
 
     /// Builds the network with weights drawn from `seed` (each layer its own derived seed).
     ///
-    /// - Throws: ``ShiftOpsError`` from a layer's initialiser.
+    /// - Throws: ``ShiftOps/ShiftOpsError`` from a layer's initialiser.
     public func build<T: NetScalar>(seed: UInt64, as _: T.Type = T.self) throws -> Module<T> {
         var counter: UInt64 = 0
         func next() -> UInt64 { counter &+= 1; return seed &* 1_000_003 &+ counter }

@@ -5,7 +5,8 @@ import ShiftOps
 /// Training: `y = gamma * (x - mean) / sqrt(var + eps) + beta` with the batch's per-channel mean and
 /// biased variance, and running statistics updated as `r = (1 - momentum) * r + momentum * stat`
 /// (the unbiased variance for `runningVar`). Evaluation uses the running statistics.
-/// Channels run in parallel, each summed in a fixed order.
+/// Channels run in parallel, each summed in a fixed order. A residual block runs a BN followed by a
+/// ReLU as one pass (`forward(_:fusingReLU:)`).
 public final class BatchNorm2d<T: NetScalar>: Module<T> {
     /// `gamma`, `[C]`, PyTorch's `weight`; starts at 1.
     public let weight: Parameter<T>
@@ -19,11 +20,13 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
     public let epsilon: T
     /// The weight of the newest batch in the running statistics.
     public let momentum: T
-    private var saved: (normalized: [T], inverseStd: [T], shape: [Int], training: Bool)?
+    /// What the backward needs: `xhat` (a tensor, so that its buffer is recycled step after step),
+    /// the inverse standard deviations, the input shape, and whether a ReLU was fused.
+    private var saved: (normalized: Tensor<T>, inverseStd: [T], shape: [Int], training: Bool, relu: Bool)?
 
     /// A layer for `channels` channels.
     ///
-    /// - Throws: ``ShiftOpsError`` naming `channels` when it is below 1.
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `channels` when it is below 1.
     public init(channels: Int, epsilon: T = 1e-5, momentum: T = 0.1) throws {
         guard channels >= 1 else {
             throw ShiftOpsError(.invalidArgument, argument: "channels", "expected >= 1, got \(channels)")
@@ -56,26 +59,33 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
     }
 
     /// Normalises `[N, C, H, W]`.
+    public override func forward(_ input: Tensor<T>) throws -> Tensor<T> { try forward(input, fusingReLU: false) }
+
+    /// Normalises `[N, C, H, W]` and, with `relu`, applies a ReLU in the same pass over the data
+    /// (`v <= 0` gives 0; NaN stays NaN, as PyTorch's ReLU). ``backward(_:)`` then differentiates
+    /// both; the ReLU's mask is recomputed from the saved normalised values, so nothing more is kept.
     @_specialize(where T == Float)
-    public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
+    func forward(_ input: Tensor<T>, fusingReLU relu: Bool) throws -> Tensor<T> {
         try check(input.shape, "input")
         let (n, c, plane) = (input.shape[0], input.shape[1], input.shape[2] * input.shape[3])
         let m = n * plane
         let gamma = weight.value.elements, beta = bias.value.elements
         var means = runningMean.value.elements, variances = runningVar.value.elements
         var inverseStd = [T](repeating: 0, count: c)
-        var normalized = [T](repeating: 0, count: isTraining ? n * c * plane : 0)
         let training = isTraining, eps = epsilon
-        let output = try Tensor<T>(shape: input.shape) { y in
-            let yp = SharedPointer(y.baseAddress!)
-            input.withDenseBuffer { x in
-                means.withUnsafeMutableBufferPointer { meanBuffer in
-                    variances.withUnsafeMutableBufferPointer { varBuffer in
-                        inverseStd.withUnsafeMutableBufferPointer { invBuffer in
-                            normalized.withUnsafeMutableBufferPointer { xhatBuffer in
+        // The normalised values are written in the same pass as the output; in evaluation mode
+        // nothing is kept (an empty tensor).
+        var result: Tensor<T>?
+        let normalized = try Tensor<T>(shape: [training ? n * c * plane : 0]) { xhatBuffer in
+            let hp = training ? xhatBuffer.baseAddress.map(SharedPointer.init) : nil
+            result = try Tensor<T>(shape: input.shape) { y in
+                let yp = SharedPointer(y.baseAddress!)
+                input.withDenseBuffer { x in
+                    means.withUnsafeMutableBufferPointer { meanBuffer in
+                        variances.withUnsafeMutableBufferPointer { varBuffer in
+                            inverseStd.withUnsafeMutableBufferPointer { invBuffer in
                                 let (mp, vp, ip) = (SharedPointer(meanBuffer.baseAddress!), SharedPointer(varBuffer.baseAddress!),
                                                     SharedPointer(invBuffer.baseAddress!))
-                                let hp = training ? xhatBuffer.baseAddress.map(SharedPointer.init) : nil
                                 parallelFor(c) { ch in
                                     var mean: T, variance: T
                                     if training {
@@ -106,7 +116,8 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
                                         for p in 0..<plane {
                                             let xhat = (row[p] - mean) * inv
                                             if let hp { hp.base[offset &+ p] = xhat }
-                                            out[p] = gamma[ch] * xhat + beta[ch]
+                                            let v = gamma[ch] * xhat + beta[ch]
+                                            out[p] = relu && v <= 0 ? 0 : v
                                         }
                                     }
                                 }
@@ -116,10 +127,11 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
                 }
             }
         }
+        let output = result!
         if training {
             runningMean.value = try Tensor(shape: [c], elements: means)
             runningVar.value = try Tensor(shape: [c], elements: variances)
-            saved = (normalized, inverseStd, input.shape, true)
+            saved = (normalized, inverseStd, input.shape, true, relu)
         } else {
             saved = nil
         }
@@ -128,6 +140,7 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
 
     /// `dL/dinput`; adds `dL/dweight` and `dL/dbias`. In training mode the batch statistics are
     /// differentiated too: `dx = gamma * invStd / M * (M * g - sum g - xhat * sum(g * xhat))`.
+    /// After a forward that fused a ReLU, `g` is first zeroed where the output was `<= 0`.
     @_specialize(where T == Float)
     public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
         guard let saved, saved.training else {
@@ -138,7 +151,7 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
         }
         let (n, c, plane) = (saved.shape[0], saved.shape[1], saved.shape[2] * saved.shape[3])
         let m = T(n * plane)
-        let gamma = weight.value.elements
+        let gamma = weight.value.elements, beta = bias.value.elements, relu = saved.relu
         var dGamma = [T](repeating: 0, count: c), dBeta = [T](repeating: 0, count: c)
         let gradInput = try Tensor<T>(shape: saved.shape) { gx in
             let gxp = SharedPointer(gx.baseAddress!)
@@ -146,14 +159,19 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
                 dBeta.withUnsafeMutableBufferPointer { dbBuffer in
                     let (dgp, dbp) = (SharedPointer(dgBuffer.baseAddress!), SharedPointer(dbBuffer.baseAddress!))
                     gradOutput.withDenseBuffer { g in
-                        saved.normalized.withUnsafeBufferPointer { xhat in
+                        saved.normalized.withDenseBuffer { xhat in
                             parallelFor(c) { ch in
                                 let inv = saved.inverseStd[ch]
+                                let (scaleOut, shiftOut) = (gamma[ch], beta[ch])
+                                // The fused ReLU's gradient: the output recomputed as the forward did.
+                                @inline(__always) func gradient(_ i: Int) -> T {
+                                    relu && scaleOut * xhat[i] + shiftOut <= 0 ? 0 : g[i]
+                                }
                                 var sg: T = 0, sgx: T = 0
                                 for image in 0..<n {
                                     let offset = (image &* c &+ ch) &* plane
                                     for p in 0..<plane {
-                                        let gv = g[offset &+ p]
+                                        let gv = gradient(offset &+ p)
                                         sg += gv
                                         sgx += gv * xhat[offset &+ p]
                                     }
@@ -164,7 +182,7 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
                                 for image in 0..<n {
                                     let offset = (image &* c &+ ch) &* plane
                                     for p in 0..<plane {
-                                        gxp.base[offset &+ p] = scale * (m * g[offset &+ p] - sg - xhat[offset &+ p] * sgx)
+                                        gxp.base[offset &+ p] = scale * (m * gradient(offset &+ p) - sg - xhat[offset &+ p] * sgx)
                                     }
                                 }
                             }

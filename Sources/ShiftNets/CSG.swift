@@ -34,7 +34,7 @@ public final class SliceGenerator<T: NetScalar>: Module<T> {
 
     /// A generator with weights uniform in `[-1/sqrt(K), 1/sqrt(K)]` drawn from `seed`.
     ///
-    /// - Throws: ``ShiftOpsError`` naming `codeSize` or `slice` when a size is below 1.
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `codeSize` or `slice` when a size is below 1.
     public init(codeSize: Int, sliceOut: Int, sliceIn: Int, kernelSize: Int, seed: UInt64) throws {
         guard codeSize >= 1 else { throw ShiftOpsError(.invalidArgument, argument: "codeSize", "expected >= 1, got \(codeSize)") }
         guard sliceOut >= 1, sliceIn >= 1, kernelSize >= 1 else {
@@ -76,7 +76,7 @@ public final class CSGConv2d<T: NetScalar>: Module<T> {
     /// Converts `convolution` (groups 1) to use `generator`, with codes uniform in `[-sqrt(3), sqrt(3)]`
     /// (unit variance) from `seed`.
     ///
-    /// - Throws: ``ShiftOpsError`` naming `generator` when its kernel size differs from the
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `generator` when its kernel size differs from the
     ///   convolution's, or `convolution` for a grouped one.
     public init(_ convolution: Conv2d<T>, generator: SliceGenerator<T>, seed: UInt64) throws {
         guard generator.kernelSize == convolution.kernelSize else {

@@ -23,7 +23,7 @@ struct CheckpointFolder {
 
     func sibling(_ entry: String) -> String { parent == "/" ? "/" + entry : parent + "/" + entry }
 
-    /// - Throws: ``ShiftOpsError`` naming `directory` for an empty path, the root, or a `.`/`..`
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `directory` for an empty path, the root, or a `.`/`..`
     ///   ending that does not resolve.
     init(_ directory: String) throws {
         var path = directory

@@ -13,7 +13,7 @@ enum CheckpointWriter {
     /// Writes `files` (a name in the folder and the function that writes it at a given path) as
     /// the folder `directory`, replacing what was there.
     ///
-    /// - Throws: ``ShiftOpsError`` naming `directory` when the target is not a folder, holds
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `directory` when the target is not a folder, holds
     ///   anything but `.npy` files (the save replaces the whole folder and will not delete other
     ///   things), or when a folder cannot be created, written, flushed or renamed; the errors of
     ///   the write functions as they are. On a throw the old folder is unchanged and the

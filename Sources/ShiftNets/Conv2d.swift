@@ -31,7 +31,7 @@ public final class Conv2d<T: NetScalar>: Module<T> {
     /// A convolution with He-uniform weights (`U(-b, b)`, `b = sqrt(6 / fan_in)`) drawn from `seed`
     /// and a zero bias.
     ///
-    /// - Throws: ``ShiftOpsError`` naming the argument for a non-positive size, a negative padding
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming the argument for a non-positive size, a negative padding
     ///   or groups that do not divide both channel counts.
     public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 groups: Int = 1, bias: Bool = false, seed: UInt64) throws {
@@ -90,27 +90,32 @@ public final class Conv2d<T: NetScalar>: Module<T> {
         let direct = readsInputDirectly
         let (inC, outC, groups) = (inChannels, outChannels, groups)
         let biasValues = bias?.value.withDenseBuffer { Array($0) }
+        // A few images leave cores idle: each image's columns are then cut into fixed blocks.
+        let blocks = columnBlocks(images: n, columns: plane), width = (plane + blocks - 1) / blocks
         return try Tensor(shape: [n, outChannels, ho, wo]) { y in
             let yp = SharedPointer(y.baseAddress!)
             input.withDenseBuffer { x in
                 weight.value.withDenseBuffer { wt in
-                    parallelFor(n) { image in
+                    parallelFor(n * blocks) { unit in
+                        let image = unit / blocks, first = (unit % blocks) &* width
+                        let columns = Swift.min(width, plane &- first)
+                        guard columns > 0 else { return }
                         let xi = x.baseAddress! + (image &* inC &* h &* w)
-                        let scratch = direct ? nil : UnsafeMutablePointer<T>.allocate(capacity: inC &* kk &* plane)
+                        let scratch = direct ? nil : UnsafeMutablePointer<T>.allocate(capacity: inC &* kk &* columns)
                         defer { scratch?.deallocate() }
-                        if let scratch { im2col(xi, h: h, w: w, into: scratch, ho: ho, wo: wo) }
-                        let col = UnsafePointer(scratch) ?? xi
-                        let yi = yp.base + (image &* outC &* plane)
+                        if let scratch { im2col(xi, h: h, w: w, into: scratch, ho: ho, wo: wo, columns: first..<(first + columns)) }
+                        let (col, ldb) = scratch.map { (UnsafePointer($0), columns) } ?? (xi + first, plane)
+                        let yi = yp.base + (image &* outC &* plane &+ first)
                         for g in 0..<groups {
-                            gemm(m: groupOut, n: plane, k: groupRows,
+                            gemm(m: groupOut, n: columns, k: groupRows,
                                  a: wt.baseAddress! + (g &* groupOut &* groupRows), lda: groupRows, transposeA: false,
-                                 b: col + (g &* groupRows &* plane), ldb: plane,
+                                 b: col + (g &* groupRows &* ldb), ldb: ldb,
                                  c: yi + (g &* groupOut &* plane), ldc: plane, accumulate: false)
                         }
                         if let biasValues {
                             for o in 0..<outC {
                                 let row = yi + (o &* plane)
-                                for p in 0..<plane { row[p] += biasValues[o] }
+                                for p in 0..<columns { row[p] += biasValues[o] }
                             }
                         }
                     }
@@ -135,11 +140,13 @@ public final class Conv2d<T: NetScalar>: Module<T> {
         let direct = readsInputDirectly
         let (inC, outC, groups) = (inChannels, outChannels, groups)
         let weightSize = outC * groupRows
-        var partials = [T](repeating: 0, count: n * weightSize)
-        let gradInput = try Tensor<T>(shape: input.shape) { gx in
-            let gxp = SharedPointer(gx.baseAddress!)
-            partials.withUnsafeMutableBufferPointer { partialBuffer in
-                let pp = SharedPointer(partialBuffer.baseAddress!)
+        // Each image's weight gradient (summed in image order below), written whole by the
+        // products, in a tensor so that its buffer is recycled step after step.
+        var result: Tensor<T>?
+        let partials = try Tensor<T>(shape: [n * weightSize]) { partialBuffer in
+            let pp = SharedPointer(partialBuffer.baseAddress!)
+            result = try Tensor<T>(shape: input.shape) { gx in
+                let gxp = SharedPointer(gx.baseAddress!)
                 input.withDenseBuffer { x in
                     weight.value.withDenseBuffer { wt in
                         gradOutput.withDenseBuffer { gy in
@@ -149,17 +156,14 @@ public final class Conv2d<T: NetScalar>: Module<T> {
                                 let gxi = gxp.base + (image &* inC &* h &* w)
                                 let scratch = direct ? nil : UnsafeMutablePointer<T>.allocate(capacity: 2 &* allRows &* plane)
                                 defer { scratch?.deallocate() }
-                                let colT = UnsafeMutablePointer<T>.allocate(capacity: allRows &* plane)
-                                defer { colT.deallocate() }
                                 if let scratch { im2col(xi, h: h, w: w, into: scratch, ho: ho, wo: wo) }
                                 let col = UnsafePointer(scratch) ?? xi
-                                transpose(rows: allRows, cols: plane, source: col, lds: plane, target: colT, ldt: allRows)
                                 // A 1x1 stride-1 convolution's column gradient is the input gradient.
                                 let dcol = scratch.map { $0 + (allRows &* plane) } ?? gxi
                                 for g in 0..<groups {
                                     let gyg = gyi + (g &* groupOut &* plane)
                                     gemm(m: groupOut, n: groupRows, k: plane, a: gyg, lda: plane, transposeA: false,
-                                         b: colT + (g &* groupRows), ldb: allRows,
+                                         b: col + (g &* groupRows &* plane), ldb: plane, transposeB: true,
                                          c: pp.base + (image &* weightSize) + g &* groupOut &* groupRows, ldc: groupRows,
                                          accumulate: false)
                                     gemm(m: groupRows, n: plane, k: groupOut,
@@ -173,7 +177,8 @@ public final class Conv2d<T: NetScalar>: Module<T> {
                 }
             }
         }
-        weight.accumulate(sumOverImages(partials, images: n, size: weightSize))
+        let gradInput = result!
+        weight.accumulate(partials.withDenseBuffer { sumOverImages($0, images: n, size: weightSize) })
         if let bias {
             var gb = [T](repeating: 0, count: outC)
             gradOutput.withDenseBuffer { gy in
@@ -191,21 +196,28 @@ public final class Conv2d<T: NetScalar>: Module<T> {
         return gradInput
     }
 
-    /// `col[(c*K + a)*K + b, i*W' + j] = x[c, i*S - P + a, j*S - P + b]`, zero outside.
+    /// `col[(c*K + a)*K + b, p - first] = x[c, i*S - P + a, j*S - P + b]` for the output positions
+    /// `p = i*W' + j` in `columns` (all of them by default), zero outside the input.
     @_specialize(where T == Float)
-    private func im2col(_ x: UnsafePointer<T>, h: Int, w: Int, into col: UnsafeMutablePointer<T>, ho: Int, wo: Int) {
+    private func im2col(_ x: UnsafePointer<T>, h: Int, w: Int, into col: UnsafeMutablePointer<T>, ho: Int, wo: Int,
+                        columns: Range<Int>? = nil) {
         let (k, s, p) = (kernelSize, stride, padding)
+        let range = columns ?? 0..<(ho &* wo)
+        guard !range.isEmpty else { return }
+        let (firstRow, lastRow) = (range.lowerBound / wo, (range.upperBound &- 1) / wo)
         var row = 0
         for c in 0..<inChannels {
             let xc = x + (c &* h &* w)
             for a in 0..<k {
                 for b in 0..<k {
-                    let out = col + (row &* ho &* wo)
-                    for i in 0..<ho {
+                    // The column of position p is p - first: the row's base index carries the offset.
+                    let base = row &* range.count &- range.lowerBound
+                    for i in firstRow...lastRow {
                         let y = i &* s &- p &+ a
-                        for j in 0..<wo {
+                        let rowStart = i &* wo
+                        for j in Swift.max(0, range.lowerBound &- rowStart)..<Swift.min(wo, range.upperBound &- rowStart) {
                             let xx = j &* s &- p &+ b
-                            out[i &* wo &+ j] = (y >= 0 && y < h && xx >= 0 && xx < w) ? xc[y &* w &+ xx] : 0
+                            col[base &+ rowStart &+ j] = (y >= 0 && y < h && xx >= 0 && xx < w) ? xc[y &* w &+ xx] : 0
                         }
                     }
                     row &+= 1
@@ -252,13 +264,18 @@ public final class Conv2d<T: NetScalar>: Module<T> {
 /// Sums `images` consecutive blocks of `size` elements, in image order.
 @_specialize(where T == Float)
 func sumOverImages<T: NetScalar>(_ partials: [T], images: Int, size: Int) -> [T] {
+    partials.withUnsafeBufferPointer { sumOverImages($0, images: images, size: size) }
+}
+
+/// Sums `images` consecutive blocks of `size` elements, in image order.
+@_specialize(where T == Float)
+func sumOverImages<T: NetScalar>(_ p: UnsafeBufferPointer<T>, images: Int, size: Int) -> [T] {
     var total = [T](repeating: 0, count: size)
-    partials.withUnsafeBufferPointer { p in
-        total.withUnsafeMutableBufferPointer { t in
-            for image in 0..<images {
-                let block = p.baseAddress! + (image &* size)
-                for i in 0..<size { t[i] += block[i] }
-            }
+    guard let base = p.baseAddress else { return total }
+    total.withUnsafeMutableBufferPointer { t in
+        for image in 0..<images {
+            let block = base + (image &* size)
+            for i in 0..<size { t[i] += block[i] }
         }
     }
     return total

@@ -16,7 +16,7 @@ public struct CrossEntropyResult<T: NetScalar> {
 /// - Parameters:
 ///   - logits: `[N, classes]`.
 ///   - labels: `N` class indices in `0..<classes`.
-/// - Throws: ``ShiftOpsError`` naming `logits` for a rank other than 2 or an empty batch, or
+/// - Throws: ``ShiftOps/ShiftOpsError`` naming `logits` for a rank other than 2 or an empty batch, or
 ///   `labels` for a count other than N or a label out of range.
 @_specialize(where T == Float)
 public func softmaxCrossEntropy<T: NetScalar>(logits: Tensor<T>, labels: [Int]) throws -> CrossEntropyResult<T> {

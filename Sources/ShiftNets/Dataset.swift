@@ -10,7 +10,7 @@ public struct Dataset: Sendable {
 
     /// A data set from its parts.
     ///
-    /// - Throws: ``ShiftOpsError`` naming `images` for a rank other than 4, or `labels` for a
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `images` for a rank other than 4, or `labels` for a
     ///   count other than N or a negative label.
     public init(images: Tensor<Float>, labels: [Int]) throws {
         guard images.rank == 4 else {
@@ -31,7 +31,7 @@ public struct Dataset: Sendable {
     /// scikit-learn's 8x8 digits from `directory` (`images.npy` `uint8 [N, 8, 8]` with values
     /// 0...16, `labels.npy` `int32 [N]`), scaled to `x / 16` in `[0, 1]` (background 0), one channel.
     ///
-    /// - Throws: ``ShiftOpsError`` (`invalidFile`) for a missing or malformed file, or a shape
+    /// - Throws: ``ShiftOps/ShiftOpsError`` (`invalidFile`) for a missing or malformed file, or a shape
     ///   mismatch between the two.
     public static func digits(directory: String) throws -> Dataset {
         let raw = try Tensor<UInt8>(npyFile: (directory as NSString).appendingPathComponent("images.npy"))
@@ -47,7 +47,7 @@ public struct Dataset: Sendable {
 
     /// The images at `indices`, in that order (an index may repeat).
     ///
-    /// - Throws: ``ShiftOpsError`` naming `indices` (`invalidArgument`) for an index outside
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `indices` (`invalidArgument`) for an index outside
     ///   `0..<count`, or (`sizeOverflow`) when the subset's element count overflows `Int`.
     public func subset(_ indices: [Int]) throws -> Dataset {
         if let bad = indices.first(where: { !(0..<count).contains($0) }) {
@@ -72,7 +72,7 @@ public struct Dataset: Sendable {
     /// drawn from `seed`, with zeros shifted in (`y[i, j] = x[i - dy, j - dx]`). Any `maxShift`
     /// up to `Int.max` is valid; a shift as long as the image leaves it all zeros.
     ///
-    /// - Throws: ``ShiftOpsError`` naming `maxShift` when it is negative.
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `maxShift` when it is negative.
     public func translated(maxShift: Int, seed: UInt64) throws -> Dataset {
         guard maxShift >= 0 else {
             throw ShiftOpsError(.invalidArgument, argument: "maxShift", "expected a shift >= 0, got \(maxShift)")
@@ -109,7 +109,7 @@ public struct Dataset: Sendable {
 
     /// A seeded split: a permutation drawn from `seed`, the last `testFraction` of it the test set.
     ///
-    /// - Throws: ``ShiftOpsError`` naming `testFraction` unless it leaves both parts non-empty.
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `testFraction` unless it leaves both parts non-empty.
     public func split(testFraction: Double = 0.2, seed: UInt64) throws -> (train: Dataset, test: Dataset) {
         // The fraction is checked before Int(_:), which traps on NaN and on values out of range.
         let testCount = testFraction > 0 && testFraction < 1 ? Int((Double(count) * testFraction).rounded()) : 0

@@ -12,7 +12,7 @@ public final class Linear<T: NetScalar>: Module<T> {
     /// A layer with weights and bias uniform in `[-1/sqrt(in), 1/sqrt(in)]` (PyTorch's default),
     /// drawn from `seed`.
     ///
-    /// - Throws: ``ShiftOpsError`` naming `inFeatures` or `outFeatures` when below 1.
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `inFeatures` or `outFeatures` when below 1.
     public init(inFeatures: Int, outFeatures: Int, seed: UInt64) throws {
         for (name, value) in [("inFeatures", inFeatures), ("outFeatures", outFeatures)] where value < 1 {
             throw ShiftOpsError(.invalidArgument, argument: name, "expected >= 1, got \(value)")

@@ -11,7 +11,7 @@ extension Module {
     /// mix, even when the save fails or the process is killed part way. A symbolic link to a
     /// folder is kept; the folder it points to is replaced.
     ///
-    /// - Throws: ``ShiftOpsError`` naming `module` for a bad layer name or two tensors under one
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `module` for a bad layer name or two tensors under one
     ///   path (checked before anything is written), or `directory` when it is not a folder, holds
     ///   anything but `.npy` files (which the save would delete), or a file or folder cannot be
     ///   written. On a throw the old checkpoint is unchanged and no temporary folder is left.
@@ -41,7 +41,7 @@ extension Module {
     ///     no file, is an error; when false, extra files are ignored and tensors without a file
     ///     keep their values (PyTorch's `strict=False`).
     ///   - checkingValues: also refuse NaN or infinite values and a negative `running_var`.
-    /// - Throws: ``ShiftOpsError`` naming `module` for a bad layer name or two tensors under one
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `module` for a bad layer name or two tensors under one
     ///   path (checked before anything is read), or `directory` for the first problem in network
     ///   order: a missing file, one that is not a regular file, a malformed or truncated file,
     ///   another element type, a shape other than the model's ("model has [32], file has [96]"), a
@@ -142,7 +142,7 @@ extension SGD where T: NetScalar {
     /// One step for every parameter of `model` from its accumulated gradient, the optimiser's
     /// state kept under each parameter's path (MLX's `optimizer.update(model, gradients)`).
     ///
-    /// - Throws: as ``Module/parameters()`` and ``SGD/update(_:gradients:)``; nothing changes on
+    /// - Throws: as `Module.parameters()` and `SGD.update(_:gradients:)`; nothing changes on
     ///   a throw.
     public mutating func update(_ model: Module<T>) throws {
         var parameters = try model.parameters()

@@ -14,7 +14,7 @@ extension Module {
     /// first, in network order) whose output is not finite: the layer where a NaN or infinity
     /// appeared, not every layer it then spread through. Without it this is ``forward(_:)``.
     ///
-    /// - Throws: ``ShiftOpsError`` (`invalidArgument`, naming `input`) whose message names the
+    /// - Throws: ``ShiftOps/ShiftOpsError`` (`invalidArgument`, naming `input`) whose message names the
     ///   layer's path, the first non-finite element and its index; or the forward's own errors.
     public final func forward(_ input: Tensor<T>, checkingFinite: Bool) throws -> Tensor<T> {
         guard checkingFinite else { return try forward(input) }
@@ -26,7 +26,7 @@ extension Module {
     /// Runs `child`'s forward on `input`: what a container calls for each child, so that
     /// ``forward(_:checkingFinite:)`` can name the child whose output is not finite.
     ///
-    /// - Throws: the child's errors, or ``ShiftOpsError`` naming `input` when a finite check is on
+    /// - Throws: the child's errors, or ``ShiftOps/ShiftOpsError`` naming `input` when a finite check is on
     ///   and the child's output holds NaN or infinity.
     public final func forwardChild(_ child: Module<T>, named name: String, _ input: Tensor<T>) throws -> Tensor<T> {
         guard let prefix = FiniteOutputCheck.path else { return try child.forward(input) }

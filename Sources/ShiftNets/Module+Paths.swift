@@ -15,7 +15,7 @@ extension Module {
     /// With `forFiles`, paths that differ only in letter case are refused too: a case-insensitive
     /// file system would store them as one file.
     ///
-    /// - Throws: ``ShiftOpsError`` naming `module` for a bad name or a path shared by two tensors.
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `module` for a bad name or a path shared by two tensors.
     func checkedTensors(forFiles: Bool = false) throws -> [NamedTensor<T>] {
         var result: [NamedTensor<T>] = []
         try collectTensors(prefix: "", into: &result)

@@ -7,7 +7,7 @@ import ShiftOps
 /// name and a dot (`stage1.block0.conv1.weight`). Layer and parameter names are non-empty and hold
 /// no `.` or `/` (so no `..` either), and no two tensors of a tree share a path; the entry points
 /// that walk the tree by path (``parameters()``, ``gradients()``, ``update(parameters:)``,
-/// ``save(to:)``, ``load(from:strict:checkingValues:)``) throw a ``ShiftOpsError`` naming `module`
+/// ``save(to:)``, ``load(from:strict:checkingValues:)``) throw a ``ShiftOps/ShiftOpsError`` naming `module`
 /// otherwise, before anything is read or written. ``backward(_:)`` reads what the last
 /// ``forward(_:)`` saved, adds to each parameter's gradient and returns `dL/dinput`.
 ///
@@ -15,7 +15,7 @@ import ShiftOps
 /// Subclass `Module` and override what your layer has:
 /// - ``forward(_:)``: the output; save what the backward needs when ``isTraining`` is true.
 /// - ``backward(_:)``: `dL/dinput`, adding `dL/dparameter` with ``Parameter/accumulate(_:)``.
-/// - ``ownParameters``: the learned tensors, which ``SGD`` steps, ``parameterCount`` counts and
+/// - ``ownParameters``: the learned tensors, which ``ShiftOps/SGD`` steps, ``parameterCount`` counts and
 ///   ``save(to:)`` / ``load(from:strict:checkingValues:)`` keep.
 /// - ``ownBuffers``: state that is saved but not learned (running statistics).
 /// - ``children``: the named sub-modules of a container (their forward is yours to call, through
@@ -92,13 +92,13 @@ open class Module<T: NetScalar> {
     /// The forward pass; training-mode layers save what their backward needs. The default
     /// returns the input.
     ///
-    /// - Throws: ``ShiftOpsError`` naming `input` when its shape does not fit the layer.
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `input` when its shape does not fit the layer.
     open func forward(_ input: Tensor<T>) throws -> Tensor<T> { input }
 
     /// The backward pass for the last forward: adds to the parameters' gradients and returns
     /// `dL/dinput`. The default returns `gradOutput`.
     ///
-    /// - Throws: ``ShiftOpsError`` naming `gradOutput` for a shape other than the last output's,
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `gradOutput` for a shape other than the last output's,
     ///   or `forward` when no forward has run.
     open func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> { gradOutput }
 
@@ -108,7 +108,7 @@ open class Module<T: NetScalar> {
     /// The default walks ``children`` in order; a module without children is listed as one row
     /// (its type as the kind, its parameters, no multiply-adds) whose output is the input's shape.
     ///
-    /// - Throws: ``ShiftOpsError`` naming `input` for a shape the layer cannot take.
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `input` for a shape the layer cannot take.
     open func count(inputShape shape: [Int], path: String, rows: inout [LayerCount]) throws -> [Int] {
         let children = children
         guard !children.isEmpty else {
@@ -152,13 +152,13 @@ open class Module<T: NetScalar> {
     /// The other entry points that walk the tree by path call it; call it yourself to check a
     /// network once it is built.
     ///
-    /// - Throws: ``ShiftOpsError`` (`invalidArgument`, naming `module`) for an empty name, a name
+    /// - Throws: ``ShiftOps/ShiftOpsError`` (`invalidArgument`, naming `module`) for an empty name, a name
     ///   holding `.`, `/` or a NUL character, or two tensors under one path.
     public final func checkPaths() throws {
         _ = try checkedTensors()
     }
 
-    /// The parameters' values by path: what ``SGD/update(_:gradients:)`` takes.
+    /// The parameters' values by path: what ``ShiftOps/SGD/update(_:gradients:)`` takes.
     ///
     /// - Throws: as ``checkPaths()``.
     public final func parameters() throws -> [String: Tensor<T>] {
@@ -174,7 +174,7 @@ open class Module<T: NetScalar> {
 
     /// Replaces parameter and buffer values by path; paths not given keep their values.
     ///
-    /// - Throws: ``ShiftOpsError`` naming `module` as ``checkPaths()`` does, or `parameters` for an
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `module` as ``checkPaths()`` does, or `parameters` for an
     ///   unknown path or a wrong shape; on a throw nothing has changed.
     public final func update(parameters values: [String: Tensor<T>]) throws {
         let all = Dictionary(uniqueKeysWithValues: try checkedTensors().map { ($0.path, $0.parameter) })

@@ -23,7 +23,7 @@ public struct NetworkCount: Equatable, Sendable, Codable {
 
     /// Counts `architecture` for one `[inputChannels, size, size]` image.
     ///
-    /// - Throws: ``ShiftOpsError`` when the network cannot take that input (naming `input`).
+    /// - Throws: ``ShiftOps/ShiftOpsError`` when the network cannot take that input (naming `input`).
     public init(_ architecture: Architecture, imageSize: Int = 32) throws {
         let network = try architecture.build(seed: 0, as: Float.self)
         try self.init(network, model: architecture.name, inputShape: [architecture.inputChannels, imageSize, imageSize])
@@ -31,7 +31,7 @@ public struct NetworkCount: Equatable, Sendable, Codable {
 
     /// Counts a built network for one image of `inputShape` (`[C, H, W]`).
     ///
-    /// - Throws: ``ShiftOpsError`` when the network cannot take that input (naming `input`).
+    /// - Throws: ``ShiftOps/ShiftOpsError`` when the network cannot take that input (naming `input`).
     public init<T: NetScalar>(_ network: Module<T>, model: String, inputShape: [Int]) throws {
         var rows: [LayerCount] = []
         _ = try network.count(inputShape: [1] + inputShape, path: "", rows: &rows)

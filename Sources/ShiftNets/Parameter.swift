@@ -24,7 +24,7 @@ public final class Parameter<T: NetScalar> {
 
     /// Adds `delta` to the gradient: what a layer's backward calls for each of its parameters.
     ///
-    /// - Throws: ``ShiftOpsError`` (`shapeMismatch`, naming `delta`) when `delta`'s shape is not
+    /// - Throws: ``ShiftOps/ShiftOpsError`` (`shapeMismatch`, naming `delta`) when `delta`'s shape is not
     ///   the value's; the gradient is then unchanged.
     public func accumulate(_ delta: Tensor<T>) throws {
         guard delta.shape == value.shape else {

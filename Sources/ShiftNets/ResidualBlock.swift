@@ -7,12 +7,20 @@ import ShiftOps
 /// A main layer given the empty name has no path of its own: its children and parameters sit
 /// directly under the block (the fused shift and 1x1 convolution keeps the unfused `shift2`,
 /// `conv2` paths this way). Every other name follows ``Module``'s naming rule.
+///
+/// Two steps run as one pass over the data each: a ``BatchNorm2d`` directly followed by a
+/// ``ReLU`` in `main` (the BN applies the ReLU as it writes, and differentiates it), and the
+/// residual add with the final ReLU. Both ReLUs keep NaN, as PyTorch's. Under a finite check
+/// (`forward(_:checkingFinite:)`) the BN and its ReLU run apart, so that the check sees
+/// the BN's own output.
 public final class ResidualBlock<T: NetScalar>: Module<T> {
     private let main: [(name: String, module: Module<T>)]
     /// The projection, when the block changes width or resolution.
     public let shortcut: Sequential<T>?
-    private let outputReLU = ReLU<T>()
-    private var savedShapes: (sum: [Int], input: [Int])?
+    /// `relu(main + shortcut)`, kept in training mode for the ReLU's gradient.
+    private var savedOutput: Tensor<T>?
+    /// Whether the last forward fused each BN with the ReLU after it (the backward follows it).
+    private var fusedLastForward = false
 
     /// A block of `main` layers and an optional projection shortcut.
     public init(main: [(String, Module<T>)], shortcut: Sequential<T>?) {
@@ -36,6 +44,12 @@ public final class ResidualBlock<T: NetScalar>: Module<T> {
         main.filter { $0.name.isEmpty }.flatMap { $0.module.ownBuffers }
     }
 
+    /// The BN at `index` of `main` when a plain ``ReLU`` follows it: the two run as one step.
+    private func fusedBatchNorm(at index: Int) -> BatchNorm2d<T>? {
+        guard index + 1 < main.count, type(of: main[index + 1].module) == ReLU<T>.self else { return nil }
+        return main[index].module as? BatchNorm2d<T>
+    }
+
     /// `relu(main(x) + shortcut(x))`.
     @_specialize(where T == Float)
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
@@ -44,16 +58,25 @@ public final class ResidualBlock<T: NetScalar>: Module<T> {
             if isTraining { module.train() } else { module.eval() }
         }
         let skip = try shortcut.map { try forwardChild($0, named: "shortcut", input) } ?? input
-        let body = try main.reduce(input) { try forwardChild($1.module, named: checkName(of: $1), $0) }
+        let fuses = FiniteOutputCheck.path == nil
+        var body = input, index = 0
+        while index < main.count {
+            if fuses, let bn = fusedBatchNorm(at: index) {
+                body = try bn.forward(body, fusingReLU: true)
+                index += 2
+            } else {
+                body = try forwardChild(main[index].module, named: checkName(of: main[index]), body)
+                index += 1
+            }
+        }
+        fusedLastForward = fuses
         guard body.shape == skip.shape else {
             throw ShiftOpsError(.shapeMismatch, argument: "input",
                                 "the block's main path gives \(body.shape) but its shortcut \(skip.shape)")
         }
-        let sum = try add(body, skip)
-        savedShapes = isTraining ? (sum.shape, input.shape) : nil
-        outputReLU.train()
-        if !isTraining { outputReLU.eval() }
-        return try outputReLU.forward(sum)
+        let output = try addReLU(body, skip)
+        savedOutput = isTraining ? output : nil
+        return output
     }
 
     /// The name the finite check gives a main layer: an unnamed one's children joined by `+`
@@ -66,11 +89,23 @@ public final class ResidualBlock<T: NetScalar>: Module<T> {
     /// The ReLU's gradient sent down both paths and their input gradients added.
     @_specialize(where T == Float)
     public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
-        guard savedShapes != nil else {
+        guard let output = savedOutput else {
             throw ShiftOpsError(.invalidArgument, argument: "forward", "backward needs a training-mode forward first")
         }
-        let g = try outputReLU.backward(gradOutput)
-        let gMain = try main.reversed().reduce(g) { try $1.module.backward($0) }
+        guard gradOutput.shape == output.shape else {
+            throw ShiftOpsError(.shapeMismatch, argument: "gradOutput", "expected \(output.shape), got \(gradOutput.shape)")
+        }
+        let g = try reluGradient(gradOutput, output: output)
+        var gMain = g, index = main.count - 1
+        while index >= 0 {
+            if fusedLastForward, index >= 1, let bn = fusedBatchNorm(at: index - 1) {
+                gMain = try bn.backward(gMain)
+                index -= 2
+            } else {
+                gMain = try main[index].module.backward(gMain)
+                index -= 1
+            }
+        }
         let gSkip = try shortcut?.backward(g) ?? g
         return try add(gMain, gSkip)
     }
@@ -93,6 +128,40 @@ func add<T: NetScalar>(_ a: Tensor<T>, _ b: Tensor<T>) throws -> Tensor<T> {
         a.withDenseBuffer { x in
             b.withDenseBuffer { y in
                 for i in 0..<out.count { out[i] = x[i] + y[i] }
+            }
+        }
+    }
+}
+
+/// `relu(a + b)` in one pass, image by image in parallel: `v <= 0` gives 0, NaN stays NaN.
+@_specialize(where T == Float)
+func addReLU<T: NetScalar>(_ a: Tensor<T>, _ b: Tensor<T>) throws -> Tensor<T> {
+    guard a.count > 0 else { return try Tensor<T>(shape: a.shape) }
+    let images = a.shape.first ?? 1, size = a.count / Swift.max(images, 1)
+    return try Tensor<T>(shape: a.shape) { out in
+        let op = SharedPointer(out.baseAddress!)
+        a.withDenseBuffer { x in
+            b.withDenseBuffer { y in
+                parallelFor(images) { image in
+                    let start = image &* size
+                    for i in start..<(start &+ size) {
+                        let v = x[i] + y[i]
+                        op.base[i] = v <= 0 ? 0 : v
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The gradient through a ReLU whose output was `output`: `g` where the output is positive or
+/// NaN (PyTorch's rule: zero where the output is `<= 0`), else 0.
+@_specialize(where T == Float)
+func reluGradient<T: NetScalar>(_ g: Tensor<T>, output: Tensor<T>) throws -> Tensor<T> {
+    try Tensor<T>(shape: g.shape) { gx in
+        g.withDenseBuffer { gv in
+            output.withDenseBuffer { y in
+                for i in 0..<gx.count { gx[i] = y[i] <= 0 ? 0 : gv[i] }
             }
         }
     }

@@ -1,6 +1,6 @@
 import ShiftOps
 
-/// The shift of a conv-shift-conv block: ShiftOps' ``ShiftLayer`` over a 3x3 neighbourhood, zero
+/// The shift of a conv-shift-conv block: ShiftOps' ``ShiftOps/ShiftLayer`` over a 3x3 neighbourhood, zero
 /// padding, the output the input's size.
 ///
 /// Grouped shifts are SPEC §4's interleaved table and are not a parameter; active and sparse
@@ -14,7 +14,7 @@ public final class ShiftModule<T: NetScalar>: Module<T> {
 
     /// A shift over `channels` channels.
     ///
-    /// - Throws: ``ShiftOpsError`` naming `channels` when below 1.
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `channels` when below 1.
     public init(channels: Int, mode: ShiftMode, seed: UInt64) throws {
         guard channels >= 1 else {
             throw ShiftOpsError(.invalidArgument, argument: "channels", "expected >= 1, got \(channels)")
@@ -77,7 +77,7 @@ public final class DepthwiseConv3x3<T: NetScalar>: Module<T> {
 
     /// A layer with He-uniform weights (fan-in 9) drawn from `seed`.
     ///
-    /// - Throws: ``ShiftOpsError`` naming `channels` when below 1.
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `channels` when below 1.
     public init(channels: Int, seed: UInt64) throws {
         guard channels >= 1 else {
             throw ShiftOpsError(.invalidArgument, argument: "channels", "expected >= 1, got \(channels)")

@@ -24,7 +24,7 @@ public final class ShiftPointwiseConv<T: NetScalar>: Module<T> {
 
     /// Fuses `shift` with `conv`.
     ///
-    /// - Throws: ``ShiftOpsError`` naming `conv` when it is not a 1x1, unpadded, ungrouped,
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `conv` when it is not a 1x1, unpadded, ungrouped,
     ///   bias-free convolution over the shift's channels.
     public init(shift: ShiftModule<T>, conv: Conv2d<T>) throws {
         guard conv.kernelSize == 1, conv.padding == 0, conv.groups == 1, conv.bias == nil,
@@ -111,12 +111,14 @@ public final class ShiftPointwiseConv<T: NetScalar>: Module<T> {
         }
         let (h, w) = (input.shape[2], input.shape[3])
         let learns = shift.shifts != nil
-        var weightPartials = [T](repeating: 0, count: n * o * c)
         var shiftPartials = [T](repeating: 0, count: learns ? n * c * 2 : 0)
         var failure: Error?
-        let gradInput = try Tensor<T>(shape: input.shape) { gx in
-            let gxp = SharedPointer(gx.baseAddress!)
-            weightPartials.withUnsafeMutableBufferPointer { wpBuffer in
+        // Each image's weight gradient, written whole by its product and summed in image order
+        // below, in a tensor so that its buffer is recycled step after step.
+        var result: Tensor<T>?
+        let weightPartials = try Tensor<T>(shape: [n * o * c]) { wpBuffer in
+            result = try Tensor<T>(shape: input.shape) { gx in
+                let gxp = SharedPointer(gx.baseAddress!)
                 shiftPartials.withUnsafeMutableBufferPointer { spBuffer in
                     let (wp, sp) = (SharedPointer(wpBuffer.baseAddress!), spBuffer.baseAddress.map(SharedPointer.init))
                     conv.weight.value.withDenseBuffer { wt in
@@ -128,15 +130,11 @@ public final class ShiftPointwiseConv<T: NetScalar>: Module<T> {
                                     let gyi = grads.value + image &* o &* plane
                                     let tile = try shiftedTile(input, image, geometry)
                                     // dW_image = g [O, P] x tile^T [P, C].
-                                    let tileT = UnsafeMutablePointer<T>.allocate(capacity: plane &* c)
-                                    defer { tileT.deallocate() }
                                     tile.withDenseBuffer { s in
-                                        for channel in 0..<c {
-                                            for p in 0..<plane { tileT[p &* c &+ channel] = s[channel &* plane &+ p] }
-                                        }
+                                        gemm(m: o, n: c, k: plane, a: gyi, lda: plane, transposeA: false,
+                                             b: s.baseAddress!, ldb: plane, transposeB: true,
+                                             c: wp.base + image &* o &* c, ldc: c, accumulate: false)
                                     }
-                                    gemm(m: o, n: c, k: plane, a: gyi, lda: plane, transposeA: false,
-                                         b: tileT, ldb: c, c: wp.base + image &* o &* c, ldc: c, accumulate: false)
                                     // The shifted tile's gradient W^T g, back through the shift.
                                     let gTile = try Tensor<T>(shape: [1, c] + size) { gs in
                                         gemm(m: c, n: plane, k: o, a: weights.value, lda: c, transposeA: true,
@@ -164,7 +162,8 @@ public final class ShiftPointwiseConv<T: NetScalar>: Module<T> {
             }
         }
         if let failure { throw failure }
-        conv.weight.accumulate(sumOverImages(weightPartials, images: n, size: o * c))
+        let gradInput = result!
+        conv.weight.accumulate(weightPartials.withDenseBuffer { sumOverImages($0, images: n, size: o * c) })
         if let shifts = shift.shifts { shifts.accumulate(sumOverImages(shiftPartials, images: n, size: c * 2)) }
         return gradInput
     }

@@ -1,7 +1,7 @@
 import ShiftOps
 
-// Dense row-major access through ShiftOps' package helpers, so kernels here read and write whole
-// buffers instead of walking elements one by one.
+// Dense row-major access, so kernels here read and write whole buffers instead of walking elements
+// one by one.
 extension Tensor {
     /// Calls `body` with the elements in row-major order; a non-dense tensor is copied first.
     func withDenseBuffer<R>(_ body: (UnsafeBufferPointer<Element>) -> R) -> R {
@@ -11,6 +11,6 @@ extension Tensor {
 
     /// A dense row-major tensor of `shape` whose every element `body` writes.
     init(shape: [Int], writingWith body: (UnsafeMutableBufferPointer<Element>) throws -> Void) throws {
-        try self.init(shape: shape, order: Array(shape.indices), fill: body)
+        try self.init(unsafeUninitializedShape: shape, initializingWith: body)
     }
 }

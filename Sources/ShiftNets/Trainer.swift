@@ -1,7 +1,7 @@
 import Foundation
 import ShiftOps
 
-/// How ``Trainer`` trains: mini-batch SGD with momentum and weight decay (ShiftOps' ``SGD``), a
+/// How ``Trainer`` trains: mini-batch SGD with momentum and weight decay (ShiftOps' ``ShiftOps/SGD``), a
 /// cosine learning-rate schedule, and a learning-rate multiplier for learned shifts.
 public struct TrainingOptions: Sendable {
     /// Passes over the training set.
@@ -40,7 +40,7 @@ public struct EpochReport: Sendable {
     public var imagesPerSecond: Double
 }
 
-/// Trains a network on a data set with ShiftOps' ``SGD``, its state kept by parameter path.
+/// Trains a network on a data set with ShiftOps' ``ShiftOps/SGD``, its state kept by parameter path.
 public struct Trainer {
     /// The options.
     public var options: TrainingOptions
@@ -51,7 +51,7 @@ public struct Trainer {
     /// Trains `model` on `train`, evaluating on `test` after each epoch; calls `progress` with each
     /// epoch's report and returns them all.
     ///
-    /// - Throws: ``ShiftOpsError`` naming `options` for a non-positive epoch count or batch size,
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `options` for a non-positive epoch count or batch size,
     ///   or an error from a layer.
     public func train(_ model: Module<Float>, on train: Dataset, test: Dataset,
                       progress: (EpochReport) -> Void = { _ in }) throws -> [EpochReport] {

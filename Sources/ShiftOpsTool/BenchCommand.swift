@@ -8,7 +8,7 @@ enum BenchCommand {
     static let help = """
         usage: shiftops bench [--shape N,C,H,W | N,C,D,H,W]... [--padding zeros|border|periodic|reflect|symmetric]
                               [--modes active,sparse,grouped] [--repetitions R] [--threads T]
-                              [--no-naive] [--pytorch FILE] [--json FILE] [--csv FILE] [--device cpu|cuda]
+                              [--no-naive] [--pytorch FILE] [--tsm FILE] [--json FILE] [--csv FILE] [--device cpu|cuda]
           Default: shapes 8,64,56,56, 32,64,56,56 (2-D) and 8,32,16,56,56 (3-D), zeros padding, every
           mode, 10 repetitions, every core. Times are the median and minimum of R runs after one
           warm-up; GB/s counts the compulsory traffic (each input read once, each output written once).
@@ -16,6 +16,7 @@ enum BenchCommand {
           Goals: the 32x64x56x56 goals for shapes at least its size, the 8x64x56x56 (cache-resident)
           ones below; the 3-D shape's ratios are reported without a goal.
           --pytorch FILE reads Benchmarks/pytorch_cpu.py's JSON, prints it beside ours and C7.
+          I1 and T1 run on the first 2-D shape; --tsm FILE reads Benchmarks/tsm_torch.py's JSON for T1.
           --device cuda (a build with --traits CUDA) prints G1-G3 for the four GPU shapes of SPEC §9
           (64,128,56,56 32,64,56,56 128,256,28,28 8,512,7,7), NCHW and channels-last, and G4
           when --pytorch names the JSON of Benchmarks/pytorch_gpu.py (else "not measured");
@@ -32,6 +33,7 @@ enum BenchCommand {
         var json: String?
         var csv: String?
         var pytorch: String?
+        var tsm: String?
         var device = "cpu"
 
         init(_ arguments: [String]) throws {
@@ -54,7 +56,7 @@ enum BenchCommand {
                 }
             }
             if !shapes.isEmpty { self.shapes = shapes }
-            let options = try Options(rest, valued: ["padding", "modes", "repetitions", "threads", "json", "csv", "device", "pytorch"],
+            let options = try Options(rest, valued: ["padding", "modes", "repetitions", "threads", "json", "csv", "device", "pytorch", "tsm"],
                                       flags: ["no-naive"])
             padding = try options.choice("padding", as: ShiftPadding.self) ?? .zeros
             modes = try options.choices("modes", as: ShiftMode.self) ?? modes
@@ -74,6 +76,7 @@ enum BenchCommand {
             // Refused now, not after minutes of timing: a special file or one file for both reports.
             try RunCommand.checkOutputs([("json", json), ("csv", csv)].compactMap { option, path in path.map { (option, $0) } })
             pytorch = options.string("pytorch")
+            tsm = options.string("tsm")
         }
     }
 
@@ -122,6 +125,7 @@ enum BenchCommand {
         }
         // Read PyTorch's figures first: a bad file should fail before a minute of timing.
         let pytorch = try settings.pytorch.map { try PyTorchFigures(contentsOf: $0) }
+        let tsm = try settings.tsm.map { try PyTorchFigures(contentsOf: $0) }
         var rows = [Row](), figures = [Figure]()
         try withoutActuallyEscaping(progress) { progress in
           try Parallelism.$threadLimit.withValue(settings.threads) {
@@ -143,6 +147,12 @@ enum BenchCommand {
                                     sideBySide: sideBySide))
                 output(result.paths.map { "path: " + $0.name.padding(toLength: 38, withPad: " ", startingAt: 0) + $0.plan }
                     .joined(separator: "\n"))
+            }
+            if let shape = settings.shapes.first(where: { $0.count == 4 }) {
+                let interop = try BenchInterop(shape: shape, settings: settings, progress: progress).run(tsm: tsm)
+                rows += interop.rows
+                figures += interop.figures
+                output(Report.table(shape: shape, settings: settings, rows: interop.rows, figures: interop.figures))
             }
           }
         }

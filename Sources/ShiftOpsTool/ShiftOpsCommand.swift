@@ -1,6 +1,7 @@
 import Foundation
 
-/// The `shiftops` command line: `run`, `bench`, `demo`, `count`, `bench-pointwise` and `check`.
+/// The `shiftops` command line: `run`, `bench`, `demo`, `count`, `bench-pointwise`, `bench-network`
+/// and `check`.
 ///
 /// Every failure is one line on standard error and exit status 2; nothing is left half-written.
 public enum ShiftOpsCommand {
@@ -11,6 +12,7 @@ public enum ShiftOpsCommand {
           demo   'shiftops demo align' (learn shifts that align images), 'shiftops demo train' (shift networks on digits)
           count  parameters and MACs of a network, per layer ('shiftops count --help')
           bench-pointwise  GFLOP/s of the networks' 1x1 convolution, and the shift fused into it
+          bench-network  whole networks: eval forward and a training step ('shiftops bench-network --help')
           check  check the CUDA backend against the CPU: 'shiftops check --device cuda' (CUDA builds)
           golden hashes of the CPU ops' outputs over a broad case set: --write FILE, --compare FILE
         """
@@ -35,6 +37,8 @@ public enum ShiftOpsCommand {
                 try CountCommand.main(rest, output: output)
             case "bench-pointwise":
                 try PointwiseBench.main(rest, output: output)
+            case "bench-network":
+                try NetworkBench.main(rest, output: output, progress: errors)
             case "check":
                 try CheckCommand.main(rest, output: output)
             case "golden":
@@ -42,7 +46,7 @@ public enum ShiftOpsCommand {
             case "-h", "--help", "help":
                 output(usage)
             default:
-                throw UsageError("unknown command '\(command)'; expected run, bench, bench-pointwise, demo, count, check or golden")
+                throw UsageError("unknown command '\(command)'; expected run, bench, bench-pointwise, bench-network, demo, count, check or golden")
             }
             return 0
         } catch let error as UsageError {

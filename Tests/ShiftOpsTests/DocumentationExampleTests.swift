@@ -42,6 +42,30 @@ import ShiftOps
 
         #expect(out.elements == (try shift2d(x, shifts: shifts, mode: .active, padding: .zeros)).elements)
 
+        var batch = try Tensor<Float>(shape: [16, 64, 56, 56])
+        try batch.withMutableRegion([8..<16, 0..<64, 0..<56, 0..<56]) { half in
+            try shift2d(x, shifts: shifts, mode: .active, padding: .zeros, into: &half)   // fills batch[8...]
+        }
+
+        #expect(try batch.sliced(axis: 0, range: 8..<16).elements == out.elements)
+        #expect(try batch.sliced(axis: 0, range: 0..<8).elements.allSatisfy { $0 == 0 })
+
+        let pixels = x.elements                                   // [Float], row-major
+        var result = [Float](repeating: 0, count: pixels.count)
+        try pixels.withUnsafeBufferPointer { input in
+            try result.withUnsafeMutableBufferPointer { output in
+                try Tensor.withBorrowed(input, shape: [8, 64, 56, 56]) { borrowedX in
+                    try Tensor.withBorrowed(mutating: output, shape: [8, 64, 56, 56]) { borrowedY in
+                        try shift2d(borrowedX, shifts: shifts, mode: .active, padding: .zeros, into: &borrowedY)
+                    }
+                }
+            }
+        }
+        let clips = try x.reshaped([2, 4, 64, 56, 56])           // [N, T, C, H, W], a view
+
+        #expect(result == out.elements)
+        #expect(clips.shape == [2, 4, 64, 56, 56] && clips[1, 3, 5, 6, 7] == x[7, 5, 6, 7])
+
         let single = try Parallelism.$threadLimit.withValue(1) {
             try shift2d(x, shifts: shifts, mode: .active, padding: .reflect)
         }

@@ -61,19 +61,3 @@ enum ShiftOp {
         return output
     }
 }
-
-extension Tensor {
-    /// Whether no two indices reach the same storage element (no zero stride on an axis longer
-    /// than 1, and no other overlap of the dense kind ShiftOps makes).
-    @usableFromInline
-    var hasDisjointElements: Bool {
-        var spans = zip(shape, strides).filter { $0.0 > 1 }.map { (length: $0.0, stride: abs($0.1)) }
-        spans.sort { $0.stride < $1.stride }
-        var reach = 1
-        for span in spans {
-            if span.stride < reach { return false }
-            reach = span.stride * span.length
-        }
-        return true
-    }
-}

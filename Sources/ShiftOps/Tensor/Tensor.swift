@@ -2,12 +2,21 @@
 ///
 /// A tensor is a view: a `shape`, `strides` (in elements, any sign but negative is not produced by
 /// ShiftOps itself) and an `offset` into storage that several tensors may share. Views made by
-/// ``permuted(_:)``, ``sliced(axis:range:step:)`` and friends share storage; writing through
+/// ``permuted(_:)``, ``sliced(axis:range:step:)``, ``reshaped(_:)`` and friends share storage; writing through
 /// ``subscript(_:)-(Int...)`` copies shared storage first, so no write is ever seen through
 /// another tensor.
 ///
 /// Every op in ShiftOps accepts any strides and gives the same numbers; outputs are dense and keep
 /// the input's dimension order in memory (see ``denseStrides(shape:order:)``).
+///
+/// Because a tensor is a value, an op writing `into:` a view (a slice of a larger output, say)
+/// fills the view's own copy of the storage, and the tensor it was cut from does not change. To
+/// write into part of a larger tensor, use ``withMutableRegion(_:_:)`` or
+/// ``withMutableView(_:_:)``, whose writes reach it. Memory another library owns is used without
+/// a copy through ``withBorrowed(_:shape:strides:offset:_:)`` and
+/// ``withBorrowed(mutating:shape:strides:offset:_:)``, and a dense tensor's elements are read and
+/// written in place through ``withUnsafeBufferPointer(_:)`` and
+/// ``withUnsafeMutableBufferPointer(_:)``.
 public struct Tensor<Element: TensorElement>: Sendable {
     @usableFromInline var storage: TensorStorage<Element>
     /// The length of each axis.
@@ -40,7 +49,7 @@ public struct Tensor<Element: TensorElement>: Sendable {
                                 "expected a permutation of 0..<\(shape.count), got \(order)")
         }
         self.init(storage: try TensorStorage(count: count, repeating: value), shape: shape,
-                  strides: Tensor.denseStrides(shape: shape, order: order), offset: 0)
+                  strides: Tensor.validDenseStrides(shape: shape, order: order), offset: 0)
     }
 
     /// A dense tensor whose elements the caller overwrites before anyone reads them: kernel
@@ -49,7 +58,7 @@ public struct Tensor<Element: TensorElement>: Sendable {
     init(uninitializedShape shape: [Int], order: [Int]? = nil) throws {
         let count = try Tensor.elementCount(of: shape, argument: "shape")
         self.init(storage: try TensorStorage(uninitializedCount: count), shape: shape,
-                  strides: Tensor.denseStrides(shape: shape, order: order ?? Array(shape.indices)), offset: 0)
+                  strides: Tensor.validDenseStrides(shape: shape, order: order ?? Array(shape.indices)), offset: 0)
     }
 
     /// A dense row-major tensor holding `elements`.
@@ -57,12 +66,7 @@ public struct Tensor<Element: TensorElement>: Sendable {
     /// - Throws: ``ShiftOpsError/Code/shapeMismatch`` when `elements.count` is not the product of
     ///   `shape`.
     public init(shape: [Int], elements: [Element]) throws {
-        try self.init(shape: shape)
-        guard elements.count == count else {
-            throw ShiftOpsError(.shapeMismatch, argument: "elements",
-                                "expected \(count) elements for shape \(shape), got \(elements.count)")
-        }
-        elements.withUnsafeBufferPointer { storage.base.update(from: $0.baseAddress!, count: count) }
+        self = try elements.withUnsafeBufferPointer { try Tensor(shape: shape, copying: $0, argument: "elements") }
     }
 
     /// The number of axes.
@@ -72,14 +76,16 @@ public struct Tensor<Element: TensorElement>: Sendable {
     public var count: Int { shape.reduce(1, &*) }
 
     /// Whether the tensor is dense in row-major order with no gaps.
-    public var isContiguous: Bool { strides == Tensor.denseStrides(shape: shape, order: Array(shape.indices)) }
+    public var isContiguous: Bool { strides == Tensor.validDenseStrides(shape: shape, order: Array(shape.indices)) }
 
-    /// The axes from outermost to innermost in memory: by decreasing stride, ties in axis order.
+    /// The axes from outermost to innermost in memory: by decreasing stride magnitude, ties in
+    /// axis order.
     ///
     /// A channels-last `[N, C, H, W]` tensor has dimension order `[0, 2, 3, 1]`.
     public var dimensionOrder: [Int] {
+        // Magnitudes as UInt: `abs(Int.min)` would trap on a stride that wrapped.
         shape.indices.sorted { a, b in
-            let (sa, sb) = (abs(strides[a]), abs(strides[b]))
+            let (sa, sb) = (strides[a].magnitude, strides[b].magnitude)
             return sa != sb ? sa > sb : a < b
         }
     }
@@ -103,11 +109,54 @@ public struct Tensor<Element: TensorElement>: Sendable {
     }
 
     /// The elements in row-major order of the logical indices, whatever the layout.
+    ///
+    /// A row-major contiguous tensor is copied in one block, at memory speed; any other layout is
+    /// gathered a row (innermost axis) at a time.
     public var elements: [Element] {
-        var result = [Element]()
-        result.reserveCapacity(count)
-        forEachPosition { result.append(storage.base[$0]) }
-        return result
+        let n = count
+        guard n > 0 else { return [] }
+        let source = storage.base + offset
+        if isContiguous { return Array(UnsafeBufferPointer(start: source, count: n)) }
+        return Array(unsafeUninitializedCapacity: n) { buffer, initialized in
+            gatherRows(from: source, into: buffer.baseAddress!)
+            initialized = n
+        }
+    }
+
+    /// Copies the elements, in row-major logical order, from `source` (the element at all-zero
+    /// indices) to the dense `target`: one strided inner loop per row, so the per-element cost is
+    /// an add, not an index walk.
+    @usableFromInline
+    func gatherRows(from source: UnsafePointer<Element>, into target: UnsafeMutablePointer<Element>) {
+        let inner = rank > 0 ? shape[rank - 1] : 1
+        let innerStride = rank > 0 ? strides[rank - 1] : 0
+        let rows = rank > 0 ? count / Swift.max(inner, 1) : 1
+        guard inner > 0 else { return }
+        var index = [Int](repeating: 0, count: Swift.max(rank - 1, 0))
+        var p = 0
+        var q = target
+        for _ in 0..<rows {
+            if innerStride == 1 {
+                q.update(from: source + p, count: inner)
+            } else {
+                var r = p
+                for i in 0..<inner {
+                    q[i] = source[r]
+                    r += innerStride
+                }
+            }
+            q += inner
+            // Next row: odometer over the outer axes.
+            var axis = rank - 2
+            while axis >= 0 {
+                index[axis] += 1
+                p += strides[axis]
+                if index[axis] < shape[axis] { break }
+                p -= strides[axis] * shape[axis]
+                index[axis] = 0
+                axis -= 1
+            }
+        }
     }
 
     func position(of indices: [Int]) -> Int {
@@ -144,7 +193,8 @@ public struct Tensor<Element: TensorElement>: Sendable {
     /// Gives this tensor storage of its own before a write.
     @usableFromInline
     mutating func makeUnique() {
-        guard !isKnownUniquelyReferenced(&storage) else { return }
+        // Memory lent read-only is copied like shared storage: the lender promised not to see writes.
+        guard !(storage.isWritable && isKnownUniquelyReferenced(&storage)) else { return }
         // The copy is the size of a buffer that exists already; running out of memory here is
         // the one allocation failure a write (which cannot throw) has to treat as fatal.
         do {
@@ -154,16 +204,63 @@ public struct Tensor<Element: TensorElement>: Sendable {
         }
     }
 
-    /// Whether both tensors read the same storage (a write to one would be seen by the other if
-    /// tensors were not values).
+    /// Whether both tensors read the same memory (a write to one would be seen by the other if
+    /// tensors were not values): the same storage, or borrowed memory that overlaps the other's.
+    ///
+    /// Two tensors over overlapping memory of the caller's (``withBorrowed(_:shape:strides:offset:_:)``)
+    /// share storage in this sense, so an op refuses to write into one while reading the other.
     public func sharesStorage<Other>(with other: Tensor<Other>) -> Bool {
-        ObjectIdentifier(storage) == ObjectIdentifier(other.storage)
+        storage.overlaps(other.storage)
+    }
+
+    /// Whether no two indices reach the same storage element: no zero stride on an axis longer
+    /// than 1, and no axis whose steps land inside the span of a finer one. Tensors with no
+    /// elements are disjoint.
+    @usableFromInline
+    var hasDisjointElements: Bool {
+        guard !shape.contains(0) else { return true }
+        // In UInt, with overflow reported: user strides may be anything, and a span that does not
+        // fit is wider than any finer step can reach (so the next axis overlaps it).
+        var spans = zip(shape, strides).filter { $0.0 > 1 }.map { (length: UInt($0.0), stride: $0.1.magnitude) }
+        spans.sort { $0.stride < $1.stride }
+        var reach: UInt = 1
+        for span in spans {
+            if span.stride < reach { return false }
+            let (next, overflow) = span.stride.multipliedReportingOverflow(by: span.length)
+            reach = overflow ? .max : next
+        }
+        return true
     }
 }
 
 extension Tensor {
-    /// The strides of a dense tensor of `shape` whose axes lie in memory in `order`, outermost first.
+    /// The strides of a dense tensor of `shape` whose axes lie in memory in `order`, outermost
+    /// first. An axis of length 0 or 1 counts as length 1, so every stride is non-zero.
+    ///
+    /// Every partial product is checked: with a shape that ``elementCount(of:argument:)`` accepts
+    /// (every tensor's shape is one) none can overflow.
+    /// - Precondition: no length is negative, the product of the non-zero lengths fits in `Int`
+    ///   (validate a shape from outside with ``elementCount(of:argument:)``, which throws), and
+    ///   `order` is a permutation of the axes.
     public static func denseStrides(shape: [Int], order: [Int]) -> [Int] {
+        precondition(order.count == shape.count && order.sorted() == Array(shape.indices),
+                     "denseStrides: order \(order) is not a permutation of 0..<\(shape.count)")
+        var strides = [Int](repeating: 0, count: shape.count)
+        var step = 1
+        for axis in order.reversed() {
+            precondition(shape[axis] >= 0, "denseStrides: negative length in shape \(shape)")
+            strides[axis] = step
+            let (next, overflow) = step.multipliedReportingOverflow(by: Swift.max(shape[axis], 1))
+            precondition(!overflow, "denseStrides: the lengths of shape \(shape) overflow Int")
+            step = next
+        }
+        return strides
+    }
+
+    /// ``denseStrides(shape:order:)`` for a shape and order already validated (a tensor's own),
+    /// whose partial products are known to fit.
+    @usableFromInline
+    static func validDenseStrides(shape: [Int], order: [Int]) -> [Int] {
         var strides = [Int](repeating: 0, count: shape.count)
         var step = 1
         for axis in order.reversed() {
@@ -173,27 +270,36 @@ extension Tensor {
         return strides
     }
 
-    /// The product of `shape`, or an error naming `argument` when an axis is negative or the
-    /// product, or its size in bytes, overflows `Int`.
+    /// The product of `shape`, or an error naming `argument` when an axis is negative or when the
+    /// product of the non-zero lengths, or its size in bytes, overflows `Int`.
+    ///
+    /// A zero axis makes the count 0 but does not excuse the other axes: `[0, 2^40, 2^40]` is an
+    /// error, as it would be without the zero, so that every stride and offset a kernel derives
+    /// from a valid shape fits in `Int`.
     public static func elementCount(of shape: [Int], argument: String) throws -> Int {
-        var count = 1
+        var product = 1
+        var hasZero = false
         for length in shape {
             guard length >= 0 else {
                 throw ShiftOpsError(.invalidArgument, argument: argument,
                                     "axis lengths must be >= 0, got \(shape)")
             }
-            let (product, overflow) = count.multipliedReportingOverflow(by: length)
+            if length == 0 {
+                hasZero = true
+                continue
+            }
+            let (next, overflow) = product.multipliedReportingOverflow(by: length)
             guard !overflow else {
                 throw ShiftOpsError(.sizeOverflow, argument: argument,
-                                    "the element count of shape \(shape) overflows Int")
+                                    "the product of the non-zero lengths of shape \(shape) overflows Int")
             }
-            count = product
+            product = next
         }
-        guard !count.multipliedReportingOverflow(by: MemoryLayout<Element>.stride).overflow else {
+        guard !product.multipliedReportingOverflow(by: MemoryLayout<Element>.stride).overflow else {
             throw ShiftOpsError(.sizeOverflow, argument: argument,
-                                "the byte count of shape \(shape) (\(Element.self)) overflows Int")
+                                "the byte count of shape \(shape) (\(Element.self)), zero axes aside, overflows Int")
         }
-        return count
+        return hasZero ? 0 : product
     }
 }
 
