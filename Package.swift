@@ -19,14 +19,14 @@ let package = Package(
         // MARK: CPU
         // The ops, the strided tensor and the CPU kernels, on the one tap definition.
         .target(name: "ShiftOps", dependencies: ["CShiftTaps", "CShiftSIMD"]),
-        // The one tap definition (SPEC §8), plain C shared with the CUDA kernels. Not behind the
+        // The one tap definition, plain C shared with the CUDA kernels. Not behind the
         // CUDA trait: the CPU reads it too.
         .target(name: "CShiftTaps", linkerSettings: [.linkedLibrary("m")]),
         // The innermost loops for AVX2 and AVX-512, chosen at run time (x86-64; elsewhere the
         // portable loops only). Built with the package's ordinary flags.
         .target(name: "CShiftSIMD"),
 
-        // The network layers, module protocol, architectures and counting (SPEC §11).
+        // The network layers, module protocol, architectures and counting.
         .target(name: "ShiftNets", dependencies: ["ShiftOps"]),
 
         // MARK: CUDA (trait "CUDA")

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch's side of `shiftops bench --device cuda` (SPEC §9, G4): the same shapes, the same format.
+"""PyTorch's side of `shiftops bench --device cuda` (figure G4): the same shapes, the same format.
 
 Times, with CUDA events (median and minimum of --repetitions after a warm-up), on preallocated
 tensors where PyTorch allows:

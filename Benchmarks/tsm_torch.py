@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch's temporal shift (TSM) beside `shiftops bench` (SPEC §9, T1): optional, needs torch.
+"""PyTorch's temporal shift (TSM) beside `shiftops bench` (figure T1): optional, needs torch.
 
 TSM's module shifts with plain tensor ops: a zero-filled output, then three slice copies (the
 first C/8 channels of frame t from frame t + 1, the next C/8 from frame t - 1, the rest from
@@ -7,7 +7,7 @@ frame t). This times that forward, after warm-up, in steady state, for a batch o
 [N * 8, C, H, W] (fp32), and writes the JSON of `shiftops bench --json` ("cases": shape, case,
 median_ms, min_ms, ...), which `shiftops bench --tsm FILE` reads for T1 (PyTorch's minimum over
 ours). --shape takes the bench's N,C,H,W: the default 8,64,56,56 times 8 clips of 8 frames,
-[64, 64, 56, 56], SPEC's 8x8x64x56x56.
+[64, 64, 56, 56], the benchmark's 8x8x64x56x56.
 
     python3 Benchmarks/tsm_torch.py --json tsm.json
     swift run -c release shiftops bench --shape 8,64,56,56 --tsm tsm.json

@@ -1,5 +1,5 @@
 // depthwise_kernels.cu: a 3x3 depthwise convolution (forward, gradInput, gradWeight) on dense
-// NCHW data, the baseline that the shift is measured against (SPEC §9, G3). Written like the
+// NCHW data, the baseline that the shift is measured against (figure G3). Written like the
 // shift kernels: one thread per output (forward) or input (gradInput, a gather), and per-channel
 // block reductions for the weight gradient.
 #include <cuda_runtime.h>

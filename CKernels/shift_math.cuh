@@ -1,8 +1,8 @@
-// shift_math.cuh: what the shift kernels run per element (SPEC §2-5), as __host__ __device__
+// shift_math.cuh: what the shift kernels run per element, as __host__ __device__
 // functions, so that the host test program checks exactly what the kernels run. Data is stored
 // as S and computed in T (S = T, or S = half with T = float): every read converts with T(...). The taps
 // themselves (base, weights, interior, derivative cell) come from the one definition in
-// shift_taps.h, the header the CPU reads too (SPEC §8); nothing here re-derives them.
+// shift_taps.h, the header the CPU reads too; nothing here re-derives them.
 #ifndef SHIFT_MATH_CUH
 #define SHIFT_MATH_CUH
 
@@ -72,7 +72,7 @@ SC_HD Axis<double> make_axis<double>(double shift, int64_t origin, int64_t lengt
 // The taps of all three lifted axes of channel c; lifted axes read tap 0 only.
 // `finite` is 0 when any of the channel's shifts is NaN or infinite (possible only for shifts
 // that live on the device, which are not read back to be checked): every path then writes NaN
-// for the channel (SPEC §7), since NaN weights alone would still give 0 where zeros padding skips
+// for the channel, since NaN weights alone would still give 0 where zeros padding skips
 // a tap.
 template <typename T>
 struct Taps {

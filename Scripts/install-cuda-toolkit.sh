@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs Debian's CUDA toolkit (nvcc 11.8 and libcudart from nvidia-cuda-dev), which lives in the
-# non-free component (SPEC §10). Idempotent; needs root and Debian's package mirror.
+# non-free component. Idempotent; needs root and Debian's package mirror.
 set -euo pipefail
 
 if command -v nvcc >/dev/null 2>&1 && [ -e /usr/include/cuda_runtime_api.h ]; then

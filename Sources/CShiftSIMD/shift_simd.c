@@ -5,7 +5,7 @@
 #include <string.h>
 
 /* Same arithmetic on every level: never contract a * b + c into a fused multiply-add. A
-   command-line -ffp-contract=fast would override this pragma (SPEC §10 allows no such flag);
+   command-line -ffp-contract=fast would override this pragma (the package sets no such flag);
    -ffast-math, which would also reorder the sums, is refused outright. */
 #if defined(__FAST_MATH__)
 #error "shift_simd.c must be compiled without -ffast-math: every vector level must give the portable bits"

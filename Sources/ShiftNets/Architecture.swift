@@ -5,7 +5,7 @@ import ShiftOps
 public enum BlockMiddle: Equatable, Sendable {
     /// A shift (grouped, active or sparse), as ShiftResNet.
     case shift(ShiftMode)
-    /// A 3x3 depthwise convolution followed by BN: the shift network's twin (SPEC §11).
+    /// A 3x3 depthwise convolution followed by BN: the shift network's twin.
     case depthwise
 }
 
@@ -147,7 +147,7 @@ public struct Architecture: Equatable, Sendable {
         return copy
     }
 
-    /// The same network with CSG applied to every convolution but the stem (SPEC §11).
+    /// The same network with CSG applied to every convolution but the stem.
     public func withCSG(_ options: CSGOptions = .init()) -> Architecture {
         var copy = self
         copy.csg = options

@@ -1,13 +1,13 @@
 import ShiftOps
 
-/// Where CSG (associativeconv's Convolutional Slice Generator) applies and its sizes (SPEC §11).
+/// Where CSG (associativeconv's Convolutional Slice Generator) applies and its sizes.
 public struct CSGOptions: Equatable, Sendable {
     /// The code size `K` and slice `S0 x S1` (out x in) of 3x3 convolutions: 72, 12 x 12.
     public var code3x3 = 72, slice3x3 = (out: 12, in: 12)
     /// The code size and slice of 1x1 convolutions: 16, 16 x 16.
     public var code1x1 = 16, slice1x1 = (out: 16, in: 16)
 
-    /// SPEC §11's defaults.
+    /// The defaults: K = 72 with 12x12x3x3 slices for 3x3 convolutions, K = 16 with 16x16x1x1 slices for 1x1.
     public init() {}
 
     /// The code size and slice for a `kernelSize` convolution.

@@ -1,6 +1,6 @@
 import ShiftOps
 
-/// The per-layer parameters and multiply-accumulates of a network for one image (SPEC §11).
+/// The per-layer parameters and multiply-accumulates of a network for one image.
 ///
 /// Convention: parameters are the element counts of all learned tensors (BN's scale and bias
 /// included; running statistics and grouped shift tables not; an active or sparse shift has 2 per

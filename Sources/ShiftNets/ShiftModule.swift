@@ -3,8 +3,9 @@ import ShiftOps
 /// The shift of a conv-shift-conv block: ShiftOps' ``ShiftOps/ShiftLayer`` over a 3x3 neighbourhood, zero
 /// padding, the output the input's size.
 ///
-/// Grouped shifts are SPEC §4's interleaved table and are not a parameter; active and sparse
-/// shifts are a learned `[C, 2]` parameter named `shifts`, started from the same interleaved table.
+/// Grouped shifts are the interleaved table (channel c takes offset c mod K^k) and are not a
+/// parameter; active and sparse shifts are a learned `[C, 2]` parameter named `shifts`, started
+/// from the same interleaved table.
 public final class ShiftModule<T: NetScalar>: Module<T> {
     /// The wrapped op; its `shifts` follow ``shifts`` before every forward.
     public private(set) var layer: ShiftLayer<T>

@@ -10,7 +10,7 @@ import Synchronization
 /// then striding), as a `[C, H' * W']` tile that stays in cache, and multiplied by the weight
 /// `[O, C]`. The backward recomputes the tile, forms the weight gradient from it, and sends
 /// `W^T g` back through the shift's own backward. The shift runs through ShiftOps' ops, so its
-/// taps come from the one tap definition (SPEC §8).
+/// taps come from the one tap definition.
 ///
 /// Its parameters are its two children's, under the names they have in the unfused block
 /// (`shift2.shifts`, `conv2.weight`): the same network saves the same files fused or not. Insert

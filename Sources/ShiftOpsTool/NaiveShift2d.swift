@@ -2,7 +2,7 @@ import ShiftOps
 
 /// The straightforward 2-D active shift a first implementation would be: one output element at a
 /// time, the sampling formula and the padding evaluated per tap. The benchmark times the kernels
-/// against it (SPEC §9, C6) and checks them against it before posting a time.
+/// against it (figure C6) and checks them against it before posting a time.
 enum NaiveShift2d {
     static func tap(_ i: Int, _ n: Int, _ padding: ShiftPadding) -> Int? {
         switch padding {

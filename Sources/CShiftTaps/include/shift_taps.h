@@ -1,11 +1,11 @@
 /*
- * shift_taps.h: the one definition of a shift's taps (SPEC §8), shared by the CPU ops (through
+ * shift_taps.h: the one definition of a shift's taps, shared by the CPU ops (through
  * the CShiftTaps target) and every CUDA kernel (the Makefile adds this folder to nvcc's -I).
  *
  * For one channel and one spatial axis, output p reads input taps p * step + base + b for
  * b < taps, each mapped through the padding (shift_tap_map), with weights 1 - weight (b = 0) and
  * weight (b = 1). Outputs in [first, last) read every tap inside 0..<length: kernels run them
- * without padding logic. The derivative cell of SPEC §4 is the same function with
+ * without padding logic. The derivative cell is the same function with
  * SHIFT_TAPS_BOTH (two taps even on the lattice).
  *
  * Plain C so that Swift, g++ and nvcc all compile the same text. The arithmetic has no a * b + c
@@ -30,17 +30,17 @@
 extern "C" {
 #endif
 
-/* Padding modes (SPEC §3), numbered as ShiftPadding's cases and shiftcuda.h's SHIFTCUDA_*. */
+/* Padding modes, numbered as ShiftPadding's cases and shiftcuda.h's SHIFTCUDA_*. */
 enum { SHIFT_TAPS_ZEROS = 0, SHIFT_TAPS_BORDER = 1, SHIFT_TAPS_PERIODIC = 2, SHIFT_TAPS_REFLECT = 3,
        SHIFT_TAPS_SYMMETRIC = 4 };
 
 /* How a shift becomes taps: interpolate at s (one tap on the lattice), interpolate with both taps
-   always (the derivative's cell, SPEC §4), or round half to even (sparse forward, grouped). */
+   always (the derivative's cell), or round half to even (sparse forward, grouped). */
 enum { SHIFT_TAPS_INTERPOLATE = 0, SHIFT_TAPS_BOTH = 1, SHIFT_TAPS_ROUND = 2 };
 
 /* One axis of one channel. `finite` is 0 when the shift was NaN or infinite: the entry is then a
    harmless placeholder (one tap at base 0, empty interior) and every kernel writes NaN for the
-   channel instead of reading through it (SPEC §7). */
+   channel instead of reading through it. */
 typedef struct shift_axis_f {
     int64_t base, first, last;
     float weight;
@@ -74,7 +74,7 @@ SHIFT_TAPS_FN int64_t shift_taps_period(int64_t n, int padding) {
     }
 }
 
-/* The input index that raw tap i reads on an axis of length n >= 1, or -1 for a zero (SPEC §3). */
+/* The input index that raw tap i reads on an axis of length n >= 1, or -1 for a zero. */
 SHIFT_TAPS_FN int64_t shift_tap_map(int64_t i, int64_t n, int padding) {
     switch (padding) {
     case SHIFT_TAPS_ZEROS: return (i >= 0 && i < n) ? i : -1;
@@ -146,7 +146,7 @@ SHIFT_TAPS_FN void shift_taps_place(double q, int64_t origin, int64_t length, in
     shift_taps_interior(b, taps, length, count, step, first, last);
 }
 
-/* The taps of an axis with `length` input and `count` output samples at `step` (SPEC §2): float
+/* The taps of an axis with `length` input and `count` output samples at `step`: float
    shifts. The caller guarantees count * step + length fits comfortably in int64 (ShiftProblem
    caps it at 2^52). */
 SHIFT_TAPS_FN shift_axis_f shift_axis_taps_f(float shift, int64_t origin, int64_t length, int64_t count,

@@ -33,7 +33,7 @@ struct AxisTaps<Weight: ShiftFloatingPoint> {
     /// The taps of an axis with `length` input and `count` output samples. `shift` must be finite
     /// (callers validate); `count * step` must not overflow (callers validate).
     ///
-    /// The arithmetic is the one tap definition, `shift_taps.h` (SPEC §8), which the CUDA kernels
+    /// The arithmetic is the one tap definition, `shift_taps.h`, which the CUDA kernels
     /// compile too: the integer part of the shift folded with the origin and reduced so that no
     /// index overflows however large the shift (exactly modulo the period for the periodic modes,
     /// choosing among congruent bases the one with the longest padding-free run; clamped for zeros

@@ -9,7 +9,7 @@
 /// the columns whose every reader is inside the output (no padding logic, no division). Taps that the padding folds back onto the input (border, periodic, reflect,
 /// symmetric) are added afterwards by walking only the outputs that have such taps: the band
 /// along the edges. Every element is a direct sum of its contributions, never a difference that
-/// cancels, so an input that no output reads gets exactly zero (SPEC §5).
+/// cancels, so an input that no output reads gets exactly zero.
 @usableFromInline
 struct DensePlaneBackward: Sendable {
     @usableFromInline let input: (d: Int, h: Int, w: Int)

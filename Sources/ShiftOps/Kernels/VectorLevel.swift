@@ -9,8 +9,8 @@ import CShiftSIMD
 /// any 4-byte element for the transposes). Every level gives the same bits: the same operations
 /// per element, in the same order, without fused multiply-adds. (Where two different NaNs meet,
 /// which payload survives may differ; the value is NaN either way.) Short row loops keep the Swift
-/// code: called row by row, the wider variants made the backward slower (README, "The CPU
-/// kernels").
+/// code: called row by row, the wider variants made the backward slower (the
+/// Performance article, "The CPU kernels").
 ///
 /// `SHIFTOPS_SIMD=portable|avx2|avx512` lowers the level for a process; ``limit`` lowers it for
 /// one scope (tests run every path that way).

@@ -1,4 +1,4 @@
-/// What a shift layer does to its shift gradient before an update (SPEC §6, after Active-Shift).
+/// What a shift layer does to its shift gradient before an update (after Active-Shift).
 ///
 /// Applied per channel to the vector `g_c = dL/ds[c, 0..<k]` in this order: the sparsity term
 /// `lambda * sign(s)` is added; then `normalize` divides `g_c` by its L2 norm when that is

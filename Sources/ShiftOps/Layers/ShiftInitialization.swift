@@ -1,10 +1,10 @@
-/// How a shift layer's shifts start (SPEC §6), reproducibly from a seed.
+/// How a shift layer's shifts start, reproducibly from a seed.
 public enum ShiftInitialization<T: ShiftFloatingPoint>: Sendable {
     /// Every entry uniform in `[-bound, bound]`.
     case uniform(bound: T)
     /// Every entry uniform in `[0, bound]` with an independent random sign.
     case signedMagnitude(bound: T)
-    /// The classic grouped assignment for an odd kernel size (SPEC §4). Only a starting point: a
+    /// The classic grouped assignment for an odd kernel size. Only a starting point: a
     /// layer whose mode is `.grouped` keeps it, an `.active` or `.sparse` layer learns from it.
     case grouped(kernelSize: Int, assignment: GroupedAssignment)
     /// Every shift zero.

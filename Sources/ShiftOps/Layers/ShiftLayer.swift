@@ -1,5 +1,5 @@
 /// A shift layer for training code: a `[C, k]` shift parameter, forward, backward and the
-/// options of SPEC §6, for 1-D, 2-D or 3-D data (`spatialRank` 1, 2 or 3).
+/// options (``ShiftGradientOptions``), for 1-D, 2-D or 3-D data (`spatialRank` 1, 2 or 3).
 ///
 /// ```swift
 /// var layer = try ShiftLayer<Float>(channels: 64, spatialRank: 2, mode: .active, seed: 1)

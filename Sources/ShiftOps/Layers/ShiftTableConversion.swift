@@ -1,4 +1,4 @@
-/// The sign convention of a shift table (SPEC §2).
+/// The sign convention of a shift table.
 public enum ShiftConvention: String, Sendable, CaseIterable {
     /// ShiftOps, torchshifts, Chainer: `y[i] = x[i - s]`.
     case contentMovesWithShift

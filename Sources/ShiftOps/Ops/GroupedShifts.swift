@@ -1,4 +1,4 @@
-/// How grouped shift assigns the offsets of a `K^k` neighbourhood to channels (SPEC §4).
+/// How grouped shift assigns the offsets of a `K^k` neighbourhood to channels.
 public enum GroupedAssignment: String, Sendable, CaseIterable {
     /// Channel `c` takes offset `c mod K^k` (shiftnet's "modulo" assignment).
     case interleaved

@@ -13,7 +13,7 @@ func spatialRank<Element>(of input: Tensor<Element>) throws -> Int {
     return k
 }
 
-/// Shifts each channel of a 1-D, 2-D or 3-D batch by its own amount (SPEC §2); the spatial rank k
+/// Shifts each channel of a 1-D, 2-D or 3-D batch by its own amount; the spatial rank k
 /// is the input's rank minus 2.
 ///
 /// The same op as ``shift1d(_:shifts:mode:padding:geometry:)``, ``shift2d(_:shifts:mode:padding:geometry:)``
@@ -69,7 +69,7 @@ public func shift<Q: TensorElement & FixedWidthInteger, S: ShiftFloatingPoint>(
                         padding: padding, geometry: geometry, fill: fill)
 }
 
-/// The gradients of ``shift(_:shifts:mode:padding:geometry:)`` (SPEC §5) for any spatial rank:
+/// The gradients of ``shift(_:shifts:mode:padding:geometry:)`` for any spatial rank:
 /// `J_x^T g` and, unless `mode` is `.grouped`, the shift gradient `[C, k]`, reduced in a fixed
 /// order (the same bits for any thread count).
 ///

@@ -1,7 +1,7 @@
 // The public shift ops, one family per spatial rank. Each is a thin, documented door onto
 // `ShiftOp`, which is rank-generic.
 
-/// Shifts each channel of a 1-D batch by its own amount (SPEC §2), interpolating or not by `mode`.
+/// Shifts each channel of a 1-D batch by its own amount, interpolating or not by `mode`.
 ///
 /// Output position `p` of channel `c` samples the input at `u = p * stride + origin - shifts[c]`
 /// on each spatial axis: an integer shift moves content toward higher indices (`y[i] = x[i - s]`);
@@ -60,7 +60,7 @@ public func shift1d<Q: TensorElement & FixedWidthInteger, S: ShiftFloatingPoint>
                         geometry: geometry, fill: fill)
 }
 
-/// The gradients of ``shift1d(_:shifts:mode:padding:geometry:)`` (SPEC §5).
+/// The gradients of ``shift1d(_:shifts:mode:padding:geometry:)``.
 ///
 /// `gradients.input = J_x^T g`, the exact adjoint of the forward (it accumulates where several
 /// outputs read one input). `gradients.shifts[c, j] = sum over n, p of g * dy/ds[c, j]`, taken
@@ -81,7 +81,7 @@ public func shift1dBackward<T: ShiftFloatingPoint>(
                          mode: mode, padding: padding, geometry: geometry)
 }
 
-/// Shifts each channel of a 2-D batch by its own amount (SPEC §2), interpolating or not by `mode`.
+/// Shifts each channel of a 2-D batch by its own amount, interpolating or not by `mode`.
 ///
 /// Output position `p` of channel `c` samples the input at `u = p * stride + origin - shifts[c]`
 /// on each spatial axis: an integer shift moves content toward higher indices (`y[i] = x[i - s]`);
@@ -140,7 +140,7 @@ public func shift2d<Q: TensorElement & FixedWidthInteger, S: ShiftFloatingPoint>
                         geometry: geometry, fill: fill)
 }
 
-/// The gradients of ``shift2d(_:shifts:mode:padding:geometry:)`` (SPEC §5).
+/// The gradients of ``shift2d(_:shifts:mode:padding:geometry:)``.
 ///
 /// `gradients.input = J_x^T g`, the exact adjoint of the forward (it accumulates where several
 /// outputs read one input). `gradients.shifts[c, j] = sum over n, p of g * dy/ds[c, j]`, taken
@@ -161,7 +161,7 @@ public func shift2dBackward<T: ShiftFloatingPoint>(
                          mode: mode, padding: padding, geometry: geometry)
 }
 
-/// Shifts each channel of a 3-D batch by its own amount (SPEC §2), interpolating or not by `mode`.
+/// Shifts each channel of a 3-D batch by its own amount, interpolating or not by `mode`.
 ///
 /// Output position `p` of channel `c` samples the input at `u = p * stride + origin - shifts[c]`
 /// on each spatial axis: an integer shift moves content toward higher indices (`y[i] = x[i - s]`);
@@ -220,7 +220,7 @@ public func shift3d<Q: TensorElement & FixedWidthInteger, S: ShiftFloatingPoint>
                         geometry: geometry, fill: fill)
 }
 
-/// The gradients of ``shift3d(_:shifts:mode:padding:geometry:)`` (SPEC §5).
+/// The gradients of ``shift3d(_:shifts:mode:padding:geometry:)``.
 ///
 /// `gradients.input = J_x^T g`, the exact adjoint of the forward (it accumulates where several
 /// outputs read one input). `gradients.shifts[c, j] = sum over n, p of g * dy/ds[c, j]`, taken

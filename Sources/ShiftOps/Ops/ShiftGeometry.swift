@@ -1,5 +1,4 @@
-/// Where each output sample is taken from: stride, origin and output length per spatial axis
-/// (SPEC §2).
+/// Where each output sample is taken from: stride, origin and output length per spatial axis.
 ///
 /// On spatial axis `j`, output position `p` samples the input at
 /// `u = p * stride[j] + origin[j] - shift[c, j]`. A scalar stride or origin applies to every axis;

@@ -1,4 +1,4 @@
-/// Which of the three shift operations to apply (SPEC §4).
+/// Which of the three shift operations to apply.
 public enum ShiftMode: String, Sendable, CaseIterable {
     /// Active shift (Jeon & Kim 2018): real shifts, bilinear (trilinear in 3-D) interpolation
     /// forward and backward.

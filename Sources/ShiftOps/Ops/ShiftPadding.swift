@@ -1,6 +1,6 @@
 import CShiftTaps
 
-/// How a shift reads beyond the edges of its input (SPEC §3).
+/// How a shift reads beyond the edges of its input.
 ///
 /// For an integer tap index `i` on an axis of length `n`:
 /// | case | reads | `numpy.pad` name |
