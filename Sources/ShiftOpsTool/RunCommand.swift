@@ -144,7 +144,7 @@ enum RunCommand {
             var info = stat()
             if stat(path, &info) == 0 {
                 guard info.st_mode & S_IFMT == S_IFREG else {
-                    throw UsageError("--\(option) \(path): is \(fileKind(info.st_mode)), not a regular file; refusing to replace it")
+                    throw UsageError("--\(option) \(path): is \(NumPyFile.kind(of: info.st_mode)), not a regular file; refusing to replace it")
                 }
                 let identity = (UInt64(info.st_dev), UInt64(info.st_ino))
                 if let other = seenFiles.first(where: { $0.device == identity.0 && $0.inode == identity.1 }) {
@@ -158,18 +158,6 @@ enum RunCommand {
                 throw UsageError("--\(other) and --\(option) name the same file (\(path)); each output needs its own")
             }
             seenPaths[key] = option
-        }
-    }
-
-    /// Words for a file type that is not a regular file.
-    static func fileKind(_ mode: mode_t) -> String {
-        switch mode & S_IFMT {
-        case S_IFDIR: "a directory"
-        case S_IFIFO: "a FIFO"
-        case S_IFCHR: "a character device"
-        case S_IFBLK: "a block device"
-        case S_IFSOCK: "a socket"
-        default: "a special file"
         }
     }
 

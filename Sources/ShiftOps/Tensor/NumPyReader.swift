@@ -100,7 +100,7 @@ extension NumPyFile {
     }
 
     /// Words for a file type that is not a regular file.
-    static func kind(of mode: mode_t) -> String {
+    package static func kind(of mode: mode_t) -> String {
         switch mode & S_IFMT {
         case S_IFDIR: "a directory"
         case S_IFIFO: "a FIFO"
@@ -181,15 +181,11 @@ extension NumPyFile {
     /// The data bytes of `shape`: zero when an axis is zero, but even then the other extents
     /// must multiply (with the element size) within `Int`, as for any tensor shape.
     static func dataByteCount(_ shape: [Int], itemSize: Int, path: String) throws -> Int {
-        var bytes = itemSize
-        for extent in shape where extent != 0 {
-            let (product, overflow) = bytes.multipliedReportingOverflow(by: extent)
-            guard !overflow else {
-                throw ShiftOpsError(.invalidFile, argument: path,
-                                    "the byte count of shape \(shape) (\(itemSize)-byte elements) overflows Int")
-            }
-            bytes = product
+        do {
+            // The element count times the item size: ShapeArithmetic has checked that product too.
+            return try ShapeArithmetic.elementCount(of: shape, elementSize: itemSize, argument: path) &* itemSize
+        } catch let error as ShiftOpsError {
+            throw ShiftOpsError(.invalidFile, argument: path, error.message)
         }
-        return shape.contains(0) ? 0 : bytes
     }
 }

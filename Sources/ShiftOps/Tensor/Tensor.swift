@@ -277,29 +277,7 @@ extension Tensor {
     /// error, as it would be without the zero, so that every stride and offset a kernel derives
     /// from a valid shape fits in `Int`.
     public static func elementCount(of shape: [Int], argument: String) throws -> Int {
-        var product = 1
-        var hasZero = false
-        for length in shape {
-            guard length >= 0 else {
-                throw ShiftOpsError(.invalidArgument, argument: argument,
-                                    "axis lengths must be >= 0, got \(shape)")
-            }
-            if length == 0 {
-                hasZero = true
-                continue
-            }
-            let (next, overflow) = product.multipliedReportingOverflow(by: length)
-            guard !overflow else {
-                throw ShiftOpsError(.sizeOverflow, argument: argument,
-                                    "the product of the non-zero lengths of shape \(shape) overflows Int")
-            }
-            product = next
-        }
-        guard !product.multipliedReportingOverflow(by: MemoryLayout<Element>.stride).overflow else {
-            throw ShiftOpsError(.sizeOverflow, argument: argument,
-                                "the byte count of shape \(shape) (\(Element.self)), zero axes aside, overflows Int")
-        }
-        return hasZero ? 0 : product
+        try ShapeArithmetic.elementCount(of: shape, elementSize: MemoryLayout<Element>.stride, argument: argument)
     }
 }
 
