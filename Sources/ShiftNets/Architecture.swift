@@ -100,7 +100,7 @@ public struct Architecture: Equatable, Sendable {
         if mode == .net {
             // Python's float(R) ** 0.5, then int() truncation.
             let r = Foundation.pow(reduction, 0.5)
-            let w = [Int(16 / r), Int(32 / r), Int(64 / r)]
+            let w = try [16.0, 32.0, 64.0].map { try Architecture.channels($0 / r, argument: "reduction") }
             return try Architecture(name: "resnet\(depth)\(suffix)", classes: classes, stemChannels: w[0], widths: w,
                                     blocksPerStage: [n, n, n], block: .basic(reduction: 1))
         }
@@ -155,9 +155,24 @@ public struct Architecture: Equatable, Sendable {
         return copy
     }
 
+    /// The most channels a layer may have: a width from an expansion or reduction beyond it is an
+    /// error rather than a trap in `Int(_:)` or an allocation of terabytes.
+    static let maximumChannels = 1 << 20
+
+    /// A width as shiftresnet-cifar computes it (`int(x)`, truncation), or an error naming
+    /// `argument` when it is not finite or exceeds ``maximumChannels``.
+    static func channels(_ width: Double, argument: String) throws -> Int {
+        guard width.isFinite, width <= Double(maximumChannels) else {
+            throw ShiftOpsError(.invalidArgument, argument: argument,
+                                "gives a layer of \(width) channels; at most \(maximumChannels) are supported")
+        }
+        return Int(width)
+    }
+
     /// Builds the network with weights drawn from `seed` (each layer its own derived seed).
     ///
-    /// - Throws: ``ShiftOps/ShiftOpsError`` from a layer's initialiser.
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `expansion` or `reduction` when a block's width
+    ///   is not a finite number of channels up to 2^20, and the errors of the layers' initialisers.
     public func build<T: NetScalar>(seed: UInt64, as _: T.Type = T.self) throws -> Module<T> {
         var counter: UInt64 = 0
         func next() -> UInt64 { counter &+= 1; return seed &* 1_000_003 &+ counter }
@@ -206,7 +221,7 @@ public struct Architecture: Equatable, Sendable {
         switch block {
         case .basic(let reduction):
             // shiftresnet-cifar: int((1 / float(reduction)) * planes).
-            let mid = Int((1 / reduction) * Double(planes))
+            let mid = try Architecture.channels((1 / reduction) * Double(planes), argument: "reduction")
             guard mid >= 1 else {
                 throw ShiftOpsError(.invalidArgument, argument: "reduction", "leaves a block of \(planes) planes with \(mid) inner channels")
             }
@@ -219,7 +234,7 @@ public struct Architecture: Equatable, Sendable {
             ], shortcut: shortcut)
         case .convShiftConv(let expansion, let middle):
             // shiftresnet-cifar: int(out_planes * expansion).
-            let mid = Int(Double(planes) * expansion)
+            let mid = try Architecture.channels(Double(planes) * expansion, argument: "expansion")
             guard mid >= 1 else {
                 throw ShiftOpsError(.invalidArgument, argument: "expansion", "leaves a block of \(planes) planes with \(mid) inner channels")
             }
