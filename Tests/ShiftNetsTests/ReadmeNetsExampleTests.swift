@@ -5,7 +5,7 @@ import ShiftNets
 
 /// README's ShiftNets example as written there (with a two-image batch), so it keeps compiling.
 @Suite struct ReadmeNetsExampleTests {
-    @Test func trainingStepExample() throws {
+    @Test(.tags(.slow), .skippedInFastLane) func trainingStepExample() throws {
         let images = try Tensor<Float>.random(shape: [2, 3, 32, 32], seed: 1), labels = [3, 7]
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("readme-\(UInt32.random(in: 0...UInt32.max))").path
         defer { try? FileManager.default.removeItem(atPath: folder) }

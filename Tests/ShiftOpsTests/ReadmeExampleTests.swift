@@ -3,7 +3,7 @@ import ShiftOps
 
 /// The README's examples, as written there, so that they keep compiling and doing what they say.
 @Suite struct ReadmeExampleTests {
-    @Test func apiExample() throws {
+    @Test(.tags(.slow), .skippedInFastLane) func apiExample() throws {
         let x = try Tensor<Float>.random(shape: [8, 64, 56, 56], seed: 1)
         let shifts = try Tensor<Float>.random(shape: [64, 2], in: -1.5...1.5, seed: 2)
         let y = try shift2d(x, shifts: shifts, mode: .active, padding: .reflect)
@@ -18,7 +18,7 @@ import ShiftOps
         #expect(qy.shape == q.shape && qy.elements.contains(-3))
     }
 
-    @Test func trainingLoopExample() throws {
+    @Test(.tags(.slow), .skippedInFastLane) func trainingLoopExample() throws {
         var shift = try ShiftLayer<Float>(replacingDepthwiseConvolutionWith: 64, spatialRank: 2,
                                           kernelSize: 3, convolutionPadding: 1, padding: .zeros, mode: .active, seed: 42)
         shift.gradientOptions = ShiftGradientOptions(sparsity: 1e-4, scaling: .normalize)
