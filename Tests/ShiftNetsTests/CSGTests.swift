@@ -11,7 +11,7 @@ import ShiftOps
         return o
     }
 
-    @Test func gradientsReachCodesAndSharedGenerators() throws {
+    @Test(.tags(.slow), .skippedInFastLane) func gradientsReachCodesAndSharedGenerators() throws {
         for block in [BlockKind.convShiftConv(expansion: 1.5, middle: .shift(.active)), .basic(reduction: 1)] {
             let arch = try Architecture(name: "t", inputChannels: 2, classes: 3, stemChannels: 4, widths: [4, 5],
                                         blocksPerStage: [1, 1], block: block).withCSG(Self.small)

@@ -42,7 +42,7 @@ func entries(_ folder: String) -> [String] {
 
     /// H1: a save that fails at any file, on either install path, leaves the old checkpoint
     /// whole and loadable and nothing else beside it.
-    @Test(arguments: [false, true])
+    @Test(.tags(.slow), .skippedInFastLane, arguments: [false, true])
     func failedSaveKeepsTheOldCheckpointAndLeavesNoTemporaries(exchangeUnavailable: Bool) throws {
         let parent = try scratchFolder()
         defer { try? FileManager.default.removeItem(atPath: parent) }
@@ -81,7 +81,7 @@ func entries(_ folder: String) -> [String] {
 
     /// H1: a save killed at any point leaves a folder that loads as the old checkpoint or the new
     /// one, never a mix; the next save clears what the killed one left.
-    @Test(arguments: [false, true])
+    @Test(.tags(.slow), .skippedInFastLane, arguments: [false, true])
     func killedSaveLeavesOneWholeCheckpoint(exchangeUnavailable: Bool) throws {
         var points: [CheckpointTesting.Point] = (0..<Self.files.count).map { .file($0) } + [.beforeRemovingOld]
         if exchangeUnavailable { points.append(.afterAside) }
@@ -340,7 +340,7 @@ func entries(_ folder: String) -> [String] {
     /// Fuzz: each file of a checkpoint truncated, swapped with another, or replaced by a special
     /// file (a FIFO, a folder, a link to `/dev/zero`, a dangling link) is refused naming that file,
     /// without hanging and without changing the model.
-    @Test func damagedCheckpointsAreRefusedNamingTheFile() throws {
+    @Test(.tags(.slow), .skippedInFastLane) func damagedCheckpointsAreRefusedNamingTheFile() throws {
         let folder = try scratchFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let source = try threeLayers(seed: 1)

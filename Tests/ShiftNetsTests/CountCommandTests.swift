@@ -14,7 +14,7 @@ import ShiftNets
 
     /// `count` refuses widths that would trap in `Int(_:)` or build an absurdly large network,
     /// before building anything; ordinary networks still count.
-    @Test func countRefusesAbsurdWidthsBeforeBuilding() throws {
+    @Test(.tags(.slow), .skippedInFastLane) func countRefusesAbsurdWidthsBeforeBuilding() throws {
         let cases: [([String], String)] = [
             (["--model", "shiftresnet20", "--expansion", "1e300"], "refuses layers wider than 65536"),
             (["--model", "depthwiseresnet56", "--expansion", "1e10"], "refuses layers wider than 65536"),

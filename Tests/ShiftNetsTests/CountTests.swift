@@ -56,7 +56,7 @@ import ShiftOps
         (try .depthwiseResNet(depth: 110, expansion: 9), 1962554, 303358592),
     ]
 
-    @Test func parametersMatchShiftResNetCifar() throws {
+    @Test(.tags(.slow), .skippedInFastLane) func parametersMatchShiftResNetCifar() throws {
         for (architecture, parameters, _) in Self.reference {
             let count = try NetworkCount(architecture)
             #expect(count.parameters == parameters, "\(architecture.name)")
@@ -65,7 +65,8 @@ import ShiftOps
         }
     }
 
-    @Test func macsDifferFromTheScriptOnlyWhereItsFormulasAreWrong() throws {
+    @Test(.tags(.slow), .skippedInFastLane)
+    func macsDifferFromTheScriptOnlyWhereItsFormulasAreWrong() throws {
         // count.py's ResNet.flops() uses self.in_planes after the stages are built (64 / r), not the
         // stem's width; DepthWiseWithSkipBlock.flops() counts the depthwise convolution at the
         // block's output size, but with stride 2 it runs at the input size (the stride is in conv3).

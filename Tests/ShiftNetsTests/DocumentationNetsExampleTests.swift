@@ -8,7 +8,7 @@ import ShiftNets
 /// here as it is written.
 @Suite struct DocumentationNetsExampleTests {
     /// The landing page and "Training a shift network": a step, evaluation, checkpoints.
-    @Test func trainingAShiftNetwork() throws {
+    @Test(.tags(.slow), .skippedInFastLane) func trainingAShiftNetwork() throws {
         let images = try Tensor<Float>.random(shape: [2, 3, 32, 32], seed: 1), labels = [3, 7]
         let checkpoint = FileManager.default.temporaryDirectory
             .appendingPathComponent("shiftnets-docs-\(UInt32.random(in: 0...UInt32.max))").path
@@ -52,7 +52,7 @@ import ShiftNets
     }
 
     /// "Training a shift network": the trainer.
-    @Test func trainer() throws {
+    @Test(.tags(.slow), .skippedInFastLane) func trainer() throws {
         let digitsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../Data/digits").standardized.path
 

@@ -58,7 +58,7 @@ import ShiftOps
         try checkGradients(try DepthwiseConv3x3<Double>(channels: 4, seed: 10), inputShape: [2, 4, 5, 6])
     }
 
-    @Test func residualBlocks() throws {
+    @Test(.tags(.slow), .skippedInFastLane) func residualBlocks() throws {
         for middle in [BlockMiddle.shift(.active), .depthwise] {
             let arch = try Architecture(name: "tiny", inputChannels: 3, classes: 4, stemChannels: 4, widths: [4, 6],
                                         blocksPerStage: [1, 1], block: .convShiftConv(expansion: 2, middle: middle))

@@ -9,7 +9,7 @@ import ShiftOps
     static let digitsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../Data/digits").standardized.path
 
-    @Test func shortTrainingLearns() throws {
+    @Test(.tags(.slow), .skippedInFastLane) func shortTrainingLearns() throws {
         let data = try Dataset.digits(directory: Self.digitsFolder)
         #expect(data.count == 1797 && data.classes == 10)
         let (train, test) = try data.split(testFraction: 0.2, seed: 1)

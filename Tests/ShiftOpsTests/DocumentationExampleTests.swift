@@ -8,7 +8,7 @@ import ShiftOps
 @Suite struct DocumentationExampleTests {
     /// README "Example"; the landing page; Getting started: "A first shift", "Writing into an
     /// existing output", "Threads", "Errors".
-    @Test func gettingStarted() throws {
+    @Test(.tags(.slow), .skippedInFastLane) func gettingStarted() throws {
         // x: [N, C, H, W]; shifts: [C, 2], columns [dy, dx]. Positive shifts move content down/right.
         let x = try Tensor<Float>.random(shape: [8, 64, 56, 56], seed: 1)
         let shifts = try Tensor<Float>.random(shape: [64, 2], in: -1.5...1.5, seed: 2)

@@ -258,7 +258,7 @@ import Testing
         #expect(passedThrough.count == 2 * 6 * 7 && passedThrough.elements == input.elements)
     }
 
-    @Test(arguments: [ShiftMode.active, .sparse])
+    @Test(.tags(.slow), .skippedInFastLane, arguments: [ShiftMode.active, .sparse])
     func alignmentDemoConverges(mode: ShiftMode) throws {
         for padding in [ShiftPadding.zeros, .reflect] {
             let demo = AlignmentDemo(mode: mode, padding: padding)

@@ -90,7 +90,7 @@ import Testing
         #expect(actual.maximumRelativeDifference(to: expected, absoluteFloor: scale) <= tolerance, "\(comment)")
     }
 
-    @Test(arguments: cases)
+    @Test(.tags(.slow), .skippedInFastLane, arguments: cases)
     func forwardAndBackwardAgreeWithNCHWAndTheReference(test: Case) throws {
         let config = test.config
         let x = try Tensor<Double>.random(shape: config.shape(batch: 2, channels: 4), seed: 41)
@@ -130,7 +130,7 @@ import Testing
     /// transposed blocks (``ChannelsLastTiles``), so every result is NCHW's, bit for bit: the
     /// forward, the input gradient and the shift gradient. 19 channels make a partial last block
     /// of 3; stride 2 with an origin takes the row kernels instead of the flattened ones.
-    @Test(arguments: ShiftCase.all.flatMap { base in
+    @Test(.tags(.slow), .skippedInFastLane, arguments: ShiftCase.all.flatMap { base in
         [ShiftGeometry.identity, ShiftGeometry(stride: [2], origin: [1])].map { geometry in
             var config = base
             config.geometry = geometry
@@ -157,7 +157,8 @@ import Testing
     /// The direct channels-last kernels, for planes too large for the tiles' scratch (here
     /// forced by a zero scratch limit), and the tiled path, on shapes where most pixels are
     /// interior for every channel (the small shapes above exercise mostly their edges), against NCHW.
-    @Test(arguments: ShiftCase.all.flatMap { config in [(config, 0), (config, ChannelsLastTiles.scratchLimit)] })
+    @Test(.tags(.slow), .skippedInFastLane,
+          arguments: ShiftCase.all.flatMap { config in [(config, 0), (config, ChannelsLastTiles.scratchLimit)] })
     func channelsLastKernelsOnLargerShapes(config: ShiftCase, scratchLimit: Int) throws {
         try ChannelsLastTiles.$scratchLimit.withValue(scratchLimit) { try channelsLastKernelsOnLargerShapes(config: config) }
     }

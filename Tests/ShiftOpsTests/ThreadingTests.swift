@@ -30,7 +30,7 @@ import Testing
         return (result, trace.runs)
     }
 
-    @Test(arguments: cases)
+    @Test(.tags(.slow), .skippedInFastLane, arguments: cases)
     func forwardAndBackwardAreBitwiseTheSameOnEveryThreadCount(test: Case) throws {
         let limit = test.layout == .channelsLastDirect ? 0 : ChannelsLastTiles.scratchLimit
         try ChannelsLastTiles.$scratchLimit.withValue(limit) { try checkThreadCounts(test) }

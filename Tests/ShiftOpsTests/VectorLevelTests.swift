@@ -16,7 +16,8 @@ import Testing
     /// Forward and backward, NCHW and channels-last (19 channels: transposes of whole 8 x 8
     /// blocks and of the channels and pixels left over), every rank and padding, at each level
     /// against the portable level, bit for bit.
-    @Test(.enabled(if: VectorLevel.selected > 0,
+    @Test(.tags(.slow), .skippedInFastLane,
+          .enabled(if: VectorLevel.selected > 0,
                    "no wider level here (no AVX2, or SHIFTOPS_SIMD=portable): only the portable loops run"),
           arguments: ShiftCase.all.filter { $0.mode == .active })
     func everyLevelGivesThePortableBits(config: ShiftCase) throws {
