@@ -25,16 +25,22 @@ enum Report {
             lines.append("copy = \(best.name.dropFirst("copy: ".count)) (the fastest copy of these bytes in this run)")
         }
         if let sideBySide { lines += sideBySideLines(sideBySide) }
-        lines.append("figures (SPEC §9):")
-        for f in figures { lines.append(figureLine(f)) }
+        lines.append("shifts: U(-1.5,1.5) per channel and axis; a case or figure marked U(-1,1) draws them from U(-1,1)")
+        lines.append("figures:")
+        // Wide enough for the longest label, so the values stay in one column.
+        let labelWidth = max(52, (figures.map(\.label.count).max() ?? 0) + 2)
+        for f in figures { lines.append(figureLine(f, labelWidth: labelWidth)) }
         return lines.joined(separator: "\n")
     }
 
-    static func figureLine(_ f: Figure) -> String {
+    static func figureLine(_ f: Figure) -> String { figureLine(f, labelWidth: 52) }
+
+    /// One figure: id, label (padded to `labelWidth`), value, goal and whether it was met.
+    static func figureLine(_ f: Figure, labelWidth: Int) -> String {
         let goal = f.goal.map { "goal " + (f.atMost ? "<= " : ">= ") + String(format: "%g", $0) } ?? "no goal"
         let verdict = f.met.map { $0 ? "met" : "MISSED" } ?? (f.value == nil ? f.note : "reported")
         let value = f.value.map { String(format: "%.2f", $0) } ?? "-"
-        return "  " + pad(f.id, 4) + pad(f.label, 52) + pad(value, 8, right: true) + "   " + pad(goal, 13) + verdict
+        return "  " + pad(f.id, 4) + pad(f.label, labelWidth) + pad(value, 8, right: true) + "   " + pad(goal, 13) + verdict
     }
 
     static func sideBySideLines(_ side: SideBySide) -> [String] {
