@@ -45,12 +45,15 @@ enum Report {
 
     static func sideBySideLines(_ side: SideBySide) -> [String] {
         var lines = ["side by side with \(side.source):"]
-        lines.append("  " + pad("PyTorch case", 54) + pad("median ms", 11, right: true) + "   "
-                     + pad("ours", 24) + pad("median ms", 11, right: true) + pad("PyTorch/ours", 14, right: true))
+        // Columns as wide as their longest name (the 3-D cases' are longer), so the times line up.
+        let theirsWidth = max(54, (side.lines.map(\.pytorch.name.count).max() ?? 0) + 2)
+        let oursWidth = max(24, (side.lines.map(\.ours.count).max() ?? 0) + 2)
+        lines.append("  " + pad("PyTorch case", theirsWidth) + pad("median ms", 11, right: true) + "   "
+                     + pad("ours", oursWidth) + pad("median ms", 11, right: true) + pad("PyTorch/ours", 14, right: true))
         if side.lines.isEmpty { lines.append("  (no PyTorch cases for this shape)") }
         for line in side.lines {
-            lines.append("  " + pad(line.pytorch.name, 54) + pad(String(format: "%.3f", line.pytorch.median * 1e3), 11, right: true)
-                         + "   " + pad(line.ours, 24)
+            lines.append("  " + pad(line.pytorch.name, theirsWidth) + pad(String(format: "%.3f", line.pytorch.median * 1e3), 11, right: true)
+                         + "   " + pad(line.ours, oursWidth)
                          + pad(line.oursMedian.map { String(format: "%.3f", $0 * 1e3) } ?? "-", 11, right: true)
                          + pad(line.ratio.map { String(format: "%.2f", $0) } ?? "-", 14, right: true))
         }
