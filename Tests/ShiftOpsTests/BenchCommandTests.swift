@@ -92,6 +92,8 @@ import Testing
         // The 3-D figures are C9's, with goals; the PyTorch ratios need the file.
         let c9 = output.split(separator: "\n").filter { $0.hasPrefix("  C9  ") }
         #expect(c9.count == 8 && c9.allSatisfy { $0.contains("goal ") && !$0.contains("no goal") }, "\(output)")
+        // The ratios to copy are measured at both shift ranges: the U(-1,1) cases were timed.
+        #expect(c9.filter { $0.contains("/ copy") && ($0.hasSuffix("met") || $0.hasSuffix("MISSED")) }.count == 4, "\(output)")
         #expect(output.components(separatedBy: "not measured (needs --pytorch FILE").count - 1 == 4, "\(output)")
     }
 

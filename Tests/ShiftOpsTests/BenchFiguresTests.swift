@@ -82,6 +82,10 @@ import Testing
         guard tables.count == 4 else { return }
         checkTwoD(lines(tables[1]), goals: Self.smallGoals, shape: "2x8x12x10")
         checkThreeD(lines(tables[2]))
+        // The 3-D side by side pairs PyTorch's conv3d with the 3-D shift, with a ratio.
+        let conv3d = tables[2].split(separator: "\n").first { $0.contains(C.lastConv3dTraining) } ?? ""
+        #expect(conv3d.contains("shift3d active forward+backward") && Double(conv3d.split(separator: " ").last ?? "") != nil,
+                "\(tables[2])")
         let interop = lines(tables[3])
         #expect(interop["I1"]?.count == 1 && interop["I1"]![0].contains("goal <= 1.1 "), "\(tables[3])")
         let t1 = interop["T1"] ?? []
