@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""PyTorch's CPU figures beside `shiftops bench` (SPEC §9, C7): optional, needs torch.
+"""PyTorch's CPU figures beside `shiftops bench` (C7a-d, C9): optional, needs torch.
 
-For each shape (fp32, NCHW [N, C, H, W]) it times, after warm-up, in steady state:
+For each 2-D shape (fp32, NCHW [N, C, H, W]) it times, after warm-up, in steady state:
   - `out.copy_(x)` into an existing tensor (the copy `shiftops bench` reports beside its own),
   - a 3x3 depthwise convolution (stride 1, padding 1, no bias), NCHW and channels-last,
     forward (under no_grad) and forward+backward (input and weight gradients),
-  - a per-channel shift built on `grid_sample` (bilinear, zeros padding, the sign of SPEC §2:
+  - a per-channel shift built on `grid_sample` (bilinear, zeros padding, the sign shiftops uses:
     y[i] = x[i - s]), forward and forward+backward (input and shift gradients).
+For each 3-D shape ([N, C, D, H, W]): the copy, and a 3x3x3 depthwise `conv3d` (groups=C, padding 1,
+no bias), NCDHW and channels_last_3d, forward and forward+backward.
 It writes the JSON of `shiftops bench --json` ("cases": shape, case, median_ms, min_ms, ...), which
 `shiftops bench --pytorch FILE` reads and joins with its own table.
 
@@ -28,7 +30,8 @@ try:
     import torch
     import torch.nn.functional as F
 except ImportError:
-    sys.exit("pytorch_cpu.py: needs PyTorch (pip install torch); shiftops bench runs without it and prints C7 as not measured")
+    sys.exit("pytorch_cpu.py: needs PyTorch (pip install torch); shiftops bench runs without it and prints C7a-d and C9's "
+             "PyTorch ratios as not measured")
 
 
 def timed(body, warmup, repetitions, warmup_seconds):
@@ -67,7 +70,7 @@ def grid_shift(x, shifts):
 
 
 def check_grid_shift():
-    """An integer shift must be exactly y[i] = x[i - s] with zeros outside (SPEC §2's sign)."""
+    """An integer shift must be exactly y[i] = x[i - s] with zeros outside (the sign shiftops uses)."""
     x = torch.randn(2, 3, 7, 9)
     shifts = torch.tensor([[1.0, -2.0], [0.0, 3.0], [-1.0, 1.0]])
     y = grid_shift(x, shifts)
@@ -83,7 +86,7 @@ def check_grid_shift():
 
 
 def bench_shape(shape, warmup, repetitions, warmup_seconds):
-    n, c, h, w = shape
+    c = shape[1]
     torch.manual_seed(0)
     x = torch.randn(shape)
     g = torch.randn(shape)
@@ -100,8 +103,15 @@ def bench_shape(shape, warmup, repetitions, warmup_seconds):
     out = torch.empty_like(x).fill_(0)  # prefaulted, as shiftops bench's copy
     add("pytorch copy_", lambda: out.copy_(x), 2 * size)
 
-    conv = torch.nn.Conv2d(c, c, 3, padding=1, groups=c, bias=False)
-    for layout, memory_format in (("NCHW", torch.contiguous_format), ("channels-last", torch.channels_last)):
+    if len(shape) == 5:
+        conv = torch.nn.Conv3d(c, c, 3, padding=1, groups=c, bias=False)
+        kernel = "3x3x3"
+        layouts = (("NCDHW", torch.contiguous_format), ("channels-last-3d", torch.channels_last_3d))
+    else:
+        conv = torch.nn.Conv2d(c, c, 3, padding=1, groups=c, bias=False)
+        kernel = "3x3"
+        layouts = (("NCHW", torch.contiguous_format), ("channels-last", torch.channels_last))
+    for layout, memory_format in layouts:
         module = conv.to(memory_format=memory_format)
         xl = x.contiguous(memory_format=memory_format)
         gl = g.contiguous(memory_format=memory_format)
@@ -115,8 +125,10 @@ def bench_shape(shape, warmup, repetitions, warmup_seconds):
             module.weight.grad = None
             module(xi).backward(gl)
 
-        add(f"pytorch depthwise 3x3 {layout} forward", forward, 2 * size)
-        add(f"pytorch depthwise 3x3 {layout} forward+backward", training, 5 * size)
+        add(f"pytorch depthwise {kernel} {layout} forward", forward, 2 * size)
+        add(f"pytorch depthwise {kernel} {layout} forward+backward", training, 5 * size)
+    if len(shape) == 5:
+        return cases
 
     shifts = (torch.rand(c, 2) * 3 - 1.5)
 
@@ -136,20 +148,21 @@ def bench_shape(shape, warmup, repetitions, warmup_seconds):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--shape", action="append", help="N,C,H,W (repeatable); default 8,64,56,56 and 32,64,56,56")
+    parser.add_argument("--shape", action="append",
+                        help="N,C,H,W or N,C,D,H,W (repeatable); default 8,64,56,56, 32,64,56,56 and 8,32,16,56,56")
     parser.add_argument("--repetitions", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5, help="at least this many warm-up calls per case")
     parser.add_argument("--warmup-seconds", type=float, default=0.3, help="and at least this long")
     parser.add_argument("--threads", type=int, help="torch.set_num_threads; default PyTorch's own")
     parser.add_argument("--json", help="write the JSON here (default: standard output)")
     args = parser.parse_args()
-    shapes = [[8, 64, 56, 56], [32, 64, 56, 56]]
+    shapes = [[8, 64, 56, 56], [32, 64, 56, 56], [8, 32, 16, 56, 56]]
     if args.shape:
         shapes = []
         for text in args.shape:
             parts = text.split(",")
-            if len(parts) != 4 or not all(p.isdigit() and int(p) > 0 for p in parts):
-                sys.exit(f"pytorch_cpu.py: --shape expects four positive integers N,C,H,W, got '{text}'")
+            if len(parts) not in (4, 5) or not all(p.isdigit() and int(p) > 0 for p in parts):
+                sys.exit(f"pytorch_cpu.py: --shape expects four or five positive integers N,C,H,W or N,C,D,H,W, got '{text}'")
             shapes.append([int(p) for p in parts])
     if args.repetitions < 1 or args.warmup < 0:
         sys.exit("pytorch_cpu.py: --repetitions expects >= 1 and --warmup >= 0")

@@ -2,8 +2,9 @@ import Foundation
 import ShiftOps
 
 /// `shiftops bench`: times the CPU kernels against the fastest copy of the same bytes and against our
-/// 3x3 depthwise convolution, and prints the figures of SPEC §9 (C1–C8), all from one run; C7 needs
-/// PyTorch's figures from `Benchmarks/pytorch_cpu.py` (`--pytorch FILE`).
+/// 3x3 depthwise convolution, and prints the figures C1-C9, I1 and T1 with their goals, every ratio
+/// from one run; C7a-d and C9's PyTorch ratios need PyTorch's figures from `Benchmarks/pytorch_cpu.py`
+/// (`--pytorch FILE`), T1 those of `Benchmarks/tsm_torch.py` (`--tsm FILE`).
 enum BenchCommand {
     static let help = """
         usage: shiftops bench [--shape N,C,H,W | N,C,D,H,W]... [--padding zeros|border|periodic|reflect|symmetric]
@@ -14,10 +15,13 @@ enum BenchCommand {
           warm-up; GB/s counts the compulsory traffic (each input read once, each output written once).
           "copy" is the fastest of several copies of the same bytes (prefaulted; one and all threads).
           Goals: the 32x64x56x56 goals for shapes at least its size, the 8x64x56x56 (cache-resident)
-          ones below; the 3-D shape's ratios are reported without a goal.
-          --pytorch FILE reads Benchmarks/pytorch_cpu.py's JSON, prints it beside ours and C7.
+          ones below; C9's goals for any 3-D shape. Shifts are drawn from U(-1.5,1.5) per channel and
+          axis; the channels-last and 3-D active cases are timed again at U(-1,1) (named so), and
+          their figures (C7c, C7d, C8, C9) are printed at both ranges.
+          --pytorch FILE reads Benchmarks/pytorch_cpu.py's JSON, prints it beside ours, C7a-d and
+          C9's ratios to PyTorch's depthwise conv3d (else "not measured").
           I1 and T1 run on the first 2-D shape; --tsm FILE reads Benchmarks/tsm_torch.py's JSON for T1.
-          --device cuda (a build with --traits CUDA) prints G1-G3 for the four GPU shapes of SPEC §9
+          --device cuda (a build with --traits CUDA) prints G1-G3 for the four GPU shapes
           (64,128,56,56 32,64,56,56 128,256,28,28 8,512,7,7), NCHW and channels-last, and G4
           when --pytorch names the JSON of Benchmarks/pytorch_gpu.py (else "not measured");
           the figures are the active mode's, --modes adds rows for the others.
@@ -92,8 +96,9 @@ enum BenchCommand {
         var gigabytesPerSecond: Double { Double(bytes) / median / 1e9 }
     }
 
-    /// One SPEC §9 figure. `value` is nil when it was not measured (C7 without PyTorch's figures);
-    /// `goal` is nil for a ratio reported without one (the 3-D shape).
+    /// One figure: a ratio of two timed cases and its goal. `value` is nil when it was not measured
+    /// (a PyTorch ratio without PyTorch's figures, a mode left out); `goal` is nil for a ratio
+    /// reported without one.
     struct Figure {
         var shape: [Int]
         var id: String
@@ -139,8 +144,7 @@ enum BenchCommand {
             for index in results.indices { try results[index].measureMemory(progress: progress) }
             for result in results {
                 let sideBySide = pytorch.map { SideBySide(ours: result.rows, pytorch: $0, shape: result.shape) }
-                let resultFigures = result.figures + SideBySide.c7(ours: result.rows, shape: result.shape, pytorch: pytorch,
-                                                                   applies: result.shape.count == 4)
+                let resultFigures = BenchFigures.make(shape: result.shape, rows: result.rows, pytorch: pytorch) + result.figures
                 rows += result.rows
                 figures += resultFigures
                 output(Report.table(shape: result.shape, settings: settings, rows: result.rows, figures: resultFigures,

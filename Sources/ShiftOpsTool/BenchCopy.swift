@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 
-/// The copy every ratio is taken against (SPEC §9 "copy"): the fastest copy of the same bytes this
+/// The copy every ratio is taken against ("copy" in every figure): the fastest copy of the same bytes this
 /// machine does. Both buffers are written before timing, so no page faults are timed, and several
 /// copies are tried on one thread and on every thread; the one with the smallest median is "copy".
 ///

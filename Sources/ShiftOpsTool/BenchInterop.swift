@@ -1,7 +1,7 @@
 import Foundation
 import ShiftOps
 
-/// SPEC §9's I1 and T1 for the first 2-D shape `[N, C, H, W]` of a bench run, each checked before
+/// The figures I1 and T1 for the first 2-D shape `[N, C, H, W]` of a bench run, each checked before
 /// it is timed.
 ///
 /// - I1: the active forward (zeros padding) run on the caller's memory: the input wrapped with

@@ -4,7 +4,7 @@ import ShiftOps
 import Glibc
 #endif
 
-/// Measures the memory an op uses beyond its outputs (SPEC §9: none for a forward, O(N * C) for a
+/// Measures the memory an op uses beyond its outputs (the goal: none for a forward, O(N * C) for a
 /// backward), by counting pages rather than trusting a formula.
 ///
 /// How: before each run the tensor pool is emptied and `malloc_trim` hands every free page of every

@@ -12,6 +12,10 @@ struct PyTorchFigures {
         static let lastConvTraining = "pytorch depthwise 3x3 channels-last forward+backward"
         static let gridForward = "pytorch grid_sample shift forward"
         static let gridTraining = "pytorch grid_sample shift forward+backward"
+        static let conv3dForward = "pytorch depthwise 3x3x3 NCDHW forward"
+        static let conv3dTraining = "pytorch depthwise 3x3x3 NCDHW forward+backward"
+        static let lastConv3dForward = "pytorch depthwise 3x3x3 channels-last-3d forward"
+        static let lastConv3dTraining = "pytorch depthwise 3x3x3 channels-last-3d forward+backward"
     }
 
     var path: String
@@ -45,7 +49,9 @@ struct PyTorchFigures {
     }
 }
 
-/// PyTorch's cases for one shape beside the ones of ours they compare with (SPEC §9, C7).
+/// PyTorch's cases for one shape beside the ones of ours they compare with: copies with our copy,
+/// forwards with our active forward, forward+backward with our active forward+backward (the 3-D
+/// shift's for a 3-D shape).
 struct SideBySide {
     /// One PyTorch case, the case of ours it is compared with, and PyTorch's time over ours.
     struct Line {
@@ -60,45 +66,27 @@ struct SideBySide {
 
     init(ours: [BenchCommand.Row], pytorch: PyTorchFigures, shape: [Int]) {
         source = "PyTorch \(pytorch.version), \(pytorch.path)"
-        let times = OurTimes(ours)
+        let times = OurTimes(ours, threeD: shape.count == 5)
+        let prefix = shape.count == 5 ? "shift3d " : ""
         lines = pytorch.rows.filter { $0.shape == shape }.map { row in
             if row.name == PyTorchFigures.Case.copy { return Line(pytorch: row, ours: "copy", oursMedian: times.copy) }
             if row.name.hasSuffix("forward+backward") {
-                return Line(pytorch: row, ours: "active forward+backward", oursMedian: times.training)
+                return Line(pytorch: row, ours: prefix + "active forward+backward", oursMedian: times.training)
             }
-            return Line(pytorch: row, ours: "shift active forward", oursMedian: times.forward)
+            return Line(pytorch: row, ours: shape.count == 5 ? BenchFigures.Case.forward3D : BenchFigures.Case.activeForward,
+                        oursMedian: times.forward)
         }
     }
 
     /// The medians of ours that PyTorch's cases are compared with.
     struct OurTimes {
         var copy, forward, training: Double?
-        init(_ rows: [BenchCommand.Row]) {
+        init(_ rows: [BenchCommand.Row], threeD: Bool = false) {
+            typealias Case = BenchFigures.Case
             copy = rows.filter { $0.name.hasPrefix("copy:") }.map(\.median).min()
-            forward = rows.first { $0.name == "shift active forward" }?.median
-            let backward = rows.first { $0.name == "shift active backward" }?.median
+            forward = rows.first { $0.name == (threeD ? Case.forward3D : Case.activeForward) }?.median
+            let backward = rows.first { $0.name == (threeD ? Case.backward3D : Case.activeBackward) }?.median
             training = forward.flatMap { f in backward.map { f + $0 } }
         }
-    }
-
-    /// C7 for one 2-D shape: PyTorch's channels-last depthwise forward over our active forward, and
-    /// PyTorch's fastest depthwise forward+backward over our active forward+backward. Not measured
-    /// without PyTorch's file, or when the file has no such case for this shape.
-    static func c7(ours: [BenchCommand.Row], shape: [Int], pytorch: PyTorchFigures?, applies: Bool) -> [BenchCommand.Figure] {
-        guard applies else { return [] }
-        let large = shape.reduce(MemoryLayout<Float>.stride, *) >= BenchSuite.largeShapeBytes
-        let times = OurTimes(ours)
-        let theirs = pytorch?.rows.filter { $0.shape == shape } ?? []
-        func median(_ name: String) -> Double? { theirs.first { $0.name == name }?.median }
-        let forward = median(PyTorchFigures.Case.lastConvForward)
-        let training = [median(PyTorchFigures.Case.convTraining), median(PyTorchFigures.Case.lastConvTraining)].compactMap { $0 }.min()
-        let note = pytorch == nil ? "not measured (needs --pytorch FILE from Benchmarks/pytorch_cpu.py)"
-            : "not measured (\(pytorch!.path) has no such case for this shape)"
-        return [
-            .init(shape: shape, id: "C7", label: "PyTorch channels-last depthwise fwd / active fwd",
-                  value: forward.flatMap { f in times.forward.map { f / $0 } }, goal: large ? 1.5 : 1, atMost: false, note: note),
-            .init(shape: shape, id: "C7", label: "PyTorch fastest depthwise fwd+bwd / active fwd+bwd",
-                  value: training.flatMap { t in times.training.map { t / $0 } }, goal: large ? 5 : 2, atMost: false, note: note),
-        ]
     }
 }

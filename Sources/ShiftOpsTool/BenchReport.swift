@@ -25,26 +25,35 @@ enum Report {
             lines.append("copy = \(best.name.dropFirst("copy: ".count)) (the fastest copy of these bytes in this run)")
         }
         if let sideBySide { lines += sideBySideLines(sideBySide) }
-        lines.append("figures (SPEC §9):")
-        for f in figures { lines.append(figureLine(f)) }
+        lines.append("shifts: U(-1.5,1.5) per channel and axis; a case or figure marked U(-1,1) draws them from U(-1,1)")
+        lines.append("figures:")
+        // Wide enough for the longest label, so the values stay in one column.
+        let labelWidth = max(52, (figures.map(\.label.count).max() ?? 0) + 2)
+        for f in figures { lines.append(figureLine(f, labelWidth: labelWidth)) }
         return lines.joined(separator: "\n")
     }
 
-    static func figureLine(_ f: Figure) -> String {
+    static func figureLine(_ f: Figure) -> String { figureLine(f, labelWidth: 52) }
+
+    /// One figure: id, label (padded to `labelWidth`), value, goal and whether it was met.
+    static func figureLine(_ f: Figure, labelWidth: Int) -> String {
         let goal = f.goal.map { "goal " + (f.atMost ? "<= " : ">= ") + String(format: "%g", $0) } ?? "no goal"
         let verdict = f.met.map { $0 ? "met" : "MISSED" } ?? (f.value == nil ? f.note : "reported")
         let value = f.value.map { String(format: "%.2f", $0) } ?? "-"
-        return "  " + pad(f.id, 4) + pad(f.label, 52) + pad(value, 8, right: true) + "   " + pad(goal, 13) + verdict
+        return "  " + pad(f.id, 4) + pad(f.label, labelWidth) + pad(value, 8, right: true) + "   " + pad(goal, 13) + verdict
     }
 
     static func sideBySideLines(_ side: SideBySide) -> [String] {
         var lines = ["side by side with \(side.source):"]
-        lines.append("  " + pad("PyTorch case", 54) + pad("median ms", 11, right: true) + "   "
-                     + pad("ours", 24) + pad("median ms", 11, right: true) + pad("PyTorch/ours", 14, right: true))
+        // Columns as wide as their longest name (the 3-D cases' are longer), so the times line up.
+        let theirsWidth = max(54, (side.lines.map(\.pytorch.name.count).max() ?? 0) + 2)
+        let oursWidth = max(24, (side.lines.map(\.ours.count).max() ?? 0) + 2)
+        lines.append("  " + pad("PyTorch case", theirsWidth) + pad("median ms", 11, right: true) + "   "
+                     + pad("ours", oursWidth) + pad("median ms", 11, right: true) + pad("PyTorch/ours", 14, right: true))
         if side.lines.isEmpty { lines.append("  (no PyTorch cases for this shape)") }
         for line in side.lines {
-            lines.append("  " + pad(line.pytorch.name, 54) + pad(String(format: "%.3f", line.pytorch.median * 1e3), 11, right: true)
-                         + "   " + pad(line.ours, 24)
+            lines.append("  " + pad(line.pytorch.name, theirsWidth) + pad(String(format: "%.3f", line.pytorch.median * 1e3), 11, right: true)
+                         + "   " + pad(line.ours, oursWidth)
                          + pad(line.oursMedian.map { String(format: "%.3f", $0 * 1e3) } ?? "-", 11, right: true)
                          + pad(line.ratio.map { String(format: "%.2f", $0) } ?? "-", 14, right: true))
         }

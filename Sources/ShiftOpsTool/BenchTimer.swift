@@ -84,7 +84,8 @@ enum BenchCheck {
         return zip(a, b).reduce(0) { max($0, Double(abs($1.0 - $1.1) / max(abs($1.0), abs($1.1), 1))) }
     }
 
-    /// `|<g, f(v)> - <f^T g, v>| / max(|<g, f(v)>|, 1)`, the adjoint identity of SPEC §5, in Double.
+    /// `|<g, f(v)> - <f^T g, v>| / max(|<g, f(v)>|, 1)` in Double: the input gradient must be the
+    /// forward's transpose applied to `g`.
     static func adjointError(g: [Float], y: [Float], gradInput: [Float], x: [Float]) -> Double {
         let lhs = zip(g, y).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
         let rhs = zip(gradInput, x).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }

@@ -3,7 +3,7 @@ import Testing
 @testable import ShiftOps
 @testable import ShiftOpsTool
 
-/// `shiftops bench`: its arguments, that a small run prints every SPEC §9 figure, the join with
+/// `shiftops bench`: its arguments, that a small run prints every figure, the join with
 /// PyTorch's JSON (a hand-written file: no PyTorch needed) and the memory probe. Times are never
 /// asserted: the machine is shared.
 @Suite struct BenchCommandTests {
@@ -61,16 +61,22 @@ import Testing
     @Test func smallRunPrintsEveryFigure() throws {
         let (status, output, errors) = run(["--shape", "2,9,12,10", "--repetitions", "1", "--padding", "reflect"])
         #expect(status == 0, "\(errors)")
-        for id in ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8"] { #expect(output.contains("  \(id)  "), "\(id) in \(output)") }
+        for id in ["C1", "C2", "C3", "C4", "C5", "C6", "C7a", "C7b", "C7c", "C7d", "C8"] {
+            #expect(output.contains("  \(Report.pad(id, 4))"), "\(id) in \(output)")
+        }
         for name in ["shift int8 sparse forward", "channels-last active forward", "channels-last active backward",
-                     "depthwise 3x3 backward", "copy: chunked memcpy, 2 threads", "copy = "] {
+                     "depthwise 3x3 backward", "copy: chunked memcpy, 2 threads", "copy = ",
+                     "channels-last active forward U(-1,1)", "channels-last active backward U(-1,1)",
+                     "shift active forward U(-1,1)", "shift active backward U(-1,1)"] {
             #expect(output.contains(name), "\(name) in \(output)")
         }
-        // Without PyTorch's file C7 is printed, as not measured, twice.
-        #expect(output.components(separatedBy: "not measured (needs --pytorch FILE").count - 1 == 2, "\(output)")
-        // SPEC §9's goals, not the stale ones (1.5 / 2.5 / 5).
+        // Without PyTorch's file C7a, C7b and C7c, C7d at both shift ranges are printed as not measured.
+        #expect(output.components(separatedBy: "not measured (needs --pytorch FILE").count - 1 == 6, "\(output)")
+        // The goals of today, not the stale ones (C3 at 3 or 6; one C7 at 2).
         #expect(output.contains("integer-shift (grouped) forward / copy") && output.contains("goal <= 1.2"))
-        #expect(!output.contains("goal <= 1.5 ") && !output.contains("goal <= 2.5"), "\(output)")
+        #expect(!output.contains("goal <= 3 ") && !output.contains("goal <= 6 ") && !output.contains("  C7  "), "\(output)")
+        // The heading names no internal document.
+        #expect(output.contains("\nfigures:\n") && !output.contains("SPEC"), "\(output)")
         #expect(errors.contains("bench 2x9x12x10 shift active forward"))
     }
 
@@ -78,10 +84,17 @@ import Testing
         let (status, output, errors) = run(["--shape", "2,3,4,5,6", "--repetitions", "1", "--modes", "active,grouped"])
         #expect(status == 0, "\(errors)")
         for name in ["shape 2x3x4x5x6 float32 NCDHW", "shift3d active backward", "shift3d grouped forward",
-                     "3-D active forward / copy", "3-D active backward / copy"] {
+                     "3-D active forward / copy", "3-D active backward / copy", "shift3d active forward U(-1,1)",
+                     "shift3d active backward U(-1,1)", "3-D active backward / copy, U(-1,1)"] {
             #expect(output.contains(name), "\(name) in \(output)")
         }
-        #expect(!output.contains("  C7  "), "C7 is a 2-D figure: \(output)")
+        #expect(!output.contains("  C7"), "C7a-d are 2-D figures: \(output)")
+        // The 3-D figures are C9's, with goals; the PyTorch ratios need the file.
+        let c9 = output.split(separator: "\n").filter { $0.hasPrefix("  C9  ") }
+        #expect(c9.count == 8 && c9.allSatisfy { $0.contains("goal ") && !$0.contains("no goal") }, "\(output)")
+        // The ratios to copy are measured at both shift ranges: the U(-1,1) cases were timed.
+        #expect(c9.filter { $0.contains("/ copy") && ($0.hasSuffix("met") || $0.hasSuffix("MISSED")) }.count == 4, "\(output)")
+        #expect(output.components(separatedBy: "not measured (needs --pytorch FILE").count - 1 == 4, "\(output)")
     }
 
     /// The join, end to end: the PyTorch rows printed beside ours and C7 given a value.
@@ -96,39 +109,13 @@ import Testing
         let line = output.split(separator: "\n").first { $0.contains(PyTorchFigures.Case.lastConvForward) }
         #expect(line?.contains("1.500") == true && line?.contains("shift active forward") == true, "\(output)")
         #expect(!output.contains("not measured ("), "\(output)")
-        #expect(output.split(separator: "\n").filter { $0.hasPrefix("  C7  ") }.count == 2, "\(output)")
+        for (id, count) in [("C7a", 1), ("C7b", 1), ("C7c", 2), ("C7d", 2)] {
+            #expect(output.split(separator: "\n").filter { $0.hasPrefix("  \(id) ") }.count == count, "\(id): \(output)")
+        }
         // Our own --json is the format --pytorch reads.
         let ours = try PyTorchFigures(contentsOf: json)
         #expect(ours.rows.contains { $0.name == "shift active forward" && $0.shape == [2, 8, 12, 10] })
         #expect(try String(contentsOfFile: json, encoding: .utf8).contains("\"extra_bytes\""))
-    }
-
-    /// C7's arithmetic and goals, on made-up times.
-    @Test func c7Ratios() throws {
-        func row(_ shape: [Int], _ name: String, _ ms: Double) -> BenchCommand.Row {
-            .init(shape: shape, name: name, median: ms / 1e3, minimum: ms / 1e3, bytes: 0)
-        }
-        for (shape, goals) in [([8, 64, 56, 56], (1.0, 2.0)), ([32, 64, 56, 56], (1.5, 5.0))] {
-            let ours = [row(shape, "copy: memcpy, 1 thread", 0.2), row(shape, "shift active forward", 0.5),
-                        row(shape, "shift active backward", 1.5)]
-            let pytorch = PyTorchFigures(path: "made-up.json", version: "test", rows: [
-                row(shape, PyTorchFigures.Case.lastConvForward, 1.0), row(shape, PyTorchFigures.Case.convTraining, 8),
-                row(shape, PyTorchFigures.Case.lastConvTraining, 6), row(shape, PyTorchFigures.Case.copy, 0.1),
-                row([1, 1, 1, 1], PyTorchFigures.Case.lastConvTraining, 0.001),
-            ])
-            let c7 = SideBySide.c7(ours: ours, shape: shape, pytorch: pytorch, applies: true)
-            #expect(c7.count == 2)
-            #expect(abs(c7[0].value! - 2.0) < 1e-12)  // 1.0 / 0.5
-            #expect(abs(c7[1].value! - 3.0) < 1e-12)  // min(8, 6) / (0.5 + 1.5); another shape's case ignored
-            #expect(c7[0].goal == goals.0 && c7[1].goal == goals.1)
-            #expect(c7[0].met == (2.0 >= goals.0) && c7[1].met == (3.0 >= goals.1))
-            let side = SideBySide(ours: ours, pytorch: pytorch, shape: shape)
-            #expect(side.lines.count == 4)
-            #expect(abs(side.lines.first { $0.pytorch.name == PyTorchFigures.Case.copy }!.ratio! - 0.5) < 1e-12)
-            let missing = SideBySide.c7(ours: ours, shape: [4, 4, 4, 4], pytorch: pytorch, applies: true)
-            #expect(missing.allSatisfy { $0.value == nil && $0.note.contains("has no such case") })
-            #expect(SideBySide.c7(ours: ours, shape: shape, pytorch: nil, applies: true).allSatisfy { $0.value == nil && $0.met == nil })
-        }
     }
 
     /// "copy" is the fastest of the copies tried, each of which really copies the bytes.

@@ -19,6 +19,10 @@ import Testing
                                  ("channels-last active backward", "channelsLastTiles (")] {
             #expect(path(name)?.contains(expected) == true, "\(name): \(paths)")
         }
-        #expect(paths.count == 7, "\(paths)")
+        // The active cases timed again with shifts from U(-1,1) print their paths too.
+        for name in ["shift active forward", "shift active backward", "channels-last active forward", "channels-last active backward"] {
+            #expect(path(name + " U(-1,1)") != nil, "\(name) U(-1,1): \(paths)")
+        }
+        #expect(paths.count == 11, "\(paths)")
     }
 }
