@@ -121,16 +121,17 @@ private var fake: UnsafeMutableRawPointer { UnsafeMutableRawPointer(bitPattern: 
         #expect(!copy.buffer.isRevoked && copy.buffer.ownsMemory)
     }
 
+    /// Errors of the use are swallowed: only the trap may end the process with a failure.
     @Test func aBorrowedTensorUsedAfterItsScopeTraps() async {
         await #expect(processExitsWith: .failure) {
             let escaped = try CUDATensor<Float>.withBorrowed(devicePointer: UnsafeRawPointer(bitPattern: 0x10000),
                                                              count: 0, shape: [0]) { $0 }
-            _ = try escaped.host()
+            _ = try? escaped.host()
         }
         await #expect(processExitsWith: .failure) {
             let escaped = try CUDATensor<Float>.withBorrowed(
                 mutatingDevicePointer: UnsafeMutableRawPointer(bitPattern: 0x10000), count: 0, shape: [0, 2]) { $0 }
-            _ = try escaped.copy()
+            _ = try? escaped.copy()
         }
     }
 
