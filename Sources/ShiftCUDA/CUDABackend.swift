@@ -49,10 +49,53 @@ public final class CUDABackend: @unchecked Sendable, CustomStringConvertible {
         try check(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &threshold), "configuring the memory pool")
     }
 
-    /// The stream every op, copy and allocation runs on: the legacy default stream, which orders
-    /// the ops with the user's own synchronous CUDA calls. Everything passes this, never a
-    /// literal stream, so that moving the ops to another stream is a change here alone.
-    static var stream: cudaStream_t? { nil }
+    /// The stream every op, copy and allocation runs on: the caller's inside
+    /// ``withStream(_:_:)``, else the legacy default stream, which orders the ops with the user's
+    /// own synchronous CUDA calls. Everything passes this, never a literal stream.
+    static var stream: cudaStream_t? { callerStream?.stream }
+
+    /// A caller's stream as a task-local value can hold it: CUDA streams may be used from any
+    /// thread.
+    struct CallerStream: @unchecked Sendable {
+        let stream: cudaStream_t?
+    }
+
+    /// The stream of the innermost ``withStream(_:_:)`` scope of this task, if any.
+    @TaskLocal static var callerStream: CallerStream?
+
+    /// Runs `body` with every CUDA op, copy and allocation it makes enqueued on `stream`, a
+    /// `cudaStream_t` the caller created (another library's current stream, say); nil is the
+    /// legacy default stream, the ops' stream outside any scope.
+    ///
+    /// The scope is task-local: it covers what `body` calls on this thread and the child tasks it
+    /// starts, not other threads. Scopes nest; the innermost wins.
+    ///
+    /// The ordering contract, as CUDA streams define it:
+    /// - Before: work the caller enqueued on `stream` before an op (the kernel that wrote its
+    ///   input, say) runs before the op's kernels. Work on other streams is not ordered with the
+    ///   op: record an event there and make `stream` wait for it (`cudaStreamWaitEvent`) first.
+    /// - After: ops return once their kernels are enqueued, not done. Work the caller enqueues
+    ///   on `stream` afterwards sees their results; to read an output on another stream or on the
+    ///   host, synchronise `stream` or wait for an event recorded on it. `host()` waits for the
+    ///   stream itself.
+    /// - Memory: outputs and workspaces an op allocates come from CUDA's stream-ordered pool on
+    ///   `stream` and are freed on it when their last reference goes, so the stream must outlive
+    ///   the tensors allocated in the scope (or write into existing tensors with the `into:`
+    ///   forms). Borrowed memory (``CUDATensor/withBorrowed(devicePointer:count:shape:strides:offset:_:)``)
+    ///   must stay allocated until the kernels that use it are done: free it on `stream`, or
+    ///   after synchronising it.
+    /// - Errors: a kernel fault surfaces at a later synchronisation of `stream` (or at once with
+    ///   `SHIFTOPS_CUDA_SYNC=1`, which synchronises `stream` after each op).
+    ///
+    /// - Parameters:
+    ///   - stream: A `cudaStream_t` of the current device (device 0), or nil. It must stay valid
+    ///     while `body` runs and while tensors allocated in the scope live.
+    ///   - body: The work to run on `stream`.
+    /// - Returns: What `body` returns.
+    /// - Throws: Whatever `body` throws.
+    public static func withStream<R>(_ stream: OpaquePointer?, _ body: () throws -> R) rethrows -> R {
+        try $callerStream.withValue(CallerStream(stream: stream), operation: body)
+    }
 
     /// ``stream`` as the kernels library's `void *stream` argument.
     static var streamArgument: UnsafeMutableRawPointer? { UnsafeMutableRawPointer(stream) }

@@ -35,7 +35,7 @@ public func depthwiseConv2dBackward(gradOutput: CUDATensor<Float>, input: CUDATe
     -> (input: CUDATensor<Float>, weight: CUDATensor<Float>) {
     var c = try CUDADepthwiseOp.problem(input, weight, padding, stride)
     let outputShape = CUDADepthwiseOp.outputShape(c)
-    guard gradOutput.shape == outputShape, gradOutput.dimensionOrder == [0, 1, 2, 3] else {
+    guard gradOutput.shape == outputShape, gradOutput.dimensionOrder == [0, 1, 2, 3], gradOutput.isDense else {
         throw ShiftOpsError(.shapeMismatch, argument: "gradOutput",
                             "expected a dense NCHW tensor of the output's shape \(outputShape), got \(gradOutput.shape) in order \(gradOutput.dimensionOrder)")
     }
@@ -57,11 +57,11 @@ public func depthwiseConv2dBackward(gradOutput: CUDATensor<Float>, input: CUDATe
 enum CUDADepthwiseOp {
     static func problem(_ input: CUDATensor<Float>, _ weight: CUDATensor<Float>, _ padding: Int, _ stride: Int) throws
         -> shiftcuda_depthwise {
-        guard input.shape.count == 4, input.dimensionOrder == [0, 1, 2, 3] else {
+        guard input.shape.count == 4, input.dimensionOrder == [0, 1, 2, 3], input.isDense else {
             throw ShiftOpsError(.invalidRank, argument: "input",
                                 "expected a dense NCHW [N, C, H, W] tensor, got shape \(input.shape) in order \(input.dimensionOrder)")
         }
-        guard weight.shape == [input.shape[1], 3, 3], weight.dimensionOrder == [0, 1, 2] else {
+        guard weight.shape == [input.shape[1], 3, 3], weight.dimensionOrder == [0, 1, 2], weight.isDense else {
             throw ShiftOpsError(.shapeMismatch, argument: "weight",
                                 "expected a row-major [\(input.shape[1]), 3, 3] tensor, got \(weight.shape) in order \(weight.dimensionOrder)")
         }

@@ -99,6 +99,7 @@ enum CUDAShiftOp {
             guard !target.sharesStorage(with: input) && !target.sharesStorage(with: table) else {
                 throw ShiftOpsError(.aliasedOutput, argument: "output", "shares device memory with the input or the shifts")
             }
+            try target.checkWritable(argument: "output")
             output = target
         } else {
             output = try CUDATensor<T>(shape: p.outputShape, order: input.dimensionOrder)
@@ -160,7 +161,7 @@ enum CUDAShiftOp {
         // The kernels write the shift gradient dense and row-major.
         let learns = mode.learnsShifts
         guard (target.shifts?.shape ?? []) == (learns ? [channels, k] : []),
-              target.shifts?.dimensionOrder ?? [0, 1] == [0, 1] else {
+              target.shifts.map({ $0.dimensionOrder == [0, 1] && $0.isDense }) ?? true else {
             throw ShiftOpsError(.shapeMismatch, argument: "gradients.shifts",
                                 learns ? "expected a row-major [\(channels), \(k)] tensor" : "expected nil: \(mode) shifts do not learn")
         }
@@ -176,6 +177,8 @@ enum CUDAShiftOp {
         if let shifts = target.shifts, shifts.sharesStorage(with: target.input) {
             throw ShiftOpsError(.aliasedOutput, argument: "gradients.shifts", "shares device memory with gradients.input")
         }
+        try target.input.checkWritable(argument: "gradients.input")
+        try target.shifts?.checkWritable(argument: "gradients.shifts")
     }
 }
 #endif
