@@ -53,7 +53,7 @@ int64_t shiftcuda_backward_workspace(const shiftcuda_problem *p);
 
 /* gx = J_x^T g (a gather: deterministic, no atomics); gs ([C, k], dense) = dL/ds when non-null,
    reduced per channel in a fixed order through `workspace`. Shifts are read on the device, [C, k]
-   at shift_stride; a non-finite one makes its channel's y, gx and gs NaN (SPEC §7). */
+   at shift_stride; a non-finite one makes its channel's y, gx and gs NaN. */
 int shiftcuda_backward_f32(const shiftcuda_problem *p, const float *x, const float *shifts, const float *g,
                            float *gx, float *gs, float *workspace, void *stream);
 int shiftcuda_backward_f64(const shiftcuda_problem *p, const double *x, const double *shifts, const double *g,
