@@ -28,11 +28,13 @@ enum CheckpointWriter {
         }
         removeStaleTemporaries(folder)
         let temporary = folder.sibling(folder.temporaryPrefix + "\(getpid())-" + String(UInt64.random(in: 0...UInt64.max), radix: 16))
+        // Registered before it exists, so that another save of the same folder in this process
+        // never takes it for a leftover and removes it.
+        active.withLock { _ = $0.insert(temporary) }
+        defer { active.withLock { _ = $0.remove(temporary) } }
         guard mkdir(temporary, 0o777) == 0 else {
             throw ShiftOpsError(.invalidFile, argument: "directory", "cannot create \(temporary): \(systemError())")
         }
-        active.withLock { _ = $0.insert(temporary) }
-        defer { active.withLock { _ = $0.remove(temporary) } }
         do {
             for (k, file) in files.enumerated() {
                 try CheckpointTesting.reach(.file(k))

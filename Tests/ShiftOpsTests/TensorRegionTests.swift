@@ -90,4 +90,28 @@ import Testing
             _ = kept!.elements
         }
     }
+
+    /// An escaped borrowed tensor is not a way around the trap: taking a region of it must not
+    /// lend the lender's (possibly freed) memory again.
+    @Test func aRegionOfAnEscapedBorrowedTensorTraps() async {
+        await #expect(processExitsWith: .failure) {
+            var escaped: Tensor<Float>?
+            var owned = [Float](repeating: 0, count: 8)
+            try owned.withUnsafeMutableBufferPointer { buffer in
+                try Tensor.withBorrowed(mutating: buffer, shape: [8]) { escaped = $0 }
+            }
+            try? escaped!.withMutableRegion([0..<4]) { region in region[0] = 1 }
+        }
+    }
+
+    /// A closure that replaces the region's tensor more than once still writes the last one back.
+    @Test func aRegionReplacedTwiceIsWrittenBack() throws {
+        var batch = try Tensor<Float>(shape: [2, 3])
+        let ones = try Tensor<Float>(shape: [1, 3], repeating: 1)
+        try batch.withMutableRegion([1..<2, 0..<3]) { region in
+            region = try Tensor<Float>(shape: [1, 3], repeating: 5)
+            region = ones
+        }
+        #expect(batch.elements == [0, 0, 0, 1, 1, 1])
+    }
 }

@@ -50,16 +50,19 @@ extension Tensor {
         // A view of its own over the same memory: the only strong reference to its storage is
         // the closure's, so the ops' copy-on-write check lets them write in place, while `self`
         // keeps the memory alive.
-        var lent: Tensor? = try Tensor.borrowedView(storage.memory, count: storage.count, shape: view.shape,
+        // `base`, not `memory`: a tensor that escaped an earlier scope traps here instead of
+        // lending memory its owner may have freed.
+        var lent: Tensor? = try Tensor.borrowedView(storage.base, count: storage.count, shape: view.shape,
                                                     strides: view.strides, offset: view.offset, writable: true)
-        let lentStorage = ObjectIdentifier(lent!.storage)
         weak let watched = lent!.storage
         defer {
             lent = nil
             watched?.revoke()
         }
         let result = try body(&lent!)
-        if ObjectIdentifier(lent!.storage) != lentStorage {
+        // Identity through the weak reference: an address could be reused by a later storage
+        // once the lent one is freed, a weak reference cannot.
+        if lent!.storage !== watched {
             guard lent!.shape == shape else {
                 throw ShiftOpsError(.shapeMismatch, argument: "region",
                                     "the closure replaced the region of shape \(shape) with a tensor of shape \(lent!.shape)")
