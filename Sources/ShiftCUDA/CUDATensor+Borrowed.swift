@@ -103,7 +103,7 @@ extension CUDATensor {
             return CUDATensor(buffer: CUDABuffer(borrowing: pointer, byteCount: 0, writable: writable),
                               shape: shape, strides: strides, offset: 0)
         }
-        let (low, high) = try positionRange(shape: shape, strides: strides, offset: offset)
+        let (low, high) = try ShapeArithmetic.positionRange(shape: shape, strides: strides, offset: offset)
         guard low >= 0, high < available else {
             throw ShiftOpsError(.invalidArgument, argument: pointerArgument,
                                 "shape \(shape) with strides \(strides) and offset \(offset) reaches elements \(low)...\(high), "
@@ -115,22 +115,6 @@ extension CUDATensor {
         return CUDATensor(buffer: CUDABuffer(borrowing: pointer + low * stride, byteCount: (high - low + 1) * stride,
                                              writable: writable),
                           shape: shape, strides: strides, offset: offset - low)
-    }
-
-    /// The lowest and highest position any element of a non-empty tensor reaches, or a thrown
-    /// error (not a trap) when one does not fit in `Int`.
-    static func positionRange(shape: [Int], strides: [Int], offset: Int) throws -> (low: Int, high: Int) {
-        var (low, high) = (offset, offset)
-        for (length, stride) in zip(shape, strides) {
-            let (reach, o1) = (length - 1).multipliedReportingOverflow(by: stride)
-            let (next, o2) = reach < 0 ? low.addingReportingOverflow(reach) : high.addingReportingOverflow(reach)
-            guard !o1, !o2 else {
-                throw ShiftOpsError(.sizeOverflow, argument: "strides",
-                                    "element positions of shape \(shape) with strides \(strides) overflow Int")
-            }
-            if reach < 0 { low = next } else { high = next }
-        }
-        return (low, high)
     }
 }
 #endif

@@ -108,7 +108,7 @@ extension Tensor {
             return Tensor(storage: TensorStorage(borrowing: somewhere, count: 0, writable: writable),
                           shape: shape, strides: strides, offset: 0)
         }
-        let (low, high) = try positionRange(shape: shape, strides: strides, offset: offset)
+        let (low, high) = try ShapeArithmetic.positionRange(shape: shape, strides: strides, offset: offset)
         guard let pointer, low >= 0, high < available else {
             throw ShiftOpsError(.invalidArgument, argument: "buffer",
                                 "shape \(shape) with strides \(strides) and offset \(offset) reaches positions \(low)...\(high), "
@@ -117,20 +117,5 @@ extension Tensor {
         // The storage spans exactly the elements the view reaches; offsets are relative to it.
         return Tensor(storage: TensorStorage(borrowing: pointer + low, count: high - low + 1, writable: writable),
                       shape: shape, strides: strides, offset: offset - low)
-    }
-
-    /// The lowest and highest position any element of a non-empty tensor reaches.
-    static func positionRange(shape: [Int], strides: [Int], offset: Int) throws -> (low: Int, high: Int) {
-        var (low, high) = (offset, offset)
-        for (length, stride) in zip(shape, strides) {
-            let (reach, o1) = (length - 1).multipliedReportingOverflow(by: stride)
-            let (next, o2) = reach < 0 ? low.addingReportingOverflow(reach) : high.addingReportingOverflow(reach)
-            guard !o1, !o2 else {
-                throw ShiftOpsError(.sizeOverflow, argument: "strides",
-                                    "element positions of shape \(shape) with strides \(strides) overflow Int")
-            }
-            if reach < 0 { low = next } else { high = next }
-        }
-        return (low, high)
     }
 }
