@@ -18,7 +18,6 @@ nn.Conv2d(groups=C). It writes the JSON `shiftops bench-network --pytorch FILE` 
     swift run -c release shiftops bench-network --pytorch network.json
 """
 import argparse
-import json
 import sys
 import warnings
 
@@ -31,7 +30,7 @@ try:
 except ImportError:
     sys.exit("network_torch.py: needs PyTorch (pip install torch); shiftops bench-network runs without it")
 
-from pytorch_cpu import timed
+from pytorch_cpu import timed, write_document
 
 
 class GroupedShift(nn.Module):
@@ -157,12 +156,7 @@ def main():
     document = {"source": "pytorch", "torch_version": torch.__version__, "threads": torch.get_num_threads(),
                 "repetitions": args.repetitions, "warmup": args.warmup, "warmup_seconds": args.warmup_seconds,
                 "parameters": parameters, "cases": cases}
-    text = json.dumps(document, indent=2) + "\n"
-    if args.json:
-        with open(args.json, "w") as f:
-            f.write(text)
-    else:
-        sys.stdout.write(text)
+    write_document(document, args.json)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,16 @@ except ImportError:
              "PyTorch ratios as not measured")
 
 
+
+def write_document(document, path):
+    """The JSON the shiftops benchmarks read: to `path`, or to standard output without one."""
+    text = json.dumps(document, indent=2) + "\n"
+    if path:
+        with open(path, "w") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+
 def timed(body, warmup, repetitions, warmup_seconds):
     """Median and minimum seconds of `repetitions` calls after at least `warmup` calls and
     `warmup_seconds` of calls (steady state: oneDNN's primitives built, OpenMP's threads awake)."""
@@ -172,12 +182,7 @@ def main():
     cases = [case for shape in shapes for case in bench_shape(shape, args.warmup, args.repetitions, args.warmup_seconds)]
     document = {"source": "pytorch", "torch_version": torch.__version__, "threads": torch.get_num_threads(),
                 "repetitions": args.repetitions, "warmup": args.warmup, "warmup_seconds": args.warmup_seconds, "cases": cases, "figures": []}
-    text = json.dumps(document, indent=2) + "\n"
-    if args.json:
-        with open(args.json, "w") as f:
-            f.write(text)
-    else:
-        sys.stdout.write(text)
+    write_document(document, args.json)
 
 
 if __name__ == "__main__":

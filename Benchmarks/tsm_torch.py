@@ -13,10 +13,7 @@ ours). --shape takes the bench's N,C,H,W: the default 8,64,56,56 times 8 clips o
     swift run -c release shiftops bench --shape 8,64,56,56 --tsm tsm.json
 """
 import argparse
-import json
-import statistics
 import sys
-import time
 import warnings
 
 # PyPI's default wheel is a CUDA build: on a machine without a usable driver it warns once that
@@ -28,23 +25,9 @@ try:
 except ImportError:
     sys.exit("tsm_torch.py: needs PyTorch (pip install torch); shiftops bench runs without it and prints T1 as not measured")
 
+from pytorch_cpu import timed, write_document
+
 CASE = "pytorch tsm shift forward"  # the name BenchInterop.swift looks for
-
-
-def timed(body, warmup, repetitions, warmup_seconds):
-    """Median and minimum seconds of `repetitions` calls after at least `warmup` calls and
-    `warmup_seconds` of calls."""
-    start = time.perf_counter()
-    calls = 0
-    while calls < warmup or time.perf_counter() - start < warmup_seconds:
-        body()
-        calls += 1
-    samples = []
-    for _ in range(repetitions):
-        start = time.perf_counter()
-        body()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples), min(samples)
 
 
 def tsm_shift(x, segments, fold_div=8):
@@ -116,12 +99,7 @@ def main():
     document = {"source": "pytorch", "torch_version": torch.__version__, "threads": torch.get_num_threads(),
                 "segments": args.segments, "repetitions": args.repetitions, "warmup": args.warmup,
                 "warmup_seconds": args.warmup_seconds, "cases": cases, "figures": []}
-    text = json.dumps(document, indent=2) + "\n"
-    if args.json:
-        with open(args.json, "w") as f:
-            f.write(text)
-    else:
-        sys.stdout.write(text)
+    write_document(document, args.json)
 
 
 if __name__ == "__main__":
