@@ -80,13 +80,13 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
         }
         if interpolates && ChannelsLastKernel.applies(problem, xs, ys) {
             let pixels = problem.outputSize[2] &* problem.channels
-            return CPUPlan(.channelsLastPixels, level: level, grain: Swift.max(1, 4096 / Swift.max(pixels, 1)))
+            return CPUPlan(.channelsLastPixels, level: level, grain: WorkGrain.items(WorkGrain.rowElements, per: pixels))
         }
         if let flat = FlatPlanes(problem, xs, ys) {
-            let work = Swift.max(1, problem.outputSize.reduce(1, &*))
-            return CPUPlan(.flatPlanes(flat), level: level, grain: Swift.max(1, 8192 / work))
+            let work = problem.outputSize.reduce(1, &*)
+            return CPUPlan(.flatPlanes(flat), level: level, grain: WorkGrain.items(WorkGrain.planeElements, per: work))
         }
-        return CPUPlan(.rows, level: level, grain: Swift.max(1, 4096 / Swift.max(problem.outputSize[2], 1)))
+        return CPUPlan(.rows, level: level, grain: WorkGrain.items(WorkGrain.rowElements, per: problem.outputSize[2]))
     }
 
     /// The backward's plan: `x` and `gx` input-shaped, `g` output-shaped; `learnsShifts` when the
@@ -107,7 +107,7 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
         // Where planes also flatten (equal input and output sizes), the shift gradient runs as
         // long spans across rows; only the input gradient must not (see DensePlaneBackward).
         let flat = dense == nil ? nil : FlatPlanes(problem, xs, gs)
-        return CPUPlan(.planes(dense: dense, flat: flat), level: level, grain: Swift.max(1, 8192 / Swift.max(planeWork, 1)))
+        return CPUPlan(.planes(dense: dense, flat: flat), level: level, grain: WorkGrain.items(WorkGrain.planeElements, per: planeWork))
     }
 }
 

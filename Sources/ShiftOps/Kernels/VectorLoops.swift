@@ -1,0 +1,34 @@
+import CShiftSIMD
+
+/// The interpolation loops, through the C variants when the level is above portable and the
+/// elements are `Float`; false when the caller's own Swift loop must run.
+@usableFromInline
+enum VectorLoops {
+    /// `out[i] = (a0 p0[i] + b0 p0[i + 1]) + (a1 p1[i] + b1 p1[i + 1])`.
+    @inlinable @inline(__always)
+    static func bilinear<T: ShiftFloatingPoint>(_ level: Int32, _ out: UnsafeMutablePointer<T>,
+                                                _ p0: UnsafePointer<T>, _ p1: UnsafePointer<T>,
+                                                _ a0: T, _ b0: T, _ a1: T, _ b1: T, count: Int) -> Bool {
+        guard level > VectorLevel.portable, T.self == Float.self else { return false }
+        shift_simd_bilinear_f32(level, UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self),
+                                UnsafeRawPointer(p0).assumingMemoryBound(to: Float.self),
+                                UnsafeRawPointer(p1).assumingMemoryBound(to: Float.self),
+                                float(a0), float(b0), float(a1), float(b1), Int64(count))
+        return true
+    }
+
+    /// `out[i] (+)= a p[i] + b p[i + 1]`.
+    @inlinable @inline(__always)
+    static func linear<T: ShiftFloatingPoint>(_ level: Int32, _ out: UnsafeMutablePointer<T>, _ p: UnsafePointer<T>,
+                                              _ a: T, _ b: T, count: Int, accumulate: Bool) -> Bool {
+        guard level > VectorLevel.portable, T.self == Float.self else { return false }
+        shift_simd_linear_f32(level, UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self),
+                              UnsafeRawPointer(p).assumingMemoryBound(to: Float.self),
+                              float(a), float(b), Int64(count), accumulate ? 1 : 0)
+        return true
+    }
+
+    /// `value` as the `Float` it is (callers have checked `T == Float`).
+    @inlinable @inline(__always)
+    static func float<T: ShiftFloatingPoint>(_ value: T) -> Float { unsafeBitCast(value, to: Float.self) }
+}
