@@ -17,7 +17,8 @@ struct AxisTaps<Weight: ShiftFloatingPoint> {
     @usableFromInline var weight: Weight
     @usableFromInline var taps: Int
     @usableFromInline var interior: Range<Int>
-    @usableFromInline var padding: ShiftPadding
+    /// The padding's number in the C tap definition, for `shift_tap_map`.
+    @usableFromInline var paddingCode: Int32
 
     /// How the shift is turned into taps.
     @usableFromInline
@@ -44,13 +45,13 @@ struct AxisTaps<Weight: ShiftFloatingPoint> {
         self.length = length
         self.count = count
         self.step = step
-        self.padding = padding
         let code: Int32 = switch sampling {
         case .interpolate: Int32(SHIFT_TAPS_INTERPOLATE)
         case .interpolateBothTaps: Int32(SHIFT_TAPS_BOTH)
         case .round: Int32(SHIFT_TAPS_ROUND)
         }
         let pad = padding.tapCode
+        paddingCode = pad
         let entry: (base: Int64, first: Int64, last: Int64, taps: Int32)
         if Weight.self == Float.self {
             let a = shift_axis_taps_f(Float(shift), Int64(origin), Int64(length), Int64(count), Int64(step), pad, code)
@@ -66,19 +67,11 @@ struct AxisTaps<Weight: ShiftFloatingPoint> {
         interior = Int(entry.first)..<Int(entry.last)
     }
 
-    /// The outputs `p` whose taps `p * step + base + b`, `b < taps`, all lie in `0..<length`.
-    @inlinable
-    static func interior(base: Int, taps: Int, length: Int, count: Int, step: Int) -> Range<Int> {
-        var first: Int64 = 0, last: Int64 = 0
-        shift_taps_interior(Int64(base), Int32(taps), Int64(length), Int64(count), Int64(step), &first, &last)
-        return Int(first)..<Int(last)
-    }
-
     /// The input index tap `b` of output `p` reads, or -1 for padding that reads a zero.
     @inlinable @inline(__always)
     func index(_ p: Int, _ b: Int) -> Int {
         let i = p &* step &+ base &+ b
-        return interior.contains(p) ? i : padding.map(i, length: length)
+        return interior.contains(p) ? i : Int(shift_tap_map(Int64(i), Int64(length), paddingCode))
     }
 
     /// The weight of tap `b`.
