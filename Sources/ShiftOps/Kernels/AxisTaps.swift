@@ -67,6 +67,26 @@ struct AxisTaps<Weight: ShiftFloatingPoint> {
         interior = Int(entry.first)..<Int(entry.last)
     }
 
+    /// The inputs of an axis of `length` whose every reader `i - base - b` (`b < taps`) lies in
+    /// `0..<count` for each of `axes` (the channels' taps of one axis): where the adjoint of a
+    /// gather needs no bounds checks. Empty ranges sit at their clamped lower bound.
+    @inlinable @inline(__always)
+    static func readersInside<Axes: Sequence<AxisTaps>>(_ axes: Axes, length: Int, count: Int) -> Range<Int> {
+        var lo = 0, hi = length
+        for a in axes {
+            lo = Swift.max(lo, a.base &+ a.taps &- 1)
+            hi = Swift.min(hi, a.base &+ count)
+        }
+        lo = Swift.min(lo, length)
+        return lo..<Swift.max(lo, hi)
+    }
+
+    /// ``readersInside(_:length:count:)`` of this axis alone.
+    @inlinable @inline(__always)
+    func readersInside(length: Int, count: Int) -> Range<Int> {
+        Self.readersInside(CollectionOfOne(self), length: length, count: count)
+    }
+
     /// The input index tap `b` of output `p` reads, or -1 for padding that reads a zero.
     @inlinable @inline(__always)
     func index(_ p: Int, _ b: Int) -> Int {

@@ -10,22 +10,39 @@ import CShiftSIMD
 /// gradient is summed over flattened spans (or output row by output row), eight lanes at a time.
 @usableFromInline
 enum BackwardKernel {
-    /// Fills `gx` (input-shaped) with `J_x^T g` and, when `partials` is given, writes plane
-    /// `(n, c)`'s shift gradient to `partials[(n * C + c) * 3 + axis]` (lifted axes).
+    /// Fills `gx` (input-shaped) with `J_x^T g` and, when `gradShifts` is given, the dense
+    /// `[C, k]` shift gradient: each plane's sums into its own slot, then the slots added over
+    /// the batch in batch order.
+    ///
+    /// - Throws: the partial sums' allocation errors (``ShiftGradientPartials``), before anything
+    ///   is written.
     @inlinable
     static func run<T: ShiftFloatingPoint>(
         _ problem: ShiftProblem, plan: CPUPlan, input x: UnsafePointer<T>, _ xs: LiftedStrides,
         gradOutput g: UnsafePointer<T>, _ gs: LiftedStrides, shifts: ShiftTable<T>,
-        gradInput gx: SendablePointer<T>, _ gxs: LiftedStrides, partials: SendablePointer<T>?
+        gradInput gx: SendablePointer<T>, _ gxs: LiftedStrides,
+        gradShifts: UnsafeMutablePointer<T>?, inputShape: [Int]
+    ) throws {
+        let partials = try gradShifts.map { _ in try ShiftGradientPartials<T>(problem, inputShape: inputShape) }
+        run(problem, plan: plan, input: x, xs, gradOutput: g, gs, shifts: shifts, gradInput: gx, gxs, partials: partials)
+        if let gradShifts, let partials {
+            partials.reduce(batch: problem.batch, spatialRank: problem.spatialRank, into: gradShifts)
+        }
+    }
+
+    /// The backward's paths, each plane's shift gradient into `partials` when given.
+    @inlinable
+    static func run<T: ShiftFloatingPoint>(
+        _ problem: ShiftProblem, plan: CPUPlan, input x: UnsafePointer<T>, _ xs: LiftedStrides,
+        gradOutput g: UnsafePointer<T>, _ gs: LiftedStrides, shifts: ShiftTable<T>,
+        gradInput gx: SendablePointer<T>, _ gxs: LiftedStrides, partials: ShiftGradientPartials<T>?
     ) {
-        let inputSampling: AxisTaps<T>.Sampling = problem.mode == .active ? .interpolate : .round
         let level = plan.level
         switch plan.route {
         case .tiles(let tiles):
             tiles.backward(problem, input: x, xs, gradOutput: g, gs, gradInput: gx, gxs) { n, c, x, xs, g, gs, gx, gxs, dense, flat in
                 let plane = Plane(problem: problem, x: x, xs: xs, g: g, gs: gs, gx: gx, gxs: gxs, flat: flat, level: level)
-                planeBackward(plane, channel: c, shifts: shifts, sampling: inputSampling, dense: dense,
-                              slot: partials.map { $0.base + (n &* problem.channels &+ c) &* 3 })
+                planeBackward(plane, n: n, channel: c, shifts: shifts, dense: dense, partials: partials)
             }
         case .channelsLastImages(let channelsLast):
             channelsLast.run(problem, x: x, xs, g: g, gs, shifts: shifts, gx: gx, gxs, partials: partials)
@@ -39,8 +56,7 @@ enum BackwardKernel {
                     let plane = Plane(problem: problem, x: input.value + (n &* xs.n &+ c &* xs.c), xs: xs,
                                       g: gradOutput.value + (n &* gs.n &+ c &* gs.c), gs: gs,
                                       gx: gx.base + (n &* gxs.n &+ c &* gxs.c), gxs: gxs, flat: flat, level: level)
-                    planeBackward(plane, channel: c, shifts: shifts, sampling: inputSampling, dense: dense,
-                                  slot: partials.map { $0.base + index &* 3 })
+                    planeBackward(plane, n: n, channel: c, shifts: shifts, dense: dense, partials: partials)
                 }
             }
         case .channelsLastPixels, .flatPlanes, .rows:
@@ -48,20 +64,21 @@ enum BackwardKernel {
         }
     }
 
-    /// The backward of one plane: its input gradient, and its shift gradient into `slot` when given.
+    /// The backward of plane `(n, c)`: its input gradient, and its shift gradient into
+    /// `partials` when given.
     @inlinable @inline(__always)
     static func planeBackward<T: ShiftFloatingPoint>(
-        _ plane: Plane<T>, channel c: Int, shifts: ShiftTable<T>, sampling: AxisTaps<T>.Sampling,
-        dense: DensePlaneBackward?, slot: UnsafeMutablePointer<T>?
+        _ plane: Plane<T>, n: Int, channel c: Int, shifts: ShiftTable<T>,
+        dense: DensePlaneBackward?, partials: ShiftGradientPartials<T>?
     ) {
         let problem = plane.problem
-        let taps = problem.taps(channel: c, shifts: shifts, sampling: sampling)
+        let taps = problem.taps(channel: c, shifts: shifts)
         if let dense { dense.gradInput(taps, g: plane.g, gx: plane.gx) }
-        guard let slot else {
+        guard let partials else {
             if dense == nil { plane.gradInput(taps) }
             return
         }
-        let cell = problem.taps(channel: c, shifts: shifts, sampling: .interpolateBothTaps)
+        let cell = problem.cellTaps(channel: c, shifts: shifts)
         let sums: (T, T, T)
         if dense != nil {
             sums = plane.shiftGradient(cell)
@@ -72,9 +89,7 @@ enum BackwardKernel {
             plane.gradInput(taps)
             sums = plane.shiftGradient(cell)
         }
-        slot[0] = sums.0
-        slot[1] = sums.1
-        slot[2] = sums.2
+        partials.store(sums, n: n, c: c)
     }
 
     /// One `(n, c)` plane of the backward, at any strides: its pointers and the passes over it.
@@ -124,24 +139,14 @@ enum BackwardKernel {
             }
         }
 
-        /// Adds row `(pd, ph)`'s `(diff, value)` sums of every vertical tap to `sums`.
+        /// Adds row `(pd, ph)`'s sums of every vertical tap to `sums`.
         @inlinable @inline(__always)
-        func gradientOutputRow(_ cell: ChannelTaps<T>, _ pd: Int, _ ph: Int, into sums: inout (T, T, T)) {
+        func gradientOutputRow(_ cell: ChannelTaps<T>, _ pd: Int, _ ph: Int, into sums: inout ShiftGradientSums<T>) {
             let gRow = g + (pd &* gs.d &+ ph &* gs.h)
             cell.forEachRowTap(pd, ph) { bd, bh, id, ih in
-                let (diff, value) = rowSums(x + (id &* xs.d &+ ih &* xs.h), xs.w, cell.w, gRow, gs.w)
-                accumulate(cell, diff, value, bd, bh, into: &sums)
+                let (diff, base) = rowSums(x + (id &* xs.d &+ ih &* xs.h), xs.w, cell.w, gRow, gs.w)
+                sums.add(cell, diff: diff, base: base, bd, bh)
             }
-        }
-
-        /// Adds vertical tap `(bd, bh)`'s sums along W, `diff = sum g (x1 - x0)` and
-        /// `value = sum g ((1 - t) x0 + t x1)`, to the three axes' `sum g dy/du`.
-        @inlinable @inline(__always)
-        func accumulate(_ cell: ChannelTaps<T>, _ diff: T, _ value: T, _ bd: Int, _ bh: Int, into sums: inout (T, T, T)) {
-            let wd = cell.d.weight(bd), wh = cell.h.weight(bh)
-            sums.0 += (bd == 0 ? -wh : wh) * value
-            sums.1 += (bh == 0 ? -wd : wd) * value
-            sums.2 += wd * wh * diff
         }
 
         /// `gx = J_x^T g`, scattered output row by output row.
@@ -157,10 +162,10 @@ enum BackwardKernel {
         /// `fixGradientEdges` replaces those terms by padded ones.
         @inlinable @inline(__always)
         func shiftGradient(_ cell: ChannelTaps<T>) -> (T, T, T) {
-            var sums: (T, T, T) = (0, 0, 0)
+            var sums = ShiftGradientSums<T>()
             guard let flat else {
                 forEachRow { pd, ph in gradientOutputRow(cell, pd, ph, into: &sums) }
-                return (-sums.0, -sums.1, -sums.2)
+                return sums.gradient
             }
             flat.forEachRowOutsideSpans(cell) { pd, ph in gradientOutputRow(cell, pd, ph, into: &sums) }
             flat.forEachSpan(cell) { pd, start, count in
@@ -169,11 +174,11 @@ enum BackwardKernel {
                         let offset = flat.offset(cell, bd, bh, 0)
                         var (diff, base) = dotDifferences(g + start, x + (start &+ offset), count: count, level: level)
                         fixGradientEdges(cell, flat, pd, start, count, offset, &diff, &base)
-                        accumulate(cell, diff, base + cell.w.weight * diff, bd, bh, into: &sums)
+                        sums.add(cell, diff: diff, base: base, bd, bh)
                     }
                 }
             }
-            return (-sums.0, -sums.1, -sums.2)
+            return sums.gradient
         }
 
         /// Replaces the span's terms for the edge columns of its rows (read from the neighbouring
@@ -211,12 +216,12 @@ enum BackwardKernel {
         @inlinable @inline(__always)
         func bothGradients(_ cell: ChannelTaps<T>) -> (T, T, T) {
             zeroGradInput()
-            var sums: (T, T, T) = (0, 0, 0)
+            var sums = ShiftGradientSums<T>()
             forEachRow { pd, ph in
                 scatterOutputRow(cell, pd, ph)
                 gradientOutputRow(cell, pd, ph, into: &sums)
             }
-            return (-sums.0, -sums.1, -sums.2)
+            return sums.gradient
         }
     }
 
@@ -261,8 +266,7 @@ enum BackwardKernel {
         for p in hi..<w.count { edge(p) }
     }
 
-    /// `(sum_p g[p] (x1 - x0), sum_p g[p] ((1 - t) x0 + t x1))` along one row, with taps read
-    /// through the padding.
+    /// `(sum_p g[p] (x1 - x0), sum_p g[p] x0)` along one row, with taps read through the padding.
     @inlinable @inline(__always)
     static func rowSums<T: ShiftFloatingPoint>(
         _ x: UnsafePointer<T>, _ xs: Int, _ w: AxisTaps<T>, _ g: UnsafePointer<T>, _ gs: Int
@@ -293,7 +297,7 @@ enum BackwardKernel {
             }
         }
         for p in hi..<w.count { edge(p) }
-        return (diff, base + w.weight * diff)
+        return (diff, base)
     }
 
     /// `(sum g[i] (x[i + 1] - x[i]), sum g[i] x[i])` for `i < count`, eight lanes at a time, the

@@ -36,10 +36,9 @@ struct ChannelsLastBackward: Sendable {
 
         @inlinable
         init(_ problem: ShiftProblem, shifts: ShiftTable<T>, xs: LiftedStrides, gs: LiftedStrides) {
-            let sampling: AxisTaps<T>.Sampling = problem.mode == .active ? .interpolate : .round
             for c in 0..<problem.channels {
-                taps.append(problem.taps(channel: c, shifts: shifts, sampling: sampling))
-                cells.append(problem.taps(channel: c, shifts: shifts, sampling: .interpolateBothTaps))
+                taps.append(problem.taps(channel: c, shifts: shifts))
+                cells.append(problem.cellTaps(channel: c, shifts: shifts))
             }
             gatherStride = taps.map { $0.d.taps &* $0.h.taps &* $0.w.taps }.max() ?? 0
             rowStride = cells.map { $0.d.taps &* $0.h.taps }.max() ?? 0
@@ -72,44 +71,31 @@ struct ChannelsLastBackward: Sendable {
         }
     }
 
-    /// The input positions on an axis of `length` whose readers `i - base - b` (`b < taps`) all
-    /// lie in `0..<count`, for every channel.
-    @inlinable
-    static func common<T>(_ axes: [AxisTaps<T>], length: Int, count: Int) -> Range<Int> {
-        var lo = 0, hi = length
-        for a in axes {
-            lo = Swift.max(lo, a.base &+ a.taps &- 1)
-            hi = Swift.min(hi, a.base &+ count)
-        }
-        lo = Swift.min(lo, length)
-        return lo..<Swift.max(lo, hi)
-    }
-
     @inlinable
     func run<T: ShiftFloatingPoint>(
         _ problem: ShiftProblem, x: UnsafePointer<T>, _ xs: LiftedStrides, g: UnsafePointer<T>, _ gs: LiftedStrides,
-        shifts: ShiftTable<T>, gx: SendablePointer<T>, _ gxs: LiftedStrides, partials: SendablePointer<T>?
+        shifts: ShiftTable<T>, gx: SendablePointer<T>, _ gxs: LiftedStrides, partials: ShiftGradientPartials<T>?
     ) {
         let table = Tables(problem, shifts: shifts, xs: xs, gs: gs)
         // Input pixels whose every channel gathers inside the output; output pixels whose every
         // channel's cell reads inside the input.
-        let gatherInside = (d: Self.common(table.taps.map(\.d), length: input[0], count: output[0]),
-                            h: Self.common(table.taps.map(\.h), length: input[1], count: output[1]),
-                            w: Self.common(table.taps.map(\.w), length: input[2], count: output[2]))
+        let gatherInside = (d: AxisTaps.readersInside(table.taps.map(\.d), length: input[0], count: output[0]),
+                            h: AxisTaps.readersInside(table.taps.map(\.h), length: input[1], count: output[1]),
+                            w: AxisTaps.readersInside(table.taps.map(\.w), length: input[2], count: output[2]))
         var cellInside = (d: 0..<output[0], h: 0..<output[1], w: 0..<output[2])
         for cell in table.cells {
             cellInside.d = cellInside.d.clamped(to: cell.d.interior)
             cellInside.h = cellInside.h.clamped(to: cell.h.interior)
             cellInside.w = cellInside.w.clamped(to: cell.w.interior)
         }
-        let (source, gradient, channels) = (UncheckedSendable(x), UncheckedSendable(g), channels)
+        let (source, gradient) = (UncheckedSendable(x), UncheckedSendable(g))
         let shared = UncheckedSendable(table)
         parallelChunks(count: problem.batch) { images in
             for n in images {
                 let (xi, gi, gxi) = (source.value + n &* xs.n, gradient.value + n &* gs.n, gx.base + n &* gxs.n)
                 gradInput(shared.value, gatherInside, g: gi, gs, gx: gxi, gxs, padding: problem.padding)
                 guard let partials else { continue }
-                shiftGradient(shared.value, cellInside, x: xi, xs, g: gi, gs, into: partials.base + n &* channels &* 3)
+                shiftGradient(shared.value, cellInside, x: xi, xs, g: gi, gs, into: partials, image: n)
             }
         }
     }
@@ -185,11 +171,11 @@ struct ChannelsLastBackward: Sendable {
         }
     }
 
-    /// One image's shift-gradient sums, `sum g dy/du` negated, into `slots[c * 3 + axis]`.
+    /// Image `n`'s shift gradient, plane by plane into `partials`.
     @inlinable
     func shiftGradient<T: ShiftFloatingPoint>(_ table: Tables<T>, _ inside: (d: Range<Int>, h: Range<Int>, w: Range<Int>),
                                               x: UnsafePointer<T>, _ xs: LiftedStrides, g: UnsafePointer<T>, _ gs: LiftedStrides,
-                                              into slots: UnsafeMutablePointer<T>) {
+                                              into partials: ShiftGradientPartials<T>, image n: Int) {
         let vertical = table.rowStride
         // Per channel and vertical tap: sum g (x1 - x0) and sum g x0, in pixel order.
         table.rowOffsets.withUnsafeBufferPointer { rows in
@@ -225,22 +211,15 @@ struct ChannelsLastBackward: Sendable {
             }
             for c in 0..<channels {
                 let cell = table.cells[c]
-                var total: (T, T, T) = (0, 0, 0)
+                var total = ShiftGradientSums<T>()
                 var r = 0
                 for bd in 0..<cell.d.taps {
                     for bh in 0..<cell.h.taps {
-                        let (diff, base) = (diffs[c &* vertical &+ r], bases[c &* vertical &+ r])
-                        let value = base + cell.w.weight * diff
-                        let wd = cell.d.weight(bd), wh = cell.h.weight(bh)
-                        total.0 += (bd == 0 ? -wh : wh) * value
-                        total.1 += (bh == 0 ? -wd : wd) * value
-                        total.2 += wd * wh * diff
+                        total.add(cell, diff: diffs[c &* vertical &+ r], base: bases[c &* vertical &+ r], bd, bh)
                         r &+= 1
                     }
                 }
-                slots[c &* 3] = -total.0
-                slots[c &* 3 &+ 1] = -total.1
-                slots[c &* 3 &+ 2] = -total.2
+                partials.store(total.gradient, n: n, c: c)
             }
         }
         }

@@ -67,13 +67,12 @@ enum ChannelsLastKernel {
         _ problem: ShiftProblem, input x: UnsafePointer<T>, _ xs: LiftedStrides,
         shifts: ShiftTable<T>, output y: SendablePointer<T>, _ ys: LiftedStrides, grain: Int
     ) {
-        let sampling: AxisTaps<T>.Sampling = problem.mode == .active ? .interpolate : .round
         let channels = problem.channels
         let source = UncheckedSendable(x)
         withUnsafeTemporaryAllocation(of: Corners<T>.self, capacity: channels) { corners in
             var interior = (d: 0..<problem.outputSize[0], h: 0..<problem.outputSize[1], w: 0..<problem.outputSize[2])
             for c in 0..<channels {
-                let taps = problem.taps(channel: c, shifts: shifts, sampling: sampling)
+                let taps = problem.taps(channel: c, shifts: shifts)
                 corners.initializeElement(at: c, to: Corners(taps, xs))
                 interior.d = interior.d.clamped(to: taps.d.interior)
                 interior.h = interior.h.clamped(to: taps.h.interior)

@@ -38,11 +38,11 @@ struct DensePlaneBackward: Sendable {
     @inlinable @inline(__always)
     func gradInput<T: ShiftFloatingPoint>(_ taps: ChannelTaps<T>, g: UnsafePointer<T>, gx: UnsafeMutablePointer<T>) {
         let w = taps.w
-        let columns = readersInside(w, length: input.w, count: output.w)
+        let columns = w.readersInside(length: input.w, count: output.w)
         // Where rows are as long in `g` as in `gx` (and slices as large), the rows whose every
         // reader is inside the output form one flattened span per depth slice, as in the forward.
-        let band = readersInside(taps.h, length: input.h, count: output.h)
-        let slices = readersInside(taps.d, length: input.d, count: output.d)
+        let band = taps.h.readersInside(length: input.h, count: output.h)
+        let slices = taps.d.readersInside(length: input.d, count: output.d)
         let flat = input.w == output.w && input.h == output.h && !columns.isEmpty && !band.isEmpty
         for id in 0..<input.d {
             var ih = 0
@@ -73,13 +73,6 @@ struct DensePlaneBackward: Sendable {
             }
         }
         if padding != .zeros { foldPaddedTaps(taps, g: g, gx: gx) }
-    }
-
-    /// The inputs of an axis whose every reader `i - base - b` lies in `0..<count`.
-    @inlinable @inline(__always)
-    func readersInside<T>(_ axis: AxisTaps<T>, length: Int, count: Int) -> Range<Int> {
-        let lo = Swift.min(Swift.max(axis.base &+ axis.taps &- 1, 0), length)
-        return lo..<Swift.max(lo, Swift.min(axis.base &+ count, length))
     }
 
     /// Input rows `band` of depth slice `id`, all of whose vertical readers are inside the output,

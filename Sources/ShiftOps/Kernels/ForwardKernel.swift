@@ -10,7 +10,7 @@ enum ForwardKernel {
     /// per run of rows of that channel.
     @inlinable @inline(__always)
     static func forEachRow<Weight: ShiftFloatingPoint>(
-        _ problem: ShiftProblem, shifts: ShiftTable<Weight>, sampling: AxisTaps<Weight>.Sampling, grain: Int,
+        _ problem: ShiftProblem, shifts: ShiftTable<Weight>, grain: Int,
         _ row: (ChannelTaps<Weight>, Int, Int, Int, Int) -> Void
     ) {
         let outD = problem.outputSize[0], outH = problem.outputSize[1]
@@ -21,7 +21,7 @@ enum ForwardKernel {
             let inPlane = range.lowerBound - plane * rowsPerPlane
             var pd = inPlane / outH, ph = inPlane - pd * outH
             var n = plane / problem.channels, c = plane - n * problem.channels
-            var taps = problem.taps(channel: c, shifts: shifts, sampling: sampling)
+            var taps = problem.taps(channel: c, shifts: shifts)
             for _ in range {
                 row(taps, n, c, pd, ph)
                 ph &+= 1
@@ -32,7 +32,7 @@ enum ForwardKernel {
                         pd = 0
                         c &+= 1
                         if c == problem.channels { c = 0; n &+= 1 }
-                        if n < problem.batch { taps = problem.taps(channel: c, shifts: shifts, sampling: sampling) }
+                        if n < problem.batch { taps = problem.taps(channel: c, shifts: shifts) }
                     }
                 }
             }
@@ -46,24 +46,23 @@ enum ForwardKernel {
         _ problem: ShiftProblem, plan: CPUPlan, input x: UnsafePointer<T>, _ xs: LiftedStrides,
         shifts: ShiftTable<T>, output y: SendablePointer<T>, _ ys: LiftedStrides
     ) {
-        let sampling: AxisTaps<T>.Sampling = problem.mode == .active ? .interpolate : .round
         let source = UncheckedSendable(x)
         let level = plan.level
         switch plan.route {
         case .tiles(let tiles):
             tiles.forward(problem, input: x, xs, output: y, ys) { c, plane, planeStrides, out, outStrides, flat in
-                self.plane(problem.taps(channel: c, shifts: shifts, sampling: sampling), plane, planeStrides, out, outStrides,
+                self.plane(problem.taps(channel: c, shifts: shifts), plane, planeStrides, out, outStrides,
                            flat: flat, level: level)
             }
         case .channelsLastPixels:
             ChannelsLastKernel.run(problem, input: x, xs, shifts: shifts, output: y, ys, grain: plan.grain)
         case .flatPlanes(let flat):
-            forEachPlane(problem, shifts: shifts, sampling: sampling, grain: plan.grain) { taps, n, c in
+            forEachPlane(problem, shifts: shifts, grain: plan.grain) { taps, n, c in
                 plane(taps, source.value + (n &* xs.n &+ c &* xs.c), xs, y.base + (n &* ys.n &+ c &* ys.c), ys,
                       flat: flat, level: level)
             }
         case .rows:
-            forEachRow(problem, shifts: shifts, sampling: sampling, grain: plan.grain) { taps, n, c, pd, ph in
+            forEachRow(problem, shifts: shifts, grain: plan.grain) { taps, n, c, pd, ph in
                 let plane = source.value + (n &* xs.n &+ c &* xs.c)
                 let out = y.base + (n &* ys.n &+ c &* ys.c &+ pd &* ys.d &+ ph &* ys.h)
                 row(taps, plane, xs, out, ys, pd, ph)
@@ -249,13 +248,13 @@ enum ForwardKernel {
     /// Calls `body(taps, n, c)` for every `(n, c)` plane, planes spread over threads.
     @inlinable @inline(__always)
     static func forEachPlane<Weight: ShiftFloatingPoint>(
-        _ problem: ShiftProblem, shifts: ShiftTable<Weight>, sampling: AxisTaps<Weight>.Sampling, grain: Int,
+        _ problem: ShiftProblem, shifts: ShiftTable<Weight>, grain: Int,
         _ body: (ChannelTaps<Weight>, Int, Int) -> Void
     ) {
         parallelChunks(count: problem.batch &* problem.channels, grain: grain) { range in
             for plane in range {
                 let c = plane % problem.channels
-                body(problem.taps(channel: c, shifts: shifts, sampling: sampling), plane / problem.channels, c)
+                body(problem.taps(channel: c, shifts: shifts), plane / problem.channels, c)
             }
         }
     }
@@ -271,16 +270,16 @@ enum ForwardKernel {
         switch plan.route {
         case .tiles(let tiles):
             tiles.forward(problem, input: x, xs, output: y, ys) { c, plane, planeStrides, out, outStrides, flat in
-                copyPlane(problem.taps(channel: c, shifts: shifts, sampling: .round), plane, planeStrides, out, outStrides,
+                copyPlane(problem.taps(channel: c, shifts: shifts), plane, planeStrides, out, outStrides,
                           flat: flat, fill: fill)
             }
         case .flatPlanes(let flat):
-            forEachPlane(problem, shifts: shifts, sampling: .round, grain: plan.grain) { taps, n, c in
+            forEachPlane(problem, shifts: shifts, grain: plan.grain) { taps, n, c in
                 copyPlane(taps, source.value + (n &* xs.n &+ c &* xs.c), xs, y.base + (n &* ys.n &+ c &* ys.c), ys,
                           flat: flat, fill: fill)
             }
         case .rows:
-            forEachRow(problem, shifts: shifts, sampling: .round, grain: plan.grain) { taps, n, c, pd, ph in
+            forEachRow(problem, shifts: shifts, grain: plan.grain) { taps, n, c, pd, ph in
                 let plane = source.value + (n &* xs.n &+ c &* xs.c)
                 copyRow(taps, plane, xs, y.base + (n &* ys.n &+ c &* ys.c &+ pd &* ys.d &+ ph &* ys.h), ys, pd, ph, fill: fill)
             }

@@ -1,7 +1,22 @@
 // The kernels' view of a validated call: the taps each channel reads.
 
 extension ShiftProblem {
-    /// The taps of channel `c`; lifted axes read tap 0 only.
+    /// The taps through which channel `c` reads its input, for the forward and the input
+    /// gradient: interpolated for active shifts, rounded to one tap for sparse and grouped shifts
+    /// (exact for their integer shifts, and what the integer forward of any element type moves).
+    @inlinable @inline(__always)
+    func taps<Weight: ShiftFloatingPoint>(channel c: Int, shifts: ShiftTable<Weight>) -> ChannelTaps<Weight> {
+        taps(channel: c, shifts: shifts, sampling: mode == .active ? .interpolate : .round)
+    }
+
+    /// The cell whose two taps on every real axis the shift gradient differentiates, even where a
+    /// shift sits on the lattice.
+    @inlinable @inline(__always)
+    func cellTaps<Weight: ShiftFloatingPoint>(channel c: Int, shifts: ShiftTable<Weight>) -> ChannelTaps<Weight> {
+        taps(channel: c, shifts: shifts, sampling: .interpolateBothTaps)
+    }
+
+    /// The taps of channel `c` sampled as `sampling` says; lifted axes read tap 0 only.
     @inlinable
     func taps<Weight: ShiftFloatingPoint>(channel c: Int, shifts: ShiftTable<Weight>,
                                           sampling: AxisTaps<Weight>.Sampling) -> ChannelTaps<Weight> {
