@@ -94,6 +94,14 @@ struct AxisTaps<Weight: ShiftFloatingPoint> {
         return interior.contains(p) ? i : Int(shift_tap_map(Int64(i), Int64(length), paddingCode))
     }
 
+    /// The element tap 0 of output `p` reads along a row of stride `ss`, or `fill` where zero
+    /// padding leaves the axis.
+    @inlinable @inline(__always)
+    func read<Element>(_ src: UnsafePointer<Element>, _ ss: Int, _ p: Int, fill: Element) -> Element {
+        let i = index(p, 0)
+        return i < 0 ? fill : src[i &* ss]
+    }
+
     /// The weight of tap `b`.
     @inlinable @inline(__always)
     func weight(_ b: Int) -> Weight { b == 0 ? 1 - weight : weight }
@@ -178,6 +186,21 @@ struct ChannelTaps<Weight: ShiftFloatingPoint> {
                     if id < 0 || ih < 0 || iw < 0 { continue }
                     body(d.weight(bd) * h.weight(bh) * w.weight(bw), id, ih, iw)
                 }
+            }
+        }
+    }
+
+    /// Adds to `gx` (input-shaped, at `gxs`) the taps that fall outside the input on some axis
+    /// and that the padding maps back inside, each `weight * g` of its output (`g` at `gs`): what
+    /// the adjoint of a gather over in-range taps still lacks. Only the band of outputs outside
+    /// an axis's interior has such taps; they are added in row-major output order.
+    @inlinable
+    func foldPaddedTaps(g: UnsafePointer<Weight>, _ gs: LiftedStrides, into gx: UnsafeMutablePointer<Weight>,
+                        _ gxs: LiftedStrides) where Weight: ShiftFloatingPoint {
+        forEachBandOutput { pd, ph, pw in
+            let v = g[pd &* gs.d &+ ph &* gs.h &+ pw &* gs.w]
+            forEachFoldedTap(pd, ph, pw) { weight, id, ih, iw in
+                gx[id &* gxs.d &+ ih &* gxs.h &+ iw &* gxs.w] += weight * v
             }
         }
     }

@@ -7,12 +7,12 @@
 /// | direction | path | when |
 /// | --- | --- | --- |
 /// | both | ``Path/channelsLastTiles`` | dense channels-last tensors whose blocks of channel planes fit the scratch (``ChannelsLastTiles``) |
-/// | forward | ``Path/channelsLastPixels`` | dense channels-last, floating point, planes too large for the tiles (``ChannelsLastKernel``) |
-/// | backward | ``Path/channelsLastImages`` | dense channels-last at stride 1, planes too large for the tiles (``ChannelsLastBackward``) |
-/// | forward | ``Path/flatPlanes`` | dense planes at stride 1 with output rows as long as input rows (``FlatPlanes``) |
-/// | backward | ``Path/densePlanes`` | dense planes at stride 1: the input gradient gathered (``DensePlaneBackward``) |
-/// | forward | ``Path/rows`` | anything else, output row by output row |
-/// | backward | ``Path/stridedPlanes`` | anything else, each plane's output rows scattered back |
+/// | forward | ``Path/channelsLastPixels`` | dense channels-last, floating point, planes too large for the tiles (``ChannelsLastPixels``) |
+/// | backward | ``Path/channelsLastImages`` | dense channels-last at stride 1, planes too large for the tiles (``ChannelsLastPixels``) |
+/// | forward | ``Path/flatPlanes`` | dense planes at stride 1 with output rows as long as input rows (``DensePlanes``) |
+/// | backward | ``Path/densePlanes`` | dense planes at stride 1: the input gradient gathered (``DensePlanes``) |
+/// | forward | ``Path/rows`` | anything else, output row by output row (``StridedRows``) |
+/// | backward | ``Path/stridedPlanes`` | anything else, each plane's output rows scattered back (``StridedRows``) |
 @usableFromInline
 package struct CPUPlan: Sendable, CustomStringConvertible {
     /// The paths by name: what tests assert and the benchmark prints.
@@ -25,7 +25,7 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
     enum Route: Sendable {
         case tiles(ChannelsLastTiles)
         case channelsLastPixels
-        case channelsLastImages(ChannelsLastBackward)
+        case channelsLastImages(ChannelsLastPixels)
         case flatPlanes(FlatPlanes)
         /// The backward's plane loop: gathered where `dense` is set, its shift gradient over
         /// flattened spans where `flat` is also set; scattered otherwise.
@@ -39,10 +39,14 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
     /// The least work items (rows, planes) worth a thread task of their own; 1 where the path
     /// spreads whole images or channel blocks.
     @usableFromInline package let grain: Int
+    /// Where the kernels' parallel loops record what they ran, for tests (``ParallelTrace``);
+    /// read once, here, so that no kernel reads the task-local knob.
+    @usableFromInline let trace: ParallelTrace?
 
     @inlinable
     init(_ route: Route, level: Int32, grain: Int) {
         (self.route, self.level, self.grain) = (route, level, grain)
+        trace = ParallelTrace.active
     }
 
     package var path: Path {
@@ -75,10 +79,11 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
     static func forward(_ problem: ShiftProblem, _ xs: LiftedStrides, _ ys: LiftedStrides, elementSize: Int,
                         interpolates: Bool) -> CPUPlan {
         let level = VectorLevel.current
-        if let tiles = ChannelsLastTiles(problem, xs, ys, elementSize: elementSize, level: level) {
+        if let tiles = ChannelsLastTiles(problem, xs, ys, elementSize: elementSize, level: level,
+                                     scratchLimit: ChannelsLastTiles.scratchLimit) {
             return CPUPlan(.tiles(tiles), level: level, grain: 1)
         }
-        if interpolates && ChannelsLastKernel.applies(problem, xs, ys) {
+        if interpolates && ChannelsLastPixels.applies(problem, xs, ys) {
             let pixels = problem.outputSize[2] &* problem.channels
             return CPUPlan(.channelsLastPixels, level: level, grain: WorkGrain.items(WorkGrain.rowElements, per: pixels))
         }
@@ -96,10 +101,10 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
                          learnsShifts: Bool, elementSize: Int) -> CPUPlan {
         let level = VectorLevel.current
         if let tiles = ChannelsLastTiles(problem, xs, gs, gradInput: gxs, needsInput: learnsShifts,
-                                         elementSize: elementSize, level: level) {
+                                         elementSize: elementSize, level: level, scratchLimit: ChannelsLastTiles.scratchLimit) {
             return CPUPlan(.tiles(tiles), level: level, grain: 1)
         }
-        if let channelsLast = ChannelsLastBackward(problem, x: xs, g: gs, gx: gxs) {
+        if let channelsLast = ChannelsLastPixels(problem, x: xs, g: gs, gx: gxs) {
             return CPUPlan(.channelsLastImages(channelsLast), level: level, grain: 1)
         }
         let planeWork = problem.outputSize.reduce(1, &*) &+ problem.inputSize.reduce(1, &*)

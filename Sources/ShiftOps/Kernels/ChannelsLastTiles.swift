@@ -13,7 +13,7 @@ import CShiftSIMD
 /// A task's scratch holds `tile` planes of every tensor it touches. Where even
 /// ``minimumTile`` channels' planes (or all of them, for fewer channels) do not fit
 /// ``scratchLimit``, or the elements are not 1, 2, 4 or 8 bytes, the direct kernels
-/// (``ChannelsLastKernel``, ``ChannelsLastBackward``) and the strided row path serve instead.
+/// (``ChannelsLastPixels``) and the strided row path serve instead.
 @usableFromInline
 struct ChannelsLastTiles: Sendable {
     /// Channels per task.
@@ -33,38 +33,42 @@ struct ChannelsLastTiles: Sendable {
     /// The most scratch, in bytes, a task's planes may fill. It stays well inside this machine's
     /// 2 MiB of L2 per core, beside the tiles of the tensors streaming through. The buffer itself
     /// is rounded up to the pool's smallest size (1 MiB) so that calls reuse it. Tests lower the
-    /// limit to reach the direct kernels.
-    @TaskLocal @usableFromInline static var scratchLimit = 1 << 20
+    /// limit to reach the direct kernels. Only ``CPUPlan`` reads it, once per call.
+    @TaskLocal @usableFromInline package static var scratchLimit = 1 << 20
 
     /// Fewer channels per task than this and the transposes cost more than they save.
     @usableFromInline static let minimumTile = 4
 
     /// The forward's tiles: nil unless `x` (input-shaped) and `y` (output-shaped) are dense
-    /// channels-last and at least ``minimumTile`` channels' planes fit the scratch limit.
+    /// channels-last and at least ``minimumTile`` channels' planes fit `scratchLimit` bytes.
     @inlinable
-    init?(_ problem: ShiftProblem, _ xs: LiftedStrides, _ ys: LiftedStrides, elementSize: Int, level: Int32) {
-        guard ChannelsLastKernel.applies(problem, xs, ys) else { return nil }
-        self.init(problem, planesPerChannel: (input: 1, output: 1), elementSize: elementSize, level: level)
+    init?(_ problem: ShiftProblem, _ xs: LiftedStrides, _ ys: LiftedStrides, elementSize: Int, level: Int32,
+          scratchLimit: Int) {
+        guard ChannelsLastPixels.applies(problem, xs, ys) else { return nil }
+        self.init(problem, planesPerChannel: (input: 1, output: 1), elementSize: elementSize, level: level,
+                  scratchLimit: scratchLimit)
     }
 
     /// The backward's tiles: `x` and `gx` input-shaped, `g` output-shaped, all dense
     /// channels-last. `x` is transposed only when the shift gradient needs it.
     @inlinable
     init?(_ problem: ShiftProblem, _ xs: LiftedStrides, _ gs: LiftedStrides, gradInput gxs: LiftedStrides,
-          needsInput: Bool, elementSize: Int, level: Int32) {
-        guard ChannelsLastKernel.applies(problem, gxs, gs), !needsInput || ChannelsLastKernel.applies(problem, xs, gs)
+          needsInput: Bool, elementSize: Int, level: Int32, scratchLimit: Int) {
+        guard ChannelsLastPixels.applies(problem, gxs, gs), !needsInput || ChannelsLastPixels.applies(problem, xs, gs)
         else { return nil }
-        self.init(problem, planesPerChannel: (input: needsInput ? 2 : 1, output: 1), elementSize: elementSize, level: level)
+        self.init(problem, planesPerChannel: (input: needsInput ? 2 : 1, output: 1), elementSize: elementSize, level: level,
+                  scratchLimit: scratchLimit)
     }
 
     @inlinable
-    init?(_ problem: ShiftProblem, planesPerChannel: (input: Int, output: Int), elementSize: Int, level: Int32) {
+    init?(_ problem: ShiftProblem, planesPerChannel: (input: Int, output: Int), elementSize: Int, level: Int32,
+          scratchLimit: Int) {
         // The transposes move elements as unsigned lanes of these sizes.
         guard [1, 2, 4, 8].contains(elementSize) else { return nil }
         let (inSize, outSize) = (problem.inputSize, problem.outputSize)
         let (inputPlane, outputPlane) = (inSize.reduce(1, *), outSize.reduce(1, *))
         let perChannel = (planesPerChannel.input &* inputPlane &+ planesPerChannel.output &* outputPlane) &* elementSize
-        let fits = perChannel > 0 ? Self.scratchLimit / perChannel : 0
+        let fits = perChannel > 0 ? scratchLimit / perChannel : 0
         // Sixteen channels are a cache line of `Float`s per pixel; more buy nothing.
         let tile = Swift.min(problem.channels, 16, fits)
         guard tile >= Swift.min(Self.minimumTile, problem.channels) else { return nil }
@@ -79,16 +83,17 @@ struct ChannelsLastTiles: Sendable {
         dense = DensePlaneBackward(problem, x: inputStrides, g: outputStrides, gx: inputStrides, level: level)
     }
 
-    /// Calls `body(n, c0, count)` for every block of `count` channels starting at `c0` of image
-    /// `n`, blocks spread over threads, each task with its own scratch of `scratch` elements.
+    /// Calls `body(scratch, n, c0, count)` for every block of `count` channels starting at `c0`
+    /// of image `n`, blocks spread over threads, each task with its own scratch of `scratch`
+    /// elements.
     @inlinable @inline(__always)
-    func forEachBlock<Element>(_ problem: ShiftProblem, scratch: Int, of: Element.Type,
+    func forEachBlock<Element>(_ problem: ShiftProblem, scratch: Int, of: Element.Type, trace: ParallelTrace?,
                                _ body: (UnsafeMutablePointer<Element>, Int, Int, Int) -> Void) {
         let blocks = (problem.channels &+ tile &- 1) / tile
         // Rounded up to the pool's smallest size, so that the next call reuses the same pages
         // instead of faulting fresh ones in.
         let bytes = Swift.max(scratch &* MemoryLayout<Element>.stride, TensorMemory.minimumPooledBytes)
-        parallelChunks(count: problem.batch &* blocks) { range in
+        parallelChunks(count: problem.batch &* blocks, trace: trace) { range in
             @inline(__always) func run(_ buffer: UnsafeMutablePointer<Element>) {
                 for index in range {
                     let n = index / blocks, c0 = (index - n &* blocks) &* tile
@@ -106,52 +111,62 @@ struct ChannelsLastTiles: Sendable {
         }
     }
 
-    /// The forward: `plane(c, x, xs, y, ys, flat)` computes channel `c`'s dense output plane `y`
-    /// from its dense input plane `x`.
+    /// Dense plane `k` of a transposed block starting at `planes`, `[D, H, W]`-shaped at `strides`.
+    @inlinable @inline(__always)
+    func plane<Element>(_ planes: UnsafeMutablePointer<Element>, _ k: Int, size: Int, _ strides: LiftedStrides)
+        -> StridedPointer<Element> {
+        StridedPointer(planes + k &* size, strides, bounds: 0..<size)
+    }
+
+    /// The forward: `plane(c, x, y)` computes channel `c`'s dense output plane `y` from its dense
+    /// input plane `x` (both in the scratch, at ``inputStrides`` and ``outputStrides``).
     @inlinable @inline(__always)
     func forward<Element>(
-        _ problem: ShiftProblem, input x: UnsafePointer<Element>, _ xs: LiftedStrides,
-        output y: SendablePointer<Element>, _ ys: LiftedStrides,
-        _ plane: (Int, UnsafePointer<Element>, LiftedStrides, UnsafeMutablePointer<Element>, LiftedStrides, FlatPlanes?) -> Void
+        _ problem: ShiftProblem, input: StridedPointer<Element>, output: StridedPointer<Element>, trace: ParallelTrace?,
+        _ plane: (Int, StridedPointer<Element>, StridedPointer<Element>) -> Void
     ) {
-        let source = UncheckedSendable(x)
         let channels = problem.channels
-        forEachBlock(problem, scratch: tile &* (inputPlane &+ outputPlane), of: Element.self) { scratch, n, c0, count in
-            let (input, output) = (scratch, scratch + tile &* inputPlane)
-            Self.toPlanes(source.value + (n &* xs.n &+ c0), channels: channels, level: level, count: count, pixels: inputPlane, into: input)
+        forEachBlock(problem, scratch: tile &* (inputPlane &+ outputPlane), of: Element.self, trace: trace) { scratch, n, c0, count in
+            let (inputs, outputs) = (scratch, scratch + tile &* inputPlane)
+            Self.toPlanes(input.plane(n, c0).reading, channels: channels, level: level, count: count, pixels: inputPlane,
+                          into: inputs)
             for k in 0..<count {
-                plane(c0 &+ k, input + k &* inputPlane, inputStrides, output + k &* outputPlane, outputStrides, flat)
+                plane(c0 &+ k, self.plane(inputs, k, size: inputPlane, inputStrides),
+                      self.plane(outputs, k, size: outputPlane, outputStrides))
             }
-            Self.fromPlanes(output, level: level, count: count, pixels: outputPlane, into: y.base + (n &* ys.n &+ c0), channels: channels)
+            Self.fromPlanes(outputs, level: level, count: count, pixels: outputPlane, into: output.plane(n, c0).base,
+                            channels: channels)
         }
     }
 
-    /// The backward: `plane(n, c, x, xs, g, gs, gx, gxs, dense, flat)` computes channel `c`'s
-    /// dense input-gradient plane `gx` (and its shift gradient) from its dense planes of `x` and `g`.
+    /// The backward: `plane(n, c, planes)` computes channel `c`'s dense input-gradient plane (and
+    /// its shift gradient) from its dense planes of `x` and `g`, all in the scratch.
     @inlinable @inline(__always)
     func backward<T>(
-        _ problem: ShiftProblem, input x: UnsafePointer<T>, _ xs: LiftedStrides,
-        gradOutput g: UnsafePointer<T>, _ gs: LiftedStrides, gradInput gx: SendablePointer<T>, _ gxs: LiftedStrides,
-        _ plane: (Int, Int, UnsafePointer<T>, LiftedStrides, UnsafePointer<T>, LiftedStrides,
-                  UnsafeMutablePointer<T>, LiftedStrides, DensePlaneBackward?, FlatPlanes?) -> Void
+        _ problem: ShiftProblem, input: StridedPointer<T>, gradOutput: StridedPointer<T>, gradInput: StridedPointer<T>,
+        trace: ParallelTrace?, _ plane: (Int, Int, PlaneBackward<T>) -> Void
     ) {
-        let (input, gradOutput) = (UncheckedSendable(x), UncheckedSendable(g))
         let channels = problem.channels
         let (inputPlane, outputPlane, tile) = (inputPlane, outputPlane, tile)
         // Without the shift gradient the kernels never read `x`, and it has no planes.
         let scratch = tile &* ((transposesInput ? 2 : 1) &* inputPlane &+ outputPlane)
-        forEachBlock(problem, scratch: scratch, of: T.self) { scratch, n, c0, count in
+        forEachBlock(problem, scratch: scratch, of: T.self, trace: trace) { scratch, n, c0, count in
             let (gPlanes, gxPlanes) = (scratch, scratch + tile &* outputPlane)
             let xPlanes = transposesInput ? gxPlanes + tile &* inputPlane : gxPlanes
-            Self.toPlanes(gradOutput.value + (n &* gs.n &+ c0), channels: channels, level: level, count: count, pixels: outputPlane, into: gPlanes)
+            Self.toPlanes(gradOutput.plane(n, c0).reading, channels: channels, level: level, count: count, pixels: outputPlane,
+                          into: gPlanes)
             if transposesInput {
-                Self.toPlanes(input.value + (n &* xs.n &+ c0), channels: channels, level: level, count: count, pixels: inputPlane, into: xPlanes)
+                Self.toPlanes(input.plane(n, c0).reading, channels: channels, level: level, count: count, pixels: inputPlane,
+                              into: xPlanes)
             }
             for k in 0..<count {
-                plane(n, c0 &+ k, xPlanes + k &* inputPlane, inputStrides, gPlanes + k &* outputPlane, outputStrides,
-                      gxPlanes + k &* inputPlane, inputStrides, dense, flat)
+                plane(n, c0 &+ k, PlaneBackward(problem: problem, x: self.plane(xPlanes, k, size: inputPlane, inputStrides),
+                                                g: self.plane(gPlanes, k, size: outputPlane, outputStrides),
+                                                gx: self.plane(gxPlanes, k, size: inputPlane, inputStrides),
+                                                flat: flat, level: level))
             }
-            Self.fromPlanes(gxPlanes, level: level, count: count, pixels: inputPlane, into: gx.base + (n &* gxs.n &+ c0), channels: channels)
+            Self.fromPlanes(gxPlanes, level: level, count: count, pixels: inputPlane, into: gradInput.plane(n, c0).base,
+                            channels: channels)
         }
     }
 

@@ -29,12 +29,20 @@ struct SendablePointer<Pointee>: @unchecked Sendable {
 }
 
 /// Calls `body` on contiguous sub-ranges that cover `0..<count`, on up to
-/// `Parallelism.threadLimit` threads. `grain` is the least work worth a task of its own.
+/// `Parallelism.threadLimit` threads, recording into the current task's ``ParallelTrace``, if any.
+/// `grain` is the least work worth a task of its own.
 @inlinable
 func parallelChunks(count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
+    parallelChunks(count: count, grain: grain, trace: ParallelTrace.active, body)
+}
+
+/// ``parallelChunks(count:grain:_:)`` recording into `trace`, which the shift kernels take from
+/// their ``CPUPlan`` (read once per call, where the plan is made) rather than reading the test
+/// knob themselves.
+@inlinable
+func parallelChunks(count: Int, grain: Int = 1, trace: ParallelTrace?, _ body: (Range<Int>) -> Void) {
     guard count > 0 else { return }
     let threads = Swift.max(1, Swift.min(Parallelism.threadLimit, count / Swift.max(grain, 1)))
-    let trace = ParallelTrace.active
     if threads == 1 {
         body(0..<count)
         trace?.record(ParallelTrace.Run(chunks: 1, workers: 1))

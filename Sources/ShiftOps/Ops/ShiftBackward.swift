@@ -31,12 +31,9 @@ extension ShiftOp {
         let gradShifts = mode.learnsShifts ? try Tensor<T>(uninitializedShape: [problem.channels, k]) : nil
         let (xs, gs, gxs) = (LiftedStrides(input), LiftedStrides(gradOutput), LiftedStrides(gradInput))
         let plan = CPUPlan.backward(problem, xs, gs, gxs, learnsShifts: mode.learnsShifts, elementSize: MemoryLayout<T>.stride)
-        try BackwardKernel.run(
-            problem, plan: plan, input: input.storage.base + input.offset, xs,
-            gradOutput: gradOutput.storage.base + gradOutput.offset, gs,
-            shifts: ShiftTable(shifts),
-            gradInput: SendablePointer(gradInput.storage.base), gxs,
-            gradShifts: gradShifts?.storage.base, inputShape: input.shape)
+        try plan.runBackward(problem, input: StridedPointer(input), gradOutput: StridedPointer(gradOutput),
+                             shifts: ShiftTable(shifts), gradInput: StridedPointer(gradInput),
+                             gradShifts: gradShifts?.storage.base, inputShape: input.shape)
         return ShiftGradients(input: gradInput, shifts: gradShifts)
     }
 }

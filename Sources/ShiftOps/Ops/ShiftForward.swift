@@ -34,9 +34,7 @@ enum ShiftOp {
                                            into output: inout Tensor<T>) {
         let (xs, ys) = (LiftedStrides(input), LiftedStrides(output))
         let plan = CPUPlan.forward(problem, xs, ys, elementSize: MemoryLayout<T>.stride, interpolates: true)
-        let y = SendablePointer(output.storage.base + output.offset)
-        ForwardKernel.run(problem, plan: plan, input: input.storage.base + input.offset, xs,
-                          shifts: ShiftTable(shifts), output: y, ys)
+        plan.runForward(problem, input: StridedPointer(input), shifts: ShiftTable(shifts), output: StridedPointer(output))
     }
 
     /// Integer-shift forward of any element type: validates and moves data.
@@ -55,9 +53,8 @@ enum ShiftOp {
         if problem.hasNoOutput { return output }
         let (xs, ys) = (LiftedStrides(input), LiftedStrides(output))
         let plan = CPUPlan.forward(problem, xs, ys, elementSize: MemoryLayout<Element>.stride, interpolates: false)
-        let y = SendablePointer(output.storage.base + output.offset)
-        ForwardKernel.runCopy(problem, plan: plan, input: input.storage.base + input.offset, xs,
-                              shifts: ShiftTable(shifts), output: y, ys, fill: fill)
+        plan.runIntegerForward(problem, input: StridedPointer(input), shifts: ShiftTable(shifts),
+                               output: StridedPointer(output), fill: fill)
         return output
     }
 }

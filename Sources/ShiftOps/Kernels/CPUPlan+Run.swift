@@ -1,0 +1,95 @@
+/// The one place each direction switches on the plan: every path lives in its own file
+/// (``ChannelsLastTiles``, ``ChannelsLastPixels``, ``DensePlanes``, ``StridedRows``) and holds
+/// both its directions; the backward's per-plane work is shared (``PlaneBackward``).
+extension CPUPlan {
+    /// The interpolating forward of floating-point tensors (every mode): `output`
+    /// (output-shaped) from `input` (input-shaped).
+    @inlinable
+    func runForward<T: ShiftFloatingPoint>(_ problem: ShiftProblem, input: StridedPointer<T>, shifts: ShiftTable<T>,
+                                           output: StridedPointer<T>) {
+        let level = self.level
+        switch route {
+        case .tiles(let tiles):
+            tiles.forward(problem, input: input, output: output, trace: trace) { c, plane, out in
+                DensePlanes.forwardPlane(problem.taps(channel: c, shifts: shifts), input: plane, output: out,
+                                         flat: tiles.flat, level: level)
+            }
+        case .channelsLastPixels:
+            ChannelsLastPixels.forward(problem, input: input, shifts: shifts, output: output, plan: self)
+        case .flatPlanes(let flat):
+            DensePlanes.forEachPlane(problem, shifts: shifts, plan: self) { taps, n, c in
+                DensePlanes.forwardPlane(taps, input: input.plane(n, c), output: output.plane(n, c), flat: flat, level: level)
+            }
+        case .rows:
+            StridedRows.forEachRow(problem, shifts: shifts, plan: self) { taps, n, c, pd, ph in
+                StridedRows.row(taps, input: input.plane(n, c), output: output.plane(n, c, pd, ph), pd, ph)
+            }
+        case .channelsLastImages, .planes:
+            preconditionFailure("a backward plan passed to the forward")
+        }
+    }
+
+    /// The integer-shift forward of any element type (grouped and sparse modes): pure data
+    /// movement, on a plan made with `interpolates: false`. Taps outside zero padding read `fill`.
+    @inlinable
+    func runIntegerForward<Element: TensorElement, Weight: ShiftFloatingPoint>(
+        _ problem: ShiftProblem, input: StridedPointer<Element>, shifts: ShiftTable<Weight>,
+        output: StridedPointer<Element>, fill: Element
+    ) {
+        switch route {
+        case .tiles(let tiles):
+            tiles.forward(problem, input: input, output: output, trace: trace) { c, plane, out in
+                DensePlanes.copyPlane(problem.taps(channel: c, shifts: shifts), input: plane, output: out,
+                                      flat: tiles.flat, fill: fill)
+            }
+        case .flatPlanes(let flat):
+            DensePlanes.forEachPlane(problem, shifts: shifts, plan: self) { taps, n, c in
+                DensePlanes.copyPlane(taps, input: input.plane(n, c), output: output.plane(n, c), flat: flat, fill: fill)
+            }
+        case .rows:
+            StridedRows.forEachRow(problem, shifts: shifts, plan: self) { taps, n, c, pd, ph in
+                StridedRows.copyRow(taps, input: input.plane(n, c), output: output.plane(n, c, pd, ph), pd, ph, fill: fill)
+            }
+        case .channelsLastPixels, .channelsLastImages, .planes:
+            preconditionFailure("a plan with a floating-point or backward path passed to the integer forward")
+        }
+    }
+
+    /// The backward: `gradInput` (input-shaped) is `J_x^T gradOutput` and, when `gradShifts` is
+    /// given, the dense `[C, k]` shift gradient: each plane's sums into its own slot, then the
+    /// slots added over the batch in batch order (``ShiftGradientPartials``). `input` is read only
+    /// for the shift gradient.
+    ///
+    /// - Throws: the partial sums' allocation errors, before anything is written.
+    @inlinable
+    func runBackward<T: ShiftFloatingPoint>(
+        _ problem: ShiftProblem, input: StridedPointer<T>, gradOutput: StridedPointer<T>, shifts: ShiftTable<T>,
+        gradInput: StridedPointer<T>, gradShifts: UnsafeMutablePointer<T>?, inputShape: [Int]
+    ) throws {
+        let partials = try gradShifts.map { _ in try ShiftGradientPartials<T>(problem, inputShape: inputShape) }
+        switch route {
+        case .tiles(let tiles):
+            tiles.backward(problem, input: input, gradOutput: gradOutput, gradInput: gradInput, trace: trace) { n, c, plane in
+                plane.run(n: n, channel: c, shifts: shifts, dense: tiles.dense, partials: partials)
+            }
+        case .channelsLastImages(let pixels):
+            pixels.backward(problem, input: input, gradOutput: gradOutput, shifts: shifts, gradInput: gradInput,
+                            partials: partials, trace: trace)
+        case .planes(let dense, let flat):
+            let level = self.level
+            parallelChunks(count: problem.batch &* problem.channels, grain: grain, trace: trace) { range in
+                for index in range {
+                    let n = index / problem.channels, c = index % problem.channels
+                    let plane = PlaneBackward(problem: problem, x: input.plane(n, c), g: gradOutput.plane(n, c),
+                                              gx: gradInput.plane(n, c), flat: flat, level: level)
+                    plane.run(n: n, channel: c, shifts: shifts, dense: dense, partials: partials)
+                }
+            }
+        case .channelsLastPixels, .flatPlanes, .rows:
+            preconditionFailure("a forward plan passed to the backward")
+        }
+        if let gradShifts, let partials {
+            partials.reduce(batch: problem.batch, spatialRank: problem.spatialRank, into: gradShifts)
+        }
+    }
+}

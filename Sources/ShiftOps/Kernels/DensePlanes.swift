@@ -1,0 +1,566 @@
+import CShiftSIMD
+
+/// The path for planes stored densely (`[D, H, W]` row-major within each `(n, c)`) at stride 1:
+/// the plan's ``CPUPlan/Path/flatPlanes`` forward and ``CPUPlan/Path/densePlanes`` backward, and
+/// the plane kernels the channels-last tiles run on their transposed blocks.
+///
+/// Where output rows are as long as input rows, output element `i` of a flattened plane reads
+/// input element `i + offset` for a fixed offset per tap wherever its taps are inside the plane
+/// (``FlatPlanes``): the forward and the shift gradient run each depth slice's interior rows as
+/// one long loop and then redo the few edge columns those rows read from the wrong row. The input
+/// gradient is gathered, the forward with mirrored taps (``DensePlaneBackward``). Every sum is
+/// formed in ``StridedRows``' order, so this path gives its bits.
+@usableFromInline
+enum DensePlanes {
+    /// Calls `body(taps, n, c)` for every `(n, c)` plane, planes spread over threads.
+    @inlinable @inline(__always)
+    static func forEachPlane<Weight: ShiftFloatingPoint>(
+        _ problem: ShiftProblem, shifts: ShiftTable<Weight>, plan: CPUPlan, _ body: (ChannelTaps<Weight>, Int, Int) -> Void
+    ) {
+        parallelChunks(count: problem.batch &* problem.channels, grain: plan.grain, trace: plan.trace) { range in
+            for plane in range {
+                let c = plane % problem.channels
+                body(problem.taps(channel: c, shifts: shifts), plane / problem.channels, c)
+            }
+        }
+    }
+
+    /// One whole `(n, c)` plane of the forward: as flattened spans where the planes flatten,
+    /// else row by row.
+    @inlinable @inline(__always)
+    static func forwardPlane<T: ShiftFloatingPoint>(
+        _ taps: ChannelTaps<T>, input: StridedPointer<T>, output: StridedPointer<T>, flat: FlatPlanes?, level: Int32
+    ) {
+        guard let flat else {
+            for pd in 0..<taps.d.count {
+                for ph in 0..<taps.h.count { StridedRows.row(taps, input: input, output: output.plane(0, 0, pd, ph), pd, ph) }
+            }
+            return
+        }
+        flat.forEachRowOutsideSpans(taps) { pd, ph in
+            StridedRows.row(taps, input: input, output: output.plane(0, 0, pd, ph), pd, ph)
+        }
+        let (plane, out) = (input.reading, output.base)
+        flat.forEachSpan(taps) { pd, start, count in
+            interpolateSpan(taps, plane + start, out + start, count: count, flat: flat, level: level)
+            // The span also wrote the edge columns of its rows, from the wrong row: redo them.
+            if taps.w.interior != 0..<taps.w.count {
+                if taps.isCopy {
+                    spanEdgesCopy(taps, input: input, output: output, pd: pd, fill: 0)
+                } else {
+                    spanEdges(taps, input: input, output: output, pd: pd)
+                }
+            }
+        }
+    }
+
+    /// One whole `(n, c)` plane of an integer shift: flattened spans where the planes flatten.
+    @inlinable @inline(__always)
+    static func copyPlane<Element, Weight: ShiftFloatingPoint>(
+        _ taps: ChannelTaps<Weight>, input: StridedPointer<Element>, output: StridedPointer<Element>,
+        flat: FlatPlanes?, fill: Element
+    ) {
+        guard let flat else {
+            for pd in 0..<taps.d.count {
+                for ph in 0..<taps.h.count {
+                    StridedRows.copyRow(taps, input: input, output: output.plane(0, 0, pd, ph), pd, ph, fill: fill)
+                }
+            }
+            return
+        }
+        flat.forEachRowOutsideSpans(taps) { pd, ph in
+            StridedRows.copyRow(taps, input: input, output: output.plane(0, 0, pd, ph), pd, ph, fill: fill)
+        }
+        let (plane, out) = (input.reading, output.base)
+        flat.forEachSpan(taps) { pd, start, count in
+            (out + start).update(from: plane + start + flat.offset(taps, 0, 0, 0), count: count)
+            if taps.w.interior != 0..<taps.w.count {
+                spanEdgesCopy(taps, input: input, output: output, pd: pd, fill: fill)
+            }
+        }
+    }
+
+    /// `out[i] = sum over taps of weight * src[i + offset]` along a flattened span whose every
+    /// tap lies inside the plane (see ``FlatPlanes``). The first two vertical taps share a pass so
+    /// that a 2-D output is written once; the sums are formed in the row path's order, so both
+    /// paths give the same bits.
+    @inlinable @inline(__always)
+    static func interpolateSpan<T: ShiftFloatingPoint>(
+        _ taps: ChannelTaps<T>, _ src: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int, flat: FlatPlanes,
+        level: Int32
+    ) {
+        if taps.isCopy {
+            out.update(from: src + flat.offset(taps, 0, 0, 0), count: count)
+            return
+        }
+        let w = taps.w
+        let rows = taps.d.taps &* taps.h.taps
+        @inline(__always) func row(_ r: Int) -> (UnsafePointer<T>, T, T) {
+            let bd = r / taps.h.taps, bh = r % taps.h.taps
+            let weight = taps.d.weight(bd) * taps.h.weight(bh)
+            return (src + flat.offset(taps, bd, bh, 0), weight * w.weight(0), weight * w.weight(1))
+        }
+        let (p0, a0, b0) = row(0)
+        if rows == 1 {
+            if w.taps == 1 { for i in 0..<count { out[i] = a0 * p0[i] } }
+            else if !VectorLoops.linear(level, out, p0, a0, b0, count: count, accumulate: false) {
+                for i in 0..<count { out[i] = a0 * p0[i] + b0 * p0[i &+ 1] }
+            }
+            return
+        }
+        let (p1, a1, b1) = row(1)
+        if w.taps == 1 {
+            for i in 0..<count { out[i] = a0 * p0[i] + a1 * p1[i] }
+        } else if !VectorLoops.bilinear(level, out, p0, p1, a0, b0, a1, b1, count: count) {
+            for i in 0..<count { out[i] = (a0 * p0[i] + b0 * p0[i &+ 1]) + (a1 * p1[i] + b1 * p1[i &+ 1]) }
+        }
+        for r in 2..<rows {
+            let (p, a, b) = row(r)
+            if w.taps == 1 { for i in 0..<count { out[i] += a * p[i] } }
+            else if !VectorLoops.linear(level, out, p, a, b, count: count, accumulate: true) {
+                for i in 0..<count { out[i] += a * p[i] + b * p[i &+ 1] }
+            }
+        }
+    }
+
+    /// Rewrites the edge columns of the rows a span covered (depth slice `pd`, the height
+    /// interior), column by column so that each column's taps are mapped once. The products and
+    /// sums are those of `interpolateRow`, in its order.
+    @inlinable @inline(__always)
+    static func spanEdges<T: ShiftFloatingPoint>(
+        _ taps: ChannelTaps<T>, input: StridedPointer<T>, output: StridedPointer<T>, pd: Int
+    ) {
+        let (plane, xs, out, ys) = (input.reading, input.strides, output.base, output.strides)
+        let w = taps.w, rows = taps.h.interior
+        let span = taps.spanRows(pd: pd, xs, ys)
+        let (first, rowStep, outFirst) = (plane + span.input, span.rowStep, out + span.output)
+        // The vertical taps (row offset and the two column weights) do not change along a span.
+        withUnsafeTemporaryAllocation(of: (offset: Int, a: T, b: T).self, capacity: 4) { vertical in
+            var count = 0
+            for bd in 0..<taps.d.taps {
+                for bh in 0..<taps.h.taps {
+                    let weight = taps.d.weight(bd) * taps.h.weight(bh)
+                    vertical[count] = (bd &* xs.d &+ bh &* xs.h, weight * w.weight(0), weight * w.weight(1))
+                    count &+= 1
+                }
+            }
+            @inline(__always) func column(_ p: Int) {
+                let i0 = w.index(p, 0), i1 = w.taps == 2 ? w.index(p, 1) : -1
+                let (has0, has1) = (i0 >= 0, i1 >= 0)
+                let (j0, j1) = (i0 &* xs.w, i1 &* xs.w)
+                if count == 2 {
+                    // The 2-D case with its two vertical taps in registers: the same products
+                    // and sums as the loop below.
+                    let (t0, t1) = (vertical[0], vertical[1])
+                    @inline(__always) func value(_ row: UnsafePointer<T>, _ a: T, _ b: T) -> T {
+                        var x: T = 0
+                        if has0 { x = a * row[j0] }
+                        if has1 { x += b * row[j1] }
+                        return x
+                    }
+                    for k in 0..<rows.count {
+                        let origin = first + k &* rowStep
+                        outFirst[k &* ys.h &+ p &* ys.w] = value(origin + t0.offset, t0.a, t0.b) + value(origin + t1.offset, t1.a, t1.b)
+                    }
+                    return
+                }
+                for k in 0..<rows.count {
+                    let origin = first + k &* rowStep
+                    var v: T = 0
+                    for r in 0..<count {
+                        let tap = vertical[r]
+                        var x: T = 0
+                        if has0 { x = tap.a * origin[tap.offset &+ j0] }
+                        if has1 { x += tap.b * origin[tap.offset &+ j1] }
+                        v = r == 0 ? x : v + x
+                    }
+                    outFirst[k &* ys.h &+ p &* ys.w] = v
+                }
+            }
+            for p in 0..<w.interior.lowerBound { column(p) }
+            for p in w.interior.upperBound..<w.count { column(p) }
+        }
+    }
+
+    /// Rewrites the edge columns of the rows a copy span covered: `copyRow`'s edges, column by
+    /// column, for any element type.
+    @inlinable @inline(__always)
+    static func spanEdgesCopy<Element, Weight: ShiftFloatingPoint>(
+        _ taps: ChannelTaps<Weight>, input: StridedPointer<Element>, output: StridedPointer<Element>, pd: Int, fill: Element
+    ) {
+        let (plane, xs, out, ys) = (input.reading, input.strides, output.base, output.strides)
+        let w = taps.w, rows = taps.h.interior
+        let span = taps.spanRows(pd: pd, xs, ys)
+        let (first, rowStep, outFirst) = (plane + span.input, span.rowStep, out + span.output)
+        @inline(__always) func column(_ p: Int) {
+            let i = w.index(p, 0)
+            let target = outFirst + p &* ys.w
+            if i < 0 {
+                for k in 0..<rows.count { target[k &* ys.h] = fill }
+            } else {
+                let source = first + i &* xs.w
+                for k in 0..<rows.count { target[k &* ys.h] = source[k &* rowStep] }
+            }
+        }
+        for p in 0..<w.interior.lowerBound { column(p) }
+        for p in w.interior.upperBound..<w.count { column(p) }
+    }
+
+    /// `(sum g[i] (x[i + 1] - x[i]), sum g[i] x[i])` for `i < count`, eight lanes at a time, the
+    /// lanes combined in a fixed order.
+    @inlinable @inline(__always)
+    static func dotDifferences<T: ShiftFloatingPoint>(_ g: UnsafePointer<T>, _ x: UnsafePointer<T>,
+                                                      count: Int, level: Int32 = VectorLevel.portable) -> (T, T) {
+        var diff = SIMD8<T>(repeating: 0), base = SIMD8<T>(repeating: 0)
+        var i = 0
+        let (gRaw, xRaw) = (UnsafeRawPointer(g), UnsafeRawPointer(x))
+        let size = MemoryLayout<T>.stride
+        // The wide variants keep these eight lanes, each summed in the same order.
+        if level > VectorLevel.portable && T.self == Float.self && count >= 8 {
+            withUnsafeTemporaryAllocation(of: SIMD8<T>.self, capacity: 2) { lanes in
+                let raw = UnsafeMutableRawPointer(lanes.baseAddress!)
+                shift_simd_dot_differences_f32(level, gRaw.assumingMemoryBound(to: Float.self),
+                                               xRaw.assumingMemoryBound(to: Float.self), Int64(count),
+                                               raw.assumingMemoryBound(to: Float.self),
+                                               (raw + MemoryLayout<SIMD8<T>>.stride).assumingMemoryBound(to: Float.self))
+                (diff, base) = (lanes[0], lanes[1])
+            }
+            i = count & ~7
+        }
+        while i &+ 8 <= count {
+            let gv = gRaw.loadUnaligned(fromByteOffset: i &* size, as: SIMD8<T>.self)
+            let x0 = xRaw.loadUnaligned(fromByteOffset: i &* size, as: SIMD8<T>.self)
+            let x1 = xRaw.loadUnaligned(fromByteOffset: (i &+ 1) &* size, as: SIMD8<T>.self)
+            diff += gv * (x1 - x0)
+            base += gv * x0
+            i &+= 8
+        }
+        var d = diff.sum(), b = base.sum()
+        while i < count {
+            d += g[i] * (x[i &+ 1] - x[i])
+            b += g[i] * x[i]
+            i &+= 1
+        }
+        return (d, b)
+    }
+}
+
+/// Dense planes at stride 1 with output rows as long as input rows (`H' = H`, `W' = W`): then
+/// output element `i` of the flattened plane reads input element `i + offset` for a fixed offset
+/// per tap, wherever its taps are inside the plane. For each depth slice, the output rows whose
+/// vertical taps are all inside (the `H` interior) form one contiguous span, from the first
+/// interior column of the first row to the last of the last row, which kernels process as one
+/// long loop; the few edge columns of those rows read the wrong row in that loop and are written
+/// again afterwards. Rows outside the spans take the ordinary row path.
+@usableFromInline
+struct FlatPlanes: Sendable {
+    @usableFromInline let rowLength: Int
+    @usableFromInline let sliceLength: Int
+    @usableFromInline let outputDepth: Int
+    @usableFromInline let outputHeight: Int
+
+    /// Nil unless both layouts and the geometry allow flattening.
+    @inlinable
+    init?(_ problem: ShiftProblem, _ xs: LiftedStrides, _ ys: LiftedStrides) {
+        let (inSize, outSize) = (problem.inputSize, problem.outputSize)
+        guard problem.step == [1, 1, 1], inSize[1] == outSize[1], inSize[2] == outSize[2] else { return nil }
+        func dense(_ s: LiftedStrides, depth: Int) -> Bool {
+            (inSize[2] == 1 || s.w == 1) && (inSize[1] == 1 || s.h == inSize[2])
+                && (depth == 1 || s.d == inSize[1] &* inSize[2])
+        }
+        guard dense(xs, depth: inSize[0]), dense(ys, depth: outSize[0]) else { return nil }
+        rowLength = inSize[2]
+        sliceLength = inSize[1] &* inSize[2]
+        outputDepth = outSize[0]
+        outputHeight = outSize[1]
+    }
+
+    /// The input offset of tap `(bd, bh, bw)` from the output element it serves (both flattened).
+    @inlinable @inline(__always)
+    func offset<T>(_ taps: ChannelTaps<T>, _ bd: Int, _ bh: Int, _ bw: Int) -> Int {
+        (taps.d.base &+ bd) &* sliceLength &+ (taps.h.base &+ bh) &* rowLength &+ taps.w.base &+ bw
+    }
+
+    /// Whether depth slice `pd` has a span: its depth taps and some rows and columns are interior.
+    @inlinable @inline(__always)
+    func hasSpan<T>(_ taps: ChannelTaps<T>, _ pd: Int) -> Bool {
+        taps.d.interior.contains(pd) && !taps.h.interior.isEmpty && !taps.w.interior.isEmpty
+    }
+
+    /// Calls `body(pd, start, count)` for each span, `start` being its flattened output index.
+    @inlinable @inline(__always)
+    func forEachSpan<T>(_ taps: ChannelTaps<T>, _ body: (Int, Int, Int) -> Void) {
+        for pd in taps.d.interior where hasSpan(taps, pd) {
+            let rows = taps.h.interior, columns = taps.w.interior
+            let start = pd &* sliceLength &+ rows.lowerBound &* rowLength &+ columns.lowerBound
+            let end = pd &* sliceLength &+ (rows.upperBound &- 1) &* rowLength &+ columns.upperBound
+            body(pd, start, end &- start)
+        }
+    }
+
+    /// Calls `body(pd, ph)` for every output row that no span covers.
+    @inlinable @inline(__always)
+    func forEachRowOutsideSpans<T>(_ taps: ChannelTaps<T>, _ body: (Int, Int) -> Void) {
+        for pd in 0..<outputDepth {
+            let covered = hasSpan(taps, pd) ? taps.h.interior : 0..<0
+            for ph in 0..<outputHeight where !covered.contains(ph) { body(pd, ph) }
+        }
+    }
+}
+
+/// The input gradient of one `(n, c)` plane for dense planes at stride 1: `x` and `gx` row-major
+/// `[D, H, W]`, `g` row-major `[D', H', W']`, each with unit column stride.
+///
+/// It is the forward with mirrored taps: output `p` reads input `p + base + b` with weight `w_b`,
+/// so input `i` receives `w_b * g[i - base - b]` from every output that reads it inside the axis.
+/// Where `g` and `gx` have equal row and slice lengths, the input rows whose every reader is
+/// inside the output run as one flattened loop per depth slice, as the forward's spans do, and
+/// their few edge columns are written again after it; other rows are gathered one by one over
+/// the columns whose every reader is inside the output (no padding logic, no division). Taps that the padding folds back onto the input (border, periodic, reflect,
+/// symmetric) are added afterwards by walking only the outputs that have such taps: the band
+/// along the edges. Every element is a direct sum of its contributions, never a difference that
+/// cancels, so an input that no output reads gets exactly zero.
+@usableFromInline
+struct DensePlaneBackward: Sendable {
+    @usableFromInline let input: (d: Int, h: Int, w: Int)
+    @usableFromInline let output: (d: Int, h: Int, w: Int)
+    @usableFromInline let padding: ShiftPadding
+    /// The vector level of the flattened runs (``VectorLevel``), read where the kernel is set up,
+    /// before its threads start.
+    @usableFromInline let level: Int32
+
+    /// Nil unless the geometry is stride 1 and all three tensors are dense per plane.
+    @inlinable
+    init?(_ problem: ShiftProblem, x xs: LiftedStrides, g gs: LiftedStrides, gx gxs: LiftedStrides, level: Int32) {
+        guard problem.step == [1, 1, 1] else { return nil }
+        let (inSize, outSize) = (problem.inputSize, problem.outputSize)
+        func dense(_ s: LiftedStrides, _ size: [Int]) -> Bool {
+            (size[2] <= 1 || s.w == 1) && (size[1] <= 1 || s.h == size[2]) && (size[0] <= 1 || s.d == size[1] &* size[2])
+        }
+        guard dense(xs, inSize), dense(gxs, inSize), dense(gs, outSize) else { return nil }
+        input = (inSize[0], inSize[1], inSize[2])
+        output = (outSize[0], outSize[1], outSize[2])
+        padding = problem.padding
+        self.level = level
+    }
+
+    /// Writes `gx = J_x^T g` for one plane whose taps are `taps`.
+    @inlinable @inline(__always)
+    func gradInput<T: ShiftFloatingPoint>(_ taps: ChannelTaps<T>, g: UnsafePointer<T>, gx: UnsafeMutablePointer<T>) {
+        let w = taps.w
+        let columns = w.readersInside(length: input.w, count: output.w)
+        // Where rows are as long in `g` as in `gx` (and slices as large), the rows whose every
+        // reader is inside the output form one flattened span per depth slice, as in the forward.
+        let band = taps.h.readersInside(length: input.h, count: output.h)
+        let slices = taps.d.readersInside(length: input.d, count: output.d)
+        let flat = input.w == output.w && input.h == output.h && !columns.isEmpty && !band.isEmpty
+        for id in 0..<input.d {
+            var ih = 0
+            while ih < input.h {
+                if flat && ih == band.lowerBound && slices.contains(id) {
+                    gatherSpan(taps, id, band, columns, g: g, gx: gx)
+                    ih = band.upperBound
+                    continue
+                }
+                let row = gx + (id &* input.h &+ ih) &* input.w
+                var first = true
+                for bd in 0..<taps.d.taps {
+                    let pd = id &- taps.d.base &- bd
+                    if pd < 0 || pd >= output.d { continue }
+                    for bh in 0..<taps.h.taps {
+                        let ph = ih &- taps.h.base &- bh
+                        if ph < 0 || ph >= output.h { continue }
+                        let weight = taps.d.weight(bd) * taps.h.weight(bh)
+                        // source[iw] is g[pw = iw - base] of output row (pd, ph).
+                        let source = g + ((pd &* output.h &+ ph) &* output.w &- w.base)
+                        gatherRow(source, w, a: weight * w.weight(0), b: weight * w.weight(1),
+                                  into: row, columns: columns, assign: first)
+                        first = false
+                    }
+                }
+                if first { row.update(repeating: 0, count: input.w) }
+                ih &+= 1
+            }
+        }
+        if padding != .zeros {
+            taps.foldPaddedTaps(g: g, LiftedStrides(n: 0, c: 0, d: output.h &* output.w, h: output.w, w: 1),
+                                into: gx, LiftedStrides(n: 0, c: 0, d: input.h &* input.w, h: input.w, w: 1))
+        }
+    }
+
+    /// Input rows `band` of depth slice `id`, all of whose vertical readers are inside the output,
+    /// as one flattened run over `gx` (`g` and `gx` have equal row and slice lengths): each
+    /// vertical tap reads `g` at a fixed offset. The run also writes the edge columns of its
+    /// rows, from the wrong row; they are written again after it. The sums are `gatherRow`'s, in
+    /// its order, so both give the same bits.
+    @inlinable @inline(__always)
+    func gatherSpan<T: ShiftFloatingPoint>(_ taps: ChannelTaps<T>, _ id: Int, _ band: Range<Int>, _ columns: Range<Int>,
+                                           g: UnsafePointer<T>, gx: UnsafeMutablePointer<T>) {
+        let w = taps.w
+        let (rowLength, sliceLength) = (input.w, input.h &* input.w)
+        let start = id &* sliceLength &+ band.lowerBound &* rowLength &+ columns.lowerBound
+        let count = (band.upperBound &- 1 &- band.lowerBound) &* rowLength &+ columns.count
+        let out = gx + start
+        // Vertical tap r: gx[i] gets a g[i - offset] + b g[i - offset - 1], with `source = g - offset - 1`
+        // so that `source[i]` and `source[i + 1]` are the two terms.
+        @inline(__always) func tap(_ r: Int) -> (UnsafePointer<T>, T, T) {
+            let bd = r / taps.h.taps, bh = r % taps.h.taps
+            let weight = taps.d.weight(bd) * taps.h.weight(bh)
+            let offset = (taps.d.base &+ bd) &* sliceLength &+ (taps.h.base &+ bh) &* rowLength &+ w.base
+            return (g + (start &- offset &- 1), weight * w.weight(0), weight * w.weight(1))
+        }
+        let rows = taps.d.taps &* taps.h.taps
+        if w.taps == 2 {
+            // `b g[i - offset - 1] + a g[i - offset]` equals gatherRow's `a g[iw] + b g[iw - 1]`: addition commutes.
+            let (q0, a0, b0) = tap(0)
+            if rows == 1 {
+                if !VectorLoops.linear(level, out, q0, b0, a0, count: count, accumulate: false) {
+                    for i in 0..<count { out[i] = b0 * q0[i] + a0 * q0[i &+ 1] }
+                }
+            } else {
+                let (q1, a1, b1) = tap(1)
+                if !VectorLoops.bilinear(level, out, q0, q1, b0, a0, b1, a1, count: count) {
+                    for i in 0..<count { out[i] = (b0 * q0[i] + a0 * q0[i &+ 1]) + (b1 * q1[i] + a1 * q1[i &+ 1]) }
+                }
+                for r in 2..<Swift.max(rows, 2) {
+                    let (q, a, b) = tap(r)
+                    if !VectorLoops.linear(level, out, q, b, a, count: count, accumulate: true) {
+                        for i in 0..<count { out[i] += b * q[i] + a * q[i &+ 1] }
+                    }
+                }
+            }
+        } else {
+            for r in 0..<rows {
+                let (q, a, _) = tap(r)
+                let p = q + 1
+                if r == 0 { for i in 0..<count { out[i] = a * p[i] } } else { for i in 0..<count { out[i] += a * p[i] } }
+            }
+        }
+        if columns == 0..<input.w { return }
+        // The edge columns again, tap by tap in gatherRow's order; each tap's row of `g` sits a
+        // fixed distance from the input row.
+        withUnsafeTemporaryAllocation(of: (offset: Int, a: T, b: T).self, capacity: rows) { vertical in
+            for r in 0..<rows {
+                let bd = r / taps.h.taps, bh = r % taps.h.taps
+                let weight = taps.d.weight(bd) * taps.h.weight(bh)
+                let offset = ((taps.d.base &+ bd) &* input.h &+ taps.h.base &+ bh) &* rowLength &+ w.base
+                vertical[r] = (offset, weight * w.weight(0), weight * w.weight(1))
+            }
+            // Column by column, so that each column decides once which of its readers exist.
+            @inline(__always) func column(_ iw: Int) {
+                let p0 = iw &- w.base
+                let (has0, has1) = (p0 >= 0 && p0 < output.w, w.taps == 2 && p0 >= 1 && p0 &- 1 < output.w)
+                @inline(__always) func term(_ source: UnsafePointer<T>, _ a: T, _ b: T) -> T {
+                    var v: T = 0
+                    if has0 { v = a * source[iw] }
+                    if has1 { v += b * source[iw &- 1] }
+                    return v
+                }
+                let firstRow = (id &* input.h &+ band.lowerBound) &* rowLength
+                if rows == 2 {
+                    let (t0, t1) = (vertical[0], vertical[1])
+                    for k in 0..<band.count {
+                        let rowStart = firstRow &+ k &* rowLength
+                        gx[rowStart &+ iw] = term(g + (rowStart &- t0.offset), t0.a, t0.b) + term(g + (rowStart &- t1.offset), t1.a, t1.b)
+                    }
+                    return
+                }
+                for k in 0..<band.count {
+                    let rowStart = firstRow &+ k &* rowLength
+                    var v: T = 0
+                    for r in 0..<rows {
+                        let tap = vertical[r]
+                        let t = term(g + (rowStart &- tap.offset), tap.a, tap.b)
+                        v = r == 0 ? t : v + t
+                    }
+                    gx[rowStart &+ iw] = v
+                }
+            }
+            for iw in 0..<columns.lowerBound { column(iw) }
+            for iw in columns.upperBound..<input.w { column(iw) }
+        }
+    }
+
+    /// `row[iw] (+)= a g[iw - base] + b g[iw - base - 1]` over the input row, terms whose output
+    /// lies outside `0..<W'` left out; `source` is `g`'s row shifted by `-base`.
+    @inlinable @inline(__always)
+    func gatherRow<T: ShiftFloatingPoint>(_ source: UnsafePointer<T>, _ w: AxisTaps<T>, a: T, b: T,
+                                          into row: UnsafeMutablePointer<T>, columns: Range<Int>, assign: Bool) {
+        let (lo, hi) = (columns.lowerBound, columns.upperBound)
+        switch (w.taps == 2, assign) {
+        case (true, true): for iw in lo..<hi { row[iw] = a * source[iw] + b * source[iw &- 1] }
+        case (true, false): for iw in lo..<hi { row[iw] += a * source[iw] + b * source[iw &- 1] }
+        case (false, true): for iw in lo..<hi { row[iw] = a * source[iw] }
+        case (false, false): for iw in lo..<hi { row[iw] += a * source[iw] }
+        }
+        edgeColumns(source, w, a: a, b: b, into: row, columns: columns, assign: assign)
+    }
+
+    /// `gatherRow` on the columns outside `columns`, where some reader lies outside the output.
+    @inlinable @inline(__always)
+    func edgeColumns<T: ShiftFloatingPoint>(_ source: UnsafePointer<T>, _ w: AxisTaps<T>, a: T, b: T,
+                                            into row: UnsafeMutablePointer<T>, columns: Range<Int>, assign: Bool) {
+        let (base, count) = (w.base, output.w)
+        @inline(__always) func edge(_ iw: Int) {
+            let p0 = iw &- base, p1 = p0 &- 1
+            var v: T = 0
+            if p0 >= 0 && p0 < count { v = a * source[iw] }
+            if w.taps == 2 && p1 >= 0 && p1 < count { v += b * source[iw &- 1] }
+            row[iw] = assign ? v : row[iw] + v
+        }
+        for iw in 0..<columns.lowerBound { edge(iw) }
+        for iw in columns.upperBound..<input.w { edge(iw) }
+    }
+}
+
+/// The shift gradient over flattened spans.
+extension PlaneBackward {
+    /// Adds the sums of every vertical tap over the spans of `flat`, and row by row over the rows
+    /// outside them. The rows of a span are summed as one long run, eight lanes at a time; the
+    /// span reads the edge columns of its rows from the neighbouring row, and
+    /// `fixGradientEdges` replaces those terms by padded ones.
+    @inlinable @inline(__always)
+    func shiftGradientBySpans(_ cell: ChannelTaps<T>, _ flat: FlatPlanes, into sums: inout ShiftGradientSums<T>) {
+        flat.forEachRowOutsideSpans(cell) { pd, ph in gradientOutputRow(cell, pd, ph, into: &sums) }
+        flat.forEachSpan(cell) { pd, start, count in
+            for bd in 0..<cell.d.taps {
+                for bh in 0..<cell.h.taps {
+                    let offset = flat.offset(cell, bd, bh, 0)
+                    var (diff, base) = DensePlanes.dotDifferences(g + start, x + (start &+ offset), count: count, level: level)
+                    fixGradientEdges(cell, flat, pd, start, count, offset, &diff, &base)
+                    sums.add(cell, diff: diff, base: base, bd, bh)
+                }
+            }
+        }
+    }
+
+    /// Replaces the span's terms for the edge columns of its rows (read from the neighbouring
+    /// row) by their padded ones, column by column, so that each column maps its taps once.
+    @inlinable @inline(__always)
+    func fixGradientEdges(_ cell: ChannelTaps<T>, _ flat: FlatPlanes, _ pd: Int, _ start: Int, _ count: Int,
+                          _ offset: Int, _ diff: inout T, _ base: inout T) {
+        let w = cell.w
+        if w.interior == 0..<w.count { return }
+        let rows = cell.h.interior
+        let first = pd &* flat.sliceLength &+ rows.lowerBound &* flat.rowLength
+        @inline(__always) func fix(_ p: Int) {
+            let (i0, i1) = (w.index(p, 0), w.index(p, 1))
+            for k in 0..<rows.count {
+                let rowStart = first &+ k &* flat.rowLength
+                let i = rowStart &+ p, v = g[i]
+                if i >= start && i < start &+ count {
+                    let f0 = x[i &+ offset], f1 = x[i &+ offset &+ 1]
+                    diff -= v * (f1 - f0)
+                    base -= v * f0
+                }
+                let inputRow = x + (rowStart &+ offset &- w.base)
+                let x0: T = i0 >= 0 ? inputRow[i0] : 0
+                let x1: T = i1 >= 0 ? inputRow[i1] : 0
+                diff += v * (x1 - x0)
+                base += v * x0
+            }
+        }
+        for p in 0..<w.interior.lowerBound { fix(p) }
+        for p in w.interior.upperBound..<w.count { fix(p) }
+    }
+}
