@@ -1,3 +1,5 @@
+import CShiftTaps
+
 // The kernels' view of a validated call: the taps each channel reads.
 
 extension ShiftProblem {
@@ -28,5 +30,19 @@ extension ShiftProblem {
                             sampling: lifted ? .round : sampling)
         }
         return ChannelTaps(d: axis(0), h: axis(1), w: axis(2))
+    }
+}
+
+extension ShiftPadding {
+    /// This padding's number in the C tap definition (`shift_taps.h`), which maps every tap.
+    @inlinable
+    var tapCode: Int32 {
+        switch self {
+        case .zeros: Int32(SHIFT_TAPS_ZEROS)
+        case .border: Int32(SHIFT_TAPS_BORDER)
+        case .periodic: Int32(SHIFT_TAPS_PERIODIC)
+        case .reflect: Int32(SHIFT_TAPS_REFLECT)
+        case .symmetric: Int32(SHIFT_TAPS_SYMMETRIC)
+        }
     }
 }

@@ -1,5 +1,3 @@
-import CShiftTaps
-
 /// How a shift reads beyond the edges of its input.
 ///
 /// For an integer tap index `i` on an axis of length `n`:
@@ -14,16 +12,4 @@ import CShiftTaps
 /// Each interpolation tap is mapped on its own.
 public enum ShiftPadding: String, Sendable, CaseIterable {
     case zeros, border, periodic, reflect, symmetric
-
-    /// This padding's number in the C tap definition (`shift_taps.h`).
-    @inlinable
-    var tapCode: Int32 {
-        switch self {
-        case .zeros: Int32(SHIFT_TAPS_ZEROS)
-        case .border: Int32(SHIFT_TAPS_BORDER)
-        case .periodic: Int32(SHIFT_TAPS_PERIODIC)
-        case .reflect: Int32(SHIFT_TAPS_REFLECT)
-        case .symmetric: Int32(SHIFT_TAPS_SYMMETRIC)
-        }
-    }
 }
