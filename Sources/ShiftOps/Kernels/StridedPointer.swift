@@ -8,7 +8,9 @@
 /// against them; release builds keep neither the bounds nor the checks.
 @usableFromInline
 struct StridedPointer<Element>: @unchecked Sendable {
+    /// The element every offset counts from.
     @usableFromInline let base: UnsafeMutablePointer<Element>
+    /// The tensor's strides, in elements, lifted to `[N, C, D, H, W]`.
     @usableFromInline let strides: LiftedStrides
     #if DEBUG
     /// The offsets from `base` inside the memory (debug builds only).
