@@ -94,6 +94,50 @@ struct AxisTaps<Weight: ShiftFloatingPoint> {
         return interior.contains(p) ? i : Int(shift_tap_map(Int64(i), Int64(length), paddingCode))
     }
 
+    // The edge terms every path shares: outputs (or, for a gather, inputs) outside the interior
+    // read through the padding, and each path's edge walk forms its terms through these, so that
+    // every path writes the same products and sums.
+
+    /// Output `p`'s taps through the padding, the second -1 where the axis reads one tap.
+    @inlinable @inline(__always)
+    func edgeTaps(_ p: Int) -> (Int, Int) { (index(p, 0), taps == 2 ? index(p, 1) : -1) }
+
+    /// `a row[i.0] + b row[i.1]` along a row at stride `s`, each term left out where its index is
+    /// -1 (zero padding): an edge output's interpolated value, in the row loops' order.
+    @inlinable @inline(__always)
+    static func paddedSum(_ row: UnsafePointer<Weight>, _ s: Int, _ i: (Int, Int), _ a: Weight, _ b: Weight) -> Weight {
+        var v: Weight = 0
+        if i.0 >= 0 { v = a * row[i.0 &* s] }
+        if i.1 >= 0 { v += b * row[i.1 &* s] }
+        return v
+    }
+
+    /// `(row[i.0], row[i.1])` along a row at stride `s`, zero where an index is -1: the two samples
+    /// of a shift-gradient cell at an edge.
+    @inlinable @inline(__always)
+    static func paddedPair(_ row: UnsafePointer<Weight>, _ s: Int, _ i: (Int, Int)) -> (Weight, Weight) {
+        (i.0 >= 0 ? row[i.0 &* s] : 0, i.1 >= 0 ? row[i.1 &* s] : 0)
+    }
+
+    /// Whether input `i`'s readers `i - base - b` lie in `0..<count`, for `b` = 0 and 1 (the
+    /// second false where the axis reads one tap).
+    @inlinable @inline(__always)
+    func readers(of i: Int, count: Int) -> (Bool, Bool) {
+        let p0 = i &- base
+        return (p0 >= 0 && p0 < count, taps == 2 && p0 >= 1 && p0 &- 1 < count)
+    }
+
+    /// `a source[i] + b source[i - 1]`, each term left out where its reader is outside the output
+    /// (``readers(of:count:)``): an edge input's gathered gradient along a row of unit stride.
+    @inlinable @inline(__always)
+    static func gatheredSum(_ source: UnsafePointer<Weight>, _ i: Int, _ readers: (Bool, Bool), _ a: Weight, _ b: Weight)
+        -> Weight {
+        var v: Weight = 0
+        if readers.0 { v = a * source[i] }
+        if readers.1 { v += b * source[i &- 1] }
+        return v
+    }
+
     /// The element tap 0 of output `p` reads along a row of stride `ss`, or `fill` where zero
     /// padding leaves the axis.
     @inlinable @inline(__always)

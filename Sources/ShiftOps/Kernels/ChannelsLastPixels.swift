@@ -240,8 +240,7 @@ struct ChannelsLastPixels: Sendable {
                 let ih = cell.h.index(ph, bh)
                 if id < 0 || ih < 0 { continue }
                 let row = x + (id &* xs.d &+ ih &* xs.h &+ c)
-                let x0: T = i0 >= 0 ? row[i0 &* xs.w] : 0
-                let x1: T = i1 >= 0 ? row[i1 &* xs.w] : 0
+                let (x0, x1) = AxisTaps.paddedPair(row, xs.w, (i0, i1))
                 diffs[r] += v * (x1 - x0)
                 bases[r] += v * x0
             }
@@ -414,19 +413,17 @@ struct ChannelsLastPixels: Sendable {
     static func paddedValue<T: ShiftFloatingPoint>(_ corners: UnsafePointer<Corners<T>>, _ plane: UnsafePointer<T>,
                                                    _ xs: LiftedStrides, _ pd: Int, _ ph: Int, _ pw: Int) -> T {
         let taps = corners.pointee.taps, w = taps.w
-        let i0 = w.index(pw, 0), i1 = w.taps == 2 ? w.index(pw, 1) : -1
+        let i = w.edgeTaps(pw)
         if taps.isCopy {
             let id = taps.d.index(pd, 0), ih = taps.h.index(ph, 0)
-            return id < 0 || ih < 0 || i0 < 0 ? 0 : plane[id &* xs.d &+ ih &* xs.h &+ i0 &* xs.w]
+            return id < 0 || ih < 0 || i.0 < 0 ? 0 : plane[id &* xs.d &+ ih &* xs.h &+ i.0 &* xs.w]
         }
         var v: T = 0
         var first = true
         taps.forEachRowTap(pd, ph) { bd, bh, id, ih in
             let weight = taps.d.weight(bd) * taps.h.weight(bh)
             let row = plane + (id &* xs.d &+ ih &* xs.h)
-            var value: T = 0
-            if i0 >= 0 { value = weight * w.weight(0) * row[i0 &* xs.w] }
-            if i1 >= 0 { value += weight * w.weight(1) * row[i1 &* xs.w] }
+            let value = AxisTaps.paddedSum(row, xs.w, i, weight * w.weight(0), weight * w.weight(1))
             v = first ? value : v + value
             first = false
         }

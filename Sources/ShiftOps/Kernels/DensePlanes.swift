@@ -145,22 +145,15 @@ enum DensePlanes {
                 }
             }
             @inline(__always) func column(_ p: Int) {
-                let i0 = w.index(p, 0), i1 = w.taps == 2 ? w.index(p, 1) : -1
-                let (has0, has1) = (i0 >= 0, i1 >= 0)
-                let (j0, j1) = (i0 &* xs.w, i1 &* xs.w)
+                let i = w.edgeTaps(p)
                 if count == 2 {
                     // The 2-D case with its two vertical taps in registers: the same products
                     // and sums as the loop below.
                     let (t0, t1) = (vertical[0], vertical[1])
-                    @inline(__always) func value(_ row: UnsafePointer<T>, _ a: T, _ b: T) -> T {
-                        var x: T = 0
-                        if has0 { x = a * row[j0] }
-                        if has1 { x += b * row[j1] }
-                        return x
-                    }
                     for k in 0..<rows.count {
                         let origin = first + k &* rowStep
-                        outFirst[k &* ys.h &+ p &* ys.w] = value(origin + t0.offset, t0.a, t0.b) + value(origin + t1.offset, t1.a, t1.b)
+                        outFirst[k &* ys.h &+ p &* ys.w] = AxisTaps.paddedSum(origin + t0.offset, xs.w, i, t0.a, t0.b)
+                            + AxisTaps.paddedSum(origin + t1.offset, xs.w, i, t1.a, t1.b)
                     }
                     return
                 }
@@ -169,9 +162,7 @@ enum DensePlanes {
                     var v: T = 0
                     for r in 0..<count {
                         let tap = vertical[r]
-                        var x: T = 0
-                        if has0 { x = tap.a * origin[tap.offset &+ j0] }
-                        if has1 { x += tap.b * origin[tap.offset &+ j1] }
+                        let x = AxisTaps.paddedSum(origin + tap.offset, xs.w, i, tap.a, tap.b)
                         v = r == 0 ? x : v + x
                     }
                     outFirst[k &* ys.h &+ p &* ys.w] = v
@@ -448,13 +439,9 @@ struct DensePlaneBackward: Sendable {
             }
             // Column by column, so that each column decides once which of its readers exist.
             @inline(__always) func column(_ iw: Int) {
-                let p0 = iw &- w.base
-                let (has0, has1) = (p0 >= 0 && p0 < output.w, w.taps == 2 && p0 >= 1 && p0 &- 1 < output.w)
+                let readers = w.readers(of: iw, count: output.w)
                 @inline(__always) func term(_ source: UnsafePointer<T>, _ a: T, _ b: T) -> T {
-                    var v: T = 0
-                    if has0 { v = a * source[iw] }
-                    if has1 { v += b * source[iw &- 1] }
-                    return v
+                    AxisTaps.gatheredSum(source, iw, readers, a, b)
                 }
                 let firstRow = (id &* input.h &+ band.lowerBound) &* rowLength
                 if rows == 2 {
@@ -500,12 +487,8 @@ struct DensePlaneBackward: Sendable {
     @inlinable @inline(__always)
     func edgeColumns<T: ShiftFloatingPoint>(_ source: UnsafePointer<T>, _ w: AxisTaps<T>, a: T, b: T,
                                             into row: UnsafeMutablePointer<T>, columns: Range<Int>, assign: Bool) {
-        let (base, count) = (w.base, output.w)
         @inline(__always) func edge(_ iw: Int) {
-            let p0 = iw &- base, p1 = p0 &- 1
-            var v: T = 0
-            if p0 >= 0 && p0 < count { v = a * source[iw] }
-            if w.taps == 2 && p1 >= 0 && p1 < count { v += b * source[iw &- 1] }
+            let v = AxisTaps.gatheredSum(source, iw, w.readers(of: iw, count: output.w), a, b)
             row[iw] = assign ? v : row[iw] + v
         }
         for iw in 0..<columns.lowerBound { edge(iw) }
@@ -554,8 +537,7 @@ extension PlaneBackward {
                     base -= v * f0
                 }
                 let inputRow = x + (rowStart &+ offset &- w.base)
-                let x0: T = i0 >= 0 ? inputRow[i0] : 0
-                let x1: T = i1 >= 0 ? inputRow[i1] : 0
+                let (x0, x1) = AxisTaps.paddedPair(inputRow, 1, (i0, i1))
                 diff += v * (x1 - x0)
                 base += v * x0
             }

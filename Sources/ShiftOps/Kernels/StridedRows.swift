@@ -113,13 +113,7 @@ enum StridedRows {
         let a = weight * w.weight(0), b = weight * w.weight(1)
         let lo = w.interior.lowerBound, hi = w.interior.upperBound
         @inline(__always) func edge(_ p: Int) {
-            var v: T = 0
-            let i0 = w.index(p, 0)
-            if i0 >= 0 { v = a * src[i0 &* ss] }
-            if w.taps == 2 {
-                let i1 = w.index(p, 1)
-                if i1 >= 0 { v += b * src[i1 &* ss] }
-            }
+            let v = AxisTaps.paddedSum(src, ss, w.edgeTaps(p), a, b)
             out[p &* os] = assign ? v : out[p &* os] + v
         }
         for p in 0..<lo { edge(p) }
@@ -156,12 +150,9 @@ enum StridedRows {
         let lo = w.interior.lowerBound, hi = w.interior.upperBound
         @inline(__always) func edge(_ p: Int) {
             let v = g[p &* gs]
-            let i0 = w.index(p, 0)
+            let (i0, i1) = w.edgeTaps(p)
             if i0 >= 0 { dst[i0 &* ds] += a * v }
-            if w.taps == 2 {
-                let i1 = w.index(p, 1)
-                if i1 >= 0 { dst[i1 &* ds] += b * v }
-            }
+            if i1 >= 0 { dst[i1 &* ds] += b * v }
         }
         for p in 0..<lo { edge(p) }
         if w.step == 1 && gs == 1 && ds == 1 && hi > lo {
@@ -195,9 +186,7 @@ enum StridedRows {
         var diff: T = 0, base: T = 0
         let lo = w.interior.lowerBound, hi = w.interior.upperBound
         @inline(__always) func edge(_ p: Int) {
-            let i0 = w.index(p, 0), i1 = w.index(p, 1)
-            let x0: T = i0 >= 0 ? x[i0 &* xs] : 0
-            let x1: T = i1 >= 0 ? x[i1 &* xs] : 0
+            let (x0, x1) = AxisTaps.paddedPair(x, xs, (w.index(p, 0), w.index(p, 1)))
             let v = g[p &* gs]
             diff += v * (x1 - x0)
             base += v * x0
