@@ -393,7 +393,7 @@ struct ChannelsLastPixels: Sendable {
         }
     }
 
-    /// An interior pixel's value: `interpolateRow`'s products and sums, in its order.
+    /// An interior pixel's value: `StridedRows.interpolateRow`'s products and sums, in its order.
     @inlinable @inline(__always)
     static func insideValue<T: ShiftFloatingPoint>(_ k: UnsafePointer<Corners<T>>, _ pixel: UnsafePointer<T>, _ sw: Int) -> T {
         if k.pointee.isCopy { return pixel[k.pointee.offsets.0] }
@@ -408,7 +408,7 @@ struct ChannelsLastPixels: Sendable {
         return v
     }
 
-    /// A pixel near the edges: every tap through the padding, as `row` and `interpolateRow` do.
+    /// A pixel near the edges: every tap through the padding, as `StridedRows.row` and `interpolateRow` do.
     @inlinable @inline(__always)
     static func paddedValue<T: ShiftFloatingPoint>(_ corners: UnsafePointer<Corners<T>>, _ plane: UnsafePointer<T>,
                                                    _ xs: LiftedStrides, _ pd: Int, _ ph: Int, _ pw: Int) -> T {

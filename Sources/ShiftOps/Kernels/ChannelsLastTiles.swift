@@ -128,14 +128,14 @@ struct ChannelsLastTiles: Sendable {
         let channels = problem.channels
         forEachBlock(problem, scratch: tile &* (inputPlane &+ outputPlane), of: Element.self, trace: trace) { scratch, n, c0, count in
             let (inputs, outputs) = (scratch, scratch + tile &* inputPlane)
-            Self.toPlanes(input.plane(n, c0).reading, channels: channels, level: level, count: count, pixels: inputPlane,
-                          into: inputs)
+            Self.move(input.plane(n, c0).reading, into: inputs, channels: channels, level: level, count: count,
+                      pixels: inputPlane, toPlanes: true)
             for k in 0..<count {
                 plane(c0 &+ k, self.plane(inputs, k, size: inputPlane, inputStrides),
                       self.plane(outputs, k, size: outputPlane, outputStrides))
             }
-            Self.fromPlanes(outputs, level: level, count: count, pixels: outputPlane, into: output.plane(n, c0).base,
-                            channels: channels)
+            Self.move(outputs, into: output.plane(n, c0).base, channels: channels, level: level, count: count,
+                      pixels: outputPlane, toPlanes: false)
         }
     }
 
@@ -153,11 +153,11 @@ struct ChannelsLastTiles: Sendable {
         forEachBlock(problem, scratch: scratch, of: T.self, trace: trace) { scratch, n, c0, count in
             let (gPlanes, gxPlanes) = (scratch, scratch + tile &* outputPlane)
             let xPlanes = transposesInput ? gxPlanes + tile &* inputPlane : gxPlanes
-            Self.toPlanes(gradOutput.plane(n, c0).reading, channels: channels, level: level, count: count, pixels: outputPlane,
-                          into: gPlanes)
+            Self.move(gradOutput.plane(n, c0).reading, into: gPlanes, channels: channels, level: level, count: count,
+                      pixels: outputPlane, toPlanes: true)
             if transposesInput {
-                Self.toPlanes(input.plane(n, c0).reading, channels: channels, level: level, count: count, pixels: inputPlane,
-                              into: xPlanes)
+                Self.move(input.plane(n, c0).reading, into: xPlanes, channels: channels, level: level, count: count,
+                          pixels: inputPlane, toPlanes: true)
             }
             for k in 0..<count {
                 plane(n, c0 &+ k, PlaneBackward(problem: problem, x: self.plane(xPlanes, k, size: inputPlane, inputStrides),
@@ -165,34 +165,27 @@ struct ChannelsLastTiles: Sendable {
                                                 gx: self.plane(gxPlanes, k, size: inputPlane, inputStrides),
                                                 flat: flat, level: level))
             }
-            Self.fromPlanes(gxPlanes, level: level, count: count, pixels: inputPlane, into: gradInput.plane(n, c0).base,
-                            channels: channels)
+            Self.move(gxPlanes, into: gradInput.plane(n, c0).base, channels: channels, level: level, count: count,
+                      pixels: inputPlane, toPlanes: false)
         }
     }
 
-    /// `planes[k * pixels + p] = source[p * channels + k]` for `k < count`: a block of channels
-    /// out of a channels-last image.
+    /// Moves a block of `count` channels of `pixels` pixels between a channels-last image
+    /// (`channels` elements per pixel) and dense planes (`pixels` elements per plane): into the
+    /// planes, `planes[k * pixels + p] = image[p * channels + k]`, when `toPlanes`, else back.
     @inlinable @inline(__always)
-    static func toPlanes<Element>(_ source: UnsafePointer<Element>, channels: Int, level: Int32, count: Int, pixels: Int,
-                                  into planes: UnsafeMutablePointer<Element>) {
+    static func move<Element>(_ source: UnsafePointer<Element>, into target: UnsafeMutablePointer<Element>,
+                              channels: Int, level: Int32, count: Int, pixels: Int, toPlanes: Bool) {
+        let (sourceStride, targetStride) = toPlanes ? (channels, pixels) : (pixels, channels)
         if level > VectorLevel.portable && MemoryLayout<Element>.stride == 4 {
-            shift_simd_transpose32(level, source, Int64(channels), planes, Int64(pixels), Int64(pixels), Int64(count))
+            // The C variant transposes a rows x columns source: pixels x channels of an image, or
+            // channels x pixels of the planes.
+            let (rows, columns) = toPlanes ? (pixels, count) : (count, pixels)
+            shift_simd_transpose32(level, source, Int64(sourceStride), target, Int64(targetStride), Int64(rows), Int64(columns))
             return
         }
-        transpose(UnsafeRawPointer(source), sourceStride: channels, UnsafeMutableRawPointer(planes), targetStride: pixels,
-                  pixels: pixels, channels: count, toPlanes: true, size: MemoryLayout<Element>.stride)
-    }
-
-    /// `target[p * channels + k] = planes[k * pixels + p]` for `k < count`: the inverse of ``toPlanes``.
-    @inlinable @inline(__always)
-    static func fromPlanes<Element>(_ planes: UnsafePointer<Element>, level: Int32, count: Int, pixels: Int,
-                                    into target: UnsafeMutablePointer<Element>, channels: Int) {
-        if level > VectorLevel.portable && MemoryLayout<Element>.stride == 4 {
-            shift_simd_transpose32(level, planes, Int64(pixels), target, Int64(channels), Int64(count), Int64(pixels))
-            return
-        }
-        transpose(UnsafeRawPointer(planes), sourceStride: pixels, UnsafeMutableRawPointer(target), targetStride: channels,
-                  pixels: pixels, channels: count, toPlanes: false, size: MemoryLayout<Element>.stride)
+        transpose(UnsafeRawPointer(source), sourceStride: sourceStride, UnsafeMutableRawPointer(target), targetStride: targetStride,
+                  pixels: pixels, channels: count, toPlanes: toPlanes, size: MemoryLayout<Element>.stride)
     }
 
     /// Transposes a `pixels x channels` block between a channels-last image (`stride` elements

@@ -125,7 +125,7 @@ enum DensePlanes {
 
     /// Rewrites the edge columns of the rows a span covered (depth slice `pd`, the height
     /// interior), column by column so that each column's taps are mapped once. The products and
-    /// sums are those of `interpolateRow`, in its order.
+    /// sums are those of `StridedRows.interpolateRow`, in its order.
     @inlinable @inline(__always)
     static func spanEdges<T: ShiftFloatingPoint>(
         _ taps: ChannelTaps<T>, input: StridedPointer<T>, output: StridedPointer<T>, pd: Int
