@@ -70,4 +70,16 @@ import ShiftOpsTestSupport
         }, ["a", "b"])
         #expect(result.status == 2 && result.output == "out a b\nsecond\n" && result.errors == "err\n")
     }
+
+    @Test func expectedErrorAcceptsOnlyTheDocumentedError() {
+        struct Other: Error {}
+        let thrown = ShiftOpsError(.invalidRank, argument: "input", "expected rank 3, got 2")
+        #expect(ExpectedError.mismatch(.invalidRank, "input") { throw thrown } == nil)
+        #expect(ExpectedError.mismatch(.invalidRank, "input", containing: "rank 3") { throw thrown } == nil)
+        #expect(ExpectedError.mismatch(.invalidRank, "input", containing: "rank 4") { throw thrown } != nil)
+        #expect(ExpectedError.mismatch(.invalidRank, "shifts") { throw thrown } != nil)
+        #expect(ExpectedError.mismatch(.shapeMismatch, "input") { throw thrown } != nil)
+        #expect(ExpectedError.mismatch(.invalidRank, "input") { throw Other() } != nil)
+        #expect(ExpectedError.mismatch(.invalidRank, "input") {} != nil)
+    }
 }
