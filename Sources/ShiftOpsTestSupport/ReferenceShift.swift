@@ -45,7 +45,9 @@ public enum ReferenceShift {
     /// - Parameters:
     ///   - x: the input, `[N, C, D1, ..., Dk]`, any layout.
     ///   - shifts: `[C, k]`, one shift per channel and spatial axis; rounded half to even first in
-    ///     the integer modes.
+    ///     the integer modes. Finite and well inside `Int`'s range: the reference is for the
+    ///     sampling rule, not for the library's handling of non-finite or huge shifts (which its
+    ///     own tests check), and it traps on those as it does on an empty axis it must read.
     ///   - mode: how the shifts are read.
     ///   - padding: what lies beyond the input's edges.
     ///   - geometry: the output grid (stride, origin, length); one stride or origin serves every axis.
