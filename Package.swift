@@ -41,12 +41,17 @@ let package = Package(
             .target(name: "CCUDART", condition: .when(traits: ["CUDA"])),
         ]),
 
+        // MARK: Tests
+        // The one naive reference (the oracle), the case lists, the tolerance rule and the
+        // helpers the tests, the benchmark and `shiftops check` share. No product exports it.
+        .target(name: "ShiftOpsTestSupport", dependencies: ["ShiftOps"]),
+
         // MARK: Tools
         // The `shiftops` commands (`run`, `bench`, `demo`, `count`, `bench-pointwise`, `check`) as a library, so tests can call them.
-        .target(name: "ShiftOpsTool", dependencies: ["ShiftOps", "ShiftCUDA", "ShiftNets"]),
+        .target(name: "ShiftOpsTool", dependencies: ["ShiftOps", "ShiftCUDA", "ShiftNets", "ShiftOpsTestSupport"]),
         .executableTarget(name: "ShiftOpsCLI", dependencies: ["ShiftOpsTool"]),
-        .testTarget(name: "ShiftOpsTests", dependencies: ["ShiftOps", "ShiftOpsTool", "CShiftTaps"]),
-        .testTarget(name: "ShiftNetsTests", dependencies: ["ShiftNets", "ShiftOps", "ShiftOpsTool"]),
-        .testTarget(name: "ShiftCUDATests", dependencies: ["ShiftOps", "ShiftCUDA", "ShiftOpsTool"]),
+        .testTarget(name: "ShiftOpsTests", dependencies: ["ShiftOps", "ShiftOpsTool", "ShiftOpsTestSupport", "CShiftTaps"]),
+        .testTarget(name: "ShiftNetsTests", dependencies: ["ShiftNets", "ShiftOps", "ShiftOpsTool", "ShiftOpsTestSupport"]),
+        .testTarget(name: "ShiftCUDATests", dependencies: ["ShiftOps", "ShiftCUDA", "ShiftOpsTool", "ShiftOpsTestSupport"]),
     ]
 )

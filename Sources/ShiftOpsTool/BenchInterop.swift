@@ -1,5 +1,6 @@
 import Foundation
 import ShiftOps
+import ShiftOpsTestSupport
 
 /// The figures I1 and T1 for the first 2-D shape `[N, C, H, W]` of a bench run, each checked before
 /// it is timed.
@@ -65,7 +66,7 @@ struct BenchInterop {
             }
         }
         try callersMemory()
-        try BenchCheck.check("I1 (the op on the caller's memory)", BenchCheck.maxDifference(output, expected.elements), tolerance: 0)
+        try BenchCheck.check("I1 (the op on the caller's memory)", Tolerance.relativeError(output, expected.elements), tolerance: 0)
         let timer = BenchTimer(shape: shape, repetitions: settings.repetitions, progress: progress)
         let rows = try timer.interleaved(["I1 active forward, caller's memory", "I1 active forward into preallocated"],
                                          bytes: 2 * x.count * MemoryLayout<Float>.stride,
@@ -78,7 +79,7 @@ struct BenchInterop {
     func temporalShiftRow() throws -> Row {
         let x = try Tensor<Float>.random(shape: clipShape, seed: 5)
         let y = try temporalShift(x, segments: Self.segments)
-        try BenchCheck.check("temporal shift", BenchCheck.maxDifference(y.elements, Self.naiveTSM(x.elements, shape: clipShape)),
+        try BenchCheck.check("temporal shift", Tolerance.relativeError(y.elements, Self.naiveTSM(x.elements, shape: clipShape)),
                              tolerance: 0)
         var sink = 0
         let timer = BenchTimer(shape: clipShape, repetitions: settings.repetitions, progress: progress)

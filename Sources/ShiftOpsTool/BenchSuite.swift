@@ -1,5 +1,6 @@
 import Foundation
 import ShiftOps
+import ShiftOpsTestSupport
 
 /// The benchmark cases for one 2-D shape, on fixed-seed data, each checked before it is timed:
 /// the shift modes forward and backward (NCHW, Float), the Int8 quantized forward, the active shift
@@ -45,13 +46,12 @@ struct BenchSuite {
         let copy = BenchCopy.measure(bytes: size, threads: settings.threads, timer: timer)
         rows += copy.rows
 
-        let naiveActive = NaiveShift2d.forward(x.elements, shape: shape, shifts: realShifts.elements, padding: padding)
+        let naiveActive = ReferenceShift.forward(x, shifts: realShifts, padding: padding)
         for mode in settings.modes {
             let shifts = mode == .grouped ? integerShifts : realShifts
             let y = try shift2d(x, shifts: shifts, mode: mode, padding: padding)
-            let expected = mode == .active ? naiveActive
-                : NaiveShift2d.forward(x.elements, shape: shape, shifts: shifts.elements.map { $0.rounded(.toNearestOrEven) }, padding: padding)
-            try BenchCheck.check("\(mode) forward", BenchCheck.maxDifference(y.elements, expected), tolerance: 1e-5)
+            let expected = mode == .active ? naiveActive : ReferenceShift.forward(x, shifts: shifts, mode: mode, padding: padding)
+            try BenchCheck.check("\(mode) forward", Tolerance.relativeError(y, expected), tolerance: 1e-5)
             let forward = try timer.time("shift \(mode) forward", bytes: 2 * size) {
                 sink &+= try shift2d(x, shifts: shifts, mode: mode, padding: padding).count
             }
@@ -80,10 +80,10 @@ struct BenchSuite {
 
         // Quantized inference: the Int8 sparse forward, pure data movement, against a copy of its bytes.
         let quantized = try Tensor<Int8>(shape: shape, elements: x.elements.map { Int8(($0 * 100).rounded()) })
-        let expectedQuantized = NaiveShift2d.forward(quantized.elements.map(Float.init), shape: shape,
-                                                     shifts: realShifts.elements.map { $0.rounded(.toNearestOrEven) }, padding: padding)
+        let expectedQuantized = ReferenceShift.forward(try Tensor<Float>(shape: shape, elements: quantized.elements.map(Float.init)),
+                                                       shifts: realShifts, mode: .sparse, padding: padding)
         let yQuantized = try shift2d(quantized, shifts: realShifts, mode: .sparse, padding: padding, fill: 0)
-        try BenchCheck.check("int8 sparse forward", BenchCheck.maxDifference(yQuantized.elements.map(Float.init), expectedQuantized),
+        try BenchCheck.check("int8 sparse forward", Tolerance.relativeError(yQuantized.elements.map(Float.init), expectedQuantized.elements),
                              tolerance: 0)
         let quantizedCopy = BenchCopy.measure(bytes: quantized.count, threads: settings.threads, timer: timer, prefix: "int8 copy")
         rows += quantizedCopy.rows
@@ -101,7 +101,7 @@ struct BenchSuite {
         // Channels-last (NHWC in memory): the same active shift, checked against the NCHW result.
         let xLast = try x.channelsLast(), gLast = try g.channelsLast()
         let yLast = try shift2d(xLast, shifts: realShifts, padding: padding)
-        try BenchCheck.check("channels-last active forward", BenchCheck.maxDifference(yLast.elements, naiveActive), tolerance: 1e-5)
+        try BenchCheck.check("channels-last active forward", Tolerance.relativeError(yLast, naiveActive), tolerance: 1e-5)
         let lastGradients = try shift2dBackward(gradOutput: gLast, input: xLast, shifts: realShifts, padding: padding)
         try BenchCheck.check("channels-last active backward (adjoint identity)",
                              BenchCheck.adjointError(g: gLast.elements, y: yLast.elements, gradInput: lastGradients.input.elements,
@@ -127,12 +127,12 @@ struct BenchSuite {
         }))
 
         // The active shift at U(-1, 1), NCHW and channels-last, each checked like the default range.
-        let naiveNarrow = NaiveShift2d.forward(x.elements, shape: shape, shifts: narrowShifts.elements, padding: padding)
+        let naiveNarrow = ReferenceShift.forward(x, shifts: narrowShifts, padding: padding)
         for (input, gradOutput, forwardName, backwardName) in [(x, g, BenchFigures.Case.activeForward, BenchFigures.Case.activeBackward),
                                                                (xLast, gLast, BenchFigures.Case.lastForward, BenchFigures.Case.lastBackward)] {
             let (forwardName, backwardName) = (BenchFigures.Case.narrow(forwardName), BenchFigures.Case.narrow(backwardName))
             let y = try shift2d(input, shifts: narrowShifts, padding: padding)
-            try BenchCheck.check(forwardName, BenchCheck.maxDifference(y.elements, naiveNarrow), tolerance: 1e-5)
+            try BenchCheck.check(forwardName, Tolerance.relativeError(y, naiveNarrow), tolerance: 1e-5)
             let gradients = try shift2dBackward(gradOutput: gradOutput, input: input, shifts: narrowShifts, padding: padding)
             try BenchCheck.check("\(backwardName) (adjoint identity)",
                                  BenchCheck.adjointError(g: gradOutput.elements, y: y.elements, gradInput: gradients.input.elements,
@@ -150,7 +150,7 @@ struct BenchSuite {
 
         let conv = try depthwiseConv2d(x, weight: weight)
         try BenchCheck.check("depthwise forward",
-                             BenchCheck.maxDifference(conv.elements, NaiveDepthwise.forward(x.elements, shape: shape, weight: weight.elements)),
+                             Tolerance.relativeError(conv, ReferenceDepthwise.forward(x, weight: weight)),
                              tolerance: 1e-5)
         let convGradients = try depthwiseConv2dBackward(gradOutput: g, input: x, weight: weight)
         try BenchCheck.check("depthwise backward (adjoint identity)",
@@ -193,7 +193,7 @@ struct BenchSuite {
 
         if settings.naive {
             rows.append(timer.time(BenchFigures.Case.naiveForward, bytes: 2 * size, repetitions: 1) {
-                sink &+= NaiveShift2d.forward(x.elements, shape: shape, shifts: realShifts.elements, padding: padding).count
+                sink &+= ReferenceShift.forward(x, shifts: realShifts, padding: padding).count
             })
         }
         precondition(sink != 0)

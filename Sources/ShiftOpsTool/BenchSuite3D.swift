@@ -1,5 +1,6 @@
 import Foundation
 import ShiftOps
+import ShiftOpsTestSupport
 
 /// The benchmark cases for one 3-D shape `[N, C, D, H, W]`: `shift3d` forward and backward per mode,
 /// and the active mode again with shifts from U(-1, 1), each checked before timing against a naive
@@ -27,9 +28,8 @@ struct BenchSuite3D {
         for mode in settings.modes {
             let shifts = mode == .grouped ? integerShifts : realShifts
             let y = try shift3d(x, shifts: shifts, mode: mode, padding: padding)
-            let sampled = mode == .active ? shifts.elements : shifts.elements.map { $0.rounded(.toNearestOrEven) }
             try BenchCheck.check("3-D \(mode) forward",
-                                 BenchCheck.maxDifference(y.elements, NaiveShift3d.forward(x.elements, shape: shape, shifts: sampled, padding: padding)),
+                                 Tolerance.relativeError(y, ReferenceShift.forward(x, shifts: shifts, mode: mode, padding: padding)),
                                  tolerance: 1e-5)
             let gradients = try shift3dBackward(gradOutput: g, input: x, shifts: shifts, mode: mode, padding: padding)
             try BenchCheck.check("3-D \(mode) backward (adjoint identity)",
@@ -62,8 +62,7 @@ struct BenchSuite3D {
         let y = try shift3d(x, shifts: narrowShifts, padding: padding)
         let (forwardName, backwardName) = (BenchFigures.Case.narrow(BenchFigures.Case.forward3D),
                                            BenchFigures.Case.narrow(BenchFigures.Case.backward3D))
-        try BenchCheck.check(forwardName, BenchCheck.maxDifference(y.elements, NaiveShift3d.forward(x.elements, shape: shape,
-                                                                                                    shifts: narrowShifts.elements, padding: padding)),
+        try BenchCheck.check(forwardName, Tolerance.relativeError(y, ReferenceShift.forward(x, shifts: narrowShifts, padding: padding)),
                              tolerance: 1e-5)
         let gradients = try shift3dBackward(gradOutput: g, input: x, shifts: narrowShifts, padding: padding)
         try BenchCheck.check("\(backwardName) (adjoint identity)",
@@ -79,45 +78,5 @@ struct BenchSuite3D {
         paths.append((backwardName, try CPUPlan.backward(gradOutput: g, input: x, shifts: narrowShifts, padding: padding).description))
         precondition(sink != 0)
         return BenchResult(shape: shape, rows: rows, figures: figures, memoryProbes: probes, paths: paths)
-    }
-}
-
-/// The 3-D shift written the obvious way (trilinear, one output at a time), to check `shift3d`.
-enum NaiveShift3d {
-    /// `[N, C, D, H, W]` dense input, `[C, 3]` dense shifts; stride 1, origin 0.
-    static func forward(_ x: [Float], shape: [Int], shifts: [Float], padding: ShiftPadding) -> [Float] {
-        let (planes, channels) = (shape[0] * shape[1], shape[1])
-        let extent = [shape[2], shape[3], shape[4]]
-        let planeSize = extent.reduce(1, *)
-        var y = [Float](repeating: 0, count: x.count)
-        for plane in 0..<planes {
-            let c = plane % channels, base = plane * planeSize
-            var output = base
-            for d in 0..<extent[0] {
-                for i in 0..<extent[1] {
-                    for j in 0..<extent[2] {
-                        // Per axis: the floor tap and the weight of the upper one.
-                        let ud = Float(d) - shifts[3 * c], ui = Float(i) - shifts[3 * c + 1], uj = Float(j) - shifts[3 * c + 2]
-                        let fd = ud.rounded(.down), fi = ui.rounded(.down), fj = uj.rounded(.down)
-                        let (td, ti, tj) = (ud - fd, ui - fi, uj - fj)
-                        var sum: Float = 0
-                        for a in 0..<2 {
-                            guard let r = NaiveShift2d.tap(Int(fd) + a, extent[0], padding) else { continue }
-                            for b in 0..<2 {
-                                guard let q = NaiveShift2d.tap(Int(fi) + b, extent[1], padding) else { continue }
-                                for e in 0..<2 {
-                                    guard let p = NaiveShift2d.tap(Int(fj) + e, extent[2], padding) else { continue }
-                                    let weight = (a == 0 ? 1 - td : td) * (b == 0 ? 1 - ti : ti) * (e == 0 ? 1 - tj : tj)
-                                    sum += weight * x[base + (r * extent[1] + q) * extent[2] + p]
-                                }
-                            }
-                        }
-                        y[output] = sum
-                        output += 1
-                    }
-                }
-            }
-        }
-        return y
     }
 }

@@ -78,12 +78,6 @@ enum BenchCheck {
         }
     }
 
-    /// The largest difference relative to max(|a|, |b|, 1).
-    static func maxDifference<T: BinaryFloatingPoint>(_ a: [T], _ b: [T]) -> Double {
-        guard a.count == b.count else { return .infinity }
-        return zip(a, b).reduce(0) { max($0, Double(abs($1.0 - $1.1) / max(abs($1.0), abs($1.1), 1))) }
-    }
-
     /// `|<g, f(v)> - <f^T g, v>| / max(|<g, f(v)>|, 1)` in Double: the input gradient must be the
     /// forward's transpose applied to `g`.
     static func adjointError(g: [Float], y: [Float], gradInput: [Float], x: [Float]) -> Double {

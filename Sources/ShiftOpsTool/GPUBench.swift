@@ -2,6 +2,7 @@
 import Foundation
 import ShiftCUDA
 import ShiftOps
+import ShiftOpsTestSupport
 
 /// `shiftops bench --device cuda`: the GPU figures G1-G4, all from one run.
 ///
@@ -28,7 +29,7 @@ enum GPUBench {
     }
 
     /// Checks, on the first two images of `shape`, the forward, both gradients and the depthwise
-    /// baseline against the CPU.
+    /// baseline against the reference.
     static func verify(shape: [Int], padding: ShiftPadding, channelsLast: Bool) throws {
         let small = [min(shape[0], 2)] + shape.dropFirst()
         var x = try Tensor<Float>.random(shape: small, seed: 1)
@@ -36,19 +37,19 @@ enum GPUBench {
         let g = try Tensor<Float>.random(shape: small, seed: 2)
         let s = try Tensor<Float>.random(shape: [shape[1], 2], in: -1.5...1.5, seed: 3)
         let (y, gradients) = try GPURun.apply(x, s, g, .active, padding, .identity)
-        let cpu = try ShiftOps.shift2d(x, shifts: s, padding: padding)
-        let cpuGradients = try ShiftOps.shift2dBackward(gradOutput: g, input: x, shifts: s, padding: padding)
+        let expected = ReferenceShift.forward(x, shifts: s, padding: padding)
+        let expectedGradients = ReferenceShift.backward(gradOutput: g, input: x, shifts: s, padding: padding)
         var failures = [String]()
-        if !y.isApproximatelyEqual(to: cpu, tolerance: 1e-5) { failures.append("forward") }
-        if !gradients!.input.isApproximatelyEqual(to: cpuGradients.input, tolerance: 1e-5) { failures.append("gradInput") }
-        if !gradients!.shifts!.isApproximatelyEqual(to: cpuGradients.shifts!, tolerance: 1e-4) { failures.append("gradShifts") }
+        if Tolerance.relativeError(y, expected) > 1e-5 { failures.append("forward") }
+        if Tolerance.relativeError(gradients!.input, expectedGradients.input) > 1e-5 { failures.append("gradInput") }
+        if Tolerance.relativeError(gradients!.shifts!, expectedGradients.shifts!) > 1e-4 { failures.append("gradShifts") }
         if !channelsLast {
             let w = try Tensor<Float>.random(shape: [shape[1], 3, 3], seed: 4)
             let conv = try depthwiseConv2d(CUDATensor(x), weight: CUDATensor(w)).host()
-            if !conv.isApproximatelyEqual(to: try ShiftOps.depthwiseConv2d(x, weight: w), tolerance: 1e-5) { failures.append("depthwise") }
+            if Tolerance.relativeError(conv, ReferenceDepthwise.forward(x, weight: w)) > 1e-5 { failures.append("depthwise") }
         }
         guard failures.isEmpty else {
-            throw UsageError("bench: the CUDA \(failures.joined(separator: ", ")) differ from the CPU at \(small) "
+            throw UsageError("bench: the CUDA \(failures.joined(separator: ", ")) differ from the reference at \(small) "
                              + "\(channelsLast ? "channels-last" : "NCHW"); not timing a wrong kernel")
         }
     }

@@ -1,8 +1,10 @@
 #if CUDA
 import ShiftCUDA
 import ShiftOps
+import ShiftOpsTestSupport
 
-/// `shiftops check --device cuda`: the CUDA backend against the CPU for every mode x padding x
+/// `shiftops check --device cuda`: the CUDA backend against the reference (and the CPU where
+/// there is no reference: the depthwise gradients) for every mode x padding x
 /// rank x stride x layout, gradients in Double against finite differences, bitwise determinism
 /// and 64-bit indexing. It is the GPU test runner of the bundle built by Scripts/gpu-bundle.sh
 /// (a GPU machine may have no Swift toolchain, so no test framework), and the CUDA tests call it.
@@ -15,8 +17,6 @@ enum GPUCheck {
             if condition { passed += 1 } else { failures.append(what()) }
         }
     }
-
-    static let geometries = [ShiftGeometry.identity, ShiftGeometry(stride: 2), ShiftGeometry(stride: [1], origin: [2], outputSize: nil)]
 
     static func run(progress: (String) -> Void) throws -> Outcome {
         var outcome = Outcome()
@@ -32,30 +32,34 @@ enum GPUCheck {
         return outcome
     }
 
+    /// Every case of the shared list on each of its grids, NCHW and channels-last, against the
+    /// reference: the forward and the input gradient within 1e-5, the shift gradient within 1e-4,
+    /// relative to the reference's largest magnitude.
     static func parity(_ outcome: inout Outcome, progress: (String) -> Void) throws {
         for k in 1...3 {
-            let shape = [2, 5] + [[37], [9, 13], [4, 6, 7]][k - 1]
-            for mode in ShiftMode.allCases {
-                for padding in ShiftPadding.allCases {
-                    for geometry in geometries {
-                        let x = try Tensor<Float>.random(shape: shape, seed: 1)
-                        var s = try Tensor<Float>.random(shape: [5, k], in: -3...3, seed: 2)
-                        if mode == .grouped { s = try Tensor(shape: s.shape, elements: s.elements.map { $0.rounded() }) }
-                        let name = "\(k)-D \(mode) \(padding) stride \(geometry.stride) origin \(geometry.origin)"
-                        let cpu = try ShiftOps.shift(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
-                        let g = try Tensor<Float>.random(shape: cpu.shape, seed: 3)
-                        let cpuGradients = try ShiftOps.shiftBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
-                        for layout in [x, try x.channelsLast()] {
-                            let (y, gradients) = try GPURun.apply(layout, s, g, mode, padding, geometry)
-                            outcome.expect(y.isApproximatelyEqual(to: cpu, tolerance: 1e-5), "forward \(name) \(layout.dimensionOrder)")
-                            outcome.expect(y.dimensionOrder == layout.dimensionOrder, "layout kept \(name)")
-                            outcome.expect(gradients!.input.isApproximatelyEqual(to: cpuGradients.input, tolerance: 1e-5),
-                                           "gradInput \(name) \(layout.dimensionOrder)")
-                            if let expected = cpuGradients.shifts, let actual = gradients!.shifts {
-                                outcome.expect(actual.isApproximatelyEqual(to: expected, tolerance: 1e-4), "gradShifts \(name)")
-                            } else {
-                                outcome.expect(gradients!.shifts == nil && mode == .grouped, "no shift gradient only for grouped")
-                            }
+            let size = [[37], [9, 13], [4, 6, 7]][k - 1]
+            let shape = [2, 5] + size
+            for base in ShiftCase.all where base.k == k {
+                for named in ShiftCase.geometries(rank: k, size: size) {
+                    var config = base
+                    config.geometry = named.geometry
+                    let x = try Tensor<Float>.random(shape: shape, seed: 1)
+                    var s = try Tensor<Float>.random(shape: [5, k], in: -3...3, seed: 2)
+                    if config.mode == .grouped { s = try Tensor(shape: s.shape, elements: s.elements.map { $0.rounded() }) }
+                    let name = "\(config)"
+                    let expected = config.reference(x, s)
+                    let g = try Tensor<Float>.random(shape: expected.shape, seed: 3)
+                    let expectedGradients = config.referenceBackward(g, x, s)
+                    for layout in [x, try x.channelsLast()] {
+                        let (y, gradients) = try GPURun.apply(layout, s, g, config.mode, config.padding, config.geometry)
+                        outcome.expect(Tolerance.relativeError(y, expected) <= 1e-5, "forward \(name) \(layout.dimensionOrder)")
+                        outcome.expect(y.dimensionOrder == layout.dimensionOrder, "layout kept \(name)")
+                        outcome.expect(Tolerance.relativeError(gradients!.input, expectedGradients.input) <= 1e-5,
+                                       "gradInput \(name) \(layout.dimensionOrder)")
+                        if let want = expectedGradients.shifts, let actual = gradients!.shifts {
+                            outcome.expect(Tolerance.relativeError(actual, want) <= 1e-4, "gradShifts \(name)")
+                        } else {
+                            outcome.expect(gradients!.shifts == nil && config.mode == .grouped, "no shift gradient only for grouped")
                         }
                     }
                 }
@@ -85,16 +89,17 @@ enum GPUCheck {
                         let geometry = ShiftGeometry(stride: [stride])
                         let mode: ShiftMode = index == 3 ? .grouped : .active
                         let name = "edge \(shape) \(padding) shifts \(pair) stride \(stride)"
-                        let cpu = try ShiftOps.shift(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
+                        let cpu = ReferenceShift.forward(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
                         let g = try Tensor<Float>.random(shape: cpu.shape, seed: 21)
-                        let expected = try ShiftOps.shiftBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding, geometry: geometry)
+                        let expected = ReferenceShift.backward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding,
+                                                               geometry: geometry)
                         for layout in [x, try x.channelsLast()] {
                             let (y, gradients) = try GPURun.apply(layout, s, g, mode, padding, geometry)
-                            outcome.expect(y.isApproximatelyEqual(to: cpu, tolerance: 1e-5), "forward \(name) \(layout.dimensionOrder)")
-                            outcome.expect(gradients!.input.isApproximatelyEqual(to: expected.input, tolerance: 1e-5),
+                            outcome.expect(Tolerance.relativeError(y, cpu) <= 1e-5, "forward \(name) \(layout.dimensionOrder)")
+                            outcome.expect(Tolerance.relativeError(gradients!.input, expected.input) <= 1e-5,
                                            "gradInput \(name) \(layout.dimensionOrder)")
                             if let want = expected.shifts {
-                                outcome.expect(gradients!.shifts.map { $0.isApproximatelyEqual(to: want, tolerance: 1e-4) } ?? false,
+                                outcome.expect(gradients!.shifts.map { Tolerance.relativeError($0, want) <= 1e-4 } ?? false,
                                                "gradShifts \(name) \(layout.dimensionOrder)")
                             }
                         }
@@ -110,15 +115,15 @@ enum GPUCheck {
         for (shape, padding, stride) in [([2, 5, 9, 11], 1, 1), ([1, 3, 8, 8], 0, 2), ([2, 4, 7, 7], 1, 3)] {
             let x = try Tensor<Float>.random(shape: shape, seed: 30)
             let w = try Tensor<Float>.random(shape: [shape[1], 3, 3], seed: 31)
-            let cpu = try ShiftOps.depthwiseConv2d(x, weight: w, padding: padding, stride: stride)
+            let reference = ReferenceDepthwise.forward(x, weight: w, padding: padding, stride: stride)
             let gpu = try depthwiseConv2d(CUDATensor(x), weight: CUDATensor(w), padding: padding, stride: stride).host()
-            outcome.expect(gpu.isApproximatelyEqual(to: cpu, tolerance: 1e-5), "depthwise forward \(shape) p\(padding) s\(stride)")
-            let g = try Tensor<Float>.random(shape: cpu.shape, seed: 32)
+            outcome.expect(Tolerance.relativeError(gpu, reference) <= 1e-5, "depthwise forward \(shape) p\(padding) s\(stride)")
+            let g = try Tensor<Float>.random(shape: reference.shape, seed: 32)
             let want = try ShiftOps.depthwiseConv2dBackward(gradOutput: g, input: x, weight: w, padding: padding, stride: stride)
             let got = try depthwiseConv2dBackward(gradOutput: CUDATensor(g), input: CUDATensor(x), weight: CUDATensor(w),
                                                   padding: padding, stride: stride)
-            outcome.expect(try got.input.host().isApproximatelyEqual(to: want.input, tolerance: 1e-5), "depthwise gradInput \(shape)")
-            outcome.expect(try got.weight.host().isApproximatelyEqual(to: want.weight, tolerance: 1e-4), "depthwise gradWeight \(shape)")
+            outcome.expect(Tolerance.relativeError(try got.input.host(), want.input) <= 1e-5, "depthwise gradInput \(shape)")
+            outcome.expect(Tolerance.relativeError(try got.weight.host(), want.weight) <= 1e-4, "depthwise gradWeight \(shape)")
         }
     }
 
@@ -187,7 +192,7 @@ enum GPUCheck {
                 let g16 = try shift2dBackward(gradOutput: gd16, input: x16, shifts: s, padding: padding).host()
                 outcome.expect(withinHalfUlps(try y16.host(), y32), "\(name): forward within 2 Float16 ulps of the Float path")
                 outcome.expect(withinHalfUlps(g16.input, g32.input), "\(name): gradInput within 2 Float16 ulps")
-                outcome.expect(g16.shifts!.isApproximatelyEqual(to: g32.shifts!, tolerance: 1e-4), "\(name): gradShifts")
+                outcome.expect(Tolerance.relativeError(g16.shifts!, g32.shifts!) <= 1e-4, "\(name): gradShifts")
             }
         }
     }

@@ -1,4 +1,5 @@
 import ShiftOps
+import ShiftOpsTestSupport
 
 /// The case set behind `shiftops golden`: every mode, padding and spatial rank over the layouts
 /// and geometries that steer the CPU kernels onto their different paths, for `Float` and `Double`
@@ -38,18 +39,6 @@ enum GoldenCases {
 
     static let spatialSizes = [[11], [6, 7], [4, 5, 6]]
 
-    /// The geometries, by name: identity (the flat-plane paths), stride 2 with an origin, a wider
-    /// output around a negative origin, and per-axis strides.
-    static func geometries(rank k: Int, size: [Int]) -> [(String, ShiftGeometry)] {
-        [
-            ("identity", .identity),
-            ("stride2", ShiftGeometry(stride: 2, origin: 1)),
-            ("wide", ShiftGeometry(stride: [1], origin: [-2], outputSize: size.map { $0 + 3 })),
-            ("mixed", ShiftGeometry(stride: (0..<k).map { $0 % 2 == 0 ? 1 : 2 },
-                                    origin: (0..<k).map { $0 % 2 == 0 ? 0 : -1 })),
-        ]
-    }
-
     /// Every case, in a fixed order.
     static func all() -> [Case] {
         var cases = [Case]()
@@ -58,7 +47,7 @@ enum GoldenCases {
             for mode in ShiftMode.allCases {
                 for padding in ShiftPadding.allCases {
                     for layout in Layout.allCases {
-                        for (geometryName, geometry) in geometries(rank: k, size: size) {
+                        for (geometryName, geometry) in ShiftCase.geometries(rank: k, size: size) {
                             let tail = "r\(k).\(mode.rawValue).\(padding).\(layout.rawValue).\(geometryName)"
                             let shape = [2, 5] + size
                             cases.append(floating(Float.self, "f32.\(tail)", shape: shape, layout: layout, mode: mode,
@@ -99,7 +88,7 @@ enum GoldenCases {
         for (prefix, shape, single) in large {
             for mode in ShiftMode.allCases {
                 for padding in [ShiftPadding.zeros, .symmetric, .periodic] {
-                    for (geometryName, geometry) in geometries(rank: 2, size: Array(shape.suffix(2))).prefix(3) {
+                    for (geometryName, geometry) in ShiftCase.geometries(rank: 2, size: Array(shape.suffix(2))).prefix(3) {
                         let name = "\(prefix).\(mode.rawValue).\(padding).\(geometryName)"
                         cases.append(single
                             ? floating(Float.self, name, shape: shape, layout: .channelsLast, mode: mode, padding: padding,

@@ -1,19 +1,14 @@
 import Testing
 import ShiftOps
+import ShiftOpsTestSupport
 #if CUDA
 import ShiftCUDA
 
 /// Runs `body`, which must fail with `code` naming `argument`.
 func expectError(_ code: ShiftOpsError.Code, _ argument: String, sourceLocation: SourceLocation = #_sourceLocation,
                  _ body: () throws -> Void) {
-    do {
-        try body()
-        Issue.record("expected \(code) naming \(argument), got success", sourceLocation: sourceLocation)
-    } catch let error as ShiftOpsError {
-        #expect(error.code == code && error.argument == argument, "\(error)", sourceLocation: sourceLocation)
-    } catch {
-        Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
-    }
+    let problem = ExpectedError.mismatch(code, argument, body)
+    #expect(problem == nil, "\(problem ?? "")", sourceLocation: sourceLocation)
 }
 
 /// Runs `body`, whose arguments are valid: it succeeds where a GPU is present, and elsewhere

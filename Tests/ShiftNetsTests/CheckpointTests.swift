@@ -2,13 +2,7 @@ import Foundation
 import Testing
 import ShiftOps
 @testable import ShiftNets
-
-/// A fresh folder under the system's temporary folder, removed by `body`'s caller.
-func scratchFolder() throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("shiftnets-ckpt-\(UInt64.random(in: 0...UInt64.max))").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
+import ShiftOpsTestSupport
 
 /// Three linear layers: six files, each layer's values drawn from `seed`.
 func threeLayers(seed: UInt64) throws -> Sequential<Float> {
@@ -38,6 +32,16 @@ func entries(_ folder: String) -> [String] {
 }
 
 @Suite struct CheckpointTests {
+    /// This test's own folder, removed with everything in it when the test ends.
+    let temporary = try! TemporaryFolder(prefix: "shiftnets-ckpt")
+
+    /// A fresh, empty folder inside the test's own folder.
+    func scratchFolder() throws -> String {
+        let path = temporary.file(UUID().uuidString)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
     static let files = ["a.bias.npy", "a.weight.npy", "b.bias.npy", "b.weight.npy", "c.bias.npy", "c.weight.npy"]
 
     /// H1: a save that fails at any file, on either install path, leaves the old checkpoint
@@ -45,7 +49,6 @@ func entries(_ folder: String) -> [String] {
     @Test(.tags(.slow), .skippedInFastLane, arguments: [false, true])
     func failedSaveKeepsTheOldCheckpointAndLeavesNoTemporaries(exchangeUnavailable: Bool) throws {
         let parent = try scratchFolder()
-        defer { try? FileManager.default.removeItem(atPath: parent) }
         let folder = parent + "/ckpt"
         let old = try threeLayers(seed: 1), new = try threeLayers(seed: 2)
         try old.save(to: folder)
@@ -87,7 +90,6 @@ func entries(_ folder: String) -> [String] {
         if exchangeUnavailable { points.append(.afterAside) }
         for point in points {
             let parent = try scratchFolder()
-            defer { try? FileManager.default.removeItem(atPath: parent) }
             let folder = parent + "/ckpt"
             let old = try threeLayers(seed: 1), new = try threeLayers(seed: 2), later = try threeLayers(seed: 4)
             try old.save(to: folder)
@@ -114,7 +116,6 @@ func entries(_ folder: String) -> [String] {
     /// H1: the folder moved aside by a killed save is what load reads while the folder is gone.
     @Test func loadRecoversFromALeftoverAsideFolder() throws {
         let parent = try scratchFolder()
-        defer { try? FileManager.default.removeItem(atPath: parent) }
         let folder = parent + "/ckpt"
         let old = try threeLayers(seed: 1)
         try old.save(to: folder)
@@ -133,7 +134,6 @@ func entries(_ folder: String) -> [String] {
     /// removed by the next save; another process's running save is left alone.
     @Test func staleTemporaryFoldersAreIgnoredThenRemoved() throws {
         let parent = try scratchFolder()
-        defer { try? FileManager.default.removeItem(atPath: parent) }
         let folder = parent + "/ckpt"
         let old = try threeLayers(seed: 1)
         try old.save(to: folder)
@@ -154,7 +154,6 @@ func entries(_ folder: String) -> [String] {
     /// files instead of deleting it, and refuses a target that is a file.
     @Test func saveRefusesToDeleteWhatIsNotACheckpoint() throws {
         let parent = try scratchFolder()
-        defer { try? FileManager.default.removeItem(atPath: parent) }
         let folder = parent + "/ckpt"
         let old = try threeLayers(seed: 1)
         try old.save(to: folder)
@@ -173,7 +172,6 @@ func entries(_ folder: String) -> [String] {
     /// H1: a symbolic link to the checkpoint stays a link to the new checkpoint.
     @Test func saveThroughASymbolicLinkKeepsTheLink() throws {
         let parent = try scratchFolder()
-        defer { try? FileManager.default.removeItem(atPath: parent) }
         try threeLayers(seed: 1).save(to: parent + "/real")
         try FileManager.default.createSymbolicLink(atPath: parent + "/link", withDestinationPath: "real")
         let new = try threeLayers(seed: 2)
@@ -188,7 +186,6 @@ func entries(_ folder: String) -> [String] {
     /// A save creates missing parent folders and works with a relative path and a trailing slash.
     @Test func saveCreatesParentsAndTakesRelativePaths() throws {
         let parent = try scratchFolder()
-        defer { try? FileManager.default.removeItem(atPath: parent) }
         let net = try threeLayers(seed: 1)
         try net.save(to: parent + "/x/y/ckpt/")
         #expect(entries(parent + "/x/y") == ["ckpt"])
@@ -208,7 +205,6 @@ func entries(_ folder: String) -> [String] {
     /// files load: nothing new is required on load.
     @Test func plainSetsOfNumPyFilesLoad() throws {
         let folder = try scratchFolder()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
         let source = try threeLayers(seed: 1)
         for (path, p) in source.namedParameters() { try p.value.save(npyFile: folder + "/" + path + ".npy") }
         let reader = try threeLayers(seed: 3)
@@ -220,7 +216,6 @@ func entries(_ folder: String) -> [String] {
     /// order named as "model has ..., file has ...".
     @Test func strictLoadNamesTheFirstMismatchAndChangesNothing() throws {
         let folder = try scratchFolder()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
         try threeLayers(seed: 1).save(to: folder)
         let reader = try threeLayers(seed: 3)
         let before = snapshot(reader)
@@ -265,7 +260,6 @@ func entries(_ folder: String) -> [String] {
     /// M4: NaN, infinite and negative-variance values load only without the check.
     @Test func valueCheckNamesNonFiniteParametersAndNegativeVariances() throws {
         let folder = try scratchFolder()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
         let net = Sequential<Float>([("conv", try Conv2d(inChannels: 1, outChannels: 2, kernelSize: 1, seed: 1)),
                                      ("bn", try BatchNorm2d(channels: 2))])
         try net.save(to: folder)
@@ -295,14 +289,12 @@ func entries(_ folder: String) -> [String] {
     @Test(arguments: ["", ".", "..", "a.b", "../escape", "x/y", "/abs", "nul\0"])
     func badLayerNamesThrowBeforeAnythingIsWritten(name: String) throws {
         let parent = try scratchFolder()
-        defer { try? FileManager.default.removeItem(atPath: parent) }
         let net = Sequential<Float>([(name, try Linear(inFeatures: 2, outFeatures: 2, seed: 1))])
         try expectEveryPathEntryPointThrows(net, parent: parent)
     }
 
     @Test func collidingPathsThrowFromEveryEntryPoint() throws {
         let parent = try scratchFolder()
-        defer { try? FileManager.default.removeItem(atPath: parent) }
         let twins = Sequential<Float>([("a", try Linear(inFeatures: 2, outFeatures: 2, seed: 1)),
                                        ("a", try Linear(inFeatures: 2, outFeatures: 2, seed: 2))])
         try expectEveryPathEntryPointThrows(twins, parent: parent)
@@ -342,7 +334,6 @@ func entries(_ folder: String) -> [String] {
     /// without hanging and without changing the model.
     @Test(.tags(.slow), .skippedInFastLane) func damagedCheckpointsAreRefusedNamingTheFile() throws {
         let folder = try scratchFolder()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
         let source = try threeLayers(seed: 1)
         let reader = try threeLayers(seed: 3)
         let before = snapshot(reader)

@@ -1,15 +1,15 @@
 import Foundation
 import Testing
 import ShiftOps
+import ShiftOpsTestSupport
 import ShiftNets
 @testable import ShiftOpsTool
 
 /// `shiftops count` on options that used to trap or to build a network of terabytes.
 @Suite struct CountCommandTests {
     func run(_ arguments: [String]) -> (status: Int32, output: String, errors: String) {
-        var output = "", errors = ""
-        let status = ShiftOpsCommand.main(arguments, output: { output += $0 + "\n" }, errors: { errors += $0 + "\n" })
-        return (status, output, errors)
+        let result = CommandResult(running: ShiftOpsCommand.main, arguments)
+        return (result.status, result.output, result.errors)
     }
 
     /// `count` refuses widths that would trap in `Int(_:)` or build an absurdly large network,

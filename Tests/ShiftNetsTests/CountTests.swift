@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import ShiftOps
 @testable import ShiftNets
-@testable import ShiftOpsTool
+import ShiftOpsTool
 
 /// Parameter counts against shiftresnet-cifar (commit 289a1a1): its own model definitions and
 /// count.py's `count_params`, run by Scripts/shiftresnet-counts/reference_counts.py. The third

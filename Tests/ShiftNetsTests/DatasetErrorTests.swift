@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ShiftOps
+import ShiftOpsTestSupport
 @testable import ShiftNets
 
 /// Arguments out of range give the documented errors, never a trap (each of these trapped on
@@ -14,14 +15,8 @@ import ShiftOps
 
     func expectError(_ code: ShiftOpsError.Code, _ argument: String, _ body: () throws -> Void,
                      sourceLocation: SourceLocation = #_sourceLocation) {
-        do {
-            try body()
-            Issue.record("expected \(code) naming \(argument)", sourceLocation: sourceLocation)
-        } catch let error as ShiftOpsError {
-            #expect(error.code == code && error.argument == argument, "\(error)", sourceLocation: sourceLocation)
-        } catch {
-            Issue.record("unexpected \(error)", sourceLocation: sourceLocation)
-        }
+        let problem = ExpectedError.mismatch(code, argument, body)
+        #expect(problem == nil, "\(problem ?? "")", sourceLocation: sourceLocation)
     }
 
     @Test func splitRefusesNonFiniteAndOutOfRangeFractions() throws {

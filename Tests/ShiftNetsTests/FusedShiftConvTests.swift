@@ -1,6 +1,7 @@
 import Testing
 import ShiftOps
 @testable import ShiftNets
+import ShiftOpsTestSupport
 
 /// The shift fused into the 1x1 convolution against the two layers run one after the other, and
 /// its own gradients against finite differences.
@@ -23,14 +24,14 @@ import ShiftOps
         let y = try conv.forward(try shift.forward(x))
         let yFused = try fused.forward(x)
         #expect(yFused.shape == y.shape)
-        #expect(yFused.maximumRelativeDifference(to: y) <= 1e-13, "forward")
+        #expect(Tolerance.relativeError(yFused, y) <= 1e-13, "forward")
         let g = try Tensor<Double>.random(shape: y.shape, seed: 6)
         let gx = try shift.backward(try conv.backward(g))
         let gxFused = try fused.backward(g)
-        #expect(gxFused.maximumRelativeDifference(to: gx) <= 1e-13, "input gradient")
-        #expect(fused.conv.weight.gradient.maximumRelativeDifference(to: conv.weight.gradient) <= 1e-13, "weight gradient")
+        #expect(Tolerance.relativeError(gxFused, gx) <= 1e-13, "input gradient")
+        #expect(Tolerance.relativeError(fused.conv.weight.gradient, conv.weight.gradient) <= 1e-13, "weight gradient")
         if let a = shift.shifts, let b = fused.shift.shifts {
-            #expect(b.gradient.maximumRelativeDifference(to: a.gradient) <= 1e-12, "shift gradient")
+            #expect(Tolerance.relativeError(b.gradient, a.gradient) <= 1e-12, "shift gradient")
             #expect(b.gradient.elements.contains { $0 != 0 })
         }
         // The same paths as the unfused pair.
@@ -55,12 +56,12 @@ import ShiftOps
         }
         let x = try Tensor<Double>.random(shape: [2, 3, 16, 16], seed: 12)
         let (y, yFused) = (try plain.forward(x), try fused.forward(x))
-        #expect(yFused.maximumRelativeDifference(to: y) <= 1e-11)
+        #expect(Tolerance.relativeError(yFused, y) <= 1e-11)
         let g = try Tensor<Double>.random(shape: y.shape, seed: 13)
         _ = try plain.backward(g)
         _ = try fused.backward(g)
         for ((path, a), (_, b)) in zip(plain.namedParameters(), fused.namedParameters()) {
-            #expect(b.gradient.maximumRelativeDifference(to: a.gradient) <= 1e-10, "\(path)")
+            #expect(Tolerance.relativeError(b.gradient, a.gradient) <= 1e-10, "\(path)")
         }
     }
 

@@ -1,5 +1,5 @@
-import Foundation
 import Testing
+import ShiftOpsTestSupport
 
 extension Tag {
     /// Tests that take about a second or more in a debug build: training, the threading, layout
@@ -9,11 +9,7 @@ extension Tag {
 }
 
 extension Trait where Self == ConditionTrait {
-    /// Skips a `slow` test when `SHIFTOPS_FAST_LANE=1` is set, so that
-    /// `SHIFTOPS_FAST_LANE=1 swift test` is a quick edit loop; the plain `swift test` (and CI)
-    /// runs everything. A trait of its own because `swift test` in Swift 6.3 cannot skip by tag.
-    static var skippedInFastLane: Self {
-        .disabled(if: ProcessInfo.processInfo.environment["SHIFTOPS_FAST_LANE"] == "1",
-                  "slow: left out of the fast lane (SHIFTOPS_FAST_LANE=1)")
-    }
+    /// Skips a `slow` test in the fast lane (``FastLane``). A trait of its own because `swift test`
+    /// in Swift 6.3 cannot skip by tag.
+    static var skippedInFastLane: Self { .disabled(if: FastLane.isOn, Comment(rawValue: FastLane.skipReason)) }
 }

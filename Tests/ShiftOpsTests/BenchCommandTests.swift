@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ShiftOps
+import ShiftOpsTestSupport
 @testable import ShiftOpsTool
 
 /// `shiftops bench`: its arguments, that a small run prints every figure, the join with
@@ -8,14 +9,16 @@ import Testing
 /// asserted: the machine is shared.
 @Suite struct BenchCommandTests {
     func run(_ arguments: [String]) -> (Int32, String, String) {
-        var output = "", errors = ""
-        let status = ShiftOpsCommand.main(["bench"] + arguments, output: { output += $0 + "\n" }, errors: { errors += $0 + "\n" })
-        return (status, output, errors)
+        let result = CommandResult(running: ShiftOpsCommand.main, ["bench"] + arguments)
+        return (result.status, result.output, result.errors)
     }
 
-    /// A file under the temporary directory holding `text`, removed by the caller.
+    /// This test's own folder, removed with everything in it when the test ends.
+    let temporary = try! TemporaryFolder(prefix: "shiftops-bench")
+
+    /// A new file in the test's folder holding `text`.
     func temporaryFile(_ text: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString).json").path
+        let path = temporary.file("\(UUID().uuidString).json")
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         return path
     }
@@ -35,7 +38,6 @@ import Testing
     @Test func argumentErrors() throws {
         let bad = try temporaryFile("{\"cases\": [{\"shape\": [1, 2, 3, 4], \"case\": \"x\"}]}")
         let notJSON = try temporaryFile("median 3 ms")
-        defer { for path in [bad, notJSON] { try? FileManager.default.removeItem(atPath: path) } }
         for (arguments, message) in [
             (["--shape", "1,2,3"], "four or five positive integers"),
             (["--shape", "1,2,3,4,5,6"], "four or five positive integers"),
@@ -100,8 +102,7 @@ import Testing
     /// The join, end to end: the PyTorch rows printed beside ours and C7 given a value.
     @Test func joinsPyTorchFigures() throws {
         let path = try temporaryFile(pytorchJSON(shape: [2, 8, 12, 10]))
-        let json = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString).json").path
-        defer { for file in [path, json] { try? FileManager.default.removeItem(atPath: file) } }
+        let json = temporary.file("report.json")
         let (status, output, errors) = run(["--shape", "2,8,12,10", "--repetitions", "1", "--no-naive", "--pytorch", path,
                                             "--json", json])
         #expect(status == 0, "\(errors)")

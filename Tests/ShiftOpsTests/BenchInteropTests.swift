@@ -1,15 +1,18 @@
 import Foundation
 import Testing
 @testable import ShiftOps
+import ShiftOpsTestSupport
 @testable import ShiftOpsTool
 
 /// `shiftops bench`'s I1 and T1 rows on a tiny shape (times are never asserted: the machine is
 /// shared), and T1's join with `Benchmarks/tsm_torch.py`'s JSON (hand-written: no PyTorch needed).
 @Suite struct BenchInteropTests {
+    /// This test's own folder, removed with everything in it when the test ends.
+    let temporary = try! TemporaryFolder(prefix: "shiftops-tsm")
+
     func run(_ arguments: [String]) -> (Int32, String, String) {
-        var output = "", errors = ""
-        let status = ShiftOpsCommand.main(["bench"] + arguments, output: { output += $0 + "\n" }, errors: { errors += $0 + "\n" })
-        return (status, output, errors)
+        let result = CommandResult(running: ShiftOpsCommand.main, ["bench"] + arguments)
+        return (result.status, result.output, result.errors)
     }
 
     @Test func smallRunPrintsI1AndT1() {
@@ -25,8 +28,7 @@ import Testing
     }
 
     @Test func t1ReadsTheTSMFigures() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tsm-\(UUID().uuidString).json").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let path = temporary.file("tsm.json")
         // An absurdly slow PyTorch: the ratio is far above the goal on any machine.
         let json = "{\"torch_version\": \"9.9-test\", \"cases\": [{\"shape\": [16, 9, 6, 5], \"case\": \"\(BenchInterop.pytorchCase)\", \"median_ms\": 1e6, \"min_ms\": 1e6}]}"
         try Data(json.utf8).write(to: URL(fileURLWithPath: path))

@@ -1,5 +1,5 @@
 import Testing
-@testable import ShiftOpsTool
+import ShiftOpsTool
 
 /// `shiftops bench` prints the CPU path (``CPUPlan``) each shift case takes.
 @Suite struct BenchPathTests {

@@ -1,22 +1,20 @@
 import Foundation
 import Testing
 @testable import ShiftOps
-@testable import ShiftOpsTool
+import ShiftOpsTestSupport
+import ShiftOpsTool
 
 /// `shiftops run` on files it writes itself.
 @Suite struct CommandTests {
-    let folder: String = {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("shiftops-cli-\(UUID().uuidString)").path
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }()
+    /// This test's own folder, removed with everything in it when the test ends.
+    let temporary = try! TemporaryFolder(prefix: "shiftops-cli")
+    var folder: String { temporary.path }
 
-    func file(_ name: String) -> String { folder + "/" + name }
+    func file(_ name: String) -> String { temporary.file(name) }
 
     func run(_ arguments: [String]) -> (status: Int32, output: String, errors: String) {
-        var output = "", errors = ""
-        let status = ShiftOpsCommand.main(arguments, output: { output += $0 + "\n" }, errors: { errors += $0 + "\n" })
-        return (status, output, errors)
+        let result = CommandResult(running: ShiftOpsCommand.main, arguments)
+        return (result.status, result.output, result.errors)
     }
 
     @Test func runMatchesTheLibrary() throws {

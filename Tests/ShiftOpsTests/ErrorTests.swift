@@ -1,5 +1,6 @@
 import Testing
 @testable import ShiftOps
+import ShiftOpsTestSupport
 
 /// SPEC §7: every bad input is a thrown ShiftOpsError naming the argument, and a failed call
 /// leaves its outputs untouched.
@@ -9,16 +10,8 @@ import Testing
 
     func expectError(_ code: ShiftOpsError.Code, argument: String, containing text: String,
                      sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) {
-        do {
-            try body()
-            Issue.record("expected \(code) on \(argument)", sourceLocation: sourceLocation)
-        } catch let error as ShiftOpsError {
-            #expect(error.code == code, sourceLocation: sourceLocation)
-            #expect(error.argument == argument, sourceLocation: sourceLocation)
-            #expect(error.description.contains(text), "\(error)", sourceLocation: sourceLocation)
-        } catch {
-            Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
-        }
+        let problem = ExpectedError.mismatch(code, argument, containing: text, body)
+        #expect(problem == nil, "\(problem ?? "")", sourceLocation: sourceLocation)
     }
 
     @Test func wrongRank() {

@@ -1,6 +1,6 @@
 import Testing
 @testable import ShiftOps
-@testable import ShiftOpsTool
+import ShiftOpsTestSupport
 
 /// The fast kernels against the naive reference on random, odd and tiny shapes, through both the
 /// flattened-plane path (dense, stride 1) and the row path. These shapes are below the kernels'
@@ -82,67 +82,5 @@ import Testing
                                           sampling: .interpolate)
         let expected = [ShiftPadding.zeros: 0, .border: 0, .periodic: 54, .reflect: 3, .symmetric: 1][padding]!
         #expect(regression.interior.count == expected, "\(padding): \(regression.interior)")
-    }
-
-    @Test func naiveBenchmarkReferenceAgreesWithTheOracle() throws {
-        for padding in ShiftPadding.allCases {
-            let x = try Tensor<Double>.random(shape: [2, 3, 5, 7], seed: 1)
-            let s = try Tensor<Double>.random(shape: [3, 2], in: -3...3, seed: 2)
-            let naive = NaiveShift2d.forward(x.elements, shape: x.shape, shifts: s.elements, padding: padding)
-            let oracle = ReferenceShift.forward(x, shifts: s, padding: padding)
-            expectClose(try Tensor(shape: x.shape, elements: naive), oracle, tolerance: 1e-14, "\(padding)")
-        }
-    }
-}
-
-/// The depthwise convolution against a direct evaluation of its formula.
-@Suite struct DepthwiseTests {
-    func reference(_ x: Tensor<Double>, _ w: Tensor<Double>, padding: Int, stride: Int) -> Tensor<Double> {
-        let (h, wd) = (x.shape[2], x.shape[3])
-        let oh = (h + 2 * padding - 3) / stride + 1, ow = (wd + 2 * padding - 3) / stride + 1
-        var y = try! Tensor<Double>(shape: [x.shape[0], x.shape[1], oh, ow])
-        for n in 0..<x.shape[0] {
-            for c in 0..<x.shape[1] {
-                for i in 0..<oh {
-                    for j in 0..<ow {
-                        var sum = 0.0
-                        for a in 0..<3 {
-                            for b in 0..<3 {
-                                let (r, q) = (i * stride - padding + a, j * stride - padding + b)
-                                if r >= 0 && r < h && q >= 0 && q < wd { sum += w[c, a, b] * x[n, c, r, q] }
-                            }
-                        }
-                        y[n, c, i, j] = sum
-                    }
-                }
-            }
-        }
-        return y
-    }
-
-    @Test(arguments: [(1, 1), (0, 1), (2, 1), (1, 2), (0, 3)])
-    func forwardAndGradients(padding: Int, stride: Int) throws {
-        for shape in [[2, 3, 7, 9], [1, 2, 3, 3], [1, 1, 16, 20]] {
-            let x = try Tensor<Double>.random(shape: shape, seed: 1)
-            let w = try Tensor<Double>.random(shape: [shape[1], 3, 3], seed: 2)
-            let y = try depthwiseConv2d(x, weight: w, padding: padding, stride: stride)
-            expectClose(y, reference(x, w, padding: padding, stride: stride), tolerance: 1e-14, "\(shape)")
-            let g = try Tensor<Double>.random(shape: y.shape, seed: 3)
-            let gradients = try depthwiseConv2dBackward(gradOutput: g, input: x, weight: w, padding: padding, stride: stride)
-            // The adjoint identity in x, and <g, y> is linear in w: its gradient is exact.
-            let v = try Tensor<Double>.random(shape: shape, seed: 4)
-            let lhs = dot(g, try depthwiseConv2d(v, weight: w, padding: padding, stride: stride))
-            #expect(abs(lhs - dot(gradients.input, v)) <= 1e-12 * max(abs(lhs), 1))
-            let u = try Tensor<Double>.random(shape: w.shape, seed: 5)
-            let lhsW = dot(g, try depthwiseConv2d(x, weight: u, padding: padding, stride: stride))
-            #expect(abs(lhsW - dot(gradients.weight, u)) <= 1e-12 * max(abs(lhsW), 1))
-        }
-    }
-
-    @Test func errors() throws {
-        let x = try Tensor<Float>(shape: [1, 2, 4, 4])
-        #expect(throws: ShiftOpsError.self) { try depthwiseConv2d(x, weight: Tensor<Float>(shape: [3, 3, 3])) }
-        #expect(throws: ShiftOpsError.self) { try depthwiseConv2d(x, weight: Tensor<Float>(shape: [2, 3, 3]), stride: 0) }
-        #expect(throws: ShiftOpsError.self) { try depthwiseConv2d(Tensor<Float>(shape: [1, 2, 1, 1]), weight: Tensor<Float>(shape: [2, 3, 3]), padding: 0) }
     }
 }

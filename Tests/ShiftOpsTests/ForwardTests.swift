@@ -1,19 +1,13 @@
 import Testing
 @testable import ShiftOps
+import ShiftOpsTestSupport
 
 @Suite struct ForwardTests {
-    static let geometries: [ShiftGeometry] = [
-        .identity,
-        ShiftGeometry(stride: 2),
-        ShiftGeometry(stride: [1], origin: [2]),
-        ShiftGeometry(stride: [3], origin: [-1], outputSize: nil),
-    ]
-
     @Test(arguments: ShiftCase.all)
     func matchesReference(base: ShiftCase) throws {
-        for (g, geometry) in Self.geometries.enumerated() {
+        for (g, named) in ShiftCase.geometries(rank: base.k, size: ShiftCase.spatialSizes[base.k - 1]).enumerated() {
             var config = base
-            config.geometry = geometry
+            config.geometry = named.geometry
             let x = try Tensor<Double>.random(shape: config.shape(), seed: UInt64(10 + g))
             let s: Tensor<Double> = config.shifts(channels: 3, seed: UInt64(20 + g))
             expectClose(try config.forward(x, s), config.reference(x, s), tolerance: 1e-14, "\(config)")

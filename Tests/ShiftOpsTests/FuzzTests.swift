@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 @testable import ShiftOps
-@testable import ShiftOpsTool
+import ShiftOpsTestSupport
+import ShiftOpsTool
 
 /// Seeded fuzzing of `.npy` reading and of `shiftops run`: mutated and truncated headers, huge and
 /// negative shapes, wrong element types, non-finite shifts, mismatched shapes and random option
@@ -10,13 +11,11 @@ import Testing
 /// or exit with status 2, one line on standard error and no output file; a trap would take the
 /// test process down with it, and a read that blocks or grows without bound fails the deadline.
 @Suite struct FuzzTests {
-    let folder: String = {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("shiftops-fuzz-\(UUID().uuidString)").path
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }()
+    /// This test's own folder, removed with everything in it when the test ends.
+    let temporary = try! TemporaryFolder(prefix: "shiftops-fuzz")
+    var folder: String { temporary.path }
 
-    func file(_ name: String) -> String { folder + "/" + name }
+    func file(_ name: String) -> String { temporary.file(name) }
 
     /// The bytes of a `.npy` file with header dictionary `dict` (padded as NumPy pads) and `data`.
     static func npy(_ dict: String, data: [UInt8], version: UInt8 = 1) -> [UInt8] {
@@ -178,7 +177,6 @@ import Testing
         // The header is parsed as NumPy parses it, so a flipped byte in its padding is refused
         // (it was ignored when the header was pattern-searched): fewer flips load than before.
         #expect(cases > 750 && (outcomes[0] ?? 0) > 30 && (outcomes[2] ?? 0) > 500, "\(cases) cases: \(outcomes)")
-        try? FileManager.default.removeItem(atPath: folder)
     }
 
     /// Shapes with zero and huge axes, read directly: the reader must load exactly the files whose
@@ -221,7 +219,6 @@ import Testing
         }
         print("FuzzTests: zero and huge axes, \(loaded) loaded, \(refused) refused")
         #expect(loaded > 20 && refused > 200, "\(loaded) loaded, \(refused) refused")
-        try? FileManager.default.removeItem(atPath: folder)
     }
 
     /// Special and wrong-sized files in every file option of `run`, and special files and one
@@ -314,6 +311,5 @@ import Testing
         var info = stat()
         #expect(stat("/dev/null", &info) == 0 && info.st_mode & S_IFMT == S_IFCHR)
         print("FuzzTests: special files, \(box.cases) inputs and \(refused) outputs refused")
-        try? FileManager.default.removeItem(atPath: folder)
     }
 }

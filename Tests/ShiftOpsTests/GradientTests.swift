@@ -1,19 +1,11 @@
 import Testing
 @testable import ShiftOps
+import ShiftOpsTestSupport
 
 /// SPEC §5: the adjoint identity for gradInput and central finite differences for gradShifts, in
-/// Double, at non-lattice shifts, for every mode x padding x rank, stride 1 and 2, origin != 0.
+/// Double, at non-lattice shifts, for every mode x padding x rank, on every grid of the shared case list.
 @Suite struct GradientTests {
-    static let geometries = [ShiftGeometry.identity, ShiftGeometry(stride: 2), ShiftGeometry(stride: [1], origin: [1]),
-                             ShiftGeometry(stride: [2], origin: [-2], outputSize: nil)]
-
-    static let cases: [ShiftCase] = ShiftCase.all.flatMap { base in
-        geometries.map { geometry in
-            var config = base
-            config.geometry = geometry
-            return config
-        }
-    }
+    static let cases: [ShiftCase] = ShiftCase.allGeometries
 
     @Test(arguments: cases)
     func adjointIdentity(config: ShiftCase) throws {

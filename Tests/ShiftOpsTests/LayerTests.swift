@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ShiftOps
+import ShiftOpsTestSupport
 @testable import ShiftOpsTool
 
 @Suite struct LayerTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import ShiftOps
+import ShiftOpsTestSupport
 
 /// SPEC §5 across memory layouts: the forward and backward of a channels-last, sliced, transposed,
 /// permuted or reversed (negative-stride) input agree with the NCHW result and with the reference,
@@ -16,9 +17,9 @@ import Testing
         var description: String { "\(config) \(layout)" }
     }
 
-    static let geometries = [ShiftGeometry.identity, ShiftGeometry(stride: [2], origin: [1])]
+    /// The identity and the strided grid with an origin, of the shared list.
     static let cases: [Case] = ShiftCase.all.flatMap { base in
-        geometries.flatMap { geometry in
+        ShiftCase.geometries(rank: base.k, size: ShiftCase.spatialSizes[base.k - 1]).prefix(2).map(\.geometry).flatMap { geometry in
             Layout.allCases.map { layout in
                 var config = base
                 config.geometry = geometry
@@ -84,12 +85,6 @@ import Testing
         }
     }
 
-    /// Expects `actual` within `tolerance` of `expected`, relative to `expected`'s largest magnitude.
-    func expectAgrees(_ actual: Tensor<Double>, _ expected: Tensor<Double>, tolerance: Double, _ comment: String) {
-        let scale = Swift.max(expected.elements.map(abs).max() ?? 0, 1e-300)
-        #expect(actual.maximumRelativeDifference(to: expected, absoluteFloor: scale) <= tolerance, "\(comment)")
-    }
-
     @Test(.tags(.slow), .skippedInFastLane, arguments: cases)
     func forwardAndBackwardAgreeWithNCHWAndTheReference(test: Case) throws {
         let config = test.config
@@ -103,27 +98,27 @@ import Testing
         let reference = config.referenceBackward(g, x, s)
         #expect(other.input.shape == x.shape)
         #expect(other.input.dimensionOrder == view.dimensionOrder, "gradInput keeps the input's order")
-        expectAgrees(other.input, nchw.input, tolerance: 1e-12, "gradInput vs NCHW")
-        expectAgrees(other.input, reference.input, tolerance: 1e-12, "gradInput vs reference")
+        expectClose(other.input, nchw.input, tolerance: 1e-12, "gradInput vs NCHW")
+        expectClose(other.input, reference.input, tolerance: 1e-12, "gradInput vs reference")
         #expect((other.shifts == nil) == (config.mode == .grouped))
         if let shifts = other.shifts {
-            expectAgrees(shifts, nchw.shifts!, tolerance: 1e-10, "gradShifts vs NCHW")
-            expectAgrees(shifts, reference.shifts!, tolerance: 1e-10, "gradShifts vs reference")
+            expectClose(shifts, nchw.shifts!, tolerance: 1e-10, "gradShifts vs NCHW")
+            expectClose(shifts, reference.shifts!, tolerance: 1e-10, "gradShifts vs reference")
         }
         // gradOutput in the same unusual layout.
         let gView = try Self.view(g, test.layout)
         let both = try config.backward(gView, view, s)
-        expectAgrees(both.input, nchw.input, tolerance: 1e-12, "gradInput, gradOutput in layout")
-        if let shifts = both.shifts { expectAgrees(shifts, nchw.shifts!, tolerance: 1e-10, "gradShifts, gradOutput in layout") }
+        expectClose(both.input, nchw.input, tolerance: 1e-12, "gradInput, gradOutput in layout")
+        if let shifts = both.shifts { expectClose(shifts, nchw.shifts!, tolerance: 1e-10, "gradShifts, gradOutput in layout") }
         // The integer-shift forwards are pure data movement: bitwise equal.
         let (y, yNCHW) = (try config.forward(view, s), try config.forward(x, s))
         #expect(y.dimensionOrder == view.dimensionOrder, "the output keeps the input's order")
         if config.mode != .active {
             #expect(bitwiseDifferences(y, yNCHW) == 0, "integer forward")
         } else {
-            expectAgrees(y, yNCHW, tolerance: 1e-12, "forward vs NCHW")
+            expectClose(y, yNCHW, tolerance: 1e-12, "forward vs NCHW")
         }
-        expectAgrees(y, config.reference(x, s), tolerance: 1e-12, "forward vs reference")
+        expectClose(y, config.reference(x, s), tolerance: 1e-12, "forward vs reference")
     }
 
     /// Channels-last tensors whose channel blocks fit the scratch run the NCHW plane kernels on
@@ -173,9 +168,9 @@ import Testing
         })
         let g = try Tensor<Double>.random(shape: shape, seed: 53)
         let last = try x.channelsLast()
-        expectAgrees(try config.forward(last, s), try config.forward(x, s), tolerance: 1e-12, "forward")
+        expectClose(try config.forward(last, s), try config.forward(x, s), tolerance: 1e-12, "forward")
         let (nchw, other) = (try config.backward(g, x, s), try config.backward(try g.channelsLast(), last, s))
-        expectAgrees(other.input, nchw.input, tolerance: 1e-12, "gradInput")
-        if let shifts = other.shifts { expectAgrees(shifts, nchw.shifts!, tolerance: 1e-10, "gradShifts") }
+        expectClose(other.input, nchw.input, tolerance: 1e-12, "gradInput")
+        if let shifts = other.shifts { expectClose(shifts, nchw.shifts!, tolerance: 1e-10, "gradShifts") }
     }
 }

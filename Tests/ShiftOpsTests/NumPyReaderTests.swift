@@ -1,18 +1,17 @@
 import Foundation
 import Testing
 @testable import ShiftOps
+import ShiftOpsTestSupport
 
 /// The `.npy` reader's bounds: special files refused before any read, the size the header
 /// implies checked against the file's before any data is read, and the header parsed as the
 /// Python dict literal it is.
 @Suite struct NumPyReaderTests {
-    let folder: String = {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("shiftops-npy-\(UUID().uuidString)").path
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }()
+    /// This test's own folder, removed with everything in it when the test ends.
+    let temporary = try! TemporaryFolder(prefix: "shiftops-npy")
+    var folder: String { temporary.path }
 
-    func file(_ name: String) -> String { folder + "/" + name }
+    func file(_ name: String) -> String { temporary.file(name) }
 
     /// Writes a `.npy` file with header dictionary `dict` and `data`; returns its path.
     func write(_ name: String, _ dict: String, data: [UInt8] = [], version: UInt8 = 1) throws -> String {
@@ -73,7 +72,6 @@ import Testing
         }
         #expect(messages.header.contains("is a FIFO, not a regular file"), "\(messages.header)")
         #expect(messages.load.contains("is a FIFO, not a regular file"), "\(messages.load)")
-        try? FileManager.default.removeItem(atPath: folder)
     }
 
     /// Unbounded sources: before the reader checked file types and sizes, each of these read
@@ -96,7 +94,6 @@ import Testing
         let header = try NumPyFile.header(atPath: huge)
         #expect(header.shape == [17_179_869_184] && header.typeCode == "u1" && header.dataOffset == headerSize)
         #expect(Date().timeIntervalSince(start) < 5, "reading a header took \(Date().timeIntervalSince(start)) s")
-        try? FileManager.default.removeItem(atPath: folder)
     }
 
     @Test func dataSizeMustMatchTheHeaderBeforeAnyDataIsRead() throws {
@@ -127,7 +124,6 @@ import Testing
             #expect(failure(path) { _ = try Tensor<Float>(npyFile: path) }.contains("overflows Int"), "\(shape)")
             #expect(failure(path) { _ = try NumPyFile.header(atPath: path) }.contains("overflows Int"), "\(shape)")
         }
-        try? FileManager.default.removeItem(atPath: folder)
     }
 
     @Test func headerIsParsedAsAPythonDict() throws {
@@ -169,7 +165,6 @@ import Testing
         // A single-byte type may say big-endian: its byte order does not matter.
         path = try write("u1.npy", "{'descr': '>u1', 'fortran_order': False, 'shape': (2,), }", data: [7, 9])
         #expect(try Tensor<UInt8>(npyFile: path).elements == [7, 9])
-        try? FileManager.default.removeItem(atPath: folder)
     }
 
     /// A huge rank (the 4 million axes took 11.5 s and a 12 MB message) is refused by
@@ -180,7 +175,6 @@ import Testing
         let start = Date()
         let message = failure(path) { _ = try Tensor<Float>(npyFile: path) }
         #expect(Date().timeIntervalSince(start) < 2 && message.count < 120, "\(Date().timeIntervalSince(start)) s: \(message.prefix(200))")
-        try? FileManager.default.removeItem(atPath: folder)
     }
 
     @Test func saveRefusesSpecialFilesAndLeavesThemAlone() throws {
@@ -194,6 +188,5 @@ import Testing
         let path = file("deep.npy")
         #expect(failure(path) { try deep.save(npyFile: path) }.contains("rank 65"))
         #expect(!FileManager.default.fileExists(atPath: path))
-        try? FileManager.default.removeItem(atPath: folder)
     }
 }

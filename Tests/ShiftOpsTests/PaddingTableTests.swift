@@ -1,5 +1,6 @@
 import Testing
 @testable import ShiftOps
+import ShiftOpsTestSupport
 
 /// SPEC §3's table, verbatim: x = [1, 2, 3, 4, 5] under integer shifts 3, -3 and 7.
 @Suite struct PaddingTableTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ShiftOps
+import ShiftOpsTestSupport
 
 @Suite struct TensorTests {
     @Test func valueSemantics() throws {
@@ -40,9 +41,10 @@ import Testing
         #expect(a.elements.allSatisfy { (-2...3).contains($0) })
     }
 
-    func temporaryPath(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("shiftops-\(UUID().uuidString)-\(name)").path
-    }
+    /// This test's own folder, removed with everything in it when the test ends.
+    let temporary = try! TemporaryFolder(prefix: "shiftops-tensor")
+
+    func temporaryPath(_ name: String) -> String { temporary.file("\(UUID().uuidString)-\(name)") }
 
     @Test func npyRoundTripsEveryElementType() throws {
         func roundTrip<E: TensorElement>(_ t: Tensor<E>) throws {

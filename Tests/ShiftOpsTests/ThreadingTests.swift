@@ -1,5 +1,6 @@
 import Testing
 @testable import ShiftOps
+import ShiftOpsTestSupport
 
 /// SPEC §5 determinism on shapes large enough that the kernels really split their work: every
 /// parallel loop of each call must report more than one worker and more than one chunk, and the

@@ -1,5 +1,6 @@
 import Testing
 @testable import ShiftOps
+import ShiftOpsTestSupport
 
 /// Every vector level this processor has gives the portable loops' bits (SPEC §9 allows wider
 /// SIMD only as chosen at run time; it must never change a result).

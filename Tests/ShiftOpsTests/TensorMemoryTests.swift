@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// The buffer pool and its off switch (`SHIFTOPS_DISABLE_BUFFER_POOL`, set by the sanitizer runs).
-@Suite struct BufferPoolTests {
+@Suite struct TensorMemoryTests {
     @Test func theSwitchDecidesWhetherLargeBuffersAreKept() throws {
         let disabled = getenv("SHIFTOPS_DISABLE_BUFFER_POOL").map { String(cString: $0) }.map { !$0.isEmpty && $0 != "0" } ?? false
         #expect(TensorMemory.isPoolingEnabled == !disabled)
@@ -20,7 +20,7 @@ import Glibc
         }
         if disabled {
             #expect(TensorMemory.cachedBytes == 0 && pooled() == 0)
-            print("BufferPoolTests: pooling is off (SHIFTOPS_DISABLE_BUFFER_POOL); buffers go straight back to the system")
+            print("TensorMemoryTests: pooling is off (SHIFTOPS_DISABLE_BUFFER_POOL); buffers go straight back to the system")
         } else {
             #expect(pooled() == before + 1, "a released large buffer is kept for reuse")
         }
