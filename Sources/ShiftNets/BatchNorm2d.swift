@@ -210,6 +210,17 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
         return gradInput
     }
 
+    /// The evaluation-mode map `y = scale * x + shift` per channel: `scale = gamma / sqrt(var + eps)`
+    /// and `shift = beta - mean * scale` from the running statistics, for folding into the layer
+    /// before. Forgets the last training forward, as an evaluation forward does.
+    func evaluationScaleAndShift() -> (scale: [T], shift: [T]) {
+        saved = nil
+        let gamma = weight.value.elements, beta = bias.value.elements
+        let mean = runningMean.value.elements, variance = runningVar.value.elements
+        let scale = (0..<channels).map { gamma[$0] / (variance[$0] + epsilon).squareRoot() }
+        return (scale, (0..<channels).map { beta[$0] - mean[$0] * scale[$0] })
+    }
+
     /// One row: `2C` parameters, no MACs; the normalisation's elements listed apart.
     public override func count(inputShape shape: [Int], path: String, rows: inout [LayerCount]) throws -> [Int] {
         guard shape.count == 4, shape[1] == channels else {
