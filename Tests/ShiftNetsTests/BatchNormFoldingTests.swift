@@ -40,7 +40,8 @@ import ShiftOps
     }
 
     @Test func aWholeNetworkInEvaluationModeMatchesItsUnfoldedLayers() throws {
-        for architecture in [try Architecture.shiftResNet(depth: 8, expansion: 3), try Architecture.resNet(depth: 8)] {
+        let shift = try Architecture.shiftResNet(depth: 8, expansion: 3)
+        for architecture in [shift, shift.fusingShiftAndPointwise(), try Architecture.resNet(depth: 8)] {
             let model: Module<Float> = try architecture.build(seed: 1)
             // A few training forwards move every BN's running statistics away from 0 and 1.
             for seed in 0..<3 { _ = try model.forward(Tensor<Float>.random(shape: [4, 3, 32, 32], seed: UInt64(seed))) }
