@@ -104,19 +104,19 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
                                     }
                                     let inv = 1 / (variance + eps).squareRoot()
                                     (mp.base[ch], ip.base[ch]) = (mean, inv)
-                                    let (meanV, invV) = (Lanes<T>(repeating: mean), Lanes<T>(repeating: inv))
-                                    let (gammaV, betaV) = (Lanes<T>(repeating: gamma[ch]), Lanes<T>(repeating: beta[ch]))
                                     let (scale, shift) = (gamma[ch], beta[ch])
+                                    // Plain loops: the compiler vectorises these elementwise passes itself.
                                     for image in 0..<n {
                                         let offset = (image &* c &+ ch) &* plane
-                                        let row = x.baseAddress! + offset
-                                        mapRow(row, row, into: yp.base + offset, length: plane, { v, _ in
-                                            let out = gammaV * ((v - meanV) * invV) + betaV
-                                            return relu ? out.replacing(with: 0, where: out .<= 0) : out
-                                        }, { v, _ in
-                                            let out = scale * ((v - mean) * inv) + shift
-                                            return relu && out <= 0 ? 0 : out
-                                        })
+                                        let row = x.baseAddress! + offset, out = yp.base + offset
+                                        if relu {
+                                            for p in 0..<plane {
+                                                let v = scale * ((row[p] - mean) * inv) + shift
+                                                out[p] = v <= 0 ? 0 : v
+                                            }
+                                        } else {
+                                            for p in 0..<plane { out[p] = scale * ((row[p] - mean) * inv) + shift }
+                                        }
                                     }
                                 }
                             }
@@ -186,18 +186,21 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
                                 dbp.base[ch] = sg
                                 dgp.base[ch] = sgx
                                 let scale = gamma[ch] * inv / m
-                                let (scaleV, mV, sgV, sgxV) = (Lanes<T>(repeating: scale), Lanes<T>(repeating: m),
-                                                               Lanes<T>(repeating: sg), Lanes<T>(repeating: sgx))
                                 for image in 0..<n {
                                     let offset = (image &* c &+ ch) &* plane
-                                    mapRow(g.baseAddress! + offset, x.baseAddress! + offset, into: gxp.base + offset, length: plane,
-                                           { gv, xv in
-                                               let (gm, xhat) = masked(gv, xv)
-                                               return scaleV * (mV * gm - sgV - xhat * sgxV)
-                                           }, { gv, xv in
-                                               let (gm, xhat) = masked(gv, xv)
-                                               return scale * (m * gm - sg - xhat * sgx)
-                                           })
+                                    let (gi, xi, out) = (g.baseAddress! + offset, x.baseAddress! + offset, gxp.base + offset)
+                                    if relu {
+                                        for p in 0..<plane {
+                                            let xhat = (xi[p] - mean) * inv
+                                            let gm = scaleOut * xhat + shiftOut <= 0 ? 0 : gi[p]
+                                            out[p] = scale * (m * gm - sg - xhat * sgx)
+                                        }
+                                    } else {
+                                        for p in 0..<plane {
+                                            let xhat = (xi[p] - mean) * inv
+                                            out[p] = scale * (m * gi[p] - sg - xhat * sgx)
+                                        }
+                                    }
                                 }
                             }
                         }

@@ -40,11 +40,6 @@ func loadLanes<T: NetScalar>(_ p: UnsafePointer<T>, _ i: Int) -> Lanes<T> {
     UnsafeRawPointer(p + i).loadUnaligned(as: Lanes<T>.self)
 }
 
-@inline(__always)
-func storeLanes<T: NetScalar>(_ v: Lanes<T>, _ p: UnsafeMutablePointer<T>, _ i: Int) {
-    UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: Lanes<T>.self)
-}
-
 /// `sum of f(x)` over a channel's rows, `f` given both as a vector and a scalar function that
 /// compute the same thing lane by lane.
 @inline(__always)
@@ -95,17 +90,4 @@ func channelSums<T: NetScalar>(_ g: ChannelRows<T>, _ x: ChannelRows<T>,
         }
     }
     return (first.total, second.total)
-}
-
-/// `out[i] = f(a[i], b[i])` over one row of `length` elements, vector by vector then a scalar tail.
-@inline(__always)
-func mapRow<T: NetScalar>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, into out: UnsafeMutablePointer<T>, length: Int,
-                          _ vector: (Lanes<T>, Lanes<T>) -> Lanes<T>, _ scalar: (T, T) -> T) {
-    let width = Lanes<T>.scalarCount
-    var i = 0
-    while i &+ width <= length {
-        storeLanes(vector(loadLanes(a, i), loadLanes(b, i)), out, i)
-        i &+= width
-    }
-    while i < length { out[i] = scalar(a[i], b[i]); i &+= 1 }
 }
