@@ -5,8 +5,7 @@ import ShiftOps
 /// Training: `y = gamma * (x - mean) / sqrt(var + eps) + beta` with the batch's per-channel mean and
 /// biased variance, and running statistics updated as `r = (1 - momentum) * r + momentum * stat`
 /// (the unbiased variance for `runningVar`). Evaluation uses the running statistics.
-/// Channels run in parallel, each summed in fixed lanes combined in a fixed order (the same bits
-/// for any thread count). A residual block runs a BN followed by a
+/// Channels run in parallel, each summed in a fixed order. A residual block runs a BN followed by a
 /// ReLU as one pass (`forward(_:fusingReLU:)`).
 public final class BatchNorm2d<T: NetScalar>: Module<T> {
     /// `gamma`, `[C]`, PyTorch's `weight`; starts at 1.
@@ -21,11 +20,9 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
     public let epsilon: T
     /// The weight of the newest batch in the running statistics.
     public let momentum: T
-    /// What the backward needs after a training-mode forward: the input (a reference to the
-    /// previous layer's output, no copy), the batch means and inverse standard deviations, and
-    /// whether a ReLU was fused. Keeping the input rather than the normalised values saves a
-    /// write of the whole activation per forward.
-    private var saved: (input: Tensor<T>, mean: [T], inverseStd: [T], relu: Bool)?
+    /// What the backward needs: `xhat` (a tensor, so that its buffer is recycled step after step),
+    /// the inverse standard deviations, the input shape, and whether a ReLU was fused.
+    private var saved: (normalized: Tensor<T>, inverseStd: [T], shape: [Int], training: Bool, relu: Bool)?
 
     /// A layer for `channels` channels.
     ///
@@ -66,56 +63,61 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
 
     /// Normalises `[N, C, H, W]` and, with `relu`, applies a ReLU in the same pass over the data
     /// (`v <= 0` gives 0; NaN stays NaN, as PyTorch's ReLU). ``backward(_:)`` then differentiates
-    /// both; the ReLU's mask is recomputed from the input, so nothing more is kept.
-    ///
-    /// Channels run in parallel; each channel's statistics are summed in 32 lanes combined in a
-    /// fixed order, so the bits do not depend on the thread count.
+    /// both; the ReLU's mask is recomputed from the saved normalised values, so nothing more is kept.
     @_specialize(where T == Float)
     func forward(_ input: Tensor<T>, fusingReLU relu: Bool) throws -> Tensor<T> {
         try check(input.shape, "input")
         let (n, c, plane) = (input.shape[0], input.shape[1], input.shape[2] * input.shape[3])
         let m = n * plane
         let gamma = weight.value.elements, beta = bias.value.elements
-        var runningMeans = runningMean.value.elements, runningVars = runningVar.value.elements
-        var means = runningMeans, inverseStd = [T](repeating: 0, count: c)
-        let training = isTraining, eps = epsilon, momentum = momentum
-        let output = try Tensor<T>(shape: input.shape) { y in
-            let yp = SharedPointer(y.baseAddress!)
-            input.withDenseBuffer { x in
-                runningMeans.withUnsafeMutableBufferPointer { rm in
-                    runningVars.withUnsafeMutableBufferPointer { rv in
-                        means.withUnsafeMutableBufferPointer { meanBuffer in
+        var means = runningMean.value.elements, variances = runningVar.value.elements
+        var inverseStd = [T](repeating: 0, count: c)
+        let training = isTraining, eps = epsilon
+        // The normalised values are written in the same pass as the output; in evaluation mode
+        // nothing is kept (an empty tensor).
+        var result: Tensor<T>?
+        let normalized = try Tensor<T>(shape: [training ? n * c * plane : 0]) { xhatBuffer in
+            let hp = training ? xhatBuffer.baseAddress.map(SharedPointer.init) : nil
+            result = try Tensor<T>(shape: input.shape) { y in
+                let yp = SharedPointer(y.baseAddress!)
+                input.withDenseBuffer { x in
+                    means.withUnsafeMutableBufferPointer { meanBuffer in
+                        variances.withUnsafeMutableBufferPointer { varBuffer in
                             inverseStd.withUnsafeMutableBufferPointer { invBuffer in
-                                let (rmp, rvp) = (SharedPointer(rm.baseAddress!), SharedPointer(rv.baseAddress!))
-                                let (mp, ip) = (SharedPointer(meanBuffer.baseAddress!), SharedPointer(invBuffer.baseAddress!))
+                                let (mp, vp, ip) = (SharedPointer(meanBuffer.baseAddress!), SharedPointer(varBuffer.baseAddress!),
+                                                    SharedPointer(invBuffer.baseAddress!))
                                 parallelFor(c) { ch in
-                                    let rows = ChannelRows(base: x.baseAddress! + ch &* plane, rows: n, length: plane,
-                                                           stride: c &* plane)
-                                    var mean = rmp.base[ch], variance = rvp.base[ch]
+                                    var mean: T, variance: T
                                     if training {
-                                        mean = channelSum(rows, { $0 }, { $0 }) / T(m)
-                                        let meanLanes = Lanes<T>(repeating: mean)
-                                        let q = channelSum(rows, { let d = $0 - meanLanes; return d * d },
-                                                           { let d = $0 - mean; return d * d })
+                                        var s: T = 0
+                                        for image in 0..<n {
+                                            let row = x.baseAddress! + (image &* c &+ ch) &* plane
+                                            for p in 0..<plane { s += row[p] }
+                                        }
+                                        mean = s / T(m)
+                                        var q: T = 0
+                                        for image in 0..<n {
+                                            let row = x.baseAddress! + (image &* c &+ ch) &* plane
+                                            for p in 0..<plane { let d = row[p] - mean; q += d * d }
+                                        }
                                         variance = q / T(m)
                                         // The batch's biased variance normalises; the running one is unbiased, as PyTorch.
-                                        rmp.base[ch] = (1 - momentum) * rmp.base[ch] + momentum * mean
-                                        rvp.base[ch] = (1 - momentum) * rvp.base[ch] + momentum * q / T(Swift.max(m - 1, 1))
+                                        mp.base[ch] = (1 - self.momentum) * meanBuffer[ch] + self.momentum * mean
+                                        vp.base[ch] = (1 - self.momentum) * varBuffer[ch]
+                                            + self.momentum * q / T(Swift.max(m - 1, 1))
+                                    } else {
+                                        (mean, variance) = (meanBuffer[ch], varBuffer[ch])
                                     }
                                     let inv = 1 / (variance + eps).squareRoot()
-                                    (mp.base[ch], ip.base[ch]) = (mean, inv)
-                                    let (scale, shift) = (gamma[ch], beta[ch])
-                                    // Plain loops: the compiler vectorises these elementwise passes itself.
+                                    ip.base[ch] = inv
                                     for image in 0..<n {
                                         let offset = (image &* c &+ ch) &* plane
                                         let row = x.baseAddress! + offset, out = yp.base + offset
-                                        if relu {
-                                            for p in 0..<plane {
-                                                let v = scale * ((row[p] - mean) * inv) + shift
-                                                out[p] = v <= 0 ? 0 : v
-                                            }
-                                        } else {
-                                            for p in 0..<plane { out[p] = scale * ((row[p] - mean) * inv) + shift }
+                                        for p in 0..<plane {
+                                            let xhat = (row[p] - mean) * inv
+                                            if let hp { hp.base[offset &+ p] = xhat }
+                                            let v = gamma[ch] * xhat + beta[ch]
+                                            out[p] = relu && v <= 0 ? 0 : v
                                         }
                                     }
                                 }
@@ -125,10 +127,11 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
                 }
             }
         }
+        let output = result!
         if training {
-            runningMean.value = try Tensor(shape: [c], elements: runningMeans)
-            runningVar.value = try Tensor(shape: [c], elements: runningVars)
-            saved = (input, means, inverseStd, relu)
+            runningMean.value = try Tensor(shape: [c], elements: means)
+            runningVar.value = try Tensor(shape: [c], elements: variances)
+            saved = (normalized, inverseStd, input.shape, true, relu)
         } else {
             saved = nil
         }
@@ -138,68 +141,48 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
     /// `dL/dinput`; adds `dL/dweight` and `dL/dbias`. In training mode the batch statistics are
     /// differentiated too: `dx = gamma * invStd / M * (M * g - sum g - xhat * sum(g * xhat))`.
     /// After a forward that fused a ReLU, `g` is first zeroed where the output was `<= 0`.
-    /// `xhat` is recomputed from the saved input exactly as the forward computed it.
     @_specialize(where T == Float)
     public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
-        guard let saved else {
+        guard let saved, saved.training else {
             throw ShiftOpsError(.invalidArgument, argument: "forward", "backward needs a training-mode forward first")
         }
-        guard gradOutput.shape == saved.input.shape else {
-            throw ShiftOpsError(.shapeMismatch, argument: "gradOutput", "expected \(saved.input.shape), got \(gradOutput.shape)")
+        guard gradOutput.shape == saved.shape else {
+            throw ShiftOpsError(.shapeMismatch, argument: "gradOutput", "expected \(saved.shape), got \(gradOutput.shape)")
         }
-        let shape = saved.input.shape
-        let (n, c, plane) = (shape[0], shape[1], shape[2] * shape[3])
+        let (n, c, plane) = (saved.shape[0], saved.shape[1], saved.shape[2] * saved.shape[3])
         let m = T(n * plane)
         let gamma = weight.value.elements, beta = bias.value.elements, relu = saved.relu
         var dGamma = [T](repeating: 0, count: c), dBeta = [T](repeating: 0, count: c)
-        let gradInput = try Tensor<T>(shape: shape) { gx in
+        let gradInput = try Tensor<T>(shape: saved.shape) { gx in
             let gxp = SharedPointer(gx.baseAddress!)
             dGamma.withUnsafeMutableBufferPointer { dgBuffer in
                 dBeta.withUnsafeMutableBufferPointer { dbBuffer in
                     let (dgp, dbp) = (SharedPointer(dgBuffer.baseAddress!), SharedPointer(dbBuffer.baseAddress!))
                     gradOutput.withDenseBuffer { g in
-                        saved.input.withDenseBuffer { x in
+                        saved.normalized.withDenseBuffer { xhat in
                             parallelFor(c) { ch in
-                                let (mean, inv) = (saved.mean[ch], saved.inverseStd[ch])
+                                let inv = saved.inverseStd[ch]
                                 let (scaleOut, shiftOut) = (gamma[ch], beta[ch])
-                                let (meanV, invV) = (Lanes<T>(repeating: mean), Lanes<T>(repeating: inv))
-                                let (gammaV, betaV) = (Lanes<T>(repeating: scaleOut), Lanes<T>(repeating: shiftOut))
                                 // The fused ReLU's gradient: the output recomputed as the forward did.
-                                @inline(__always) func masked(_ gv: Lanes<T>, _ xv: Lanes<T>) -> (Lanes<T>, Lanes<T>) {
-                                    let xhat = (xv - meanV) * invV
-                                    guard relu else { return (gv, xhat) }
-                                    return (gv.replacing(with: 0, where: gammaV * xhat + betaV .<= 0), xhat)
+                                @inline(__always) func gradient(_ i: Int) -> T {
+                                    relu && scaleOut * xhat[i] + shiftOut <= 0 ? 0 : g[i]
                                 }
-                                @inline(__always) func masked(_ gv: T, _ xv: T) -> (T, T) {
-                                    let xhat = (xv - mean) * inv
-                                    return (relu && scaleOut * xhat + shiftOut <= 0 ? 0 : gv, xhat)
+                                var sg: T = 0, sgx: T = 0
+                                for image in 0..<n {
+                                    let offset = (image &* c &+ ch) &* plane
+                                    for p in 0..<plane {
+                                        let gv = gradient(offset &+ p)
+                                        sg += gv
+                                        sgx += gv * xhat[offset &+ p]
+                                    }
                                 }
-                                let gRows = ChannelRows(base: g.baseAddress! + ch &* plane, rows: n, length: plane, stride: c &* plane)
-                                let xRows = ChannelRows(base: x.baseAddress! + ch &* plane, rows: n, length: plane, stride: c &* plane)
-                                let (sg, sgx) = channelSums(gRows, xRows, { gv, xv in
-                                    let (gm, xhat) = masked(gv, xv)
-                                    return (gm, gm * xhat)
-                                }, { gv, xv in
-                                    let (gm, xhat) = masked(gv, xv)
-                                    return (gm, gm * xhat)
-                                })
                                 dbp.base[ch] = sg
                                 dgp.base[ch] = sgx
                                 let scale = gamma[ch] * inv / m
                                 for image in 0..<n {
                                     let offset = (image &* c &+ ch) &* plane
-                                    let (gi, xi, out) = (g.baseAddress! + offset, x.baseAddress! + offset, gxp.base + offset)
-                                    if relu {
-                                        for p in 0..<plane {
-                                            let xhat = (xi[p] - mean) * inv
-                                            let gm = scaleOut * xhat + shiftOut <= 0 ? 0 : gi[p]
-                                            out[p] = scale * (m * gm - sg - xhat * sgx)
-                                        }
-                                    } else {
-                                        for p in 0..<plane {
-                                            let xhat = (xi[p] - mean) * inv
-                                            out[p] = scale * (m * gi[p] - sg - xhat * sgx)
-                                        }
+                                    for p in 0..<plane {
+                                        gxp.base[offset &+ p] = scale * (m * gradient(offset &+ p) - sg - xhat[offset &+ p] * sgx)
                                     }
                                 }
                             }
@@ -211,17 +194,6 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
         weight.accumulate(dGamma)
         bias.accumulate(dBeta)
         return gradInput
-    }
-
-    /// The evaluation-mode map `y = scale * x + shift` per channel: `scale = gamma / sqrt(var + eps)`
-    /// and `shift = beta - mean * scale` from the running statistics, for folding into the layer
-    /// before. Forgets the last training forward, as an evaluation forward does.
-    func evaluationScaleAndShift() -> (scale: [T], shift: [T]) {
-        saved = nil
-        let gamma = weight.value.elements, beta = bias.value.elements
-        let mean = runningMean.value.elements, variance = runningVar.value.elements
-        let scale = (0..<channels).map { gamma[$0] / (variance[$0] + epsilon).squareRoot() }
-        return (scale, (0..<channels).map { beta[$0] - mean[$0] * scale[$0] })
     }
 
     /// One row: `2C` parameters, no MACs; the normalisation's elements listed apart.

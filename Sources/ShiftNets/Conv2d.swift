@@ -85,55 +85,17 @@ public final class Conv2d<T: NetScalar>: Module<T> {
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
         let (n, h, w, ho, wo) = try checkedGeometry(input.shape)
         savedInput = isTraining ? input : nil
-        return try product(input, n: n, h: h, w: w, ho: ho, wo: wo, weights: weight.value,
-                           bias: bias?.value.withDenseBuffer { Array($0) }, relu: false)
-    }
-
-    /// An evaluation-mode forward with the batch norm `bn` after it folded in, and optionally the
-    /// ReLU after that: one product with each output channel's weights scaled by `s = gamma /
-    /// sqrt(var + eps)` and the bias `(b - mean) * s + beta` (`b` this layer's bias or 0). It
-    /// computes `relu?(bn(conv(x)))` within rounding with one pass over the output instead of
-    /// three. The saved parameters are untouched: the folded weights live for this call only.
-    ///
-    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `input` when its shape does not fit, or `bn`
-    ///   when its channels are not this layer's output channels.
-    @_specialize(where T == Float)
-    func forward(_ input: Tensor<T>, foldingBatchNorm bn: BatchNorm2d<T>, relu: Bool) throws -> Tensor<T> {
-        guard bn.channels == outChannels else {
-            throw ShiftOpsError(.shapeMismatch, argument: "bn", "expected \(outChannels) channels, got \(bn.channels)")
-        }
-        let (n, h, w, ho, wo) = try checkedGeometry(input.shape)
-        savedInput = nil
-        let (scale, shift) = bn.evaluationScaleAndShift()
-        let perRow = weight.value.count / outChannels
-        let source = weight.value
-        let folded = try Tensor<T>(shape: source.shape) { out in
-            source.withDenseBuffer { wt in
-                for o in 0..<outChannels {
-                    for i in 0..<perRow { out[o &* perRow &+ i] = wt[o &* perRow &+ i] * scale[o] }
-                }
-            }
-        }
-        let own = bias?.value.elements
-        let foldedBias = (0..<outChannels).map { o in (own.map { $0[o] } ?? 0) * scale[o] + shift[o] }
-        return try product(input, n: n, h: h, w: w, ho: ho, wo: wo, weights: folded, bias: foldedBias, relu: relu)
-    }
-
-    /// The forward's products for `weights`, then `bias` added and a ReLU applied (`v <= 0` gives
-    /// 0, NaN stays NaN) while each image's output is still in cache.
-    @_specialize(where T == Float)
-    private func product(_ input: Tensor<T>, n: Int, h: Int, w: Int, ho: Int, wo: Int, weights: Tensor<T>,
-                         bias biasValues: [T]?, relu: Bool) throws -> Tensor<T> {
         let plane = ho * wo, kk = kernelSize * kernelSize
         let groupRows = inChannels / groups * kk, groupOut = outChannels / groups
         let direct = readsInputDirectly
         let (inC, outC, groups) = (inChannels, outChannels, groups)
+        let biasValues = bias?.value.withDenseBuffer { Array($0) }
         // A few images leave cores idle: each image's columns are then cut into fixed blocks.
         let blocks = columnBlocks(images: n, columns: plane), width = (plane + blocks - 1) / blocks
         return try Tensor(shape: [n, outChannels, ho, wo]) { y in
             let yp = SharedPointer(y.baseAddress!)
             input.withDenseBuffer { x in
-                weights.withDenseBuffer { wt in
+                weight.value.withDenseBuffer { wt in
                     parallelFor(n * blocks) { unit in
                         let image = unit / blocks, first = (unit % blocks) &* width
                         let columns = Swift.min(width, plane &- first)
@@ -152,17 +114,8 @@ public final class Conv2d<T: NetScalar>: Module<T> {
                         }
                         if let biasValues {
                             for o in 0..<outC {
-                                let row = yi + (o &* plane), b = biasValues[o]
-                                if relu {
-                                    for p in 0..<columns { let v = row[p] + b; row[p] = v <= 0 ? 0 : v }
-                                } else {
-                                    for p in 0..<columns { row[p] += b }
-                                }
-                            }
-                        } else if relu {
-                            for o in 0..<outC {
                                 let row = yi + (o &* plane)
-                                for p in 0..<columns where row[p] <= 0 { row[p] = 0 }
+                                for p in 0..<columns { row[p] += biasValues[o] }
                             }
                         }
                     }

@@ -238,20 +238,10 @@ public final class Sequential<T: NetScalar>: Module<T> {
     /// The layers in order.
     public override var children: [(name: String, module: Module<T>)] { layers }
 
-    /// Each layer's forward in turn; in evaluation mode a convolution followed by a BN (and a
-    /// ReLU) runs as one convolution with the BN folded into its weights.
+    /// Each layer's forward in turn.
     @_specialize(where T == Float)
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
-        var current = input, index = 0
-        while index < layers.count {
-            if let (output, consumed) = try foldedEvaluationStep(layers, at: index, current) {
-                (current, index) = (output, index + consumed)
-            } else {
-                current = try forwardChild(layers[index].module, named: layers[index].name, current)
-                index += 1
-            }
-        }
-        return current
+        try layers.reduce(input) { try forwardChild($1.module, named: $1.name, $0) }
     }
 
     /// Each layer's backward in reverse order.

@@ -70,46 +70,13 @@ public final class ShiftPointwiseConv<T: NetScalar>: Module<T> {
     /// `[N, C, H, W]` to `[N, O, H', W']`.
     @_specialize(where T == Float)
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
-        savedInput = isTraining ? input : nil
-        return try product(input, weights: conv.weight.value, bias: nil, relu: false)
-    }
-
-    /// An evaluation-mode forward with the batch norm `bn` after it folded in (and optionally the
-    /// ReLU after that), as ``Conv2d``'s fold: the weight's rows scaled by `gamma / sqrt(var + eps)`
-    /// and a per-channel bias added while each image's output is in cache. The saved parameters
-    /// are untouched.
-    ///
-    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `input` when its shape does not fit, or `bn`
-    ///   when its channels are not the convolution's output channels.
-    @_specialize(where T == Float)
-    func forward(_ input: Tensor<T>, foldingBatchNorm bn: BatchNorm2d<T>, relu: Bool) throws -> Tensor<T> {
-        let o = conv.outChannels, c = conv.inChannels
-        guard bn.channels == o else {
-            throw ShiftOpsError(.shapeMismatch, argument: "bn", "expected \(o) channels, got \(bn.channels)")
-        }
-        savedInput = nil
-        let (scale, shift) = bn.evaluationScaleAndShift()
-        let source = conv.weight.value
-        let folded = try Tensor<T>(shape: source.shape) { out in
-            source.withDenseBuffer { wt in
-                for row in 0..<o {
-                    for i in 0..<c { out[row &* c &+ i] = wt[row &* c &+ i] * scale[row] }
-                }
-            }
-        }
-        return try product(input, weights: folded, bias: shift, relu: relu)
-    }
-
-    /// The per-image products with `weights` `[O, C, 1, 1]`, then `bias` added and a ReLU applied
-    /// (`v <= 0` gives 0, NaN stays NaN) while the image's output is in cache.
-    @_specialize(where T == Float)
-    private func product(_ input: Tensor<T>, weights: Tensor<T>, bias: [T]?, relu: Bool) throws -> Tensor<T> {
         let (n, c, o, plane, geometry) = try checked(input.shape)
+        savedInput = isTraining ? input : nil
         let size = geometry.outputSize!
         var failure: Error?
         let output = try Tensor<T>(shape: [n, o] + size) { y in
             let yp = SharedPointer(y.baseAddress!)
-            weights.withDenseBuffer { wt in
+            conv.weight.value.withDenseBuffer { wt in
                 let weights = UncheckedBox(wt.baseAddress!)
                 let errors = ErrorSlot()
                 parallelFor(n) { image in
@@ -118,12 +85,6 @@ public final class ShiftPointwiseConv<T: NetScalar>: Module<T> {
                         tile.withDenseBuffer { s in
                             gemm(m: o, n: plane, k: c, a: weights.value, lda: c, transposeA: false,
                                  b: s.baseAddress!, ldb: plane, c: yp.base + image &* o &* plane, ldc: plane, accumulate: false)
-                        }
-                        if bias != nil || relu {
-                            for channel in 0..<o {
-                                let row = yp.base + (image &* o &+ channel) &* plane, b = bias?[channel] ?? 0
-                                for p in 0..<plane { let v = row[p] + b; row[p] = relu && v <= 0 ? 0 : v }
-                            }
                         }
                     } catch {
                         errors.record(error)
