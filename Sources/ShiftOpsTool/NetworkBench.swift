@@ -11,11 +11,13 @@ import ShiftNets
 /// ShiftResNet) and N4 (our ShiftResNet's step over our twin's).
 enum NetworkBench {
     static let help = """
-        usage: shiftops bench-network [--repeats R] [--threads T] [--pytorch FILE]
+        usage: shiftops bench-network [--repeats R] [--threads T] [--pytorch FILE] [--networks A,B]
           Times ShiftResNet-20 e=3 (grouped, grouped fused, active fused), its depthwise twin and
           ResNet-20: eval forward at batch 1 and 32, a training step at batch 32. Prints the matrix
           product's backend (SHIFTOPS_BLAS chooses it). --pytorch FILE: the JSON of
           Benchmarks/network_torch.py, printed beside ours with the ratios N1, N2 and N4.
+          --networks A,B: time only the networks named (for a profile of one network); the others
+          print as not measured.
         """
 
     /// The networks timed, by the names the PyTorch script uses for the unfused ones.
@@ -42,15 +44,19 @@ enum NetworkBench {
             output(help)
             return
         }
-        let options = try Options(arguments, valued: ["repeats", "threads", "pytorch"])
+        let options = try Options(arguments, valued: ["repeats", "threads", "pytorch", "networks"])
         let repeats = try options.integer("repeats") ?? 10
         let threads = try options.integer("threads") ?? Parallelism.threadLimit
         guard repeats >= 1, threads >= 1 else { throw UsageError("--repeats and --threads expect >= 1") }
         // A bad file fails before minutes of timing.
         let pytorch = try options.string("pytorch").map { try PyTorchFigures(contentsOf: $0) }
         let architectures = try networks()
+        let chosen = options.string("networks").map { Set($0.split(separator: ",").map(String.init)) }
+        if let chosen, let unknown = chosen.first(where: { name in !architectures.contains { $0.name == name } }) {
+            throw UsageError("--networks: unknown network '\(unknown)' (expected some of \(architectures.map(\.name).joined(separator: ", ")))")
+        }
         var names: [String] = [], bodies: [() throws -> Void] = [], parameters: [String: Int] = [:]
-        for architecture in architectures {
+        for architecture in architectures where chosen?.contains(architecture.name) ?? true {
             let model: Module<Float> = try architecture.build(seed: 1)
             parameters[architecture.name] = model.parameterCount
             var optimizer = SGD<Float>(learningRate: 1e-3, momentum: 0.9, weightDecay: 5e-4)
@@ -85,7 +91,7 @@ enum NetworkBench {
         output("| --- | ---: |" + String(repeating: " ---: |", count: Case.allCases.count))
         for architecture in architectures {
             let times = Case.allCases.map { ours(architecture.name, $0).map { String(format: "%.2f", $0 * 1e3) } ?? "-" }
-            output("| ours \(architecture.name) | \(parameters[architecture.name]!) | " + times.joined(separator: " | ") + " |")
+            output("| ours \(architecture.name) | \(parameters[architecture.name].map(String.init) ?? "-") | " + times.joined(separator: " | ") + " |")
         }
         if let pytorch {
             output("")
