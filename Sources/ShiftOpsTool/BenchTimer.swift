@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import ShiftOps
 
 /// Times one shape's cases: median and minimum of `repetitions` runs after one warm-up, each
 /// reported on the progress stream as it finishes.
@@ -11,6 +12,7 @@ struct BenchTimer {
     var label: String { shape.map(String.init).joined(separator: "x") }
 
     func time(_ name: String, bytes: Int, repetitions: Int? = nil, _ body: () throws -> Void) rethrows -> BenchCommand.Row {
+        BenchTimer.emptyBufferPool()
         try body()
         var samples = [Double]()
         for _ in 0..<(repetitions ?? self.repetitions) {
@@ -26,9 +28,18 @@ struct BenchTimer {
 }
 
 extension BenchTimer {
+    /// Empties the tensor buffer pool before a case's warm-up, so that the warm-up fills it with
+    /// the case's own buffer sizes. Without it the pool can be left full of other sizes (earlier
+    /// shapes, the Double reference tensors of the checks), and each timed call then page-faults
+    /// fresh output pages: 3-D cases ran 3x slower after the 32x64 shape for that reason alone.
+    static func emptyBufferPool() {
+        TensorMemory.releaseCachedBuffers()
+    }
+
     /// Times several bodies in turn within each repetition, so that the machine's load changes
     /// reach them alike and their ratios are taken in one run.
     func interleaved(_ names: [String], bytes: Int, _ bodies: [() throws -> Void]) throws -> [BenchCommand.Row] {
+        BenchTimer.emptyBufferPool()
         for body in bodies { try body() }
         var samples = [[Double]](repeating: [], count: bodies.count)
         for _ in 0..<repetitions {
