@@ -7,7 +7,7 @@ import Testing
 /// bit for bit, and `AxisTaps` against it too, so both devices sample as the CPU always did
 /// (SPEC §8).
 @Suite struct TapDefinitionTests {
-    static var samplings: [(AxisTaps<Double>.Sampling, Int32)] { [
+    static func samplings<T>(_: T.Type) -> [(AxisTaps<T>.Sampling, Int32)] { [
         (.interpolate, Int32(SHIFT_TAPS_INTERPOLATE)), (.interpolateBothTaps, Int32(SHIFT_TAPS_BOTH)), (.round, Int32(SHIFT_TAPS_ROUND)),
     ] }
 
@@ -31,58 +31,55 @@ import Testing
         return cases
     }
 
-    @Test func doubleTapsMatchTheReferenceBitwise() {
-        var generator = SeededGenerator(seed: 91)
-        let shifts = Self.shifts(&generator)
+    /// The fields of one C entry, whatever its element type.
+    typealias CTaps<T> = (finite: Int32, base: Int64, first: Int64, last: Int64, weight: T, taps: Int32)
+
+    /// Checks `AxisTaps<T>` and the C entry `cTaps` against the reference over every case, field by
+    /// field (the weight by value and sign: its bits, as no weight is NaN); returns how many it compared.
+    static func compareWithReference<T: ShiftFloatingPoint>(
+        seed: UInt64, cTaps: (T, Int64, Int64, Int64, Int64, Int32, Int32) -> CTaps<T>
+    ) -> Int {
+        var generator = SeededGenerator(seed: seed)
+        let shifts = shifts(&generator).map { T($0) }.filter(\.isFinite)
         var compared = 0
-        for (length, count, step, origin) in Self.geometries(&generator) {
+        for (length, count, step, origin) in geometries(&generator) {
             for padding in ShiftPadding.allCases {
-                for (sampling, code) in Self.samplings {
+                for (sampling, code) in samplings(T.self) {
                     for s in shifts {
-                        let swift = ReferenceTaps<Double>(shift: s, origin: origin, length: length, count: count, step: step,
-                                                          padding: padding, sampling: sampling)
-                        let cpu = AxisTaps<Double>(shift: s, origin: origin, length: length, count: count, step: step,
-                                                   padding: padding, sampling: sampling)
+                        let swift = ReferenceTaps<T>(shift: s, origin: origin, length: length, count: count, step: step,
+                                                     padding: padding, sampling: sampling)
+                        let cpu = AxisTaps<T>(shift: s, origin: origin, length: length, count: count, step: step,
+                                              padding: padding, sampling: sampling)
                         #expect(cpu.base == swift.base && cpu.weight == swift.weight && cpu.taps == swift.taps
                                     && cpu.interior == swift.interior)
-                        let c = shift_axis_taps_d(s, Int64(origin), Int64(length), Int64(count), Int64(step),
-                                                  padding.tapCode, code)
-                        let same = c.finite == 1 && Int(c.base) == swift.base && c.weight.bitPattern == swift.weight.bitPattern
+                        let c = cTaps(s, Int64(origin), Int64(length), Int64(count), Int64(step), padding.tapCode, code)
+                        let same = c.finite == 1 && Int(c.base) == swift.base
+                            && c.weight == swift.weight && c.weight.sign == swift.weight.sign
                             && Int(c.taps) == swift.taps && Int(c.first) == swift.interior.lowerBound
                             && Int(c.last) == swift.interior.upperBound
-                        #expect(same, "s \(s) length \(length) count \(count) step \(step) origin \(origin) \(padding) \(sampling): C \(c), Swift \(swift.base) \(swift.weight) \(swift.taps) \(swift.interior)")
+                        #expect(same, "\(T.self) s \(s) length \(length) count \(count) step \(step) origin \(origin) \(padding) \(sampling): C \(c), Swift \(swift.base) \(swift.weight) \(swift.taps) \(swift.interior)")
                         compared += 1
                     }
                 }
             }
         }
+        return compared
+    }
+
+    @Test func doubleTapsMatchTheReferenceBitwise() {
+        let compared = Self.compareWithReference(seed: 91) { (s: Double, origin, length, count, step, padding, sampling) in
+            let a = shift_axis_taps_d(s, origin, length, count, step, padding, sampling)
+            return (a.finite, a.base, a.first, a.last, a.weight, a.taps)
+        }
         #expect(compared > 10_000)
     }
 
     @Test func floatTapsMatchTheReferenceBitwise() {
-        var generator = SeededGenerator(seed: 92)
-        let shifts = Self.shifts(&generator).map(Float.init).filter(\.isFinite)
-        for (length, count, step, origin) in Self.geometries(&generator) {
-            for padding in ShiftPadding.allCases {
-                for (sampling, code) in Self.samplings {
-                    let floatSampling: AxisTaps<Float>.Sampling = switch sampling {
-                    case .interpolate: .interpolate
-                    case .interpolateBothTaps: .interpolateBothTaps
-                    case .round: .round
-                    }
-                    for s in shifts {
-                        let swift = ReferenceTaps<Float>(shift: s, origin: origin, length: length, count: count, step: step,
-                                                         padding: padding, sampling: floatSampling)
-                        let c = shift_axis_taps_f(s, Int64(origin), Int64(length), Int64(count), Int64(step),
-                                                  padding.tapCode, code)
-                        let same = c.finite == 1 && Int(c.base) == swift.base && c.weight.bitPattern == swift.weight.bitPattern
-                            && Int(c.taps) == swift.taps && Int(c.first) == swift.interior.lowerBound
-                            && Int(c.last) == swift.interior.upperBound
-                        #expect(same, "s \(s) length \(length) count \(count) step \(step) origin \(origin) \(padding) \(sampling)")
-                    }
-                }
-            }
+        let compared = Self.compareWithReference(seed: 92) { (s: Float, origin, length, count, step, padding, sampling) in
+            let a = shift_axis_taps_f(s, origin, length, count, step, padding, sampling)
+            return (a.finite, a.base, a.first, a.last, a.weight, a.taps)
         }
+        #expect(compared > 10_000)
     }
 
     @Test func paddingMapMatchesShiftPadding() {

@@ -146,26 +146,8 @@ SHIFT_TAPS_FN void shift_taps_place(double q, int64_t origin, int64_t length, in
     shift_taps_interior(b, taps, length, count, step, first, last);
 }
 
-/* The taps of an axis with `length` input and `count` output samples at `step`: float
-   shifts. The caller guarantees count * step + length fits comfortably in int64 (ShiftProblem
-   caps it at 2^52). */
-SHIFT_TAPS_FN shift_axis_f shift_axis_taps_f(float shift, int64_t origin, int64_t length, int64_t count,
-                                             int64_t step, int padding, int sampling) {
-    shift_axis_f a;
-    if (!isfinite(shift)) {
-        a.base = 0; a.first = 0; a.last = 0; a.weight = 0.0f; a.taps = 1; a.finite = 0;
-        return a;
-    }
-    float v = sampling == SHIFT_TAPS_ROUND ? rintf(-shift) : -shift;
-    float q = floorf(v);
-    a.weight = v - q;
-    a.taps = (sampling == SHIFT_TAPS_BOTH || a.weight != 0.0f) ? 2 : 1;
-    a.finite = 1;
-    shift_taps_place((double)q, origin, length, count, step, padding, a.taps, &a.base, &a.first, &a.last);
-    return a;
-}
-
-/* The same for double shifts. */
+/* The taps of an axis with `length` input and `count` output samples at `step`. The caller
+   guarantees count * step + length fits comfortably in int64 (ShiftProblem caps it at 2^52). */
 SHIFT_TAPS_FN shift_axis_d shift_axis_taps_d(double shift, int64_t origin, int64_t length, int64_t count,
                                              int64_t step, int padding, int sampling) {
     shift_axis_d a;
@@ -179,6 +161,16 @@ SHIFT_TAPS_FN shift_axis_d shift_axis_taps_d(double shift, int64_t origin, int64
     a.taps = (sampling == SHIFT_TAPS_BOTH || a.weight != 0.0) ? 2 : 1;
     a.finite = 1;
     shift_taps_place(q, origin, length, count, step, padding, a.taps, &a.base, &a.first, &a.last);
+    return a;
+}
+
+/* The same for float shifts. Every step above is exact on a float's value (negation, rint, floor,
+   and v - floor(v), whose result has no more significant bits than v), so working in double and
+   narrowing the weight gives the bits float arithmetic would. */
+SHIFT_TAPS_FN shift_axis_f shift_axis_taps_f(float shift, int64_t origin, int64_t length, int64_t count,
+                                             int64_t step, int padding, int sampling) {
+    shift_axis_d d = shift_axis_taps_d((double)shift, origin, length, count, step, padding, sampling);
+    shift_axis_f a = { d.base, d.first, d.last, (float)d.weight, d.taps, d.finite };
     return a;
 }
 
