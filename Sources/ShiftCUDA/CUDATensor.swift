@@ -146,22 +146,12 @@ extension CUDATensor {
         var result = [E]()
         result.reserveCapacity(total)
         guard total > 0 else { return result }
-        var index = [Int](repeating: 0, count: shape.count)
-        var position = offset
-        for _ in 0..<total {
-            result.append(stored[position])
-            // An odometer over the axes, innermost first, moving `position` by one stride a step.
-            var level = dimensionOrder.count - 1
-            while level >= 0 {
-                let axis = dimensionOrder[level]
-                index[axis] += 1
-                position += strides[axis]
-                if index[axis] < shape[axis] { break }
-                position -= strides[axis] * shape[axis]
-                index[axis] = 0
-                level -= 1
-            }
-        }
+        // An odometer over the axes in memory order, moving `position` by one stride a step.
+        var walk = StrideOdometer(shape: dimensionOrder.map { shape[$0] }, strides: dimensionOrder.map { strides[$0] },
+                                  position: offset)
+        repeat {
+            result.append(stored[walk.position])
+        } while walk.advance()
         return result
     }
 

@@ -186,21 +186,11 @@ extension Tensor {
             gatherRows(from: source + offset, into: target)
             return result
         }
-        let targetStrides = result.strides
-        var index = [Int](repeating: 0, count: rank)
         // Walk self in logical order and track the target position alongside.
-        var q = result.offset
+        var targetWalk = StrideOdometer(shape: shape, strides: result.strides, position: result.offset)
         forEachPosition { p in
-            target[q] = source[p]
-            var axis = rank - 1
-            while axis >= 0 {
-                index[axis] += 1
-                q += targetStrides[axis]
-                if index[axis] < shape[axis] { break }
-                q -= targetStrides[axis] * shape[axis]
-                index[axis] = 0
-                axis -= 1
-            }
+            target[targetWalk.position] = source[p]
+            targetWalk.advance()
         }
         return result
     }

@@ -132,10 +132,11 @@ public struct Tensor<Element: TensorElement>: Sendable {
         let innerStride = rank > 0 ? strides[rank - 1] : 0
         let rows = rank > 0 ? count / Swift.max(inner, 1) : 1
         guard inner > 0 else { return }
-        var index = [Int](repeating: 0, count: Swift.max(rank - 1, 0))
-        var p = 0
+        // The rows: an odometer over the outer axes.
+        var rowStart = StrideOdometer(shape: Array(shape.dropLast()), strides: Array(strides.dropLast()), position: 0)
         var q = target
         for _ in 0..<rows {
+            let p = rowStart.position
             if innerStride == 1 {
                 q.update(from: source + p, count: inner)
             } else {
@@ -146,16 +147,7 @@ public struct Tensor<Element: TensorElement>: Sendable {
                 }
             }
             q += inner
-            // Next row: odometer over the outer axes.
-            var axis = rank - 2
-            while axis >= 0 {
-                index[axis] += 1
-                p += strides[axis]
-                if index[axis] < shape[axis] { break }
-                p -= strides[axis] * shape[axis]
-                index[axis] = 0
-                axis -= 1
-            }
+            rowStart.advance()
         }
     }
 
@@ -173,21 +165,10 @@ public struct Tensor<Element: TensorElement>: Sendable {
     @usableFromInline
     func forEachPosition(_ body: (Int) -> Void) {
         guard count > 0 else { return }
-        var index = [Int](repeating: 0, count: rank)
-        var p = offset
-        while true {
-            body(p)
-            var axis = rank - 1
-            while axis >= 0 {
-                index[axis] += 1
-                p += strides[axis]
-                if index[axis] < shape[axis] { break }
-                p -= strides[axis] * shape[axis]
-                index[axis] = 0
-                axis -= 1
-            }
-            if axis < 0 { return }
-        }
+        var walk = StrideOdometer(shape: shape, strides: strides, position: offset)
+        repeat {
+            body(walk.position)
+        } while walk.advance()
     }
 
     /// Gives this tensor storage of its own before a write.
