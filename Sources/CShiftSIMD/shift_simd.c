@@ -155,46 +155,37 @@ int shift_simd_level(void) {
     return level;
 }
 
+/* Runs `name`'s loop at `level`: the AVX-512 or AVX2 build of the same body, or the portable one.
+   Every entry point dispatches through this one rule. */
+#ifdef SHIFT_SIMD_X86
+#define DISPATCH(level, name, ...)                                                                 \
+    do {                                                                                           \
+        if ((level) >= SHIFT_SIMD_AVX512) name##_avx512(__VA_ARGS__);                              \
+        else if ((level) == SHIFT_SIMD_AVX2) name##_avx2(__VA_ARGS__);                             \
+        else name##_body(__VA_ARGS__);                                                             \
+    } while (0)
+#else
+#define DISPATCH(level, name, ...) ((void)(level), name##_body(__VA_ARGS__))
+#endif
+
 void shift_simd_bilinear_f32(int level, float *out, const float *p0, const float *p1,
                              float a0, float b0, float a1, float b1, int64_t count) {
-#ifdef SHIFT_SIMD_X86
-    if (level >= SHIFT_SIMD_AVX512) { bilinear_avx512(out, p0, p1, a0, b0, a1, b1, count); return; }
-    if (level == SHIFT_SIMD_AVX2) { bilinear_avx2(out, p0, p1, a0, b0, a1, b1, count); return; }
-#endif
-    (void)level;
-    bilinear_body(out, p0, p1, a0, b0, a1, b1, count);
+    DISPATCH(level, bilinear, out, p0, p1, a0, b0, a1, b1, count);
 }
 
 void shift_simd_linear_f32(int level, float *out, const float *p, float a, float b, int64_t count,
                            int accumulate) {
-#ifdef SHIFT_SIMD_X86
-    if (level >= SHIFT_SIMD_AVX512) { linear_avx512(out, p, a, b, count, accumulate); return; }
-    if (level == SHIFT_SIMD_AVX2) { linear_avx2(out, p, a, b, count, accumulate); return; }
-#endif
-    (void)level;
-    linear_body(out, p, a, b, count, accumulate);
+    DISPATCH(level, linear, out, p, a, b, count, accumulate);
 }
 
 void shift_simd_dot_differences_f32(int level, const float *g, const float *x, int64_t count,
                                     float *diff_lanes, float *base_lanes) {
-#ifdef SHIFT_SIMD_X86
     /* Eight lanes are one AVX2 register; AVX-512 keeps them (wider lanes would change the sums). */
-    if (level >= SHIFT_SIMD_AVX512) { dot_differences_avx512(g, x, count, diff_lanes, base_lanes); return; }
-    if (level == SHIFT_SIMD_AVX2) { dot_differences_avx2(g, x, count, diff_lanes, base_lanes); return; }
-#endif
-    (void)level;
-    dot_differences_body(g, x, count, diff_lanes, base_lanes);
+    DISPATCH(level, dot_differences, g, x, count, diff_lanes, base_lanes);
 }
 
 void shift_simd_transpose32(int level, const void *source, int64_t source_stride, void *target,
                             int64_t target_stride, int64_t rows, int64_t columns) {
     /* Floats are only moved here, never computed with, so any 4-byte element's bits survive. */
-    const float *s = source;
-    float *t = target;
-#ifdef SHIFT_SIMD_X86
-    if (level >= SHIFT_SIMD_AVX512) { transpose_avx512(s, source_stride, t, target_stride, rows, columns); return; }
-    if (level == SHIFT_SIMD_AVX2) { transpose_avx2(s, source_stride, t, target_stride, rows, columns); return; }
-#endif
-    (void)level;
-    transpose_body(s, source_stride, t, target_stride, rows, columns);
+    DISPATCH(level, transpose, (const float *)source, source_stride, (float *)target, target_stride, rows, columns);
 }

@@ -122,23 +122,18 @@ struct ChannelsLastPixels: Sendable {
       table.gatherWeights.withUnsafeBufferPointer { weights in
       table.gatherCounts.withUnsafeBufferPointer { counts in
         let (offsets, weights, counts, stride) = (offsets.baseAddress!, weights.baseAddress!, counts.baseAddress!, table.gatherStride)
-        for id in 0..<input[0] {
-            for ih in 0..<input[1] {
-                let rowInside = inside.d.contains(id) && inside.h.contains(ih)
-                for iw in 0..<input[2] {
-                    let out = gx + (id &* gxs.d &+ ih &* gxs.h &+ iw &* gxs.w)
-                    if rowInside && inside.w.contains(iw) {
-                        let pixel = g + (id &* gs.d &+ ih &* gs.h &+ iw &* gs.w)
-                        for c in 0..<channels {
-                            let k0 = c &* stride
-                            var v: T = 0
-                            for k in k0..<(k0 &+ counts[c]) { v += weights[k] * pixel[offsets[k]] }
-                            out[c] = v
-                        }
-                    } else {
-                        for c in 0..<channels { out[c] = edgeGather(table.taps[c], g, gs, c, id, ih, iw) }
-                    }
+        Self.forEachPixel(of: input, inside: inside) { id, ih, iw, pixelInside in
+            let out = gx + (id &* gxs.d &+ ih &* gxs.h &+ iw &* gxs.w)
+            if pixelInside {
+                let pixel = g + (id &* gs.d &+ ih &* gs.h &+ iw &* gs.w)
+                for c in 0..<channels {
+                    let k0 = c &* stride
+                    var v: T = 0
+                    for k in k0..<(k0 &+ counts[c]) { v += weights[k] * pixel[offsets[k]] }
+                    out[c] = v
                 }
+            } else {
+                for c in 0..<channels { out[c] = edgeGather(table.taps[c], g, gs, c, id, ih, iw) }
             }
         }
       }
@@ -147,6 +142,19 @@ struct ChannelsLastPixels: Sendable {
         if padding != .zeros {
             // Channel by channel, through the shared walk over the band of edge outputs.
             for c in 0..<channels { table.taps[c].foldPaddedTaps(g: g + c, gs, into: gx + c, gxs) }
+        }
+    }
+
+    /// Visits every pixel of a `[D, H, W]` extent in memory order with whether it lies in `inside`
+    /// on all three axes (where a backward walk needs no padding logic).
+    @inlinable @inline(__always)
+    static func forEachPixel(of extent: [Int], inside: (d: Range<Int>, h: Range<Int>, w: Range<Int>),
+                             _ body: (_ d: Int, _ h: Int, _ w: Int, _ inside: Bool) -> Void) {
+        for d in 0..<extent[0] {
+            for h in 0..<extent[1] {
+                let rowInside = inside.d.contains(d) && inside.h.contains(h)
+                for w in 0..<extent[2] { body(d, h, w, rowInside && inside.w.contains(w)) }
+            }
         }
     }
 
@@ -184,28 +192,23 @@ struct ChannelsLastPixels: Sendable {
         withUnsafeTemporaryAllocation(of: T.self, capacity: Swift.max(2 &* channels &* vertical, 1)) { sums in
             sums.initialize(repeating: 0)
             let (diffs, bases) = (sums.baseAddress!, sums.baseAddress! + channels &* vertical)
-            for pd in 0..<output[0] {
-                for ph in 0..<output[1] {
-                    let rowInside = inside.d.contains(pd) && inside.h.contains(ph)
-                    for pw in 0..<output[2] {
-                        let gPixel = g + (pd &* gs.d &+ ph &* gs.h &+ pw &* gs.w)
-                        if rowInside && inside.w.contains(pw) {
-                            let xPixel = x + (pd &* xs.d &+ ph &* xs.h &+ pw &* xs.w)
-                            for c in 0..<channels {
-                                let v = gPixel[c]
-                                let k0 = c &* vertical
-                                for k in k0..<(k0 &+ counts[c]) {
-                                    let x0 = xPixel[rows[k]], x1 = xPixel[rows[k] &+ xs.w]
-                                    diffs[k] += v * (x1 - x0)
-                                    bases[k] += v * x0
-                                }
-                            }
-                        } else {
-                            for c in 0..<channels {
-                                edgeSums(table.cells[c], x, xs, gPixel[c], c, pd, ph, pw,
-                                         diffs + c &* vertical, bases + c &* vertical)
-                            }
+            Self.forEachPixel(of: output, inside: inside) { pd, ph, pw, pixelInside in
+                let gPixel = g + (pd &* gs.d &+ ph &* gs.h &+ pw &* gs.w)
+                if pixelInside {
+                    let xPixel = x + (pd &* xs.d &+ ph &* xs.h &+ pw &* xs.w)
+                    for c in 0..<channels {
+                        let v = gPixel[c]
+                        let k0 = c &* vertical
+                        for k in k0..<(k0 &+ counts[c]) {
+                            let x0 = xPixel[rows[k]], x1 = xPixel[rows[k] &+ xs.w]
+                            diffs[k] += v * (x1 - x0)
+                            bases[k] += v * x0
                         }
+                    }
+                } else {
+                    for c in 0..<channels {
+                        edgeSums(table.cells[c], x, xs, gPixel[c], c, pd, ph, pw,
+                                 diffs + c &* vertical, bases + c &* vertical)
                     }
                 }
             }
