@@ -9,9 +9,11 @@ enum ShiftOp {
     ) throws -> Tensor<T> {
         let problem = try ShiftProblem.make(input: input, shifts: shifts, spatialRank: spatialRank,
                                             mode: mode, padding: padding, geometry: geometry)
-        var output = try Tensor<T>(uninitializedShape: problem.outputShape, order: input.dimensionOrder)
+        let output = try Tensor<T>(uninitializedShape: problem.outputShape, order: input.dimensionOrder)
         if problem.hasNoOutput { return output }
-        run(problem, input: input, shifts: shifts, into: &output)
+        let plan = CPUPlan.forward(problem, LiftedStrides(input), LiftedStrides(output),
+                                   elementSize: MemoryLayout<T>.stride, interpolates: true)
+        plan.runForward(problem, input: StridedPointer(input), shifts: ShiftTable(shifts), output: StridedPointer(output))
         return output
     }
 
@@ -26,14 +28,8 @@ enum ShiftOp {
         try problem.checkOutput(output, notSharingWith: input, shifts)
         if problem.hasNoOutput { return }
         output.makeUnique()
-        run(problem, input: input, shifts: shifts, into: &output)
-    }
-
-    @inlinable
-    static func run<T: ShiftFloatingPoint>(_ problem: ShiftProblem, input: Tensor<T>, shifts: Tensor<T>,
-                                           into output: inout Tensor<T>) {
-        let (xs, ys) = (LiftedStrides(input), LiftedStrides(output))
-        let plan = CPUPlan.forward(problem, xs, ys, elementSize: MemoryLayout<T>.stride, interpolates: true)
+        let plan = CPUPlan.forward(problem, LiftedStrides(input), LiftedStrides(output),
+                                   elementSize: MemoryLayout<T>.stride, interpolates: true)
         plan.runForward(problem, input: StridedPointer(input), shifts: ShiftTable(shifts), output: StridedPointer(output))
     }
 
