@@ -12,30 +12,69 @@
 #endif
 #pragma clang fp contract(off)
 
-/* The loops, written once; each level's wrapper inlines them under its own target features and
-   the compiler vectorises them to that width. */
-static inline __attribute__((always_inline)) void
-bilinear_body(float *restrict out, const float *restrict p0, const float *restrict p1,
-              float a0, float b0, float a1, float b1, int64_t count) {
-    for (int64_t i = 0; i < count; i++) {
-        out[i] = (a0 * p0[i] + b0 * p0[i + 1]) + (a1 * p1[i] + b1 * p1[i + 1]);
-    }
-}
-
-static inline __attribute__((always_inline)) void
-linear_body(float *restrict out, const float *restrict p, float a, float b, int64_t count, int accumulate) {
-    if (accumulate) {
-        for (int64_t i = 0; i < count; i++) out[i] += a * p[i] + b * p[i + 1];
-    } else {
-        for (int64_t i = 0; i < count; i++) out[i] = a * p[i] + b * p[i + 1];
-    }
-}
-
 typedef float lanes8 __attribute__((vector_size(32)));
 
 /* An unaligned load of eight floats (a macro: a function returning a vector would have an
    ABI that depends on the caller's target). */
 #define LOAD8(v, p) memcpy(&(v), (p), sizeof(lanes8))
+#define STORE8(p, v) memcpy((p), &(v), sizeof(lanes8))
+
+/* The loops, written once; each level's wrapper inlines them under its own target features, where
+   eight lanes are one AVX2 register (or half an AVX-512 one). Each tap's p[i] and p[i + 1] are two
+   loads: left to itself the compiler rebuilds p[i] from the previous vector with three shuffles,
+   which costs more than the load. Every lane computes what the scalar tail computes. */
+static inline __attribute__((always_inline)) void
+bilinear_body(float *restrict out, const float *restrict p0, const float *restrict p1,
+              float a0, float b0, float a1, float b1, int64_t count) {
+    int64_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        lanes8 x0, y0, x1, y1;
+        LOAD8(x0, p0 + i); LOAD8(y0, p0 + i + 1); LOAD8(x1, p1 + i); LOAD8(y1, p1 + i + 1);
+        lanes8 v = (a0 * x0 + b0 * y0) + (a1 * x1 + b1 * y1);
+        STORE8(out + i, v);
+    }
+    for (; i < count; i++) out[i] = (a0 * p0[i] + b0 * p0[i + 1]) + (a1 * p1[i] + b1 * p1[i + 1]);
+}
+
+static inline __attribute__((always_inline)) void
+trilinear_body(float *restrict out, const float *restrict p0, const float *restrict p1, const float *restrict p2,
+               const float *restrict p3, float a0, float b0, float a1, float b1, float a2, float b2, float a3,
+               float b3, int64_t count) {
+    int64_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        lanes8 x0, y0, x1, y1, x2, y2, x3, y3;
+        LOAD8(x0, p0 + i); LOAD8(y0, p0 + i + 1); LOAD8(x1, p1 + i); LOAD8(y1, p1 + i + 1);
+        LOAD8(x2, p2 + i); LOAD8(y2, p2 + i + 1); LOAD8(x3, p3 + i); LOAD8(y3, p3 + i + 1);
+        lanes8 v = (((a0 * x0 + b0 * y0) + (a1 * x1 + b1 * y1)) + (a2 * x2 + b2 * y2)) + (a3 * x3 + b3 * y3);
+        STORE8(out + i, v);
+    }
+    for (; i < count; i++) {
+        out[i] = (((a0 * p0[i] + b0 * p0[i + 1]) + (a1 * p1[i] + b1 * p1[i + 1])) + (a2 * p2[i] + b2 * p2[i + 1]))
+            + (a3 * p3[i] + b3 * p3[i + 1]);
+    }
+}
+
+static inline __attribute__((always_inline)) void
+linear_body(float *restrict out, const float *restrict p, float a, float b, int64_t count, int accumulate) {
+    int64_t i = 0;
+    if (accumulate) {
+        for (; i + 8 <= count; i += 8) {
+            lanes8 x, y, o;
+            LOAD8(x, p + i); LOAD8(y, p + i + 1); LOAD8(o, out + i);
+            o += a * x + b * y;
+            STORE8(out + i, o);
+        }
+        for (; i < count; i++) out[i] += a * p[i] + b * p[i + 1];
+    } else {
+        for (; i + 8 <= count; i += 8) {
+            lanes8 x, y;
+            LOAD8(x, p + i); LOAD8(y, p + i + 1);
+            lanes8 v = a * x + b * y;
+            STORE8(out + i, v);
+        }
+        for (; i < count; i++) out[i] = a * p[i] + b * p[i + 1];
+    }
+}
 
 static inline __attribute__((always_inline)) void
 dot_differences_body(const float *g, const float *x, int64_t count, float *diff_lanes, float *base_lanes) {
@@ -107,6 +146,11 @@ transpose_body(const float *source, int64_t ss, float *target, int64_t ts, int64
         int64_t count) {                                                                           \
         bilinear_body(out, p0, p1, a0, b0, a1, b1, count);                                         \
     }                                                                                              \
+    __attribute__((target(features))) static void trilinear_##suffix(                              \
+        float *out, const float *p0, const float *p1, const float *p2, const float *p3, float a0,  \
+        float b0, float a1, float b1, float a2, float b2, float a3, float b3, int64_t count) {     \
+        trilinear_body(out, p0, p1, p2, p3, a0, b0, a1, b1, a2, b2, a3, b3, count);                \
+    }                                                                                              \
     __attribute__((target(features))) static void linear_##suffix(                                 \
         float *out, const float *p, float a, float b, int64_t count, int accumulate) {             \
         linear_body(out, p, a, b, count, accumulate);                                              \
@@ -171,6 +215,12 @@ int shift_simd_level(void) {
 void shift_simd_bilinear_f32(int level, float *out, const float *p0, const float *p1,
                              float a0, float b0, float a1, float b1, int64_t count) {
     DISPATCH(level, bilinear, out, p0, p1, a0, b0, a1, b1, count);
+}
+
+void shift_simd_trilinear_f32(int level, float *out, const float *p0, const float *p1, const float *p2,
+                              const float *p3, float a0, float b0, float a1, float b1, float a2, float b2,
+                              float a3, float b3, int64_t count) {
+    DISPATCH(level, trilinear, out, p0, p1, p2, p3, a0, b0, a1, b1, a2, b2, a3, b3, count);
 }
 
 void shift_simd_linear_f32(int level, float *out, const float *p, float a, float b, int64_t count,

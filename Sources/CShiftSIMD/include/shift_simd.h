@@ -38,6 +38,13 @@ int shift_simd_level(void);
 void shift_simd_bilinear_f32(int level, float *out, const float *p0, const float *p1,
                              float a0, float b0, float a1, float b1, int64_t count);
 
+/* out[i] = ((t0 + t1) + t2) + t3 with tk = ak * pk[i] + bk * pk[i + 1], for i < count: the 3-D
+   forward's interior, four interpolated rows in one pass (the sums two linear passes after
+   bilinear would form). */
+void shift_simd_trilinear_f32(int level, float *out, const float *p0, const float *p1, const float *p2,
+                              const float *p3, float a0, float b0, float a1, float b1, float a2, float b2,
+                              float a3, float b3, int64_t count);
+
 /* out[i] = a * p[i] + b * p[i + 1] (accumulate == 0) or out[i] += a * p[i] + b * p[i + 1]: one
    interpolated row (1-D data, and the depth taps of 3-D data). */
 void shift_simd_linear_f32(int level, float *out, const float *p, float a, float b, int64_t count,

@@ -37,12 +37,14 @@ enum DensePlanes {
             }
             return
         }
-        flat.forEachRowOutsideSpans(taps) { pd, ph in
+        // Depth slices whose depth taps leave the input run as spans too (each such tap reads one
+        // whole slice through the padding), so that 3-D edge slices skip the row path.
+        flat.forEachRowOutsideSpans(taps, edgeSlices: true) { pd, ph in
             StridedRows.row(taps, input: input, output: output.plane(0, 0, pd, ph), pd, ph)
         }
         let (plane, out) = (input.reading, output.base)
-        flat.forEachSpan(taps) { pd, start, count in
-            interpolateSpan(taps, plane + start, out + start, count: count, flat: flat, level: level)
+        flat.forEachSpan(taps, edgeSlices: true) { pd, start, count in
+            interpolateSpan(taps, pd: pd, plane + start, out + start, count: count, flat: flat, level: level)
             // The span also wrote the edge columns of its rows, from the wrong row: redo them.
             if taps.w.interior != 0..<taps.w.count {
                 if taps.isCopy {
@@ -80,25 +82,27 @@ enum DensePlanes {
         }
     }
 
-    /// `out[i] = sum over taps of weight * src[i + offset]` along a flattened span whose every
-    /// tap lies inside the plane (see ``FlatPlanes``). The first two vertical taps share a pass so
-    /// that a 2-D output is written once; the sums are formed in the row path's order, so both
-    /// paths give the same bits.
+    /// `out[i] = sum over taps of weight * src[i + offset]` along a flattened span of depth slice
+    /// `pd` whose every tap lies inside the plane, its depth taps mapped through the padding (see
+    /// ``FlatPlanes``). The vertical taps are summed in one pass where there are up to four (the
+    /// 2-D and 3-D cases); the sums are formed in the row path's order, so both paths give the
+    /// same bits.
     @inlinable @inline(__always)
     static func interpolateSpan<T: ShiftFloatingPoint>(
-        _ taps: ChannelTaps<T>, _ src: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int, flat: FlatPlanes,
-        level: Int32
+        _ taps: ChannelTaps<T>, pd: Int, _ src: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int,
+        flat: FlatPlanes, level: Int32
     ) {
+        let depth = SliceTaps(taps, pd: pd)
         if taps.isCopy {
-            out.update(from: src + flat.offset(taps, 0, 0, 0), count: count)
+            out.update(from: src + flat.offset(taps, pd: pd, slice: depth[0].slice, 0, 0), count: count)
             return
         }
         let w = taps.w
-        let rows = taps.d.taps &* taps.h.taps
+        let rows = depth.count &* taps.h.taps
         @inline(__always) func row(_ r: Int) -> (UnsafePointer<T>, T, T) {
-            let bd = r / taps.h.taps, bh = r % taps.h.taps
-            let weight = taps.d.weight(bd) * taps.h.weight(bh)
-            return (src + flat.offset(taps, bd, bh, 0), weight * w.weight(0), weight * w.weight(1))
+            let k = depth[r / taps.h.taps], bh = r % taps.h.taps
+            let weight = taps.d.weight(k.bd) * taps.h.weight(bh)
+            return (src + flat.offset(taps, pd: pd, slice: k.slice, bh, 0), weight * w.weight(0), weight * w.weight(1))
         }
         let (p0, a0, b0) = row(0)
         if rows == 1 {
@@ -109,6 +113,17 @@ enum DensePlanes {
             return
         }
         let (p1, a1, b1) = row(1)
+        if rows == 4 && w.taps == 2 {
+            // Trilinear: ((t0 + t1) + t2) + t3 in one pass, the sums the passes below would form.
+            let (p2, a2, b2) = row(2), (p3, a3, b3) = row(3)
+            if !VectorLoops.trilinear(level, out, (p0, p1, p2, p3), (a0, a1, a2, a3), (b0, b1, b2, b3), count: count) {
+                for i in 0..<count {
+                    out[i] = (((a0 * p0[i] + b0 * p0[i &+ 1]) + (a1 * p1[i] + b1 * p1[i &+ 1]))
+                        + (a2 * p2[i] + b2 * p2[i &+ 1])) + (a3 * p3[i] + b3 * p3[i &+ 1])
+                }
+            }
+            return
+        }
         if w.taps == 1 {
             for i in 0..<count { out[i] = a0 * p0[i] + a1 * p1[i] }
         } else if !VectorLoops.bilinear(level, out, p0, p1, a0, b0, a1, b1, count: count) {
@@ -135,12 +150,14 @@ enum DensePlanes {
         let span = taps.spanRows(pd: pd, xs, ys)
         let (first, rowStep, outFirst) = (plane + span.input, span.rowStep, out + span.output)
         // The vertical taps (row offset and the two column weights) do not change along a span.
+        let depth = SliceTaps(taps, pd: pd), unmapped = pd &+ taps.d.base
         withUnsafeTemporaryAllocation(of: (offset: Int, a: T, b: T).self, capacity: 4) { vertical in
             var count = 0
-            for bd in 0..<taps.d.taps {
+            for k in 0..<depth.count {
+                let (bd, slice) = depth[k]
                 for bh in 0..<taps.h.taps {
                     let weight = taps.d.weight(bd) * taps.h.weight(bh)
-                    vertical[count] = (bd &* xs.d &+ bh &* xs.h, weight * w.weight(0), weight * w.weight(1))
+                    vertical[count] = ((slice &- unmapped) &* xs.d &+ bh &* xs.h, weight * w.weight(0), weight * w.weight(1))
                     count &+= 1
                 }
             }
@@ -154,6 +171,18 @@ enum DensePlanes {
                         let origin = first + k &* rowStep
                         outFirst[k &* ys.h &+ p &* ys.w] = AxisTaps.paddedSum(origin + t0.offset, xs.w, i, t0.a, t0.b)
                             + AxisTaps.paddedSum(origin + t1.offset, xs.w, i, t1.a, t1.b)
+                    }
+                    return
+                }
+                if count == 4 {
+                    // The 3-D case likewise.
+                    let (t0, t1, t2, t3) = (vertical[0], vertical[1], vertical[2], vertical[3])
+                    for k in 0..<rows.count {
+                        let origin = first + k &* rowStep
+                        outFirst[k &* ys.h &+ p &* ys.w] = ((AxisTaps.paddedSum(origin + t0.offset, xs.w, i, t0.a, t0.b)
+                            + AxisTaps.paddedSum(origin + t1.offset, xs.w, i, t1.a, t1.b))
+                            + AxisTaps.paddedSum(origin + t2.offset, xs.w, i, t2.a, t2.b))
+                            + AxisTaps.paddedSum(origin + t3.offset, xs.w, i, t3.a, t3.b)
                     }
                     return
                 }
@@ -182,7 +211,9 @@ enum DensePlanes {
         let (plane, xs, out, ys) = (input.reading, input.strides, output.base, output.strides)
         let w = taps.w, rows = taps.h.interior
         let span = taps.spanRows(pd: pd, xs, ys)
-        let (first, rowStep, outFirst) = (plane + span.input, span.rowStep, out + span.output)
+        // The one depth tap, mapped through the padding where the slice is an edge one.
+        let depth = (SliceTaps(taps, pd: pd)[0].slice &- pd &- taps.d.base) &* xs.d
+        let (first, rowStep, outFirst) = (plane + (span.input &+ depth), span.rowStep, out + span.output)
         @inline(__always) func column(_ p: Int) {
             let i = w.index(p, 0)
             let target = outFirst + p &* ys.w
@@ -236,6 +267,29 @@ enum DensePlanes {
     }
 }
 
+/// The depth taps of output depth slice `pd` that read the input, in tap order, each with the
+/// input slice it reads through the padding. Taps that zero padding leaves out are left out, as
+/// the row path leaves them out, so that spans over edge slices form the row path's sums.
+@usableFromInline
+struct SliceTaps {
+    @usableFromInline var count = 0
+    @usableFromInline var first = (bd: 0, slice: 0), second = (bd: 0, slice: 0)
+
+    @inlinable @inline(__always)
+    init<T>(_ taps: ChannelTaps<T>, pd: Int) {
+        for bd in 0..<taps.d.taps {
+            let slice = taps.d.index(pd, bd)
+            if slice < 0 { continue }
+            if count == 0 { first = (bd, slice) } else { second = (bd, slice) }
+            count &+= 1
+        }
+    }
+
+    /// Tap `k` (0 or 1) of those that read.
+    @inlinable @inline(__always)
+    subscript(_ k: Int) -> (bd: Int, slice: Int) { k == 0 ? first : second }
+}
+
 /// Dense planes at stride 1 with output rows as long as input rows (`H' = H`, `W' = W`): then
 /// output element `i` of the flattened plane reads input element `i + offset` for a fixed offset
 /// per tap, wherever its taps are inside the plane. For each depth slice, the output rows whose
@@ -266,22 +320,36 @@ struct FlatPlanes: Sendable {
         outputHeight = outSize[1]
     }
 
-    /// The input offset of tap `(bd, bh, bw)` from the output element it serves (both flattened).
+    /// The input offset of tap `(bd, bh, bw)` from the output element it serves (both flattened),
+    /// for a depth slice whose depth taps are interior.
     @inlinable @inline(__always)
     func offset<T>(_ taps: ChannelTaps<T>, _ bd: Int, _ bh: Int, _ bw: Int) -> Int {
         (taps.d.base &+ bd) &* sliceLength &+ (taps.h.base &+ bh) &* rowLength &+ taps.w.base &+ bw
     }
 
-    /// Whether depth slice `pd` has a span: its depth taps and some rows and columns are interior.
+    /// The same in output depth slice `pd`, whose depth tap `bd` reads input slice `slice` (its
+    /// tap mapped through the padding): a depth slice is a whole plane of rows, so one slice offset
+    /// serves all of it, edge slices included.
     @inlinable @inline(__always)
-    func hasSpan<T>(_ taps: ChannelTaps<T>, _ pd: Int) -> Bool {
-        taps.d.interior.contains(pd) && !taps.h.interior.isEmpty && !taps.w.interior.isEmpty
+    func offset<T>(_ taps: ChannelTaps<T>, pd: Int, slice: Int, _ bh: Int, _ bw: Int) -> Int {
+        (slice &- pd) &* sliceLength &+ (taps.h.base &+ bh) &* rowLength &+ taps.w.base &+ bw
+    }
+
+    /// Whether depth slice `pd` has a span: some rows and columns are interior, and its depth taps
+    /// are too, or (with `edgeSlices`) at least one of them reads the input through the padding.
+    @inlinable @inline(__always)
+    func hasSpan<T>(_ taps: ChannelTaps<T>, _ pd: Int, edgeSlices: Bool = false) -> Bool {
+        guard !taps.h.interior.isEmpty && !taps.w.interior.isEmpty else { return false }
+        if taps.d.interior.contains(pd) { return true }
+        guard edgeSlices else { return false }
+        for bd in 0..<taps.d.taps where taps.d.index(pd, bd) >= 0 { return true }
+        return false
     }
 
     /// Calls `body(pd, start, count)` for each span, `start` being its flattened output index.
     @inlinable @inline(__always)
-    func forEachSpan<T>(_ taps: ChannelTaps<T>, _ body: (Int, Int, Int) -> Void) {
-        for pd in taps.d.interior where hasSpan(taps, pd) {
+    func forEachSpan<T>(_ taps: ChannelTaps<T>, edgeSlices: Bool = false, _ body: (Int, Int, Int) -> Void) {
+        for pd in (edgeSlices ? 0..<outputDepth : taps.d.interior) where hasSpan(taps, pd, edgeSlices: edgeSlices) {
             let rows = taps.h.interior, columns = taps.w.interior
             let start = pd &* sliceLength &+ rows.lowerBound &* rowLength &+ columns.lowerBound
             let end = pd &* sliceLength &+ (rows.upperBound &- 1) &* rowLength &+ columns.upperBound
@@ -291,9 +359,9 @@ struct FlatPlanes: Sendable {
 
     /// Calls `body(pd, ph)` for every output row that no span covers.
     @inlinable @inline(__always)
-    func forEachRowOutsideSpans<T>(_ taps: ChannelTaps<T>, _ body: (Int, Int) -> Void) {
+    func forEachRowOutsideSpans<T>(_ taps: ChannelTaps<T>, edgeSlices: Bool = false, _ body: (Int, Int) -> Void) {
         for pd in 0..<outputDepth {
-            let covered = hasSpan(taps, pd) ? taps.h.interior : 0..<0
+            let covered = hasSpan(taps, pd, edgeSlices: edgeSlices) ? taps.h.interior : 0..<0
             for ph in 0..<outputHeight where !covered.contains(ph) { body(pd, ph) }
         }
     }

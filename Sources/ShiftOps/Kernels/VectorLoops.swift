@@ -17,6 +17,24 @@ enum VectorLoops {
         return true
     }
 
+    /// `out[i] = (((a0 p0[i] + b0 p0[i + 1]) + (a1 p1[i] + b1 p1[i + 1])) + (a2 p2[i] + ...)) + (a3 p3[i] + ...)`.
+    @inlinable @inline(__always)
+    static func trilinear<T: ShiftFloatingPoint>(
+        _ level: Int32, _ out: UnsafeMutablePointer<T>,
+        _ p: (UnsafePointer<T>, UnsafePointer<T>, UnsafePointer<T>, UnsafePointer<T>), _ a: (T, T, T, T), _ b: (T, T, T, T),
+        count: Int
+    ) -> Bool {
+        guard level > VectorLevel.portable, T.self == Float.self else { return false }
+        @inline(__always) func f(_ q: UnsafePointer<T>) -> UnsafePointer<Float> {
+            UnsafeRawPointer(q).assumingMemoryBound(to: Float.self)
+        }
+        shift_simd_trilinear_f32(level, UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self),
+                                 f(p.0), f(p.1), f(p.2), f(p.3),
+                                 float(a.0), float(b.0), float(a.1), float(b.1), float(a.2), float(b.2), float(a.3), float(b.3),
+                                 Int64(count))
+        return true
+    }
+
     /// `out[i] (+)= a p[i] + b p[i + 1]`.
     @inlinable @inline(__always)
     static func linear<T: ShiftFloatingPoint>(_ level: Int32, _ out: UnsafeMutablePointer<T>, _ p: UnsafePointer<T>,
