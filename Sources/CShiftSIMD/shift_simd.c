@@ -91,6 +91,30 @@ dot_differences_body(const float *g, const float *x, int64_t count, float *diff_
     memcpy(base_lanes, &base, sizeof base);
 }
 
+/* Two taps' sums in one pass: g is read once, and the four sums are four independent chains
+   of additions where one tap's two form two (each lane of each sum is added to in the same
+   order as dot_differences_body adds to it). */
+static inline __attribute__((always_inline)) void
+dot_differences2_body(const float *g, const float *x0, const float *x1, int64_t count, float *lanes) {
+    lanes8 diff0 = {0}, base0 = {0}, diff1 = {0}, base1 = {0};
+    for (int64_t i = 0; i + 8 <= count; i += 8) {
+        lanes8 gv, u0, v0, u1, v1;
+        LOAD8(gv, g + i);
+        LOAD8(u0, x0 + i);
+        LOAD8(v0, x0 + i + 1);
+        LOAD8(u1, x1 + i);
+        LOAD8(v1, x1 + i + 1);
+        diff0 += gv * (v0 - u0);
+        base0 += gv * u0;
+        diff1 += gv * (v1 - u1);
+        base1 += gv * u1;
+    }
+    memcpy(lanes, &diff0, sizeof diff0);
+    memcpy(lanes + 8, &base0, sizeof base0);
+    memcpy(lanes + 16, &diff1, sizeof diff1);
+    memcpy(lanes + 24, &base1, sizeof base1);
+}
+
 /* An 8 x 8 block: eight rows loaded, transposed in registers (unpack, shuffle, lane swap), and
    stored as eight columns. */
 static inline __attribute__((always_inline)) void
@@ -158,6 +182,10 @@ transpose_body(const float *source, int64_t ss, float *target, int64_t ts, int64
     __attribute__((target(features))) static void dot_differences_##suffix(                        \
         const float *g, const float *x, int64_t count, float *diff_lanes, float *base_lanes) {     \
         dot_differences_body(g, x, count, diff_lanes, base_lanes);                                 \
+    }                                                                                              \
+    __attribute__((target(features))) static void dot_differences2_##suffix(                       \
+        const float *g, const float *x0, const float *x1, int64_t count, float *lanes) {           \
+        dot_differences2_body(g, x0, x1, count, lanes);                                            \
     }                                                                                              \
     __attribute__((target(features))) static void transpose_##suffix(                              \
         const float *source, int64_t ss, float *target, int64_t ts, int64_t rows, int64_t columns) { \
@@ -232,6 +260,11 @@ void shift_simd_dot_differences_f32(int level, const float *g, const float *x, i
                                     float *diff_lanes, float *base_lanes) {
     /* Eight lanes are one AVX2 register; AVX-512 keeps them (wider lanes would change the sums). */
     DISPATCH(level, dot_differences, g, x, count, diff_lanes, base_lanes);
+}
+
+void shift_simd_dot_differences2_f32(int level, const float *g, const float *x0, const float *x1, int64_t count,
+                                     float *lanes) {
+    DISPATCH(level, dot_differences2, g, x0, x1, count, lanes);
 }
 
 void shift_simd_transpose32(int level, const void *source, int64_t source_stride, void *target,

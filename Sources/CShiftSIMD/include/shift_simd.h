@@ -57,6 +57,12 @@ void shift_simd_linear_f32(int level, float *out, const float *p, float a, float
 void shift_simd_dot_differences_f32(int level, const float *g, const float *x, int64_t count,
                                     float *diff_lanes, float *base_lanes);
 
+/* shift_simd_dot_differences_f32 for two rows of x against the same g in one pass: lanes[0..8)
+   and lanes[8..16) are x0's diff and base lanes, lanes[16..24) and lanes[24..32) x1's, each bit
+   for bit what the one-row function gives. */
+void shift_simd_dot_differences2_f32(int level, const float *g, const float *x0, const float *x1, int64_t count,
+                                     float *lanes);
+
 /* target[j * target_stride + i] = source[i * source_stride + j] for i < rows, j < columns, for
    elements of 4 bytes (moved, never interpreted): the channels-last tiles' transposes. */
 void shift_simd_transpose32(int level, const void *source, int64_t source_stride, void *target,

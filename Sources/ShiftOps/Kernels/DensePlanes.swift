@@ -265,6 +265,49 @@ enum DensePlanes {
         }
         return (d, b)
     }
+
+    /// ``dotDifferences(_:_:count:level:)`` for two rows `x0` and `x1` against the same `g`, in
+    /// one pass: `g` is read once, and the four sums do not wait on each other. Each result has
+    /// the bits the one-row function gives.
+    @inlinable @inline(__always)
+    static func dotDifferences<T: ShiftFloatingPoint>(_ g: UnsafePointer<T>, _ x0: UnsafePointer<T>, _ x1: UnsafePointer<T>,
+                                                      count: Int, level: Int32) -> ((T, T), (T, T)) {
+        var lanes = (SIMD8<T>(repeating: 0), SIMD8<T>(repeating: 0), SIMD8<T>(repeating: 0), SIMD8<T>(repeating: 0))
+        var i = 0
+        let size = MemoryLayout<T>.stride
+        let (gRaw, x0Raw, x1Raw) = (UnsafeRawPointer(g), UnsafeRawPointer(x0), UnsafeRawPointer(x1))
+        if level > VectorLevel.portable && T.self == Float.self && count >= 8 {
+            withUnsafeTemporaryAllocation(of: SIMD8<T>.self, capacity: 4) { out in
+                shift_simd_dot_differences2_f32(level, gRaw.assumingMemoryBound(to: Float.self),
+                                                x0Raw.assumingMemoryBound(to: Float.self),
+                                                x1Raw.assumingMemoryBound(to: Float.self), Int64(count),
+                                                UnsafeMutableRawPointer(out.baseAddress!).assumingMemoryBound(to: Float.self))
+                lanes = (out[0], out[1], out[2], out[3])
+            }
+            i = count & ~7
+        }
+        while i &+ 8 <= count {
+            let gv = gRaw.loadUnaligned(fromByteOffset: i &* size, as: SIMD8<T>.self)
+            let u0 = x0Raw.loadUnaligned(fromByteOffset: i &* size, as: SIMD8<T>.self)
+            let v0 = x0Raw.loadUnaligned(fromByteOffset: (i &+ 1) &* size, as: SIMD8<T>.self)
+            let u1 = x1Raw.loadUnaligned(fromByteOffset: i &* size, as: SIMD8<T>.self)
+            let v1 = x1Raw.loadUnaligned(fromByteOffset: (i &+ 1) &* size, as: SIMD8<T>.self)
+            lanes.0 += gv * (v0 - u0)
+            lanes.1 += gv * u0
+            lanes.2 += gv * (v1 - u1)
+            lanes.3 += gv * u1
+            i &+= 8
+        }
+        var (d0, b0, d1, b1) = (lanes.0.sum(), lanes.1.sum(), lanes.2.sum(), lanes.3.sum())
+        while i < count {
+            d0 += g[i] * (x0[i &+ 1] - x0[i])
+            b0 += g[i] * x0[i]
+            d1 += g[i] * (x1[i &+ 1] - x1[i])
+            b1 += g[i] * x1[i]
+            i &+= 1
+        }
+        return ((d0, b0), (d1, b1))
+    }
 }
 
 /// The depth taps of output depth slice `pd` that read the input, in tap order, each with the
@@ -410,13 +453,13 @@ struct DensePlaneBackward: Sendable {
         let columns = w.readersInside(length: input.w, count: output.w)
         // Where rows are as long in `g` as in `gx` (and slices as large), the rows whose every
         // reader is inside the output form one flattened span per depth slice, as in the forward.
+        // Edge depth slices too: their readers outside the output are left out, as below.
         let band = taps.h.readersInside(length: input.h, count: output.h)
-        let slices = taps.d.readersInside(length: input.d, count: output.d)
         let flat = input.w == output.w && input.h == output.h && !columns.isEmpty && !band.isEmpty
         for id in 0..<input.d {
             var ih = 0
             while ih < input.h {
-                if flat && ih == band.lowerBound && slices.contains(id) {
+                if flat && ih == band.lowerBound && depthReaders(taps, id).count > 0 {
                     gatherSpan(taps, id, band, columns, g: g, gx: gx)
                     ih = band.upperBound
                     continue
@@ -447,11 +490,26 @@ struct DensePlaneBackward: Sendable {
         }
     }
 
-    /// Input rows `band` of depth slice `id`, all of whose vertical readers are inside the output,
-    /// as one flattened run over `gx` (`g` and `gx` have equal row and slice lengths): each
-    /// vertical tap reads `g` at a fixed offset. The run also writes the edge columns of its
-    /// rows, from the wrong row; they are written again after it. The sums are `gatherRow`'s, in
-    /// its order, so both give the same bits.
+    /// The depth taps whose reader of input slice `id`, `id - base - bd`, lies inside the output,
+    /// in tap order (up to two).
+    @inlinable @inline(__always)
+    func depthReaders<T>(_ taps: ChannelTaps<T>, _ id: Int) -> (count: Int, first: Int, second: Int) {
+        var readers = (count: 0, first: 0, second: 0)
+        for bd in 0..<taps.d.taps {
+            let pd = id &- taps.d.base &- bd
+            if pd < 0 || pd >= output.d { continue }
+            if readers.count == 0 { readers.first = bd } else { readers.second = bd }
+            readers.count &+= 1
+        }
+        return readers
+    }
+
+    /// Input rows `band` of depth slice `id`, all of whose row readers are inside the output, as
+    /// one flattened run over `gx` (`g` and `gx` have equal row and slice lengths): each vertical
+    /// tap reads `g` at a fixed offset, and depth taps whose reader slice lies outside the output
+    /// are left out. The run also writes the edge columns of its rows, from the wrong row; they
+    /// are written again after it. The sums are `gatherRow`'s, in its order, so both give the
+    /// same bits.
     @inlinable @inline(__always)
     func gatherSpan<T: ShiftFloatingPoint>(_ taps: ChannelTaps<T>, _ id: Int, _ band: Range<Int>, _ columns: Range<Int>,
                                            g: UnsafePointer<T>, gx: UnsafeMutablePointer<T>) {
@@ -462,19 +520,33 @@ struct DensePlaneBackward: Sendable {
         let out = gx + start
         // Vertical tap r: gx[i] gets a g[i - offset] + b g[i - offset - 1], with `source = g - offset - 1`
         // so that `source[i]` and `source[i + 1]` are the two terms.
+        let depth = depthReaders(taps, id)
+        @inline(__always) func verticalTap(_ r: Int) -> (bd: Int, bh: Int) {
+            let k = r / taps.h.taps
+            return (k == 0 ? depth.first : depth.second, r % taps.h.taps)
+        }
         @inline(__always) func tap(_ r: Int) -> (UnsafePointer<T>, T, T) {
-            let bd = r / taps.h.taps, bh = r % taps.h.taps
+            let (bd, bh) = verticalTap(r)
             let weight = taps.d.weight(bd) * taps.h.weight(bh)
             let offset = (taps.d.base &+ bd) &* sliceLength &+ (taps.h.base &+ bh) &* rowLength &+ w.base
             return (g + (start &- offset &- 1), weight * w.weight(0), weight * w.weight(1))
         }
-        let rows = taps.d.taps &* taps.h.taps
+        let rows = depth.count &* taps.h.taps
         if w.taps == 2 {
             // `b g[i - offset - 1] + a g[i - offset]` equals gatherRow's `a g[iw] + b g[iw - 1]`: addition commutes.
             let (q0, a0, b0) = tap(0)
             if rows == 1 {
                 if !VectorLoops.linear(level, out, q0, b0, a0, count: count, accumulate: false) {
                     for i in 0..<count { out[i] = b0 * q0[i] + a0 * q0[i &+ 1] }
+                }
+            } else if rows == 4 {
+                // The 3-D interior: ((t0 + t1) + t2) + t3 in one pass, the passes' sums.
+                let (q1, a1, b1) = tap(1), (q2, a2, b2) = tap(2), (q3, a3, b3) = tap(3)
+                if !VectorLoops.trilinear(level, out, (q0, q1, q2, q3), (b0, b1, b2, b3), (a0, a1, a2, a3), count: count) {
+                    for i in 0..<count {
+                        out[i] = (((b0 * q0[i] + a0 * q0[i &+ 1]) + (b1 * q1[i] + a1 * q1[i &+ 1]))
+                            + (b2 * q2[i] + a2 * q2[i &+ 1])) + (b3 * q3[i] + a3 * q3[i &+ 1])
+                    }
                 }
             } else {
                 let (q1, a1, b1) = tap(1)
@@ -500,7 +572,7 @@ struct DensePlaneBackward: Sendable {
         // fixed distance from the input row.
         withUnsafeTemporaryAllocation(of: (offset: Int, a: T, b: T).self, capacity: rows) { vertical in
             for r in 0..<rows {
-                let bd = r / taps.h.taps, bh = r % taps.h.taps
+                let (bd, bh) = verticalTap(r)
                 let weight = taps.d.weight(bd) * taps.h.weight(bh)
                 let offset = ((taps.d.base &+ bd) &* input.h &+ taps.h.base &+ bh) &* rowLength &+ w.base
                 vertical[r] = (offset, weight * w.weight(0), weight * w.weight(1))
@@ -517,6 +589,17 @@ struct DensePlaneBackward: Sendable {
                     for k in 0..<band.count {
                         let rowStart = firstRow &+ k &* rowLength
                         gx[rowStart &+ iw] = term(g + (rowStart &- t0.offset), t0.a, t0.b) + term(g + (rowStart &- t1.offset), t1.a, t1.b)
+                    }
+                    return
+                }
+                if rows == 4 {
+                    let (t0, t1, t2, t3) = (vertical[0], vertical[1], vertical[2], vertical[3])
+                    for k in 0..<band.count {
+                        let rowStart = firstRow &+ k &* rowLength
+                        gx[rowStart &+ iw] = ((term(g + (rowStart &- t0.offset), t0.a, t0.b)
+                            + term(g + (rowStart &- t1.offset), t1.a, t1.b))
+                            + term(g + (rowStart &- t2.offset), t2.a, t2.b))
+                            + term(g + (rowStart &- t3.offset), t3.a, t3.b)
                     }
                     return
                 }
@@ -575,6 +658,19 @@ extension PlaneBackward {
         flat.forEachRowOutsideSpans(cell) { pd, ph in gradientOutputRow(cell, pd, ph, into: &sums) }
         flat.forEachSpan(cell) { pd, start, count in
             for bd in 0..<cell.d.taps {
+                if cell.h.taps == 2 {
+                    // Both vertical taps in one pass over g; each is then fixed and added in turn.
+                    let offsets = (flat.offset(cell, bd, 0, 0), flat.offset(cell, bd, 1, 0))
+                    let terms = DensePlanes.dotDifferences(g + start, x + (start &+ offsets.0), x + (start &+ offsets.1),
+                                                           count: count, level: level)
+                    var (diff, base) = terms.0
+                    fixGradientEdges(cell, flat, pd, start, count, offsets.0, &diff, &base)
+                    sums.add(cell, diff: diff, base: base, bd, 0)
+                    (diff, base) = terms.1
+                    fixGradientEdges(cell, flat, pd, start, count, offsets.1, &diff, &base)
+                    sums.add(cell, diff: diff, base: base, bd, 1)
+                    continue
+                }
                 for bh in 0..<cell.h.taps {
                     let offset = flat.offset(cell, bd, bh, 0)
                     var (diff, base) = DensePlanes.dotDifferences(g + start, x + (start &+ offset), count: count, level: level)
