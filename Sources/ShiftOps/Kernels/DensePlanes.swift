@@ -663,12 +663,10 @@ extension PlaneBackward {
                     let offsets = (flat.offset(cell, bd, 0, 0), flat.offset(cell, bd, 1, 0))
                     let terms = DensePlanes.dotDifferences(g + start, x + (start &+ offsets.0), x + (start &+ offsets.1),
                                                            count: count, level: level)
-                    var (diff, base) = terms.0
-                    fixGradientEdges(cell, flat, pd, start, count, offsets.0, &diff, &base)
-                    sums.add(cell, diff: diff, base: base, bd, 0)
-                    (diff, base) = terms.1
-                    fixGradientEdges(cell, flat, pd, start, count, offsets.1, &diff, &base)
-                    sums.add(cell, diff: diff, base: base, bd, 1)
+                    var (first, second) = terms
+                    fixGradientEdges(cell, flat, pd, start, count, offsets, &first, &second)
+                    sums.add(cell, diff: first.0, base: first.1, bd, 0)
+                    sums.add(cell, diff: second.0, base: second.1, bd, 1)
                     continue
                 }
                 for bh in 0..<cell.h.taps {
@@ -679,6 +677,40 @@ extension PlaneBackward {
                 }
             }
         }
+    }
+
+    /// ``fixGradientEdges(_:_:_:_:_:_:_:_:)`` for two vertical taps at once, each with its own
+    /// sums: every step of each tap's sums is the one-tap walk's, in its order, but the two
+    /// chains of additions interleave instead of waiting on each other.
+    @inlinable @inline(__always)
+    func fixGradientEdges(_ cell: ChannelTaps<T>, _ flat: FlatPlanes, _ pd: Int, _ start: Int, _ count: Int,
+                          _ offsets: (Int, Int), _ first: inout (T, T), _ second: inout (T, T)) {
+        let w = cell.w
+        if w.interior == 0..<w.count { return }
+        let rows = cell.h.interior
+        let firstRow = pd &* flat.sliceLength &+ rows.lowerBound &* flat.rowLength
+        @inline(__always) func step(_ i: Int, _ v: T, _ rowStart: Int, _ indices: (Int, Int), _ offset: Int,
+                                    _ sums: inout (T, T)) {
+            if i >= start && i < start &+ count {
+                let f0 = x[i &+ offset], f1 = x[i &+ offset &+ 1]
+                sums.0 -= v * (f1 - f0)
+                sums.1 -= v * f0
+            }
+            let (x0, x1) = AxisTaps.paddedPair(x + (rowStart &+ offset &- w.base), 1, indices)
+            sums.0 += v * (x1 - x0)
+            sums.1 += v * x0
+        }
+        @inline(__always) func fix(_ p: Int) {
+            let indices = (w.index(p, 0), w.index(p, 1))
+            for k in 0..<rows.count {
+                let rowStart = firstRow &+ k &* flat.rowLength
+                let i = rowStart &+ p, v = g[i]
+                step(i, v, rowStart, indices, offsets.0, &first)
+                step(i, v, rowStart, indices, offsets.1, &second)
+            }
+        }
+        for p in 0..<w.interior.lowerBound { fix(p) }
+        for p in w.interior.upperBound..<w.count { fix(p) }
     }
 
     /// Replaces the span's terms for the edge columns of its rows (read from the neighbouring
