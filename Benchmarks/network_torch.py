@@ -30,7 +30,7 @@ try:
 except ImportError:
     sys.exit("network_torch.py: needs PyTorch (pip install torch); shiftops bench-network runs without it")
 
-from pytorch_cpu import timed, write_document
+from bench_timing import time_case, write_document
 
 
 class GroupedShift(nn.Module):
@@ -121,10 +121,7 @@ def main():
     cases = []
 
     def add(shape, name, body):
-        median, minimum = timed(body, args.warmup, args.repetitions, args.warmup_seconds)
-        cases.append({"shape": shape, "case": name, "median_ms": median * 1e3, "min_ms": minimum * 1e3})
-        print(f"pytorch {'x'.join(map(str, shape))} {name:<60} median {median * 1e3:8.3f} ms  min {minimum * 1e3:8.3f} ms",
-              file=sys.stderr)
+        time_case(cases, shape, name, body, args.warmup, args.repetitions, args.warmup_seconds, 60)
 
     parameters = {}
     for name, kind in NETWORKS:

@@ -25,7 +25,7 @@ try:
 except ImportError:
     sys.exit("tsm_torch.py: needs PyTorch (pip install torch); shiftops bench runs without it and prints T1 as not measured")
 
-from pytorch_cpu import timed, write_document
+from bench_timing import time_case, write_document
 
 CASE = "pytorch tsm shift forward"  # the name BenchInterop.swift looks for
 
@@ -91,11 +91,8 @@ def main():
             with torch.no_grad():
                 tsm_shift(x, args.segments)
 
-        median, minimum = timed(forward, args.warmup, args.repetitions, args.warmup_seconds)
-        cases.append({"shape": shape, "case": CASE, "median_ms": median * 1e3, "min_ms": minimum * 1e3,
-                      "gb_per_s": 2 * size / minimum / 1e9, "bytes": 2 * size})
-        print(f"pytorch {'x'.join(map(str, shape))} {CASE:<32} median {median * 1e3:8.3f} ms  min {minimum * 1e3:8.3f} ms",
-              file=sys.stderr)
+        case, _, minimum = time_case(cases, shape, CASE, forward, args.warmup, args.repetitions, args.warmup_seconds, 32)
+        case.update(gb_per_s=2 * size / minimum / 1e9, bytes=2 * size)
     document = {"source": "pytorch", "torch_version": torch.__version__, "threads": torch.get_num_threads(),
                 "segments": args.segments, "repetitions": args.repetitions, "warmup": args.warmup,
                 "warmup_seconds": args.warmup_seconds, "cases": cases, "figures": []}
