@@ -9,6 +9,16 @@ import sys
 import time
 
 
+def add_timing_arguments(parser, repetitions, warmup):
+    """The options of the scripts that time with `time_case`: --repetitions and --warmup (with these
+    defaults), --warmup-seconds, --threads and --json."""
+    parser.add_argument("--repetitions", type=int, default=repetitions)
+    parser.add_argument("--warmup", type=int, default=warmup, help="at least this many warm-up calls per case")
+    parser.add_argument("--warmup-seconds", type=float, default=0.3, help="and at least this long")
+    parser.add_argument("--threads", type=int, help="torch.set_num_threads; default PyTorch's own")
+    parser.add_argument("--json", help="write the JSON here (default: standard output)")
+
+
 def write_document(document, path):
     """The JSON the shiftops benchmarks read: to `path`, or to standard output without one."""
     text = json.dumps(document, indent=2) + "\n"

@@ -30,7 +30,7 @@ except ImportError:
     sys.exit("pytorch_cpu.py: needs PyTorch (pip install torch); shiftops bench runs without it and prints C7a-d and C9's "
              "PyTorch ratios as not measured")
 
-from bench_timing import time_case, write_document
+from bench_timing import add_timing_arguments, time_case, write_document
 
 
 def shift_grid(shifts, batch, height, width):
@@ -130,11 +130,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shape", action="append",
                         help="N,C,H,W or N,C,D,H,W (repeatable); default 8,64,56,56, 32,64,56,56 and 8,32,16,56,56")
-    parser.add_argument("--repetitions", type=int, default=30)
-    parser.add_argument("--warmup", type=int, default=5, help="at least this many warm-up calls per case")
-    parser.add_argument("--warmup-seconds", type=float, default=0.3, help="and at least this long")
-    parser.add_argument("--threads", type=int, help="torch.set_num_threads; default PyTorch's own")
-    parser.add_argument("--json", help="write the JSON here (default: standard output)")
+    add_timing_arguments(parser, repetitions=30, warmup=5)
     args = parser.parse_args()
     shapes = [[8, 64, 56, 56], [32, 64, 56, 56], [8, 32, 16, 56, 56]]
     if args.shape:

@@ -25,7 +25,7 @@ try:
 except ImportError:
     sys.exit("tsm_torch.py: needs PyTorch (pip install torch); shiftops bench runs without it and prints T1 as not measured")
 
-from bench_timing import time_case, write_document
+from bench_timing import add_timing_arguments, time_case, write_document
 
 CASE = "pytorch tsm shift forward"  # the name BenchInterop.swift looks for
 
@@ -61,11 +61,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shape", action="append", help="the bench's N,C,H,W (repeatable); default 8,64,56,56")
     parser.add_argument("--segments", type=int, default=8, help="frames per clip (shiftops bench uses 8)")
-    parser.add_argument("--repetitions", type=int, default=30)
-    parser.add_argument("--warmup", type=int, default=5, help="at least this many warm-up calls")
-    parser.add_argument("--warmup-seconds", type=float, default=0.3, help="and at least this long")
-    parser.add_argument("--threads", type=int, help="torch.set_num_threads; default PyTorch's own")
-    parser.add_argument("--json", help="write the JSON here (default: standard output)")
+    add_timing_arguments(parser, repetitions=30, warmup=5)
     args = parser.parse_args()
     shapes = [[8, 64, 56, 56]]
     if args.shape:
