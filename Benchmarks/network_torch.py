@@ -30,7 +30,7 @@ try:
 except ImportError:
     sys.exit("network_torch.py: needs PyTorch (pip install torch); shiftops bench-network runs without it")
 
-from pytorch_cpu import timed, write_document
+from bench_timing import add_timing_arguments, time_case, write_document
 
 
 class GroupedShift(nn.Module):
@@ -107,11 +107,7 @@ NETWORKS = [("shiftresnet20-e3-grouped", "shift"), ("depthwiseresnet20-e3", "dep
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repetitions", type=int, default=20)
-    parser.add_argument("--warmup", type=int, default=3, help="at least this many warm-up calls per case")
-    parser.add_argument("--warmup-seconds", type=float, default=0.3, help="and at least this long")
-    parser.add_argument("--threads", type=int, help="torch.set_num_threads; default PyTorch's own")
-    parser.add_argument("--json", help="write the JSON here (default: standard output)")
+    add_timing_arguments(parser, repetitions=20, warmup=3)
     args = parser.parse_args()
     if args.repetitions < 1 or args.warmup < 0:
         sys.exit("network_torch.py: --repetitions expects >= 1 and --warmup >= 0")
@@ -121,10 +117,7 @@ def main():
     cases = []
 
     def add(shape, name, body):
-        median, minimum = timed(body, args.warmup, args.repetitions, args.warmup_seconds)
-        cases.append({"shape": shape, "case": name, "median_ms": median * 1e3, "min_ms": minimum * 1e3})
-        print(f"pytorch {'x'.join(map(str, shape))} {name:<60} median {median * 1e3:8.3f} ms  min {minimum * 1e3:8.3f} ms",
-              file=sys.stderr)
+        time_case(cases, shape, name, body, args.warmup, args.repetitions, args.warmup_seconds, 60)
 
     parameters = {}
     for name, kind in NETWORKS:

@@ -4,14 +4,15 @@
     swift run -c release shiftops bench-pointwise --pytorch pointwise.json
 
 FLOPs are 2 x MACs; forward + backward counts 3 x the forward (input and weight gradients).
-Best of --repeats after warm-up (pytorch_cpu.py's timing). With --json it also writes the "cases"
-JSON (shape [N, Cin, H, W, Cout]) that `shiftops bench-pointwise --pytorch FILE` reads for N3.
+Best of --repeats after warm-up (bench_timing.py's timing, the other scripts' too). With --json it
+also writes the "cases" JSON (shape [N, Cin, H, W, Cout]) that `shiftops bench-pointwise --pytorch
+FILE` reads for N3.
 Not a dependency: ShiftOps never needs PyTorch.
 """
-import argparse, json
+import argparse
 import torch
 
-from pytorch_cpu import timed
+from bench_timing import timed, write_document
 
 SHAPES = [(32, 16, 48, 32), (32, 48, 16, 32), (32, 32, 96, 16), (32, 96, 32, 16),
           (32, 64, 192, 8), (32, 192, 64, 8), (32, 64, 64, 56)]
@@ -46,10 +47,8 @@ def main():
         cases.append({'shape': shape, 'case': 'pytorch conv1x1 forward+backward', 'median_ms': b_median * 1e3, 'min_ms': bwd * 1e3})
         print(f'| {n}x{cin}x{side}x{side} -> {cout} | {fwd*1e3:.2f} | {flops/fwd/1e9:.1f} | {bwd*1e3:.2f} | {3*flops/bwd/1e9:.1f} |')
     if a.json:
-        with open(a.json, 'w') as f:
-            json.dump({'source': 'pytorch', 'torch_version': torch.__version__, 'threads': torch.get_num_threads(),
-                       'repetitions': a.repeats, 'cases': cases}, f, indent=2)
-            f.write('\n')
+        write_document({'source': 'pytorch', 'torch_version': torch.__version__, 'threads': torch.get_num_threads(),
+                        'repetitions': a.repeats, 'cases': cases}, a.json)
 
 if __name__ == '__main__':
     main()

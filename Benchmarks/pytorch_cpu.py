@@ -16,10 +16,7 @@ It writes the JSON of `shiftops bench --json` ("cases": shape, case, median_ms, 
     swift run -c release shiftops bench --pytorch pytorch.json
 """
 import argparse
-import json
-import statistics
 import sys
-import time
 import warnings
 
 # PyPI's default wheel is a CUDA build: on a machine without a usable driver its autograd warns
@@ -33,31 +30,7 @@ except ImportError:
     sys.exit("pytorch_cpu.py: needs PyTorch (pip install torch); shiftops bench runs without it and prints C7a-d and C9's "
              "PyTorch ratios as not measured")
 
-
-
-def write_document(document, path):
-    """The JSON the shiftops benchmarks read: to `path`, or to standard output without one."""
-    text = json.dumps(document, indent=2) + "\n"
-    if path:
-        with open(path, "w") as f:
-            f.write(text)
-    else:
-        sys.stdout.write(text)
-
-def timed(body, warmup, repetitions, warmup_seconds):
-    """Median and minimum seconds of `repetitions` calls after at least `warmup` calls and
-    `warmup_seconds` of calls (steady state: oneDNN's primitives built, OpenMP's threads awake)."""
-    start = time.perf_counter()
-    calls = 0
-    while calls < warmup or time.perf_counter() - start < warmup_seconds:
-        body()
-        calls += 1
-    samples = []
-    for _ in range(repetitions):
-        start = time.perf_counter()
-        body()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples), min(samples)
+from bench_timing import add_timing_arguments, time_case, write_document
 
 
 def shift_grid(shifts, batch, height, width):
@@ -104,11 +77,8 @@ def bench_shape(shape, warmup, repetitions, warmup_seconds):
     cases = []
 
     def add(name, body, traffic):
-        median, minimum = timed(body, warmup, repetitions, warmup_seconds)
-        cases.append({"shape": list(shape), "case": name, "median_ms": median * 1e3, "min_ms": minimum * 1e3,
-                      "gb_per_s": traffic / median / 1e9, "bytes": traffic})
-        print(f"pytorch {'x'.join(map(str, shape))} {name:<52} median {median * 1e3:8.3f} ms  min {minimum * 1e3:8.3f} ms",
-              file=sys.stderr)
+        case, median, _ = time_case(cases, shape, name, body, warmup, repetitions, warmup_seconds, 52)
+        case.update(gb_per_s=traffic / median / 1e9, bytes=traffic)
 
     out = torch.empty_like(x).fill_(0)  # prefaulted, as shiftops bench's copy
     add("pytorch copy_", lambda: out.copy_(x), 2 * size)
@@ -160,11 +130,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shape", action="append",
                         help="N,C,H,W or N,C,D,H,W (repeatable); default 8,64,56,56, 32,64,56,56 and 8,32,16,56,56")
-    parser.add_argument("--repetitions", type=int, default=30)
-    parser.add_argument("--warmup", type=int, default=5, help="at least this many warm-up calls per case")
-    parser.add_argument("--warmup-seconds", type=float, default=0.3, help="and at least this long")
-    parser.add_argument("--threads", type=int, help="torch.set_num_threads; default PyTorch's own")
-    parser.add_argument("--json", help="write the JSON here (default: standard output)")
+    add_timing_arguments(parser, repetitions=30, warmup=5)
     args = parser.parse_args()
     shapes = [[8, 64, 56, 56], [32, 64, 56, 56], [8, 32, 16, 56, 56]]
     if args.shape:

@@ -25,7 +25,7 @@ try:
 except ImportError:
     sys.exit("tsm_torch.py: needs PyTorch (pip install torch); shiftops bench runs without it and prints T1 as not measured")
 
-from pytorch_cpu import timed, write_document
+from bench_timing import add_timing_arguments, time_case, write_document
 
 CASE = "pytorch tsm shift forward"  # the name BenchInterop.swift looks for
 
@@ -61,11 +61,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shape", action="append", help="the bench's N,C,H,W (repeatable); default 8,64,56,56")
     parser.add_argument("--segments", type=int, default=8, help="frames per clip (shiftops bench uses 8)")
-    parser.add_argument("--repetitions", type=int, default=30)
-    parser.add_argument("--warmup", type=int, default=5, help="at least this many warm-up calls")
-    parser.add_argument("--warmup-seconds", type=float, default=0.3, help="and at least this long")
-    parser.add_argument("--threads", type=int, help="torch.set_num_threads; default PyTorch's own")
-    parser.add_argument("--json", help="write the JSON here (default: standard output)")
+    add_timing_arguments(parser, repetitions=30, warmup=5)
     args = parser.parse_args()
     shapes = [[8, 64, 56, 56]]
     if args.shape:
@@ -91,11 +87,8 @@ def main():
             with torch.no_grad():
                 tsm_shift(x, args.segments)
 
-        median, minimum = timed(forward, args.warmup, args.repetitions, args.warmup_seconds)
-        cases.append({"shape": shape, "case": CASE, "median_ms": median * 1e3, "min_ms": minimum * 1e3,
-                      "gb_per_s": 2 * size / minimum / 1e9, "bytes": 2 * size})
-        print(f"pytorch {'x'.join(map(str, shape))} {CASE:<32} median {median * 1e3:8.3f} ms  min {minimum * 1e3:8.3f} ms",
-              file=sys.stderr)
+        case, _, minimum = time_case(cases, shape, CASE, forward, args.warmup, args.repetitions, args.warmup_seconds, 32)
+        case.update(gb_per_s=2 * size / minimum / 1e9, bytes=2 * size)
     document = {"source": "pytorch", "torch_version": torch.__version__, "threads": torch.get_num_threads(),
                 "segments": args.segments, "repetitions": args.repetitions, "warmup": args.warmup,
                 "warmup_seconds": args.warmup_seconds, "cases": cases, "figures": []}

@@ -22,7 +22,7 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
     public let momentum: T
     /// What the backward needs: `xhat` (a tensor, so that its buffer is recycled step after step),
     /// the inverse standard deviations, the input shape, and whether a ReLU was fused.
-    private var saved: (normalized: Tensor<T>, inverseStd: [T], shape: [Int], training: Bool, relu: Bool)?
+    private var saved = SavedForBackward<(normalized: Tensor<T>, inverseStd: [T], shape: [Int], relu: Bool)>()
 
     /// A layer for `channels` channels.
     ///
@@ -131,10 +131,8 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
         if training {
             runningMean.value = try Tensor(shape: [c], elements: means)
             runningVar.value = try Tensor(shape: [c], elements: variances)
-            saved = (normalized, inverseStd, input.shape, true, relu)
-        } else {
-            saved = nil
         }
+        saved.keep((normalized, inverseStd, input.shape, relu), training: training)
         return output
     }
 
@@ -143,12 +141,8 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
     /// After a forward that fused a ReLU, `g` is first zeroed where the output was `<= 0`.
     @_specialize(where T == Float)
     public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
-        guard let saved, saved.training else {
-            throw ShiftOpsError(.invalidArgument, argument: "forward", "backward needs a training-mode forward first")
-        }
-        guard gradOutput.shape == saved.shape else {
-            throw ShiftOpsError(.shapeMismatch, argument: "gradOutput", "expected \(saved.shape), got \(gradOutput.shape)")
-        }
+        let saved = try self.saved.value()
+        try checkGradOutput(gradOutput, expected: saved.shape)
         let (n, c, plane) = (saved.shape[0], saved.shape[1], saved.shape[2] * saved.shape[3])
         let m = T(n * plane)
         let gamma = weight.value.elements, beta = bias.value.elements, relu = saved.relu

@@ -26,7 +26,7 @@ public final class Conv2d<T: NetScalar>: Module<T> {
     public let weight: Parameter<T>
     /// `[O]`, when the layer has a bias.
     public let bias: Parameter<T>?
-    private var savedInput: Tensor<T>?
+    private var savedInput = SavedForBackward<Tensor<T>>()
 
     /// A convolution with He-uniform weights (`U(-b, b)`, `b = sqrt(6 / fan_in)`) drawn from `seed`
     /// and a zero bias.
@@ -84,7 +84,7 @@ public final class Conv2d<T: NetScalar>: Module<T> {
     @_specialize(where T == Float)
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
         let (n, h, w, ho, wo) = try checkedGeometry(input.shape)
-        savedInput = isTraining ? input : nil
+        savedInput.keep(input, training: isTraining)
         let plane = ho * wo, kk = kernelSize * kernelSize
         let groupRows = inChannels / groups * kk, groupOut = outChannels / groups
         let direct = readsInputDirectly
@@ -127,14 +127,9 @@ public final class Conv2d<T: NetScalar>: Module<T> {
     /// `dL/dinput`; adds `dL/dweight` (and `dL/dbias`).
     @_specialize(where T == Float)
     public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
-        guard let input = savedInput else {
-            throw ShiftOpsError(.invalidArgument, argument: "forward", "backward needs a training-mode forward first")
-        }
+        let input = try savedInput.value()
         let (n, h, w, ho, wo) = try checkedGeometry(input.shape)
-        guard gradOutput.shape == [n, outChannels, ho, wo] else {
-            throw ShiftOpsError(.shapeMismatch, argument: "gradOutput",
-                                "expected \([n, outChannels, ho, wo]), got \(gradOutput.shape)")
-        }
+        try checkGradOutput(gradOutput, expected: [n, outChannels, ho, wo])
         let plane = ho * wo, kk = kernelSize * kernelSize
         let allRows = inChannels * kk, groupRows = inChannels / groups * kk, groupOut = outChannels / groups
         let direct = readsInputDirectly

@@ -5,7 +5,7 @@ import ShiftOps
 public final class DepthwiseConv3x3<T: NetScalar>: Module<T> {
     /// `[C, 1, 3, 3]`.
     public let weight: Parameter<T>
-    private var savedInput: Tensor<T>?
+    private var savedInput = SavedForBackward<Tensor<T>>()
 
     /// A layer with He-uniform weights (fan-in 9) drawn from `seed`.
     ///
@@ -30,16 +30,14 @@ public final class DepthwiseConv3x3<T: NetScalar>: Module<T> {
     @_specialize(where T == Float)
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
         let y = try depthwiseConv2d(input, weight: kernel, padding: 1, stride: 1)
-        savedInput = isTraining ? input : nil
+        savedInput.keep(input, training: isTraining)
         return y
     }
 
     /// `dL/dinput`; adds `dL/dweight`.
     @_specialize(where T == Float)
     public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
-        guard let input = savedInput else {
-            throw ShiftOpsError(.invalidArgument, argument: "forward", "backward needs a training-mode forward first")
-        }
+        let input = try savedInput.value()
         let (gx, gw) = try depthwiseConv2dBackward(gradOutput: gradOutput, input: input, weight: kernel, padding: 1, stride: 1)
         weight.accumulate(gw.elements)
         return gx

@@ -2,7 +2,7 @@ import ShiftOps
 
 /// Global average pooling, `[N, C, H, W]` to `[N, C]`: `y[n, c] = mean over h, w of x[n, c, h, w]`.
 public final class GlobalAveragePool<T: NetScalar>: Module<T> {
-    private var savedShape: [Int]?
+    private var savedShape = SavedForBackward<[Int]>()
 
     /// A pooling layer.
     public override init() {}
@@ -14,7 +14,7 @@ public final class GlobalAveragePool<T: NetScalar>: Module<T> {
             throw ShiftOpsError(.invalidRank, argument: "input", "expected [N, C, H, W] with H, W >= 1, got \(input.shape)")
         }
         let (rows, plane) = (input.shape[0] * input.shape[1], input.shape[2] * input.shape[3])
-        savedShape = isTraining ? input.shape : nil
+        savedShape.keep(input.shape, training: isTraining)
         return try Tensor<T>(shape: [input.shape[0], input.shape[1]]) { y in
             input.withDenseBuffer { x in
                 for r in 0..<rows {
@@ -29,12 +29,8 @@ public final class GlobalAveragePool<T: NetScalar>: Module<T> {
     /// Spreads `g[n, c] / (H * W)` over the plane.
     @_specialize(where T == Float)
     public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
-        guard let shape = savedShape else {
-            throw ShiftOpsError(.invalidArgument, argument: "forward", "backward needs a training-mode forward first")
-        }
-        guard gradOutput.shape == [shape[0], shape[1]] else {
-            throw ShiftOpsError(.shapeMismatch, argument: "gradOutput", "expected \([shape[0], shape[1]]), got \(gradOutput.shape)")
-        }
+        let shape = try savedShape.value()
+        try checkGradOutput(gradOutput, expected: [shape[0], shape[1]])
         let plane = shape[2] * shape[3]
         return try Tensor<T>(shape: shape) { gx in
             gradOutput.withDenseBuffer { g in

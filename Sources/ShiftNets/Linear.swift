@@ -7,7 +7,7 @@ public final class Linear<T: NetScalar>: Module<T> {
     public let weight: Parameter<T>
     /// `[out]`.
     public let bias: Parameter<T>
-    private var savedInput: Tensor<T>?
+    private var savedInput = SavedForBackward<Tensor<T>>()
 
     /// A layer with weights and bias uniform in `[-1/sqrt(in), 1/sqrt(in)]` (PyTorch's default),
     /// drawn from `seed`.
@@ -34,7 +34,7 @@ public final class Linear<T: NetScalar>: Module<T> {
         guard input.rank == 2, input.shape[1] == fin else {
             throw ShiftOpsError(.shapeMismatch, argument: "input", "expected [N, \(fin)], got \(input.shape)")
         }
-        savedInput = isTraining ? input : nil
+        savedInput.keep(input, training: isTraining)
         let n = input.shape[0]
         let wt = try Tensor<T>(shape: [fin, fout]) { t in
             weight.value.withDenseBuffer { w in
@@ -56,13 +56,9 @@ public final class Linear<T: NetScalar>: Module<T> {
     /// `dL/dx = g W`; adds `dL/dW = g^T x` and `dL/db = sum over n of g`.
     @_specialize(where T == Float)
     public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
-        guard let input = savedInput else {
-            throw ShiftOpsError(.invalidArgument, argument: "forward", "backward needs a training-mode forward first")
-        }
+        let input = try savedInput.value()
         let (fin, fout) = features, n = input.shape[0]
-        guard gradOutput.shape == [n, fout] else {
-            throw ShiftOpsError(.shapeMismatch, argument: "gradOutput", "expected \([n, fout]), got \(gradOutput.shape)")
-        }
+        try checkGradOutput(gradOutput, expected: [n, fout])
         var dw = [T](repeating: 0, count: fout * fin), db = [T](repeating: 0, count: fout)
         let gx = try Tensor<T>(shape: [n, fin]) { gx in
             gradOutput.withDenseBuffer { g in

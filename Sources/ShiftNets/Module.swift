@@ -13,7 +13,8 @@ import ShiftOps
 ///
 /// ## Writing your own layer
 /// Subclass `Module` and override what your layer has:
-/// - ``forward(_:)``: the output; save what the backward needs when ``isTraining`` is true.
+/// - ``forward(_:)``: the output; save what the backward needs when ``isTraining`` is true (a
+///   ``SavedForBackward`` slot keeps it, and refuses a backward that has nothing to read).
 /// - ``backward(_:)``: `dL/dinput`, adding `dL/dparameter` with ``Parameter/accumulate(_:)``.
 /// - ``ownParameters``: the learned tensors, which ``ShiftOps/SGD`` steps, ``parameterCount`` counts and
 ///   ``save(to:)`` / ``load(from:strict:checkingValues:)`` keep.

@@ -3,7 +3,7 @@ import ShiftOps
 /// `y = max(x, 0)` elementwise, NaN kept as NaN (as PyTorch's `relu`); the gradient passes where
 /// the output is positive or NaN.
 public final class ReLU<T: NetScalar>: Module<T> {
-    private var savedOutput: Tensor<T>?
+    private var savedOutput = SavedForBackward<Tensor<T>>()
 
     /// A ReLU.
     public override init() {}
@@ -18,19 +18,15 @@ public final class ReLU<T: NetScalar>: Module<T> {
                 for i in 0..<x.count { y[i] = x[i] <= 0 ? 0 : x[i] }
             }
         }
-        savedOutput = isTraining ? y : nil
+        savedOutput.keep(y, training: isTraining)
         return y
     }
 
     /// `g` where the output was positive or NaN, else 0 (PyTorch's threshold backward).
     @_specialize(where T == Float)
     public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
-        guard let y = savedOutput else {
-            throw ShiftOpsError(.invalidArgument, argument: "forward", "backward needs a training-mode forward first")
-        }
-        guard gradOutput.shape == y.shape else {
-            throw ShiftOpsError(.shapeMismatch, argument: "gradOutput", "expected \(y.shape), got \(gradOutput.shape)")
-        }
+        let y = try savedOutput.value()
+        try checkGradOutput(gradOutput, expected: y.shape)
         return try Tensor<T>(shape: y.shape) { gx in
             y.withDenseBuffer { out in
                 gradOutput.withDenseBuffer { g in

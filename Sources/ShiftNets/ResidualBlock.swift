@@ -18,7 +18,7 @@ public final class ResidualBlock<T: NetScalar>: Module<T> {
     /// The projection, when the block changes width or resolution.
     public let shortcut: Sequential<T>?
     /// `relu(main + shortcut)`, kept in training mode for the ReLU's gradient.
-    private var savedOutput: Tensor<T>?
+    private var savedOutput = SavedForBackward<Tensor<T>>()
     /// Whether the last forward fused each BN with the ReLU after it (the backward follows it).
     private var fusedLastForward = false
 
@@ -75,7 +75,7 @@ public final class ResidualBlock<T: NetScalar>: Module<T> {
                                 "the block's main path gives \(body.shape) but its shortcut \(skip.shape)")
         }
         let output = try addReLU(body, skip)
-        savedOutput = isTraining ? output : nil
+        savedOutput.keep(output, training: isTraining)
         return output
     }
 
@@ -89,12 +89,8 @@ public final class ResidualBlock<T: NetScalar>: Module<T> {
     /// The ReLU's gradient sent down both paths and their input gradients added.
     @_specialize(where T == Float)
     public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
-        guard let output = savedOutput else {
-            throw ShiftOpsError(.invalidArgument, argument: "forward", "backward needs a training-mode forward first")
-        }
-        guard gradOutput.shape == output.shape else {
-            throw ShiftOpsError(.shapeMismatch, argument: "gradOutput", "expected \(output.shape), got \(gradOutput.shape)")
-        }
+        let output = try savedOutput.value()
+        try checkGradOutput(gradOutput, expected: output.shape)
         let g = try reluGradient(gradOutput, output: output)
         var gMain = g, index = main.count - 1
         while index >= 0 {

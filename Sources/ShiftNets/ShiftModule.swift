@@ -11,7 +11,7 @@ public final class ShiftModule<T: NetScalar>: Module<T> {
     public private(set) var layer: ShiftLayer<T>
     /// The learned shifts (active, sparse); `nil` for grouped shifts.
     public let shifts: Parameter<T>?
-    private var savedInput: Tensor<T>?
+    private var savedInput = SavedForBackward<Tensor<T>>()
 
     /// A shift over `channels` channels.
     ///
@@ -40,16 +40,14 @@ public final class ShiftModule<T: NetScalar>: Module<T> {
         // gets a Float kernel instead of ShiftOps' generic one.
         let y = try shift2d(input, shifts: layer.shifts, mode: layer.mode, padding: layer.padding,
                             geometry: layer.geometry(forInputShape: input.shape))
-        savedInput = isTraining ? input : nil
+        savedInput.keep(input, training: isTraining)
         return y
     }
 
     /// `dL/dinput` from ShiftOps' backward; adds `dL/dshifts` for a learned shift.
     @_specialize(where T == Float)
     public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
-        guard let input = savedInput else {
-            throw ShiftOpsError(.invalidArgument, argument: "forward", "backward needs a training-mode forward first")
-        }
+        let input = try savedInput.value()
         let gradients = try shift2dBackward(gradOutput: gradOutput, input: input, shifts: layer.shifts, mode: layer.mode,
                                             padding: layer.padding, geometry: layer.geometry(forInputShape: input.shape))
         if let shifts, let g = gradients.shifts { shifts.accumulate(g.elements) }

@@ -20,7 +20,7 @@ public final class ShiftPointwiseConv<T: NetScalar>: Module<T> {
     public let shift: ShiftModule<T>
     /// The 1x1 convolution (no bias, no groups), whose stride the fused op carries.
     public let conv: Conv2d<T>
-    private var savedInput: Tensor<T>?
+    private var savedInput = SavedForBackward<Tensor<T>>()
 
     /// Fuses `shift` with `conv`.
     ///
@@ -71,7 +71,7 @@ public final class ShiftPointwiseConv<T: NetScalar>: Module<T> {
     @_specialize(where T == Float)
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
         let (n, c, o, plane, geometry) = try checked(input.shape)
-        savedInput = isTraining ? input : nil
+        savedInput.keep(input, training: isTraining)
         let size = geometry.outputSize!
         var failure: Error?
         let output = try Tensor<T>(shape: [n, o] + size) { y in
@@ -101,14 +101,10 @@ public final class ShiftPointwiseConv<T: NetScalar>: Module<T> {
     /// images in order.
     @_specialize(where T == Float)
     public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
-        guard let input = savedInput else {
-            throw ShiftOpsError(.invalidArgument, argument: "forward", "backward needs a training-mode forward first")
-        }
+        let input = try savedInput.value()
         let (n, c, o, plane, geometry) = try checked(input.shape)
         let size = geometry.outputSize!
-        guard gradOutput.shape == [n, o] + size else {
-            throw ShiftOpsError(.shapeMismatch, argument: "gradOutput", "expected \([n, o] + size), got \(gradOutput.shape)")
-        }
+        try checkGradOutput(gradOutput, expected: [n, o] + size)
         let (h, w) = (input.shape[2], input.shape[3])
         let learns = shift.shifts != nil
         var shiftPartials = [T](repeating: 0, count: learns ? n * c * 2 : 0)

@@ -17,6 +17,22 @@ public enum ShiftOpsCommand {
           golden hashes of the CPU ops' outputs over a broad case set: --write FILE, --compare FILE
         """
 
+    /// A subcommand's entry point: the arguments after its name, where output goes, where
+    /// progress lines go.
+    typealias Entry = @Sendable (_ arguments: [String], _ output: (String) -> Void, _ progress: (String) -> Void) throws -> Void
+
+    /// The subcommands by name, in the order the unknown-command message lists them.
+    static let subcommands: [(name: String, main: Entry)] = [
+        ("run", { arguments, output, _ in try RunCommand.main(arguments, output: output) }),
+        ("bench", { arguments, output, progress in try BenchCommand.main(arguments, output: output, progress: progress) }),
+        ("bench-pointwise", { arguments, output, _ in try PointwiseBench.main(arguments, output: output) }),
+        ("bench-network", { arguments, output, progress in try NetworkBench.main(arguments, output: output, progress: progress) }),
+        ("demo", { arguments, output, _ in try DemoCommand.main(arguments, output: output) }),
+        ("count", { arguments, output, _ in try CountCommand.main(arguments, output: output) }),
+        ("check", { arguments, output, _ in try CheckCommand.main(arguments, output: output) }),
+        ("golden", { arguments, output, _ in try GoldenCommand.main(arguments, output: output) }),
+    ]
+
     /// Runs the command line `arguments` (without the program name) and returns the exit status.
     public static func main(_ arguments: [String], output: (String) -> Void = { print($0); fflush(nil) },
                             errors: (String) -> Void = { printError($0) }) -> Int32 {
@@ -26,27 +42,13 @@ public enum ShiftOpsCommand {
         }
         let rest = Array(arguments.dropFirst())
         do {
-            switch command {
-            case "run":
-                try RunCommand.main(rest, output: output)
-            case "bench":
-                try BenchCommand.main(rest, output: output, progress: errors)
-            case "demo":
-                try DemoCommand.main(rest, output: output)
-            case "count":
-                try CountCommand.main(rest, output: output)
-            case "bench-pointwise":
-                try PointwiseBench.main(rest, output: output)
-            case "bench-network":
-                try NetworkBench.main(rest, output: output, progress: errors)
-            case "check":
-                try CheckCommand.main(rest, output: output)
-            case "golden":
-                try GoldenCommand.main(rest, output: output)
-            case "-h", "--help", "help":
+            if ["-h", "--help", "help"].contains(command) {
                 output(usage)
-            default:
-                throw UsageError("unknown command '\(command)'; expected run, bench, bench-pointwise, bench-network, demo, count, check or golden")
+            } else if let subcommand = subcommands.first(where: { $0.name == command }) {
+                try subcommand.main(rest, output, errors)
+            } else {
+                let names = subcommands.map(\.name)
+                throw UsageError("unknown command '\(command)'; expected \(names.dropLast().joined(separator: ", ")) or \(names.last!)")
             }
             return 0
         } catch let error as UsageError {

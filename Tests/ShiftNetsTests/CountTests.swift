@@ -5,59 +5,44 @@ import ShiftOps
 import ShiftOpsTool
 
 /// Parameter counts against shiftresnet-cifar (commit 289a1a1): its own model definitions and
-/// count.py's `count_params`, run by Scripts/shiftresnet-counts/reference_counts.py. The third
-/// column is its `flops()`, which counts the stem with the last stage's width (64, not 16).
+/// count.py's `count_params`, run by Scripts/shiftresnet-counts/reference_counts.py. Its
+/// `script_flops` is `flops()`, which counts the stem with the last stage's width (64, not 16).
 @Suite struct CountTests {
-    static let reference: [(Architecture, parameters: Int, scriptFLOPs: Int)] = try! [
-        (try .resNet(depth: 20), 272474, 42140288),
-        (try .resNet(depth: 20, reduction: 2.0, mode: .net), 133608, 20596226),
-        (try .resNet(depth: 20, reduction: 2.8, mode: .net), 96086, 14747260),
-        (try .resNet(depth: 20, reduction: 4.0, mode: .net), 68786, 10977600),
-        (try .resNet(depth: 20, reduction: 2.0, mode: .block), 138506, 22086272),
-        (try .resNet(depth: 20, reduction: 2.8, mode: .block), 96206, 15377024),
-        (try .resNet(depth: 20, reduction: 4.0, mode: .block), 71522, 12059264),
-        (try .resNet(depth: 56), 855770, 127074944),
-        (try .resNet(depth: 56, reduction: 2.0, mode: .net), 419520, 61356290),
-        (try .resNet(depth: 56, reduction: 2.8, mode: .net), 301358, 43667068),
-        (try .resNet(depth: 56, reduction: 4.0, mode: .net), 215282, 32211264),
-        (try .resNet(depth: 56, reduction: 2.0, mode: .block), 430826, 64553600),
-        (try .resNet(depth: 56, reduction: 2.8, mode: .block), 296726, 43688576),
-        (try .resNet(depth: 56, reduction: 4.0, mode: .block), 218354, 33292928),
-        (try .resNet(depth: 110), 1730714, 254476928),
-        (try .resNet(depth: 110, reduction: 2.0, mode: .net), 848388, 122496386),
-        (try .resNet(depth: 110, reduction: 2.8, mode: .net), 609266, 87046780),
-        (try .resNet(depth: 110, reduction: 4.0, mode: .net), 435026, 64061760),
-        (try .resNet(depth: 110, reduction: 2.0, mode: .block), 869306, 128254592),
-        (try .resNet(depth: 110, reduction: 2.8, mode: .block), 597506, 86155904),
-        (try .resNet(depth: 110, reduction: 4.0, mode: .block), 438602, 65143424),
-        (try .shiftResNet(depth: 20, expansion: 1), 34906, 7275136),
-        (try .depthwiseResNet(depth: 20, expansion: 1), 38602, 8049280),
-        (try .shiftResNet(depth: 20, expansion: 3), 95642, 17760896),
-        (try .depthwiseResNet(depth: 20, expansion: 3), 106730, 20083328),
-        (try .shiftResNet(depth: 20, expansion: 6), 186746, 33489536),
-        (try .depthwiseResNet(depth: 20, expansion: 6), 208922, 38134400),
-        (try .shiftResNet(depth: 20, expansion: 9), 277850, 49218176),
-        (try .depthwiseResNet(depth: 20, expansion: 9), 311114, 56185472),
-        (try .shiftResNet(depth: 56, expansion: 1), 102106, 16712320),
-        (try .depthwiseResNet(depth: 56, expansion: 1), 113194, 19034752),
-        (try .shiftResNet(depth: 56, expansion: 3), 294554, 46072448),
-        (try .depthwiseResNet(depth: 56, expansion: 3), 327818, 53039744),
-        (try .shiftResNet(depth: 56, expansion: 6), 583226, 90112640),
-        (try .depthwiseResNet(depth: 56, expansion: 6), 649754, 104047232),
-        (try .shiftResNet(depth: 56, expansion: 9), 871898, 134152832),
-        (try .depthwiseResNet(depth: 56, expansion: 9), 971690, 155054720),
-        (try .shiftResNet(depth: 110, expansion: 1), 202906, 30868096),
-        (try .depthwiseResNet(depth: 110, expansion: 1), 225082, 35512960),
-        (try .shiftResNet(depth: 110, expansion: 3), 592922, 88539776),
-        (try .depthwiseResNet(depth: 110, expansion: 3), 659450, 102474368),
-        (try .shiftResNet(depth: 110, expansion: 6), 1177946, 175047296),
-        (try .depthwiseResNet(depth: 110, expansion: 6), 1311002, 202916480),
-        (try .shiftResNet(depth: 110, expansion: 9), 1762970, 261554816),
-        (try .depthwiseResNet(depth: 110, expansion: 9), 1962554, 303358592),
-    ]
+    /// reference_counts.py's rows (Scripts/shiftresnet-counts/counts.json), each
+    /// with the architecture it describes: `model` names the family and depth; a ResNet row may
+    /// add `reduction` and `mode`, a shift or depthwise row has `expansion`.
+    static func reference() throws -> [(Architecture, parameters: Int, scriptFLOPs: Int)] {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Scripts/shiftresnet-counts/counts.json").standardized
+        let rows = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [[String: Any]])
+        return try rows.map { row in
+            let model = try #require(row["model"] as? String)
+            let family = try #require(["depthwiseresnet", "shiftresnet", "resnet"].first { model.hasPrefix($0) })
+            let depth = try #require(Int(model.dropFirst(family.count)))
+            let architecture: Architecture
+            switch family {
+            case "resnet":
+                let mode = try (row["mode"] as? String).map { try #require(ReductionMode(rawValue: $0)) } ?? .net
+                architecture = try .resNet(depth: depth, reduction: row["reduction"] as? Double ?? 1, mode: mode)
+            case "shiftresnet":
+                architecture = try .shiftResNet(depth: depth, expansion: try #require(row["expansion"] as? Double))
+            default:
+                architecture = try .depthwiseResNet(depth: depth, expansion: try #require(row["expansion"] as? Double))
+            }
+            return (architecture, try #require(row["params"] as? Int), try #require(row["script_flops"] as? Int))
+        }
+    }
+
+    /// Every configuration the script counted is in the file: the ResNets with their six
+    /// reductions, and the shift networks and their depthwise twins at four expansions, each
+    /// at depths 20, 56 and 110.
+    @Test func referenceHoldsEveryConfiguration() throws {
+        let names = try Self.reference().map(\.0.name)
+        #expect(names.count == 45 && Set(names).count == 45)
+    }
 
     @Test(.tags(.slow), .skippedInFastLane) func parametersMatchShiftResNetCifar() throws {
-        for (architecture, parameters, _) in Self.reference {
+        for (architecture, parameters, _) in try Self.reference() {
             let count = try NetworkCount(architecture)
             #expect(count.parameters == parameters, "\(architecture.name)")
             // Every parameter is in a layer's row (no "(other)" row for unreported ones).
@@ -70,7 +55,7 @@ import ShiftOpsTool
         // count.py's ResNet.flops() uses self.in_planes after the stages are built (64 / r), not the
         // stem's width; DepthWiseWithSkipBlock.flops() counts the depthwise convolution at the
         // block's output size, but with stride 2 it runs at the input size (the stride is in conv3).
-        for (architecture, _, scriptFLOPs) in Self.reference {
+        for (architecture, _, scriptFLOPs) in try Self.reference() {
             let count = try NetworkCount(architecture)
             let stem = architecture.stemChannels, last = architecture.widths.last!
             var expected = scriptFLOPs - 32 * 32 * 9 * 3 * (last - stem)

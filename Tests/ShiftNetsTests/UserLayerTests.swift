@@ -40,6 +40,17 @@ final class ChannelScale: Module<Float> {
     }
 }
 
+/// The network of `Module`'s doc example, built as it builds it.
+func docExampleNetwork() throws -> Sequential<Float> {
+    let net = Sequential<Float>([
+        ("conv1", try Conv2d(inChannels: 3, outChannels: 8, kernelSize: 3, padding: 1, seed: 1)),
+        ("scale", try ChannelScale(channels: 8)),
+        ("relu", ReLU()),
+        ("pool", GlobalAveragePool()),
+        ("linear", try Linear(inFeatures: 8, outFeatures: 10, seed: 2)),
+    ])
+    return net
+}
 
 /// Item 6: a layer written outside the package trains, counts, saves and loads beside the
 /// package's own inside `Sequential`; errors read well through Foundation.
@@ -50,14 +61,8 @@ final class ChannelScale: Module<Float> {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("shiftnets-user-\(UInt64.random(in: 0...UInt64.max))").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
 
-        // The doc comment's example, copied exactly.
-        let net = Sequential<Float>([
-            ("conv1", try Conv2d(inChannels: 3, outChannels: 8, kernelSize: 3, padding: 1, seed: 1)),
-            ("scale", try ChannelScale(channels: 8)),
-            ("relu", ReLU()),
-            ("pool", GlobalAveragePool()),
-            ("linear", try Linear(inFeatures: 8, outFeatures: 10, seed: 2)),
-        ])
+        // The doc comment's example, copied exactly (its network built by `docExampleNetwork`).
+        let net = try docExampleNetwork()
         let logits = try net.forward(images)                  // [N, 10]
         let result = try softmaxCrossEntropy(logits: logits, labels: labels)
         _ = try net.backward(result.gradient)
@@ -78,13 +83,11 @@ final class ChannelScale: Module<Float> {
         #expect(net.parameterCount == 3 * 8 * 9 + 8 + 8 * 10 + 10)
         // It saved and loads.
         #expect(FileManager.default.fileExists(atPath: folder + "/scale.scale.npy"))
-        let twin = Sequential<Float>([
-            ("conv1", try Conv2d(inChannels: 3, outChannels: 8, kernelSize: 3, padding: 1, seed: 5)),
-            ("scale", try ChannelScale(channels: 8)),
-            ("relu", ReLU()),
-            ("pool", GlobalAveragePool()),
-            ("linear", try Linear(inFeatures: 8, outFeatures: 10, seed: 6)),
-        ])
+        // A twin as `net` was before its step: every tensor differs from the saved one until it loads.
+        let twin = try docExampleNetwork()
+        for (path, value) in try twin.parameters() {
+            #expect(try value.elements != net.parameters()[path]?.elements, "\(path)")
+        }
         try twin.load(from: folder)
         #expect(try twin.parameters().mapValues(\.elements) == net.parameters().mapValues(\.elements))
         #expect(try twin.forward(images).elements == net.forward(images).elements)
