@@ -106,17 +106,44 @@ struct AxisTaps<Weight: ShiftFloatingPoint> {
     /// -1 (zero padding): an edge output's interpolated value, in the row loops' order.
     @inlinable @inline(__always)
     static func paddedSum(_ row: UnsafePointer<Weight>, _ s: Int, _ i: (Int, Int), _ a: Weight, _ b: Weight) -> Weight {
+        paddedSum(row, s, i, a, b, reads: (i.0 >= 0, i.1 >= 0))
+    }
+
+    /// The same with `reads` saying which of the two indices are not -1.
+    @inlinable @inline(__always)
+    static func paddedSum(_ row: UnsafePointer<Weight>, _ s: Int, _ i: (Int, Int), _ a: Weight, _ b: Weight,
+                          reads: (Bool, Bool)) -> Weight {
         var v: Weight = 0
-        if i.0 >= 0 { v = a * row[i.0 &* s] }
-        if i.1 >= 0 { v += b * row[i.1 &* s] }
+        if reads.0 { v = a * row[i.0 &* s] }
+        if reads.1 { v += b * row[i.1 &* s] }
         return v
+    }
+
+    /// Calls `body` with `flags` as constants, one call per pattern: inlined, a loop in `body`
+    /// is compiled once per pattern, and the per-element tests of ``paddedSum(_:_:_:_:_:reads:)``
+    /// and ``gatheredSum(_:_:_:_:_:)`` fold away. An edge column's pattern is the same in all
+    /// of its rows.
+    @inlinable @inline(__always)
+    static func withConstantFlags(_ flags: (Bool, Bool), _ body: ((Bool, Bool)) -> Void) {
+        switch flags {
+        case (true, true): body((true, true))
+        case (true, false): body((true, false))
+        case (false, true): body((false, true))
+        case (false, false): body((false, false))
+        }
     }
 
     /// `(row[i.0], row[i.1])` along a row at stride `s`, zero where an index is -1: the two samples
     /// of a shift-gradient cell at an edge.
     @inlinable @inline(__always)
     static func paddedPair(_ row: UnsafePointer<Weight>, _ s: Int, _ i: (Int, Int)) -> (Weight, Weight) {
-        (i.0 >= 0 ? row[i.0 &* s] : 0, i.1 >= 0 ? row[i.1 &* s] : 0)
+        paddedPair(row, s, i, reads: (i.0 >= 0, i.1 >= 0))
+    }
+
+    /// The same with `reads` saying which of the two indices are not -1.
+    @inlinable @inline(__always)
+    static func paddedPair(_ row: UnsafePointer<Weight>, _ s: Int, _ i: (Int, Int), reads: (Bool, Bool)) -> (Weight, Weight) {
+        (reads.0 ? row[i.0 &* s] : 0, reads.1 ? row[i.1 &* s] : 0)
     }
 
     /// Whether input `i`'s readers `i - base - b` lie in `0..<count`, for `b` = 0 and 1 (the

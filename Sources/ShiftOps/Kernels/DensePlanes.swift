@@ -163,38 +163,40 @@ enum DensePlanes {
             }
             @inline(__always) func column(_ p: Int) {
                 let i = w.edgeTaps(p)
-                if count == 2 {
-                    // The 2-D case with its two vertical taps in registers: the same products
-                    // and sums as the loop below.
-                    let (t0, t1) = (vertical[0], vertical[1])
+                AxisTaps<T>.withConstantFlags((i.0 >= 0, i.1 >= 0)) { reads in
+                    if count == 2 {
+                        // The 2-D case with its two vertical taps in registers: the same products
+                        // and sums as the loop below.
+                        let (t0, t1) = (vertical[0], vertical[1])
+                        for k in 0..<rows.count {
+                            let origin = first + k &* rowStep
+                            outFirst[k &* ys.h &+ p &* ys.w] = AxisTaps.paddedSum(origin + t0.offset, xs.w, i, t0.a, t0.b, reads: reads)
+                                + AxisTaps.paddedSum(origin + t1.offset, xs.w, i, t1.a, t1.b, reads: reads)
+                        }
+                        return
+                    }
+                    if count == 4 {
+                        // The 3-D case likewise.
+                        let (t0, t1, t2, t3) = (vertical[0], vertical[1], vertical[2], vertical[3])
+                        for k in 0..<rows.count {
+                            let origin = first + k &* rowStep
+                            outFirst[k &* ys.h &+ p &* ys.w] = ((AxisTaps.paddedSum(origin + t0.offset, xs.w, i, t0.a, t0.b, reads: reads)
+                                + AxisTaps.paddedSum(origin + t1.offset, xs.w, i, t1.a, t1.b, reads: reads))
+                                + AxisTaps.paddedSum(origin + t2.offset, xs.w, i, t2.a, t2.b, reads: reads))
+                                + AxisTaps.paddedSum(origin + t3.offset, xs.w, i, t3.a, t3.b, reads: reads)
+                        }
+                        return
+                    }
                     for k in 0..<rows.count {
                         let origin = first + k &* rowStep
-                        outFirst[k &* ys.h &+ p &* ys.w] = AxisTaps.paddedSum(origin + t0.offset, xs.w, i, t0.a, t0.b)
-                            + AxisTaps.paddedSum(origin + t1.offset, xs.w, i, t1.a, t1.b)
+                        var v: T = 0
+                        for r in 0..<count {
+                            let tap = vertical[r]
+                            let x = AxisTaps.paddedSum(origin + tap.offset, xs.w, i, tap.a, tap.b, reads: reads)
+                            v = r == 0 ? x : v + x
+                        }
+                        outFirst[k &* ys.h &+ p &* ys.w] = v
                     }
-                    return
-                }
-                if count == 4 {
-                    // The 3-D case likewise.
-                    let (t0, t1, t2, t3) = (vertical[0], vertical[1], vertical[2], vertical[3])
-                    for k in 0..<rows.count {
-                        let origin = first + k &* rowStep
-                        outFirst[k &* ys.h &+ p &* ys.w] = ((AxisTaps.paddedSum(origin + t0.offset, xs.w, i, t0.a, t0.b)
-                            + AxisTaps.paddedSum(origin + t1.offset, xs.w, i, t1.a, t1.b))
-                            + AxisTaps.paddedSum(origin + t2.offset, xs.w, i, t2.a, t2.b))
-                            + AxisTaps.paddedSum(origin + t3.offset, xs.w, i, t3.a, t3.b)
-                    }
-                    return
-                }
-                for k in 0..<rows.count {
-                    let origin = first + k &* rowStep
-                    var v: T = 0
-                    for r in 0..<count {
-                        let tap = vertical[r]
-                        let x = AxisTaps.paddedSum(origin + tap.offset, xs.w, i, tap.a, tap.b)
-                        v = r == 0 ? x : v + x
-                    }
-                    outFirst[k &* ys.h &+ p &* ys.w] = v
                 }
             }
             for p in 0..<w.interior.lowerBound { column(p) }
@@ -580,38 +582,40 @@ struct DensePlaneBackward: Sendable {
             // Column by column, so that each column decides once which of its readers exist.
             @inline(__always) func column(_ iw: Int) {
                 let readers = w.readers(of: iw, count: output.w)
-                @inline(__always) func term(_ source: UnsafePointer<T>, _ a: T, _ b: T) -> T {
-                    AxisTaps.gatheredSum(source, iw, readers, a, b)
-                }
-                let firstRow = (id &* input.h &+ band.lowerBound) &* rowLength
-                if rows == 2 {
-                    let (t0, t1) = (vertical[0], vertical[1])
+                AxisTaps<T>.withConstantFlags(readers) { readers in
+                    @inline(__always) func term(_ source: UnsafePointer<T>, _ a: T, _ b: T) -> T {
+                        AxisTaps.gatheredSum(source, iw, readers, a, b)
+                    }
+                    let firstRow = (id &* input.h &+ band.lowerBound) &* rowLength
+                    if rows == 2 {
+                        let (t0, t1) = (vertical[0], vertical[1])
+                        for k in 0..<band.count {
+                            let rowStart = firstRow &+ k &* rowLength
+                            gx[rowStart &+ iw] = term(g + (rowStart &- t0.offset), t0.a, t0.b) + term(g + (rowStart &- t1.offset), t1.a, t1.b)
+                        }
+                        return
+                    }
+                    if rows == 4 {
+                        let (t0, t1, t2, t3) = (vertical[0], vertical[1], vertical[2], vertical[3])
+                        for k in 0..<band.count {
+                            let rowStart = firstRow &+ k &* rowLength
+                            gx[rowStart &+ iw] = ((term(g + (rowStart &- t0.offset), t0.a, t0.b)
+                                + term(g + (rowStart &- t1.offset), t1.a, t1.b))
+                                + term(g + (rowStart &- t2.offset), t2.a, t2.b))
+                                + term(g + (rowStart &- t3.offset), t3.a, t3.b)
+                        }
+                        return
+                    }
                     for k in 0..<band.count {
                         let rowStart = firstRow &+ k &* rowLength
-                        gx[rowStart &+ iw] = term(g + (rowStart &- t0.offset), t0.a, t0.b) + term(g + (rowStart &- t1.offset), t1.a, t1.b)
+                        var v: T = 0
+                        for r in 0..<rows {
+                            let tap = vertical[r]
+                            let t = term(g + (rowStart &- tap.offset), tap.a, tap.b)
+                            v = r == 0 ? t : v + t
+                        }
+                        gx[rowStart &+ iw] = v
                     }
-                    return
-                }
-                if rows == 4 {
-                    let (t0, t1, t2, t3) = (vertical[0], vertical[1], vertical[2], vertical[3])
-                    for k in 0..<band.count {
-                        let rowStart = firstRow &+ k &* rowLength
-                        gx[rowStart &+ iw] = ((term(g + (rowStart &- t0.offset), t0.a, t0.b)
-                            + term(g + (rowStart &- t1.offset), t1.a, t1.b))
-                            + term(g + (rowStart &- t2.offset), t2.a, t2.b))
-                            + term(g + (rowStart &- t3.offset), t3.a, t3.b)
-                    }
-                    return
-                }
-                for k in 0..<band.count {
-                    let rowStart = firstRow &+ k &* rowLength
-                    var v: T = 0
-                    for r in 0..<rows {
-                        let tap = vertical[r]
-                        let t = term(g + (rowStart &- tap.offset), tap.a, tap.b)
-                        v = r == 0 ? t : v + t
-                    }
-                    gx[rowStart &+ iw] = v
                 }
             }
             for iw in 0..<columns.lowerBound { column(iw) }
@@ -689,24 +693,26 @@ extension PlaneBackward {
         if w.interior == 0..<w.count { return }
         let rows = cell.h.interior
         let firstRow = pd &* flat.sliceLength &+ rows.lowerBound &* flat.rowLength
-        @inline(__always) func step(_ i: Int, _ v: T, _ rowStart: Int, _ indices: (Int, Int), _ offset: Int,
-                                    _ sums: inout (T, T)) {
+        @inline(__always) func step(_ i: Int, _ v: T, _ rowStart: Int, _ indices: (Int, Int), _ reads: (Bool, Bool),
+                                    _ offset: Int, _ sums: inout (T, T)) {
             if i >= start && i < start &+ count {
                 let f0 = x[i &+ offset], f1 = x[i &+ offset &+ 1]
                 sums.0 -= v * (f1 - f0)
                 sums.1 -= v * f0
             }
-            let (x0, x1) = AxisTaps.paddedPair(x + (rowStart &+ offset &- w.base), 1, indices)
+            let (x0, x1) = AxisTaps.paddedPair(x + (rowStart &+ offset &- w.base), 1, indices, reads: reads)
             sums.0 += v * (x1 - x0)
             sums.1 += v * x0
         }
         @inline(__always) func fix(_ p: Int) {
             let indices = (w.index(p, 0), w.index(p, 1))
-            for k in 0..<rows.count {
-                let rowStart = firstRow &+ k &* flat.rowLength
-                let i = rowStart &+ p, v = g[i]
-                step(i, v, rowStart, indices, offsets.0, &first)
-                step(i, v, rowStart, indices, offsets.1, &second)
+            AxisTaps<T>.withConstantFlags((indices.0 >= 0, indices.1 >= 0)) { reads in
+                for k in 0..<rows.count {
+                    let rowStart = firstRow &+ k &* flat.rowLength
+                    let i = rowStart &+ p, v = g[i]
+                    step(i, v, rowStart, indices, reads, offsets.0, &first)
+                    step(i, v, rowStart, indices, reads, offsets.1, &second)
+                }
             }
         }
         for p in 0..<w.interior.lowerBound { fix(p) }
