@@ -10,18 +10,12 @@
 // Nothing uses atomics: every sum has a fixed order, so results are the same bits run to run.
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
+#include "grid_stride.cuh"
 #include "shift_tiles.cuh"
 
 using namespace shiftcuda;
 
 namespace {
-
-constexpr int kThreads = 256;
-
-int64_t blocks_for(int64_t count) {
-    int64_t blocks = (count + kThreads - 1) / kThreads;
-    return blocks < 1 ? 1 : (blocks > 65535 * 8 ? 65535 * 8 : blocks);
-}
 
 // MARK: plane-tiled kernels
 
@@ -154,12 +148,9 @@ __global__ void __launch_bounds__(kThreads) grad_input_kernel(shiftcuda_problem 
     });
 }
 
-// Blocks per channel for the generic shift gradient: fixed by the sizes alone so the reduction
-// order never depends on the device.
+// Blocks per channel for the generic shift gradient.
 int64_t gradient_blocks(const shiftcuda_problem &p) {
-    int64_t per_channel = p.batch * p.out_size[0] * p.out_size[1] * p.out_size[2];
-    int64_t blocks = (per_channel + 16 * kThreads - 1) / (16 * kThreads);
-    return blocks < 1 ? 1 : (blocks > 64 ? 64 : blocks);
+    return per_channel_blocks(p.batch * p.out_size[0] * p.out_size[1] * p.out_size[2]);
 }
 
 template <typename S, typename T>
@@ -184,15 +175,7 @@ __global__ void __launch_bounds__(kThreads) shift_grad_partials_kernel(shiftcuda
         acc[0] += e[0]; acc[1] += e[1]; acc[2] += e[2];
     }
     if (!cell.finite) acc[0] = acc[1] = acc[2] = (T)NAN;
-    for (int a = 0; a < 3; ++a) sums[a][threadIdx.x] = acc[a];
-    __syncthreads();
-    for (int stride = kThreads / 2; stride > 0; stride /= 2) {
-        if (threadIdx.x < stride)
-            for (int a = 0; a < 3; ++a) sums[a][threadIdx.x] += sums[a][threadIdx.x + stride];
-        __syncthreads();
-    }
-    if (threadIdx.x == 0)
-        for (int a = 0; a < 3; ++a) partials[blockIdx.x * 3 + a] = sums[a][0];
+    block_sums<3>(sums, acc, partials);
 }
 
 template <typename T>
