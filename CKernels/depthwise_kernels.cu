@@ -3,42 +3,51 @@
 // shift kernels: one thread per output (forward) or input (gradInput, a gather), and per-channel
 // block reductions for the weight gradient.
 #include <cuda_runtime.h>
+#include "grid_stride.cuh"
 #include "shiftcuda.h"
+
+using namespace shiftcuda;
 
 namespace {
 
-constexpr int kThreads = 256;
-
-int64_t blocks_for(int64_t count) {
-    int64_t blocks = (count + kThreads - 1) / kThreads;
-    return blocks < 1 ? 1 : (blocks > 65535 * 8 ? 65535 * 8 : blocks);
-}
-
-__global__ void __launch_bounds__(kThreads) dw_forward(shiftcuda_depthwise p, const float *x, const float *w, float *y) {
-    const int64_t total = p.batch * p.channels * p.out_height * p.out_width;
+// A grid-stride loop over a dense [N, C, height, width] box: each element with its linear index,
+// row, column, plane (n * C + c) and channel.
+template <typename Visit>
+__device__ __forceinline__ void for_each_pixel(const shiftcuda_depthwise &p, int64_t height, int64_t width, Visit visit) {
+    const int64_t total = p.batch * p.channels * height * width;
     for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
-        const int64_t ow = i % p.out_width, oh = (i / p.out_width) % p.out_height;
-        const int64_t plane = i / (p.out_width * p.out_height), c = plane % p.channels;
-        const float *src = x + plane * p.height * p.width;
-        const float *k = w + c * 9;
-        float sum = 0.f;
-        for (int a = 0; a < 3; ++a) {
-            const int64_t ih = oh * p.stride - p.padding + a;
-            if (ih < 0 || ih >= p.height) continue;
-            for (int b = 0; b < 3; ++b) {
-                const int64_t iw = ow * p.stride - p.padding + b;
-                if (iw >= 0 && iw < p.width) sum += k[a * 3 + b] * src[ih * p.width + iw];
-            }
-        }
-        y[i] = sum;
+        const int64_t col = i % width, row = (i / width) % height;
+        const int64_t plane = i / (width * height), c = plane % p.channels;
+        visit(i, row, col, plane, c);
     }
 }
 
+// The taps t = a * 3 + b of output (oh, ow) that fall inside the input, row by row, each with its
+// offset in an input plane: the order every sum over them keeps.
+template <typename Visit>
+__device__ __forceinline__ void for_each_window_tap(const shiftcuda_depthwise &p, int64_t oh, int64_t ow, Visit visit) {
+    for (int a = 0; a < 3; ++a) {
+        const int64_t ih = oh * p.stride - p.padding + a;
+        if (ih < 0 || ih >= p.height) continue;
+        for (int b = 0; b < 3; ++b) {
+            const int64_t iw = ow * p.stride - p.padding + b;
+            if (iw >= 0 && iw < p.width) visit(a * 3 + b, ih * p.width + iw);
+        }
+    }
+}
+
+__global__ void __launch_bounds__(kThreads) dw_forward(shiftcuda_depthwise p, const float *x, const float *w, float *y) {
+    for_each_pixel(p, p.out_height, p.out_width, [&](int64_t i, int64_t oh, int64_t ow, int64_t plane, int64_t c) {
+        const float *src = x + plane * p.height * p.width;
+        const float *k = w + c * 9;
+        float sum = 0.f;
+        for_each_window_tap(p, oh, ow, [&](int t, int64_t at) { sum += k[t] * src[at]; });
+        y[i] = sum;
+    });
+}
+
 __global__ void __launch_bounds__(kThreads) dw_grad_input(shiftcuda_depthwise p, const float *w, const float *g, float *gx) {
-    const int64_t total = p.batch * p.channels * p.height * p.width;
-    for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
-        const int64_t iw = i % p.width, ih = (i / p.width) % p.height;
-        const int64_t plane = i / (p.width * p.height), c = plane % p.channels;
+    for_each_pixel(p, p.height, p.width, [&](int64_t i, int64_t ih, int64_t iw, int64_t plane, int64_t c) {
         const float *gp = g + plane * p.out_height * p.out_width;
         const float *k = w + c * 9;
         float sum = 0.f;
@@ -52,14 +61,10 @@ __global__ void __launch_bounds__(kThreads) dw_grad_input(shiftcuda_depthwise p,
             }
         }
         gx[i] = sum;
-    }
+    });
 }
 
-int64_t weight_blocks(const shiftcuda_depthwise &p) {
-    int64_t per_channel = p.batch * p.out_height * p.out_width;
-    int64_t blocks = (per_channel + 16 * kThreads - 1) / (16 * kThreads);
-    return blocks < 1 ? 1 : (blocks > 64 ? 64 : blocks);
-}
+int64_t weight_blocks(const shiftcuda_depthwise &p) { return per_channel_blocks(p.batch * p.out_height * p.out_width); }
 
 __global__ void __launch_bounds__(kThreads) dw_grad_weight_partials(shiftcuda_depthwise p, const float *x, const float *g,
                                                                    float *partials, int64_t blocks_per_channel) {
@@ -72,24 +77,9 @@ __global__ void __launch_bounds__(kThreads) dw_grad_weight_partials(shiftcuda_de
         const int64_t plane = n * p.channels + c;
         const float gv = g[plane * p.out_height * p.out_width + oh * p.out_width + ow];
         const float *src = x + plane * p.height * p.width;
-        for (int a = 0; a < 3; ++a) {
-            const int64_t ih = oh * p.stride - p.padding + a;
-            if (ih < 0 || ih >= p.height) continue;
-            for (int b = 0; b < 3; ++b) {
-                const int64_t iw = ow * p.stride - p.padding + b;
-                if (iw >= 0 && iw < p.width) acc[a * 3 + b] += gv * src[ih * p.width + iw];
-            }
-        }
+        for_each_window_tap(p, oh, ow, [&](int t, int64_t at) { acc[t] += gv * src[at]; });
     }
-    for (int t = 0; t < 9; ++t) sums[t][threadIdx.x] = acc[t];
-    __syncthreads();
-    for (int stride = kThreads / 2; stride > 0; stride /= 2) {
-        if (threadIdx.x < stride)
-            for (int t = 0; t < 9; ++t) sums[t][threadIdx.x] += sums[t][threadIdx.x + stride];
-        __syncthreads();
-    }
-    if (threadIdx.x == 0)
-        for (int t = 0; t < 9; ++t) partials[blockIdx.x * 9 + t] = sums[t][0];
+    block_sums<9>(sums, acc, partials);
 }
 
 __global__ void dw_grad_weight_reduce(shiftcuda_depthwise p, const float *partials, int64_t blocks_per_channel, float *gw) {

@@ -10,18 +10,12 @@
 // Nothing uses atomics: every sum has a fixed order, so results are the same bits run to run.
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
+#include "grid_stride.cuh"
 #include "shift_tiles.cuh"
 
 using namespace shiftcuda;
 
 namespace {
-
-constexpr int kThreads = 256;
-
-int64_t blocks_for(int64_t count) {
-    int64_t blocks = (count + kThreads - 1) / kThreads;
-    return blocks < 1 ? 1 : (blocks > 65535 * 8 ? 65535 * 8 : blocks);
-}
 
 // MARK: plane-tiled kernels
 
@@ -115,9 +109,17 @@ __global__ void tiled_reduce(shiftcuda_problem p, Tiling tl, const T *partials, 
 
 // MARK: generic kernels (planes past 32-bit offsets)
 
-template <typename S, typename T>
-__global__ void __launch_bounds__(kThreads) forward_kernel(shiftcuda_problem p, const S *x, const T *shifts, S *y) {
-    const int64_t size[5] = {p.batch, p.channels, p.out_size[0], p.out_size[1], p.out_size[2]};
+// The offset of element [n, c, d, h, w] at these strides.
+__device__ __forceinline__ int64_t offset_of(const int64_t index[5], const int64_t stride[5]) {
+    return index[0] * stride[0] + index[1] * stride[1] + index[2] * stride[2] + index[3] * stride[3] + index[4] * stride[4];
+}
+
+// The walk of the per-element kernels: a grid-stride loop over an [N, C, D, H, W] box, in the
+// problem's axis order, giving each element its indices, its spatial position and its channel's
+// forward taps.
+template <typename T, typename Visit>
+__device__ __forceinline__ void for_each_element(const shiftcuda_problem &p, const int64_t size[5], const T *shifts,
+                                                 Visit visit) {
     const int64_t total = size[0] * size[1] * size[2] * size[3] * size[4];
     const int sampling = forward_sampling(p);
     for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
@@ -125,32 +127,30 @@ __global__ void __launch_bounds__(kThreads) forward_kernel(shiftcuda_problem p, 
         unravel(i, size, p.order, index);
         Taps<T> taps = make_taps<T>(p, shifts, index[1], sampling);
         const int64_t pos[3] = {index[2], index[3], index[4]};
-        y[index[0] * p.y_stride[0] + index[1] * p.y_stride[1] + pos[0] * p.y_stride[2] + pos[1] * p.y_stride[3] +
-          pos[2] * p.y_stride[4]] = S(taps.finite ? forward_element<T>(p, taps, x, index[0], index[1], pos) : (T)NAN);
+        visit(index, pos, taps);
     }
+}
+
+template <typename S, typename T>
+__global__ void __launch_bounds__(kThreads) forward_kernel(shiftcuda_problem p, const S *x, const T *shifts, S *y) {
+    const int64_t size[5] = {p.batch, p.channels, p.out_size[0], p.out_size[1], p.out_size[2]};
+    for_each_element(p, size, shifts, [&](const int64_t index[5], const int64_t pos[3], const Taps<T> &taps) {
+        y[offset_of(index, p.y_stride)] = S(taps.finite ? forward_element<T>(p, taps, x, index[0], index[1], pos) : (T)NAN);
+    });
 }
 
 template <typename S, typename T, int PAD>
 __global__ void __launch_bounds__(kThreads) grad_input_kernel(shiftcuda_problem p, const T *shifts, const S *g, S *gx) {
     const int64_t size[5] = {p.batch, p.channels, p.in_size[0], p.in_size[1], p.in_size[2]};
-    const int64_t total = size[0] * size[1] * size[2] * size[3] * size[4];
-    const int sampling = forward_sampling(p);
-    for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
-        int64_t index[5];
-        unravel(i, size, p.order, index);
-        Taps<T> taps = make_taps<T>(p, shifts, index[1], sampling);
-        const int64_t j[3] = {index[2], index[3], index[4]};
-        gx[index[0] * p.gx_stride[0] + index[1] * p.gx_stride[1] + j[0] * p.gx_stride[2] + j[1] * p.gx_stride[3] +
-           j[2] * p.gx_stride[4]] = S(taps.finite ? grad_input_element<T, PAD>(p, taps, g, index[0], index[1], j) : (T)NAN);
-    }
+    for_each_element(p, size, shifts, [&](const int64_t index[5], const int64_t j[3], const Taps<T> &taps) {
+        gx[offset_of(index, p.gx_stride)] =
+            S(taps.finite ? grad_input_element<T, PAD>(p, taps, g, index[0], index[1], j) : (T)NAN);
+    });
 }
 
-// Blocks per channel for the generic shift gradient: fixed by the sizes alone so the reduction
-// order never depends on the device.
+// Blocks per channel for the generic shift gradient.
 int64_t gradient_blocks(const shiftcuda_problem &p) {
-    int64_t per_channel = p.batch * p.out_size[0] * p.out_size[1] * p.out_size[2];
-    int64_t blocks = (per_channel + 16 * kThreads - 1) / (16 * kThreads);
-    return blocks < 1 ? 1 : (blocks > 64 ? 64 : blocks);
+    return per_channel_blocks(p.batch * p.out_size[0] * p.out_size[1] * p.out_size[2]);
 }
 
 template <typename S, typename T>
@@ -175,15 +175,7 @@ __global__ void __launch_bounds__(kThreads) shift_grad_partials_kernel(shiftcuda
         acc[0] += e[0]; acc[1] += e[1]; acc[2] += e[2];
     }
     if (!cell.finite) acc[0] = acc[1] = acc[2] = (T)NAN;
-    for (int a = 0; a < 3; ++a) sums[a][threadIdx.x] = acc[a];
-    __syncthreads();
-    for (int stride = kThreads / 2; stride > 0; stride /= 2) {
-        if (threadIdx.x < stride)
-            for (int a = 0; a < 3; ++a) sums[a][threadIdx.x] += sums[a][threadIdx.x + stride];
-        __syncthreads();
-    }
-    if (threadIdx.x == 0)
-        for (int a = 0; a < 3; ++a) partials[blockIdx.x * 3 + a] = sums[a][0];
+    block_sums<3>(sums, acc, partials);
 }
 
 template <typename T>

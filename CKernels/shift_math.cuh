@@ -96,26 +96,35 @@ SC_HD Taps<T> make_taps(const shiftcuda_problem &p, const T *shifts, int64_t c, 
 
 SC_HD int forward_sampling(const shiftcuda_problem &p) { return p.mode == SHIFTCUDA_ACTIVE ? INTERPOLATE : ROUND; }
 
-// y[n, c, pd, ph, pw]: the sum over corners of the weights times the padded input.
-template <typename T, typename S>
-SC_HD T forward_element(const shiftcuda_problem &p, const Taps<T> &t, const S *x, int64_t n, int64_t c,
-                        const int64_t pos[3]) {
-    const S *plane = x + n * p.x_stride[0] + c * p.x_stride[1];
-    T sum = T(0);
+// The corners (bd, bh, bw) that output position pos reads, those whose three taps land inside
+// the input (a zeros-padded tap maps to -1 and is skipped), in the one fixed order the sums over
+// them rely on; each comes with its offset in an input plane (x strides).
+template <typename T, typename Visit>
+SC_HD void for_each_corner(const shiftcuda_problem &p, const Taps<T> &t, const int64_t pos[3], Visit visit) {
     for (int bd = 0; bd < t.axis[0].taps; ++bd) {
         int64_t id = t.axis[0].tap(pos[0], bd);
         if (id < 0) continue;
         for (int bh = 0; bh < t.axis[1].taps; ++bh) {
             int64_t ih = t.axis[1].tap(pos[1], bh);
             if (ih < 0) continue;
-            T wv = t.axis[0].weight_of(bd) * t.axis[1].weight_of(bh);
             for (int bw = 0; bw < t.axis[2].taps; ++bw) {
                 int64_t iw = t.axis[2].tap(pos[2], bw);
                 if (iw < 0) continue;
-                sum += wv * t.axis[2].weight_of(bw) * T(plane[id * p.x_stride[2] + ih * p.x_stride[3] + iw * p.x_stride[4]]);
+                visit(bd, bh, bw, id * p.x_stride[2] + ih * p.x_stride[3] + iw * p.x_stride[4]);
             }
         }
     }
+}
+
+// y[n, c, pd, ph, pw]: the sum over corners of the weights times the padded input.
+template <typename T, typename S>
+SC_HD T forward_element(const shiftcuda_problem &p, const Taps<T> &t, const S *x, int64_t n, int64_t c,
+                        const int64_t pos[3]) {
+    const S *plane = x + n * p.x_stride[0] + c * p.x_stride[1];
+    T sum = T(0);
+    for_each_corner(p, t, pos, [&](int bd, int bh, int bw, int64_t at) {
+        sum += t.axis[0].weight_of(bd) * t.axis[1].weight_of(bh) * t.axis[2].weight_of(bw) * T(plane[at]);
+    });
     return sum;
 }
 
@@ -201,23 +210,13 @@ SC_HD void shift_grad_element(const shiftcuda_problem &p, const Taps<T> &cell, c
                               int64_t n, int64_t c, const int64_t pos[3], T out[3]) {
     const S *plane = x + n * p.x_stride[0] + c * p.x_stride[1];
     out[0] = out[1] = out[2] = T(0);
-    for (int bd = 0; bd < cell.axis[0].taps; ++bd) {
-        int64_t id = cell.axis[0].tap(pos[0], bd);
-        if (id < 0) continue;
-        for (int bh = 0; bh < cell.axis[1].taps; ++bh) {
-            int64_t ih = cell.axis[1].tap(pos[1], bh);
-            if (ih < 0) continue;
-            for (int bw = 0; bw < cell.axis[2].taps; ++bw) {
-                int64_t iw = cell.axis[2].tap(pos[2], bw);
-                if (iw < 0) continue;
-                T v = gv * T(plane[id * p.x_stride[2] + ih * p.x_stride[3] + iw * p.x_stride[4]]);
-                T wd = cell.axis[0].weight_of(bd), wh = cell.axis[1].weight_of(bh), ww = cell.axis[2].weight_of(bw);
-                out[0] += (bd == 0 ? -wh : wh) * ww * v;
-                out[1] += (bh == 0 ? -wd : wd) * ww * v;
-                out[2] += (bw == 0 ? -wd : wd) * wh * v;
-            }
-        }
-    }
+    for_each_corner(p, cell, pos, [&](int bd, int bh, int bw, int64_t at) {
+        T v = gv * T(plane[at]);
+        T wd = cell.axis[0].weight_of(bd), wh = cell.axis[1].weight_of(bh), ww = cell.axis[2].weight_of(bw);
+        out[0] += (bd == 0 ? -wh : wh) * ww * v;
+        out[1] += (bh == 0 ? -wd : wd) * ww * v;
+        out[2] += (bw == 0 ? -wd : wd) * wh * v;
+    });
 }
 
 // Splits a linear index over a 5-D box [n, c, d, h, w] into its indices, walking the axes in

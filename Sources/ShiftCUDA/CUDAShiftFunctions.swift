@@ -2,20 +2,12 @@
 import ShiftOps
 
 // The public CUDA shift ops of one spatial rank, with ShiftOps' CPU names, labels, defaults and
-// errors, on `CUDATensor` data (`Float`, `Double`, or `Float16` storage computing in `Float`).
-// Shifts on the host or on the device go through one parameter (``CUDAShiftSource``); gradients
-// come back on the device. Four doors per rank: forward, forward `into:`, backward, backward
-// `into:` (the `into:` forms let a training loop run without allocating its outputs).
+// errors. Each is the rank-generic op of CUDAShiftAnyRank.swift with the rank fixed, so the
+// prose they share is written there once; the docs here give only each rank's shapes.
 
-/// The 1-D shift on the GPU; see ShiftOps' CPU `shift1d(_:shifts:mode:padding:geometry:)` for
-/// the math.
-/// - Parameters:
-///   - input: `[N, C, L]` in any dimension order.
-///   - shifts: `[C, 1]`, a host `Tensor` or a device `CUDATensor` (see ``CUDAShiftSource``).
-///   - mode, padding, geometry: as on the CPU.
-/// - Returns: `[N, C, L']` on the GPU, in the input's dimension order; enqueued, not waited for.
-/// - Throws: the CPU op's errors (``ShiftOps/ShiftOpsError`` naming the argument), and
-///   ``ShiftOps/ShiftOpsError/Code/cuda`` with CUDA's message.
+/// The 1-D shift on the GPU: ``shift(_:shifts:mode:padding:geometry:)`` for an `input` of
+/// shape `[N, C, L]` and `shifts` of shape `[C, 1]`, giving `[N, C, L']`.
+/// - Throws: as ``shift(_:shifts:mode:padding:geometry:)``.
 public func shift1d<T: CUDAElement>(
     _ input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>, mode: ShiftMode = .active,
     padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity
@@ -24,13 +16,9 @@ public func shift1d<T: CUDAElement>(
                             geometry: geometry)
 }
 
-/// Writes the 1-D GPU shift of `input` into `output`, an existing device tensor of the
-/// output's shape `[N, C, L']` in any dimension order; see
-/// ``shift1d(_:shifts:mode:padding:geometry:)``. `output` is a reference: every reference to it
-/// sees the write.
-/// - Throws: as the allocating form, plus ``ShiftOps/ShiftOpsError/Code/shapeMismatch`` for a wrong
-///   output shape and ``ShiftOps/ShiftOpsError/Code/aliasedOutput`` when `output` shares memory with
-///   `input` or `shifts`. On error `output` is untouched.
+/// Writes the 1-D GPU shift of `input` into `output`, an existing `[N, C, L']` device tensor;
+/// see ``shift(_:shifts:mode:padding:geometry:into:)``.
+/// - Throws: as ``shift(_:shifts:mode:padding:geometry:into:)``.
 public func shift1d<T: CUDAElement>(
     _ input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>, mode: ShiftMode = .active,
     padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity, into output: CUDATensor<T>
@@ -39,14 +27,10 @@ public func shift1d<T: CUDAElement>(
                                 geometry: geometry, into: output)
 }
 
-/// The gradients of the 1-D GPU shift, both on the GPU; see ShiftOps' CPU
-/// `shift1dBackward(gradOutput:input:shifts:mode:padding:geometry:)` for the math.
-/// - Parameters:
-///   - gradOutput: `dL/dy`, the output's shape `[N, C, L']`, any dimension order.
-///   - input, shifts, mode, padding, geometry: as given to the forward.
-/// - Returns: `input` (`dL/dx`, a deterministic gather, in the input's dimension order) and
-///   `shifts` (`[C, 1]` row-major, a fixed-order reduction; nil for grouped shifts).
-/// - Throws: the forward's errors, and ``ShiftOps/ShiftOpsError/Code/shapeMismatch`` naming `gradOutput`.
+/// The gradients of the 1-D GPU shift, for a `gradOutput` of shape `[N, C, L']`: `input` of
+/// the input's shape and `shifts` `[C, 1]`; see
+/// ``shiftBackward(gradOutput:input:shifts:mode:padding:geometry:)``.
+/// - Throws: as ``shiftBackward(gradOutput:input:shifts:mode:padding:geometry:)``.
 public func shift1dBackward<T: CUDAElement>(
     gradOutput: CUDATensor<T>, input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>,
     mode: ShiftMode = .active, padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity
@@ -55,12 +39,10 @@ public func shift1dBackward<T: CUDAElement>(
                              mode: mode, padding: padding, geometry: geometry)
 }
 
-/// Writes the gradients of the 1-D GPU shift into existing device tensors: `gradients.input`
-/// of the input's shape (any dimension order) and `gradients.shifts` a row-major `[C, 1]` tensor
-/// (nil for grouped shifts), so that a training loop allocates nothing but a small stream-ordered
-/// workspace; see ``shift1dBackward(gradOutput:input:shifts:mode:padding:geometry:)``.
-/// - Throws: as the allocating form, plus ``ShiftOps/ShiftOpsError/Code/shapeMismatch`` and
-///   ``ShiftOps/ShiftOpsError/Code/aliasedOutput`` naming the gradient at fault. On error nothing is written.
+/// Writes the gradients of the 1-D GPU shift into existing device tensors (`gradients.shifts`
+/// a row-major `[C, 1]` tensor); see
+/// ``shiftBackward(gradOutput:input:shifts:mode:padding:geometry:into:)``.
+/// - Throws: as ``shiftBackward(gradOutput:input:shifts:mode:padding:geometry:into:)``.
 public func shift1dBackward<T: CUDAElement>(
     gradOutput: CUDATensor<T>, input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>,
     mode: ShiftMode = .active, padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity,
@@ -70,15 +52,9 @@ public func shift1dBackward<T: CUDAElement>(
                                  mode: mode, padding: padding, geometry: geometry, into: gradients)
 }
 
-/// The 2-D shift on the GPU; see ShiftOps' CPU `shift2d(_:shifts:mode:padding:geometry:)` for
-/// the math.
-/// - Parameters:
-///   - input: `[N, C, H, W]` in any dimension order.
-///   - shifts: `[C, 2]`, a host `Tensor` or a device `CUDATensor` (see ``CUDAShiftSource``).
-///   - mode, padding, geometry: as on the CPU.
-/// - Returns: `[N, C, H', W']` on the GPU, in the input's dimension order; enqueued, not waited for.
-/// - Throws: the CPU op's errors (``ShiftOps/ShiftOpsError`` naming the argument), and
-///   ``ShiftOps/ShiftOpsError/Code/cuda`` with CUDA's message.
+/// The 2-D shift on the GPU: ``shift(_:shifts:mode:padding:geometry:)`` for an `input` of
+/// shape `[N, C, H, W]` and `shifts` of shape `[C, 2]`, giving `[N, C, H', W']`.
+/// - Throws: as ``shift(_:shifts:mode:padding:geometry:)``.
 public func shift2d<T: CUDAElement>(
     _ input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>, mode: ShiftMode = .active,
     padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity
@@ -87,13 +63,9 @@ public func shift2d<T: CUDAElement>(
                             geometry: geometry)
 }
 
-/// Writes the 2-D GPU shift of `input` into `output`, an existing device tensor of the
-/// output's shape `[N, C, H', W']` in any dimension order; see
-/// ``shift2d(_:shifts:mode:padding:geometry:)``. `output` is a reference: every reference to it
-/// sees the write.
-/// - Throws: as the allocating form, plus ``ShiftOps/ShiftOpsError/Code/shapeMismatch`` for a wrong
-///   output shape and ``ShiftOps/ShiftOpsError/Code/aliasedOutput`` when `output` shares memory with
-///   `input` or `shifts`. On error `output` is untouched.
+/// Writes the 2-D GPU shift of `input` into `output`, an existing `[N, C, H', W']` device tensor;
+/// see ``shift(_:shifts:mode:padding:geometry:into:)``.
+/// - Throws: as ``shift(_:shifts:mode:padding:geometry:into:)``.
 public func shift2d<T: CUDAElement>(
     _ input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>, mode: ShiftMode = .active,
     padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity, into output: CUDATensor<T>
@@ -102,14 +74,10 @@ public func shift2d<T: CUDAElement>(
                                 geometry: geometry, into: output)
 }
 
-/// The gradients of the 2-D GPU shift, both on the GPU; see ShiftOps' CPU
-/// `shift2dBackward(gradOutput:input:shifts:mode:padding:geometry:)` for the math.
-/// - Parameters:
-///   - gradOutput: `dL/dy`, the output's shape `[N, C, H', W']`, any dimension order.
-///   - input, shifts, mode, padding, geometry: as given to the forward.
-/// - Returns: `input` (`dL/dx`, a deterministic gather, in the input's dimension order) and
-///   `shifts` (`[C, 2]` row-major, a fixed-order reduction; nil for grouped shifts).
-/// - Throws: the forward's errors, and ``ShiftOps/ShiftOpsError/Code/shapeMismatch`` naming `gradOutput`.
+/// The gradients of the 2-D GPU shift, for a `gradOutput` of shape `[N, C, H', W']`: `input` of
+/// the input's shape and `shifts` `[C, 2]`; see
+/// ``shiftBackward(gradOutput:input:shifts:mode:padding:geometry:)``.
+/// - Throws: as ``shiftBackward(gradOutput:input:shifts:mode:padding:geometry:)``.
 public func shift2dBackward<T: CUDAElement>(
     gradOutput: CUDATensor<T>, input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>,
     mode: ShiftMode = .active, padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity
@@ -118,12 +86,10 @@ public func shift2dBackward<T: CUDAElement>(
                              mode: mode, padding: padding, geometry: geometry)
 }
 
-/// Writes the gradients of the 2-D GPU shift into existing device tensors: `gradients.input`
-/// of the input's shape (any dimension order) and `gradients.shifts` a row-major `[C, 2]` tensor
-/// (nil for grouped shifts), so that a training loop allocates nothing but a small stream-ordered
-/// workspace; see ``shift2dBackward(gradOutput:input:shifts:mode:padding:geometry:)``.
-/// - Throws: as the allocating form, plus ``ShiftOps/ShiftOpsError/Code/shapeMismatch`` and
-///   ``ShiftOps/ShiftOpsError/Code/aliasedOutput`` naming the gradient at fault. On error nothing is written.
+/// Writes the gradients of the 2-D GPU shift into existing device tensors (`gradients.shifts`
+/// a row-major `[C, 2]` tensor); see
+/// ``shiftBackward(gradOutput:input:shifts:mode:padding:geometry:into:)``.
+/// - Throws: as ``shiftBackward(gradOutput:input:shifts:mode:padding:geometry:into:)``.
 public func shift2dBackward<T: CUDAElement>(
     gradOutput: CUDATensor<T>, input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>,
     mode: ShiftMode = .active, padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity,
@@ -133,15 +99,9 @@ public func shift2dBackward<T: CUDAElement>(
                                  mode: mode, padding: padding, geometry: geometry, into: gradients)
 }
 
-/// The 3-D shift on the GPU; see ShiftOps' CPU `shift3d(_:shifts:mode:padding:geometry:)` for
-/// the math.
-/// - Parameters:
-///   - input: `[N, C, D, H, W]` in any dimension order.
-///   - shifts: `[C, 3]`, a host `Tensor` or a device `CUDATensor` (see ``CUDAShiftSource``).
-///   - mode, padding, geometry: as on the CPU.
-/// - Returns: `[N, C, D', H', W']` on the GPU, in the input's dimension order; enqueued, not waited for.
-/// - Throws: the CPU op's errors (``ShiftOps/ShiftOpsError`` naming the argument), and
-///   ``ShiftOps/ShiftOpsError/Code/cuda`` with CUDA's message.
+/// The 3-D shift on the GPU: ``shift(_:shifts:mode:padding:geometry:)`` for an `input` of
+/// shape `[N, C, D, H, W]` and `shifts` of shape `[C, 3]`, giving `[N, C, D', H', W']`.
+/// - Throws: as ``shift(_:shifts:mode:padding:geometry:)``.
 public func shift3d<T: CUDAElement>(
     _ input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>, mode: ShiftMode = .active,
     padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity
@@ -150,13 +110,9 @@ public func shift3d<T: CUDAElement>(
                             geometry: geometry)
 }
 
-/// Writes the 3-D GPU shift of `input` into `output`, an existing device tensor of the
-/// output's shape `[N, C, D', H', W']` in any dimension order; see
-/// ``shift3d(_:shifts:mode:padding:geometry:)``. `output` is a reference: every reference to it
-/// sees the write.
-/// - Throws: as the allocating form, plus ``ShiftOps/ShiftOpsError/Code/shapeMismatch`` for a wrong
-///   output shape and ``ShiftOps/ShiftOpsError/Code/aliasedOutput`` when `output` shares memory with
-///   `input` or `shifts`. On error `output` is untouched.
+/// Writes the 3-D GPU shift of `input` into `output`, an existing `[N, C, D', H', W']` device tensor;
+/// see ``shift(_:shifts:mode:padding:geometry:into:)``.
+/// - Throws: as ``shift(_:shifts:mode:padding:geometry:into:)``.
 public func shift3d<T: CUDAElement>(
     _ input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>, mode: ShiftMode = .active,
     padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity, into output: CUDATensor<T>
@@ -165,14 +121,10 @@ public func shift3d<T: CUDAElement>(
                                 geometry: geometry, into: output)
 }
 
-/// The gradients of the 3-D GPU shift, both on the GPU; see ShiftOps' CPU
-/// `shift3dBackward(gradOutput:input:shifts:mode:padding:geometry:)` for the math.
-/// - Parameters:
-///   - gradOutput: `dL/dy`, the output's shape `[N, C, D', H', W']`, any dimension order.
-///   - input, shifts, mode, padding, geometry: as given to the forward.
-/// - Returns: `input` (`dL/dx`, a deterministic gather, in the input's dimension order) and
-///   `shifts` (`[C, 3]` row-major, a fixed-order reduction; nil for grouped shifts).
-/// - Throws: the forward's errors, and ``ShiftOps/ShiftOpsError/Code/shapeMismatch`` naming `gradOutput`.
+/// The gradients of the 3-D GPU shift, for a `gradOutput` of shape `[N, C, D', H', W']`: `input` of
+/// the input's shape and `shifts` `[C, 3]`; see
+/// ``shiftBackward(gradOutput:input:shifts:mode:padding:geometry:)``.
+/// - Throws: as ``shiftBackward(gradOutput:input:shifts:mode:padding:geometry:)``.
 public func shift3dBackward<T: CUDAElement>(
     gradOutput: CUDATensor<T>, input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>,
     mode: ShiftMode = .active, padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity
@@ -181,12 +133,10 @@ public func shift3dBackward<T: CUDAElement>(
                              mode: mode, padding: padding, geometry: geometry)
 }
 
-/// Writes the gradients of the 3-D GPU shift into existing device tensors: `gradients.input`
-/// of the input's shape (any dimension order) and `gradients.shifts` a row-major `[C, 3]` tensor
-/// (nil for grouped shifts), so that a training loop allocates nothing but a small stream-ordered
-/// workspace; see ``shift3dBackward(gradOutput:input:shifts:mode:padding:geometry:)``.
-/// - Throws: as the allocating form, plus ``ShiftOps/ShiftOpsError/Code/shapeMismatch`` and
-///   ``ShiftOps/ShiftOpsError/Code/aliasedOutput`` naming the gradient at fault. On error nothing is written.
+/// Writes the gradients of the 3-D GPU shift into existing device tensors (`gradients.shifts`
+/// a row-major `[C, 3]` tensor); see
+/// ``shiftBackward(gradOutput:input:shifts:mode:padding:geometry:into:)``.
+/// - Throws: as ``shiftBackward(gradOutput:input:shifts:mode:padding:geometry:into:)``.
 public func shift3dBackward<T: CUDAElement>(
     gradOutput: CUDATensor<T>, input: CUDATensor<T>, shifts: some CUDAShiftSource<T.Compute>,
     mode: ShiftMode = .active, padding: ShiftPadding = .zeros, geometry: ShiftGeometry = .identity,

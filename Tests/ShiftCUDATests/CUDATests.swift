@@ -177,6 +177,27 @@ struct CUDAParityTests {
         #expect(throws: ShiftOpsError.self) { try shift(CUDATensor<Float>(shape: [2, 3]), shifts: Tensor<Float>(shape: [3, 1])) }
     }
 
+    /// One rank's four public doors, each taking host or device shifts (`padding: .reflect`).
+    struct RankDoors {
+        let forward: (CUDATensor<Float>, any CUDAShiftSource<Float>) throws -> CUDATensor<Float>
+        let forwardInto: (CUDATensor<Float>, any CUDAShiftSource<Float>, CUDATensor<Float>) throws -> Void
+        let backward: (CUDATensor<Float>, CUDATensor<Float>, any CUDAShiftSource<Float>) throws -> CUDAShiftGradients<Float>
+        let backwardInto: (CUDATensor<Float>, CUDATensor<Float>, any CUDAShiftSource<Float>, CUDAShiftGradients<Float>) throws -> Void
+
+        /// `shift1d`'s doors for k = 1, `shift3d`'s for k = 3.
+        static func of(rank k: Int) -> RankDoors {
+            k == 1
+                ? RankDoors(forward: { try shift1d($0, shifts: $1, padding: .reflect) },
+                            forwardInto: { try shift1d($0, shifts: $1, padding: .reflect, into: $2) },
+                            backward: { try shift1dBackward(gradOutput: $0, input: $1, shifts: $2, padding: .reflect) },
+                            backwardInto: { try shift1dBackward(gradOutput: $0, input: $1, shifts: $2, padding: .reflect, into: $3) })
+                : RankDoors(forward: { try shift3d($0, shifts: $1, padding: .reflect) },
+                            forwardInto: { try shift3d($0, shifts: $1, padding: .reflect, into: $2) },
+                            backward: { try shift3dBackward(gradOutput: $0, input: $1, shifts: $2, padding: .reflect) },
+                            backwardInto: { try shift3dBackward(gradOutput: $0, input: $1, shifts: $2, padding: .reflect, into: $3) })
+        }
+    }
+
     /// The 1-D and 3-D device-shift and `into:` forms give what the host-shift allocating forms give.
     @Test(arguments: [1, 3])
     func deviceShiftAndIntoFormsOfEveryRank(k: Int) throws {
@@ -190,23 +211,13 @@ struct CUDAParityTests {
         let y = try CUDATensor<Float>(shape: shape), yd = try CUDATensor<Float>(shape: shape)
         let grads = CUDAShiftGradients(input: try CUDATensor<Float>(shape: shape), shifts: try CUDATensor<Float>(shape: [3, k]))
         let gradsDevice = CUDAShiftGradients(input: try CUDATensor<Float>(shape: shape), shifts: try CUDATensor<Float>(shape: [3, k]))
-        let fromDevice: Tensor<Float>
-        let gradientsFromDevice: ShiftGradients<Float>
-        if k == 1 {
-            fromDevice = try shift1d(x, shifts: deviceShifts, padding: .reflect).host()
-            try shift1d(x, shifts: hostShifts, padding: .reflect, into: y)
-            try shift1d(x, shifts: deviceShifts, padding: .reflect, into: yd)
-            gradientsFromDevice = try shift1dBackward(gradOutput: g, input: x, shifts: deviceShifts, padding: .reflect).host()
-            try shift1dBackward(gradOutput: g, input: x, shifts: hostShifts, padding: .reflect, into: grads)
-            try shift1dBackward(gradOutput: g, input: x, shifts: deviceShifts, padding: .reflect, into: gradsDevice)
-        } else {
-            fromDevice = try shift3d(x, shifts: deviceShifts, padding: .reflect).host()
-            try shift3d(x, shifts: hostShifts, padding: .reflect, into: y)
-            try shift3d(x, shifts: deviceShifts, padding: .reflect, into: yd)
-            gradientsFromDevice = try shift3dBackward(gradOutput: g, input: x, shifts: deviceShifts, padding: .reflect).host()
-            try shift3dBackward(gradOutput: g, input: x, shifts: hostShifts, padding: .reflect, into: grads)
-            try shift3dBackward(gradOutput: g, input: x, shifts: deviceShifts, padding: .reflect, into: gradsDevice)
-        }
+        let doors = RankDoors.of(rank: k)
+        let fromDevice = try doors.forward(x, deviceShifts).host()
+        try doors.forwardInto(x, hostShifts, y)
+        try doors.forwardInto(x, deviceShifts, yd)
+        let gradientsFromDevice = try doors.backward(g, x, deviceShifts).host()
+        try doors.backwardInto(g, x, hostShifts, grads)
+        try doors.backwardInto(g, x, deviceShifts, gradsDevice)
         for result in [fromDevice, try y.host(), try yd.host()] { #expect(result.elements == expected.elements) }
         for result in [gradientsFromDevice, try grads.host(), try gradsDevice.host()] {
             #expect(result.input.elements == expectedGradients.input.elements)
