@@ -164,9 +164,12 @@ SHIFT_TAPS_FN shift_axis_d shift_axis_taps_d(double shift, int64_t origin, int64
     return a;
 }
 
-/* The same for float shifts. Every step above is exact on a float's value (negation, rint, floor,
-   and v - floor(v), whose result has no more significant bits than v), so working in double and
-   narrowing the weight gives the bits float arithmetic would. */
+/* The same for float shifts, computed in double and narrowed: the bits float arithmetic would
+   give. Negation, rint and floor are exact on a float's value in either type, and so is
+   v - floor(v) for v >= 0 or v <= -1. For -1 < v < 0 it is 1 - |v|: double holds it exactly when
+   |v| >= 2^-30, so narrowing rounds it once, as float subtraction does; below that both round to
+   1 (the double result is never halfway between two floats). TapDefinitionTests compares the
+   two bit for bit. */
 SHIFT_TAPS_FN shift_axis_f shift_axis_taps_f(float shift, int64_t origin, int64_t length, int64_t count,
                                              int64_t step, int padding, int sampling) {
     shift_axis_d d = shift_axis_taps_d((double)shift, origin, length, count, step, padding, sampling);
