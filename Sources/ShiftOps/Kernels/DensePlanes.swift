@@ -683,68 +683,66 @@ extension PlaneBackward {
         }
     }
 
-    /// ``fixGradientEdges(_:_:_:_:_:_:_:_:)`` for two vertical taps at once, each with its own
-    /// sums: every step of each tap's sums is the one-tap walk's, in its order, but the two
-    /// chains of additions interleave instead of waiting on each other.
+    /// Replaces the span's terms for the edge columns of its rows (read from the neighbouring
+    /// row) by their padded ones, for one vertical tap whose input sits `offset` from `g`.
+    @inlinable @inline(__always)
+    func fixGradientEdges(_ cell: ChannelTaps<T>, _ flat: FlatPlanes, _ pd: Int, _ start: Int, _ count: Int,
+                          _ offset: Int, _ diff: inout T, _ base: inout T) {
+        var sums = (diff, base)
+        forEachEdgeTerm(cell, flat, pd) { i, rowStart, indices, reads in
+            fixEdgeTerm(i, rowStart, indices, reads, cell.w, start, count, offset, &sums)
+        }
+        (diff, base) = sums
+    }
+
+    /// The same for two vertical taps at once, each with its own sums: each tap's steps are the
+    /// one-tap walk's, in its order, but the two chains of additions interleave instead of
+    /// waiting on each other.
     @inlinable @inline(__always)
     func fixGradientEdges(_ cell: ChannelTaps<T>, _ flat: FlatPlanes, _ pd: Int, _ start: Int, _ count: Int,
                           _ offsets: (Int, Int), _ first: inout (T, T), _ second: inout (T, T)) {
+        forEachEdgeTerm(cell, flat, pd) { i, rowStart, indices, reads in
+            fixEdgeTerm(i, rowStart, indices, reads, cell.w, start, count, offsets.0, &first)
+            fixEdgeTerm(i, rowStart, indices, reads, cell.w, start, count, offsets.1, &second)
+        }
+    }
+
+    /// Calls `body(i, rowStart, indices, reads)` for every edge output `i` of the span's rows
+    /// (depth slice `pd`, the height interior), column by column so that each column maps its
+    /// taps (`indices`, `reads` saying which are not -1) once; `rowStart` is the start of `i`'s row.
+    @inlinable @inline(__always)
+    func forEachEdgeTerm(_ cell: ChannelTaps<T>, _ flat: FlatPlanes, _ pd: Int,
+                         _ body: (Int, Int, (Int, Int), (Bool, Bool)) -> Void) {
         let w = cell.w
         if w.interior == 0..<w.count { return }
         let rows = cell.h.interior
         let firstRow = pd &* flat.sliceLength &+ rows.lowerBound &* flat.rowLength
-        @inline(__always) func step(_ i: Int, _ v: T, _ rowStart: Int, _ indices: (Int, Int), _ reads: (Bool, Bool),
-                                    _ offset: Int, _ sums: inout (T, T)) {
-            if i >= start && i < start &+ count {
-                let f0 = x[i &+ offset], f1 = x[i &+ offset &+ 1]
-                sums.0 -= v * (f1 - f0)
-                sums.1 -= v * f0
-            }
-            let (x0, x1) = AxisTaps.paddedPair(x + (rowStart &+ offset &- w.base), 1, indices, reads: reads)
-            sums.0 += v * (x1 - x0)
-            sums.1 += v * x0
-        }
-        @inline(__always) func fix(_ p: Int) {
+        @inline(__always) func column(_ p: Int) {
             let indices = (w.index(p, 0), w.index(p, 1))
             AxisTaps<T>.withConstantFlags((indices.0 >= 0, indices.1 >= 0)) { reads in
                 for k in 0..<rows.count {
                     let rowStart = firstRow &+ k &* flat.rowLength
-                    let i = rowStart &+ p, v = g[i]
-                    step(i, v, rowStart, indices, reads, offsets.0, &first)
-                    step(i, v, rowStart, indices, reads, offsets.1, &second)
+                    body(rowStart &+ p, rowStart, indices, reads)
                 }
             }
         }
-        for p in 0..<w.interior.lowerBound { fix(p) }
-        for p in w.interior.upperBound..<w.count { fix(p) }
+        for p in 0..<w.interior.lowerBound { column(p) }
+        for p in w.interior.upperBound..<w.count { column(p) }
     }
 
-    /// Replaces the span's terms for the edge columns of its rows (read from the neighbouring
-    /// row) by their padded ones, column by column, so that each column maps its taps once.
+    /// Edge output `i`'s fix for one tap: the span's term (read from the neighbouring row, if the
+    /// span covered `i`) taken out of `sums` and the padded term added.
     @inlinable @inline(__always)
-    func fixGradientEdges(_ cell: ChannelTaps<T>, _ flat: FlatPlanes, _ pd: Int, _ start: Int, _ count: Int,
-                          _ offset: Int, _ diff: inout T, _ base: inout T) {
-        let w = cell.w
-        if w.interior == 0..<w.count { return }
-        let rows = cell.h.interior
-        let first = pd &* flat.sliceLength &+ rows.lowerBound &* flat.rowLength
-        @inline(__always) func fix(_ p: Int) {
-            let (i0, i1) = (w.index(p, 0), w.index(p, 1))
-            for k in 0..<rows.count {
-                let rowStart = first &+ k &* flat.rowLength
-                let i = rowStart &+ p, v = g[i]
-                if i >= start && i < start &+ count {
-                    let f0 = x[i &+ offset], f1 = x[i &+ offset &+ 1]
-                    diff -= v * (f1 - f0)
-                    base -= v * f0
-                }
-                let inputRow = x + (rowStart &+ offset &- w.base)
-                let (x0, x1) = AxisTaps.paddedPair(inputRow, 1, (i0, i1))
-                diff += v * (x1 - x0)
-                base += v * x0
-            }
+    func fixEdgeTerm(_ i: Int, _ rowStart: Int, _ indices: (Int, Int), _ reads: (Bool, Bool), _ w: AxisTaps<T>,
+                     _ start: Int, _ count: Int, _ offset: Int, _ sums: inout (T, T)) {
+        let v = g[i]
+        if i >= start && i < start &+ count {
+            let f0 = x[i &+ offset], f1 = x[i &+ offset &+ 1]
+            sums.0 -= v * (f1 - f0)
+            sums.1 -= v * f0
         }
-        for p in 0..<w.interior.lowerBound { fix(p) }
-        for p in w.interior.upperBound..<w.count { fix(p) }
+        let (x0, x1) = AxisTaps.paddedPair(x + (rowStart &+ offset &- w.base), 1, indices, reads: reads)
+        sums.0 += v * (x1 - x0)
+        sums.1 += v * x0
     }
 }
