@@ -162,6 +162,124 @@ transpose_body(const float *source, int64_t ss, float *target, int64_t ts, int64
         for (int64_t j = 0; j < columns; j++) target[j * ts + i] = source[i * ss + j];
 }
 
+typedef int32_t mask8 __attribute__((vector_size(32)));
+
+/* Lane-wise `mask ? a : b`, the mask's lanes all ones or all zeros (a comparison's result, so
+   that the compiler can use a blend): a selection, no arithmetic, so whatever the unselected lane
+   holds (inf, NaN) never reaches the result. */
+#define SELECT8(mask, a, b) ((lanes8)(((mask8)(a) & (mask)) | ((mask8)(b) & ~(mask))))
+
+/* o = eight channels of one output pixel from the nine neighbours v (row offset i - 1, column
+   offset j - 1), with the masks and weights NEIGHBOUR_CHANNELS loaded: each lane selects the two
+   rows its base says (-1: offsets -1 and 0, else 0 and +1), the two columns of each likewise, and
+   forms the planar kernels' sum with its weights. (A macro, as LOAD8: a function taking vectors
+   would have an ABI that depends on the caller's target.) */
+#define NEIGHBOURS_LANES(o, v)                                                                     \
+    do {                                                                                           \
+        lanes8 t0 = SELECT8(mh, v[0][0], v[1][0]), t1 = SELECT8(mh, v[0][1], v[1][1]);             \
+        lanes8 t2 = SELECT8(mh, v[0][2], v[1][2]), u0 = SELECT8(mh, v[1][0], v[2][0]);             \
+        lanes8 u1 = SELECT8(mh, v[1][1], v[2][1]), u2 = SELECT8(mh, v[1][2], v[2][2]);             \
+        lanes8 x00 = SELECT8(mw, t0, t1), x01 = SELECT8(mw, t1, t2);                               \
+        lanes8 x10 = SELECT8(mw, u0, u1), x11 = SELECT8(mw, u1, u2);                               \
+        (o) = (wa0 * x00 + wb0 * x01) + (wa1 * x10 + wb1 * x11);                                   \
+    } while (0)
+
+/* The lane masks and weights of channels c to c + 8. */
+#define NEIGHBOUR_CHANNELS(c)                                                                      \
+    mask8 low_h, low_w;                                                                            \
+    LOAD8(low_h, row_low + (c));                                                                   \
+    LOAD8(low_w, col_low + (c));                                                                   \
+    mask8 mh = low_h != 0, mw = low_w != 0;                                                        \
+    lanes8 wa0, wb0, wa1, wb1;                                                                     \
+    LOAD8(wa0, a0 + (c)); LOAD8(wb0, b0 + (c)); LOAD8(wa1, a1 + (c)); LOAD8(wb1, b1 + (c))
+
+/* Channels c >= first of one output pixel: p[i][j] is the input pixel at row offset i - 1 and
+   column offset j - 1 through the padding, or NULL where zero padding leaves the input (read as
+   zeros). */
+static inline __attribute__((always_inline)) void
+neighbours_pixel(float *restrict out, const float *const p[3][3], const int32_t *row_low, const int32_t *col_low,
+                 const float *a0, const float *b0, const float *a1, const float *b1, int64_t first, int64_t count) {
+    int64_t c = first;
+    for (; c + 8 <= count; c += 8) {
+        lanes8 v[3][3];
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++) {
+                if (p[i][j] != NULL) LOAD8(v[i][j], p[i][j] + c);
+                else v[i][j] = (lanes8){0};
+            }
+        NEIGHBOUR_CHANNELS(c);
+        lanes8 o;
+        NEIGHBOURS_LANES(o, v);
+        STORE8(out + c, o);
+    }
+    for (; c < count; c++) {
+        int i = row_low[c] ? 0 : 1, j = col_low[c] ? 0 : 1;
+#define AT(r, q) (p[r][q] != NULL ? p[r][q][c] : 0.0f)
+        out[c] = (a0[c] * AT(i, j) + b0[c] * AT(i, j + 1)) + (a1[c] * AT(i + 1, j) + b1[c] * AT(i + 1, j + 1));
+#undef AT
+    }
+}
+
+static inline __attribute__((always_inline)) void
+neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int64_t channels,
+                const int32_t *rows, const int32_t *columns, const int32_t *row_low, const int32_t *col_low,
+                const float *a0, const float *b0, const float *a1, const float *b1, int64_t first_row, int64_t row_count) {
+    /* Columns 1 to inner_end - 1 read their three neighbours unmapped. */
+    int64_t inner_end = width - 1 < out_width ? width - 1 : out_width, blocks_end = channels & ~(int64_t)7;
+    for (int64_t r = first_row; r < first_row + row_count; r++) {
+        const float *row[3];
+        int rows_inside = 1;
+        for (int i = 0; i < 3; i++) {
+            row[i] = rows[3 * r + i] < 0 ? NULL : x + (int64_t)rows[3 * r + i] * width * channels;
+            rows_inside &= row[i] != NULL;
+        }
+        float *out = y + r * out_width * channels;
+        /* The inner columns of rows that read three input rows: channel block by channel block,
+           its masks and weights in registers along the row. */
+        int inner_rows = rows_inside && inner_end > 1;
+        int64_t inner_first = inner_rows ? 1 : out_width;
+        if (inner_rows) {
+            for (int64_t c = 0; c < blocks_end; c += 8) {
+                NEIGHBOUR_CHANNELS(c);
+                /* Each input column's two row selections (upper t, lower u) serve three outputs:
+                   made once, as the column enters, and passed along. */
+                lanes8 t[3], u[3];
+#define ENTER_COLUMN(k, column)                                                                    \
+    do {                                                                                           \
+        lanes8 r0, r1, r2;                                                                         \
+        LOAD8(r0, row[0] + (column) * channels + c);                                               \
+        LOAD8(r1, row[1] + (column) * channels + c);                                               \
+        LOAD8(r2, row[2] + (column) * channels + c);                                               \
+        t[k] = SELECT8(mh, r0, r1);                                                                \
+        u[k] = SELECT8(mh, r1, r2);                                                                \
+    } while (0)
+                ENTER_COLUMN(0, 0);
+                ENTER_COLUMN(1, 1);
+                for (int64_t q = 1; q < inner_end; q++) {
+                    ENTER_COLUMN(2, q + 1);
+                    lanes8 x00 = SELECT8(mw, t[0], t[1]), x01 = SELECT8(mw, t[1], t[2]);
+                    lanes8 x10 = SELECT8(mw, u[0], u[1]), x11 = SELECT8(mw, u[1], u[2]);
+                    lanes8 o = (wa0 * x00 + wb0 * x01) + (wa1 * x10 + wb1 * x11);
+                    STORE8(out + q * channels + c, o);
+                    t[0] = t[1]; t[1] = t[2]; u[0] = u[1]; u[1] = u[2];
+                }
+#undef ENTER_COLUMN
+            }
+        }
+        for (int64_t q = 0; q < out_width; q++) {
+            int inner = q >= inner_first && q < inner_end;
+            if (inner && blocks_end == channels) continue;
+            const float *p[3][3];
+            for (int j = 0; j < 3; j++) {
+                int32_t column = columns[3 * q + j];
+                for (int i = 0; i < 3; i++) p[i][j] = row[i] == NULL || column < 0 ? NULL : row[i] + (int64_t)column * channels;
+            }
+            /* Inner pixels have only the channels left over the blocks to do. */
+            neighbours_pixel(out + q * channels, p, row_low, col_low, a0, b0, a1, b1, inner ? blocks_end : 0, channels);
+        }
+    }
+}
+
 #if defined(__x86_64__) && defined(__clang__)
 #define SHIFT_SIMD_X86 1
 #define LEVEL_FUNCTIONS(suffix, features)                                                          \
@@ -186,6 +304,13 @@ transpose_body(const float *source, int64_t ss, float *target, int64_t ts, int64
     __attribute__((target(features))) static void dot_differences2_##suffix(                       \
         const float *g, const float *x0, const float *x1, int64_t count, float *lanes) {           \
         dot_differences2_body(g, x0, x1, count, lanes);                                            \
+    }                                                                                              \
+    __attribute__((target(features))) static void neighbours_##suffix(                             \
+        const float *x, float *y, int64_t width, int64_t out_width, int64_t channels, const int32_t *rows, \
+        const int32_t *columns, const int32_t *row_low, const int32_t *col_low, const float *a0,     \
+        const float *b0, const float *a1, const float *b1, int64_t first_row, int64_t row_count) {  \
+        neighbours_body(x, y, width, out_width, channels, rows, columns, row_low, col_low, a0, b0, a1, b1, \
+                        first_row, row_count);                                                     \
     }                                                                                              \
     __attribute__((target(features))) static void transpose_##suffix(                              \
         const float *source, int64_t ss, float *target, int64_t ts, int64_t rows, int64_t columns) { \
@@ -271,4 +396,12 @@ void shift_simd_transpose32(int level, const void *source, int64_t source_stride
                             int64_t target_stride, int64_t rows, int64_t columns) {
     /* Floats are only moved here, never computed with, so any 4-byte element's bits survive. */
     DISPATCH(level, transpose, (const float *)source, source_stride, (float *)target, target_stride, rows, columns);
+}
+
+void shift_simd_neighbours_f32(int level, const float *x, float *y, int64_t width, int64_t out_width, int64_t channels,
+                               const int32_t *rows, const int32_t *columns, const int32_t *row_low,
+                               const int32_t *col_low, const float *a0, const float *b0, const float *a1,
+                               const float *b1, int64_t first_row, int64_t row_count) {
+    DISPATCH(level, neighbours, x, y, width, out_width, channels, rows, columns, row_low, col_low, a0, b0, a1, b1,
+             first_row, row_count);
 }

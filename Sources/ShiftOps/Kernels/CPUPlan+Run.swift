@@ -9,6 +9,8 @@ extension CPUPlan {
                                            output: StridedPointer<T>) {
         let level = self.level
         switch route {
+        case .channelsLastNeighbours:
+            ChannelsLastNeighbours.forward(problem, input: input, shifts: shifts, output: output, plan: self)
         case .tiles(let tiles):
             tiles.forward(problem, input: input, output: output, trace: trace) { c, plane, out in
                 DensePlanes.forwardPlane(problem.taps(channel: c, shifts: shifts), input: plane, output: out,
@@ -50,7 +52,7 @@ extension CPUPlan {
             StridedRows.forEachRow(problem, shifts: shifts, plan: self) { taps, n, c, pd, ph in
                 StridedRows.copyRow(taps, input: input.plane(n, c), output: output.plane(n, c, pd, ph), pd, ph, fill: fill)
             }
-        case .channelsLastPixels, .channelsLastImages, .planes:
+        case .channelsLastNeighbours, .channelsLastPixels, .channelsLastImages, .planes:
             preconditionFailure("a plan with a floating-point or backward path passed to the integer forward")
         }
     }
@@ -85,7 +87,7 @@ extension CPUPlan {
                     plane.run(n: n, channel: c, shifts: shifts, dense: dense, partials: partials)
                 }
             }
-        case .channelsLastPixels, .flatPlanes, .rows:
+        case .channelsLastNeighbours, .channelsLastPixels, .flatPlanes, .rows:
             preconditionFailure("a forward plan passed to the backward")
         }
         if let gradShifts, let partials {

@@ -6,6 +6,7 @@
 ///
 /// | direction | path | when |
 /// | --- | --- | --- |
+/// | forward | ``Path/channelsLastNeighbours`` | dense channels-last 2-D `Float` at stride 1 above the portable level, every channel's taps in its pixel's 3 x 3 neighbourhood (``ChannelsLastNeighbours``) |
 /// | both | ``Path/channelsLastTiles`` | dense channels-last tensors whose blocks of channel planes fit the scratch (``ChannelsLastTiles``) |
 /// | forward | ``Path/channelsLastPixels`` | dense channels-last, floating point, planes too large for the tiles (``ChannelsLastPixels``) |
 /// | backward | ``Path/channelsLastImages`` | dense channels-last at stride 1, planes too large for the tiles (``ChannelsLastPixels``) |
@@ -17,12 +18,14 @@
 package struct CPUPlan: Sendable, CustomStringConvertible {
     /// The paths by name: what tests assert and the benchmark prints.
     package enum Path: String, Sendable, CaseIterable {
-        case channelsLastTiles, channelsLastPixels, channelsLastImages, flatPlanes, densePlanes, rows, stridedPlanes
+        case channelsLastNeighbours, channelsLastTiles, channelsLastPixels, channelsLastImages, flatPlanes, densePlanes, rows,
+             stridedPlanes
     }
 
     /// The path with what it needs, set up once.
     @usableFromInline
     enum Route: Sendable {
+        case channelsLastNeighbours
         case tiles(ChannelsLastTiles)
         case channelsLastPixels
         case channelsLastImages(ChannelsLastPixels)
@@ -51,6 +54,7 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
 
     package var path: Path {
         switch route {
+        case .channelsLastNeighbours: .channelsLastNeighbours
         case .tiles: .channelsLastTiles
         case .channelsLastPixels: .channelsLastPixels
         case .channelsLastImages: .channelsLastImages
@@ -74,11 +78,17 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
     }
 
     /// The forward's plan: `x` input-shaped, `y` output-shaped. `interpolates` is false for the
-    /// integer (data movement) forward, which has no pixel-by-pixel channels-last kernel.
+    /// integer (data movement) forward, which has no pixel-by-pixel channels-last kernel; the
+    /// shifts decide whether the channels-last neighbourhood kernel serves.
     @inlinable
-    static func forward(_ problem: ShiftProblem, _ xs: LiftedStrides, _ ys: LiftedStrides, elementSize: Int,
-                        interpolates: Bool) -> CPUPlan {
+    static func forward<Weight: ShiftFloatingPoint>(_ problem: ShiftProblem, _ xs: LiftedStrides, _ ys: LiftedStrides,
+                                                    elementSize: Int, interpolates: Bool, shifts: ShiftTable<Weight>) -> CPUPlan {
         let level = VectorLevel.current
+        if interpolates && Weight.self == Float.self && level > VectorLevel.portable
+            && ChannelsLastNeighbours.applies(problem, xs, ys, shifts: shifts) {
+            let pixels = problem.outputSize[2] &* problem.channels
+            return CPUPlan(.channelsLastNeighbours, level: level, grain: WorkGrain.items(WorkGrain.rowElements, per: pixels))
+        }
         if let tiles = ChannelsLastTiles(problem, xs, ys, elementSize: elementSize, level: level,
                                      scratchLimit: ChannelsLastTiles.scratchLimit) {
             return CPUPlan(.tiles(tiles), level: level, grain: 1)
@@ -128,7 +138,8 @@ extension CPUPlan {
         let problem = try ShiftProblem.make(input: input, shifts: shifts, spatialRank: spatialRank(of: input),
                                             mode: mode, padding: padding, geometry: geometry)
         let y = try output ?? Tensor<T>(shape: problem.outputShape, order: input.dimensionOrder)
-        return forward(problem, LiftedStrides(input), LiftedStrides(y), elementSize: MemoryLayout<T>.stride, interpolates: true)
+        return forward(problem, LiftedStrides(input), LiftedStrides(y), elementSize: MemoryLayout<T>.stride, interpolates: true,
+                       shifts: ShiftTable(shifts))
     }
 
     /// The plan of the integer forward `shift(_:shifts:mode:padding:geometry:fill:)`.
@@ -139,7 +150,8 @@ extension CPUPlan {
         let problem = try ShiftProblem.make(input: input, shifts: shifts, spatialRank: spatialRank(of: input),
                                             mode: mode, padding: padding, geometry: geometry)
         let y = try Tensor<Q>(shape: problem.outputShape, order: input.dimensionOrder)
-        return forward(problem, LiftedStrides(input), LiftedStrides(y), elementSize: MemoryLayout<Q>.stride, interpolates: false)
+        return forward(problem, LiftedStrides(input), LiftedStrides(y), elementSize: MemoryLayout<Q>.stride, interpolates: false,
+                       shifts: ShiftTable(shifts))
     }
 
     /// The plan `shiftBackward(gradOutput:input:shifts:mode:padding:geometry:)` would follow.

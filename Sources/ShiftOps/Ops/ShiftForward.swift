@@ -11,9 +11,10 @@ enum ShiftOp {
                                             mode: mode, padding: padding, geometry: geometry)
         let output = try Tensor<T>(uninitializedShape: problem.outputShape, order: input.dimensionOrder)
         if problem.hasNoOutput { return output }
+        let table = ShiftTable(shifts)
         let plan = CPUPlan.forward(problem, LiftedStrides(input), LiftedStrides(output),
-                                   elementSize: MemoryLayout<T>.stride, interpolates: true)
-        plan.runForward(problem, input: StridedPointer(input), shifts: ShiftTable(shifts), output: StridedPointer(output))
+                                   elementSize: MemoryLayout<T>.stride, interpolates: true, shifts: table)
+        plan.runForward(problem, input: StridedPointer(input), shifts: table, output: StridedPointer(output))
         return output
     }
 
@@ -28,9 +29,10 @@ enum ShiftOp {
         try problem.checkOutput(output, notSharingWith: input, shifts)
         if problem.hasNoOutput { return }
         output.makeUnique()
+        let table = ShiftTable(shifts)
         let plan = CPUPlan.forward(problem, LiftedStrides(input), LiftedStrides(output),
-                                   elementSize: MemoryLayout<T>.stride, interpolates: true)
-        plan.runForward(problem, input: StridedPointer(input), shifts: ShiftTable(shifts), output: StridedPointer(output))
+                                   elementSize: MemoryLayout<T>.stride, interpolates: true, shifts: table)
+        plan.runForward(problem, input: StridedPointer(input), shifts: table, output: StridedPointer(output))
     }
 
     /// Integer-shift forward of any element type: validates and moves data.
@@ -48,8 +50,9 @@ enum ShiftOp {
         let output = try Tensor<Element>(uninitializedShape: problem.outputShape, order: input.dimensionOrder)
         if problem.hasNoOutput { return output }
         let (xs, ys) = (LiftedStrides(input), LiftedStrides(output))
-        let plan = CPUPlan.forward(problem, xs, ys, elementSize: MemoryLayout<Element>.stride, interpolates: false)
-        plan.runIntegerForward(problem, input: StridedPointer(input), shifts: ShiftTable(shifts),
+        let table = ShiftTable(shifts)
+        let plan = CPUPlan.forward(problem, xs, ys, elementSize: MemoryLayout<Element>.stride, interpolates: false, shifts: table)
+        plan.runIntegerForward(problem, input: StridedPointer(input), shifts: table,
                                output: StridedPointer(output), fill: fill)
         return output
     }

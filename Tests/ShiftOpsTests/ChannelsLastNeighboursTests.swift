@@ -1,0 +1,80 @@
+import Testing
+@testable import ShiftOps
+import ShiftOpsTestSupport
+
+/// The channels-last neighbourhood forward (``ChannelsLastNeighbours``): channels-last 2-D
+/// `Float` at stride 1 whose every shift lies in (-1, 1), computed on the channels-last data.
+/// Its results are the planar kernels' (checked against NCHW, bit for bit, on data without
+/// zeros, where the one documented difference, the sign of a zero result, cannot arise), at every
+/// padding, on images small enough that every pixel is an edge one and larger ones, with channel
+/// counts that leave lanes over (19) or fill them (64).
+@Suite struct ChannelsLastNeighboursTests {
+    static let shapes = [[2, 8, 9, 10], [1, 19, 1, 5], [2, 19, 2, 1], [1, 16, 2, 3], [3, 64, 13, 17]]
+
+    /// Shifts in (-1, 1) on both axes, none an integer: every channel interpolates in the
+    /// neighbourhood.
+    static func shifts(channels: Int, seed: UInt64) throws -> Tensor<Float> {
+        var generator = SeededGenerator(seed: seed)
+        return try Tensor<Float>(shape: [channels, 2], elements: (0..<channels * 2).map { _ in
+            var v = Float.random(in: -0.98...0.98, using: &generator)
+            if v == v.rounded() { v += 0.25 }
+            return v
+        })
+    }
+
+    @Test(.enabled(if: VectorLevel.selected > 0, "no vector level above portable here: the tiles serve instead"),
+          arguments: ShiftPadding.allCases, shapes)
+    func givesThePlanarBits(padding: ShiftPadding, shape: [Int]) throws {
+        let x = try Tensor<Float>.random(shape: shape, seed: 81)
+        let s = try Self.shifts(channels: shape[1], seed: 82)
+        let last = try x.channelsLast()
+        #expect(try CPUPlan.forward(last, shifts: s, padding: padding).path == .channelsLastNeighbours)
+        let y = try shift2d(last, shifts: s, padding: padding)
+        let nchw = try shift2d(x, shifts: s, padding: padding)
+        #expect(y.dimensionOrder == last.dimensionOrder)
+        #expect(bitwiseDifferences(y, nchw) == 0, "\(padding) \(shape)")
+    }
+
+    /// A channel never reads what lies outside its own taps: an infinity placed where one
+    /// channel's taps do not reach leaves that channel's outputs finite, while the neighbouring
+    /// channel that does read it sees it.
+    @Test(.enabled(if: VectorLevel.selected > 0, "no vector level above portable here: the tiles serve instead"))
+    func aLaneNeverReadsWhatItsTapsDoNot() throws {
+        let (channels, height, width) = (8, 5, 6)
+        var x = try Tensor<Float>.random(shape: [1, channels, height, width], seed: 83)
+        // Channel 0 shifts right and down by 0.5 (reads rows and columns -1 and 0 of each
+        // output), channel 1 left and up (reads 0 and +1).
+        var shiftValues = [Float](repeating: 0.5, count: channels * 2)
+        shiftValues[2] = -0.5
+        shiftValues[3] = -0.5
+        let s = try Tensor<Float>(shape: [channels, 2], elements: shiftValues)
+        x[[0, 0, 3, 4]] = .infinity
+        x[[0, 1, 3, 4]] = .infinity
+        let last = try x.channelsLast()
+        #expect(try CPUPlan.forward(last, shifts: s).path == .channelsLastNeighbours)
+        let y = try shift2d(last, shifts: s)
+        // Output (2, 3) of channel 0 reads rows 1-2 and columns 2-3 only; channel 1 reads rows
+        // 2-3 and columns 3-4, which hold its infinity.
+        #expect(y[[0, 0, 2, 3]].isFinite, "channel 0 must not see its unread neighbour")
+        #expect(y[[0, 1, 2, 3]] == .infinity, "channel 1 reads its infinity")
+        #expect(bitwiseDifferences(y, try shift2d(x, shifts: s)) == 0)
+    }
+
+    /// Problems the kernel does not serve take the tiles: a shift of 1 or more, an integer
+    /// shift (one tap), fewer than eight channels, `Double`, the portable level.
+    @Test func otherProblemsTakeTheTiles() throws {
+        let x = try Tensor<Float>.random(shape: [1, 8, 6, 7], seed: 84).channelsLast()
+        var s = try Self.shifts(channels: 8, seed: 85)
+        #expect(try CPUPlan.forward(x, shifts: s).path == (VectorLevel.selected > 0 ? .channelsLastNeighbours : .channelsLastTiles))
+        #expect(VectorLevel.$limit.withValue(0) { try! CPUPlan.forward(x, shifts: s).path } == .channelsLastTiles)
+        s[[3, 1]] = 1.25
+        #expect(try CPUPlan.forward(x, shifts: s).path == .channelsLastTiles)
+        s[[3, 1]] = 0
+        #expect(try CPUPlan.forward(x, shifts: s).path == .channelsLastTiles)
+        let few = try Tensor<Float>.random(shape: [1, 7, 6, 7], seed: 86).channelsLast()
+        #expect(try CPUPlan.forward(few, shifts: Self.shifts(channels: 7, seed: 87)).path == .channelsLastTiles)
+        let double = try Tensor<Double>.random(shape: [1, 8, 6, 7], seed: 88).channelsLast()
+        let doubleShifts = try Tensor<Double>(shape: [8, 2], elements: Self.shifts(channels: 8, seed: 89).elements.map(Double.init))
+        #expect(try CPUPlan.forward(double, shifts: doubleShifts).path == .channelsLastTiles)
+    }
+}
