@@ -193,19 +193,30 @@ typedef int32_t mask8 __attribute__((vector_size(32)));
     lanes8 wa0, wb0, wa1, wb1;                                                                     \
     LOAD8(wa0, a0 + (c)); LOAD8(wb0, b0 + (c)); LOAD8(wa1, a1 + (c)); LOAD8(wb1, b1 + (c))
 
+/* The zero that stands for a neighbour zero padding leaves out (p[i][j] NULL), chosen so that
+   each sum comes out as the planar kernels form it, which leave the term out, signed zeros
+   included: a whole row left out reads -0 (x + -0 is x for every x); in a row that is read, a
+   column left out on the left reads +0 (the planar kernels start that sum from +0) and on the
+   right -0. The weights are positive, so a weight times the zero keeps its sign. */
+#define PADDING_ZERO(row_out, j) ((row_out) || (j) == 2 ? -0.0f : 0.0f)
+
 /* Channels c >= first of one output pixel: p[i][j] is the input pixel at row offset i - 1 and
    column offset j - 1 through the padding, or NULL where zero padding leaves the input (read as
-   zeros). */
+   PADDING_ZERO); rows_out[i] says that the whole row i is left out. */
 static inline __attribute__((always_inline)) void
-neighbours_pixel(float *restrict out, const float *const p[3][3], const int32_t *row_low, const int32_t *col_low,
-                 const float *a0, const float *b0, const float *a1, const float *b1, int64_t first, int64_t count) {
+neighbours_pixel(float *restrict out, const float *const p[3][3], const int rows_out[3], const int32_t *row_low,
+                 const int32_t *col_low, const float *a0, const float *b0, const float *a1, const float *b1,
+                 int64_t first, int64_t count) {
     int64_t c = first;
     for (; c + 8 <= count; c += 8) {
         lanes8 v[3][3];
         for (int i = 0; i < 3; i++)
             for (int j = 0; j < 3; j++) {
                 if (p[i][j] != NULL) LOAD8(v[i][j], p[i][j] + c);
-                else v[i][j] = (lanes8){0};
+                else {
+                    float zero = PADDING_ZERO(rows_out[i], j);
+                    v[i][j] = (lanes8){zero, zero, zero, zero, zero, zero, zero, zero};
+                }
             }
         NEIGHBOUR_CHANNELS(c);
         lanes8 o;
@@ -214,7 +225,7 @@ neighbours_pixel(float *restrict out, const float *const p[3][3], const int32_t 
     }
     for (; c < count; c++) {
         int i = row_low[c] ? 0 : 1, j = col_low[c] ? 0 : 1;
-#define AT(r, q) (p[r][q] != NULL ? p[r][q][c] : 0.0f)
+#define AT(r, q) (p[r][q] != NULL ? p[r][q][c] : PADDING_ZERO(rows_out[r], q))
         out[c] = (a0[c] * AT(i, j) + b0[c] * AT(i, j + 1)) + (a1[c] * AT(i + 1, j) + b1[c] * AT(i + 1, j + 1));
 #undef AT
     }
@@ -228,10 +239,11 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
     int64_t inner_end = width - 1 < out_width ? width - 1 : out_width, blocks_end = channels & ~(int64_t)7;
     for (int64_t r = first_row; r < first_row + row_count; r++) {
         const float *row[3];
-        int rows_inside = 1;
+        int rows_out[3], rows_inside = 1;
         for (int i = 0; i < 3; i++) {
             row[i] = rows[3 * r + i] < 0 ? NULL : x + (int64_t)rows[3 * r + i] * width * channels;
-            rows_inside &= row[i] != NULL;
+            rows_out[i] = row[i] == NULL;
+            rows_inside &= !rows_out[i];
         }
         float *out = y + r * out_width * channels;
         /* The inner columns of rows that read three input rows: channel block by channel block,
@@ -275,7 +287,8 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
                 for (int i = 0; i < 3; i++) p[i][j] = row[i] == NULL || column < 0 ? NULL : row[i] + (int64_t)column * channels;
             }
             /* Inner pixels have only the channels left over the blocks to do. */
-            neighbours_pixel(out + q * channels, p, row_low, col_low, a0, b0, a1, b1, inner ? blocks_end : 0, channels);
+            neighbours_pixel(out + q * channels, p, rows_out, row_low, col_low, a0, b0, a1, b1, inner ? blocks_end : 0,
+                             channels);
         }
     }
 }

@@ -4,10 +4,9 @@ import ShiftOpsTestSupport
 
 /// The channels-last neighbourhood forward (``ChannelsLastNeighbours``): channels-last 2-D
 /// `Float` at stride 1 whose every shift lies in (-1, 1), computed on the channels-last data.
-/// Its results are the planar kernels' (checked against NCHW, bit for bit, on data without
-/// zeros, where the one documented difference, the sign of a zero result, cannot arise), at every
-/// padding, on images small enough that every pixel is an edge one and larger ones, with channel
-/// counts that leave lanes over (19) or fill them (64).
+/// Its results are the planar kernels', bit for bit (checked against NCHW), at every padding, on
+/// images small enough that every pixel is an edge one and larger ones, with channel counts that
+/// leave lanes over (19) or fill them (64), and on data full of signed zeros.
 @Suite struct ChannelsLastNeighboursTests {
     static let shapes = [[2, 8, 9, 10], [1, 19, 1, 5], [2, 19, 2, 1], [1, 16, 2, 3], [3, 64, 13, 17]]
 
@@ -25,7 +24,26 @@ import ShiftOpsTestSupport
     @Test(.enabled(if: VectorLevel.selected > 0, "no vector level above portable here: the tiles serve instead"),
           arguments: ShiftPadding.allCases, shapes)
     func givesThePlanarBits(padding: ShiftPadding, shape: [Int]) throws {
-        let x = try Tensor<Float>.random(shape: shape, seed: 81)
+        try givesThePlanarBits(padding: padding, x: try Tensor<Float>.random(shape: shape, seed: 81))
+    }
+
+    /// Zero padding leaves taps out, and the planar kernels leave their terms out: on data of
+    /// +0, -0 and values small enough that their products round to a zero of either sign, every
+    /// output's sign of zero must still be theirs.
+    @Test(.enabled(if: VectorLevel.selected > 0, "no vector level above portable here: the tiles serve instead"),
+          arguments: ShiftPadding.allCases)
+    func keepsThePlanarSignedZeros(padding: ShiftPadding) throws {
+        let shape = [2, 19, 5, 6]
+        var generator = SeededGenerator(seed: 90)
+        let values: [Float] = [0, -0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude]
+        let x = try Tensor<Float>(shape: shape, elements: (0..<shape.reduce(1, *)).map { _ in
+            values[Int.random(in: 0..<values.count, using: &generator)]
+        })
+        try givesThePlanarBits(padding: padding, x: x)
+    }
+
+    func givesThePlanarBits(padding: ShiftPadding, x: Tensor<Float>) throws {
+        let shape = x.shape
         let s = try Self.shifts(channels: shape[1], seed: 82)
         let last = try x.channelsLast()
         #expect(try CPUPlan.forward(last, shifts: s, padding: padding).path == .channelsLastNeighbours)
@@ -33,6 +51,9 @@ import ShiftOpsTestSupport
         let nchw = try shift2d(x, shifts: s, padding: padding)
         #expect(y.dimensionOrder == last.dimensionOrder)
         #expect(bitwiseDifferences(y, nchw) == 0, "\(padding) \(shape)")
+        // Rows spread over threads write disjoint outputs: one thread gives the same bits.
+        let single = try Parallelism.$threadLimit.withValue(1) { try shift2d(last, shifts: s, padding: padding) }
+        #expect(bitwiseDifferences(single, y) == 0, "one thread")
     }
 
     /// A channel never reads what lies outside its own taps: an infinity placed where one

@@ -75,7 +75,7 @@ void shift_simd_transpose32(int level, const void *source, int64_t source_stride
    zeros), and output column q input columns columns[3q + j] likewise. Channel c reads offsets -1
    and 0 on an axis where row_low[c] (col_low[c]) is -1, else 0 and +1, and writes
    (a0 x00 + b0 x01) + (a1 x10 + b1 x11) with its own weights: the sums the planar kernels form,
-   each lane's values selected, never multiplied by a zero weight. */
+   bit for bit, each lane's values selected, never multiplied by a zero weight. */
 void shift_simd_neighbours_f32(int level, const float *x, float *y, int64_t width, int64_t out_width, int64_t channels,
                                const int32_t *rows, const int32_t *columns, const int32_t *row_low,
                                const int32_t *col_low, const float *a0, const float *b0, const float *a1,

@@ -12,9 +12,10 @@ import CShiftTaps
 /// values its own taps read (a selection, never a multiplication by a zero weight, so an inf or
 /// NaN a channel does not read never reaches its output) and forms
 /// `(a0 x00 + b0 x01) + (a1 x10 + b1 x11)` with its own weights: the products and sums of the
-/// planar kernels, so the results are theirs, bit for bit, except that where zero padding leaves
-/// out a tap the planar kernels leave out its term and this path adds a zero, which can turn a
-/// `-0` result into `+0`. The neighbours of edge pixels are mapped through the padding once per
+/// planar kernels, so the results are theirs, bit for bit. Where zero padding leaves a neighbour
+/// out, the planar kernels leave its term out; here the neighbour reads a zero whose sign keeps
+/// every sum as theirs (see `shift_simd.c`), so signed zeros come out the same too. The
+/// neighbours of edge pixels are mapped through the padding once per
 /// row and column, the same for every channel. No scratch, no transposes: the input is read and
 /// the output written once, in memory order.
 ///
