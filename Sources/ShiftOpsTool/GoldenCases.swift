@@ -79,8 +79,9 @@ enum GoldenCases {
                 }
             }
         }
-        // Channels-last planes too large for the tiles' scratch: the direct channels-last kernels
-        // (the forward's at the larger sizes, the backward's from the middle one).
+        // The direct channels-last kernels, which serve planes too large even for the tiles that
+        // work from the shared cache (4 channels' planes over 8 MiB): reached here with the tiles
+        // turned off, on planes of the sizes that reached them before those tiles existed.
         let large: [(String, [Int], Bool)] = [
             ("f32.large150", [1, 6, 150, 150], true), ("f32.large184", [1, 5, 184, 184], true),
             ("f64.large130", [1, 5, 130, 130], false),
@@ -90,11 +91,12 @@ enum GoldenCases {
                 for padding in [ShiftPadding.zeros, .symmetric, .periodic] {
                     for (geometryName, geometry) in ShiftCase.geometries(rank: 2, size: Array(shape.suffix(2))).prefix(3) {
                         let name = "\(prefix).\(mode.rawValue).\(padding).\(geometryName)"
-                        cases.append(single
+                        let direct = single
                             ? floating(Float.self, name, shape: shape, layout: .channelsLast, mode: mode, padding: padding,
                                        geometry: geometry)
                             : floating(Double.self, name, shape: shape, layout: .channelsLast, mode: mode, padding: padding,
-                                       geometry: geometry))
+                                       geometry: geometry)
+                        cases.append(Case(name: name) { try CPUPlan.withoutChannelsLastTiles(direct.run) })
                     }
                 }
             }

@@ -45,8 +45,13 @@ import Testing
             let integer = try CPUPlan.forward(integer: try Tensor<Int8>(shape: [2, 5, 6, 7]).channelsLast(), shifts: s2)
             #expect(integer.path == .rows)
         }
-        // The same without the knob: planes that do not fit the default scratch.
-        let large = try Tensor<Float>.random(shape: [1, 5, 184, 184], seed: 5).channelsLast()
+        // Planes whose smallest tile exceeds the default scratch take larger tiles from the
+        // shared cache; only planes too large even for those take the direct kernels.
+        let volume = try Tensor<Float>(uninitializedShape: [1, 19, 16, 56, 56], order: [0, 2, 3, 4, 1])
+        let volumePlan = try CPUPlan.forward(volume, shifts: Tensor<Float>(shape: [19, 3], repeating: 0.5))
+        #expect(volumePlan.path == .channelsLastTiles)
+        if case .tiles(let tiles) = volumePlan.route { #expect(tiles.tile == 16, "a multiple of 8 channels") }
+        let large = try Tensor<Float>(uninitializedShape: [1, 5, 640, 640], order: x.dimensionOrder)
         #expect(try paths(large) == (.channelsLastPixels, .channelsLastImages))
         // One channel: channels-last is NCHW.
         let single = try Tensor<Float>.random(shape: [2, 1, 6, 7], seed: 6).channelsLast()

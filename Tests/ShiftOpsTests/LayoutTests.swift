@@ -149,6 +149,32 @@ import ShiftOpsTestSupport
         if let shifts = other.shifts { #expect(bitwiseDifferences(shifts, nchw.shifts!) == 0, "gradShifts") }
     }
 
+    /// Planes whose smallest tile exceeds the scratch limit take larger tiles, a multiple of 8
+    /// channels where they can (the forward's 8 here, the backward's 5), still NCHW's bits. A
+    /// limit of one forward channel's planes stands in for a 3-D volume against the real limit.
+    @Test(.tags(.slow), .skippedInFastLane, arguments: ShiftCase.all.filter { $0.k >= 2 })
+    func largerTilesFromTheSharedCacheGiveTheNCHWBits(config: ShiftCase) throws {
+        let shape = [[2, 19, 12, 14], [2, 19, 5, 6, 7]][config.k - 2]
+        let x = try Tensor<Float>.random(shape: shape, seed: 64)
+        let s: Tensor<Float> = config.shifts(channels: shape[1], seed: 65)
+        let g = try Tensor<Float>.random(shape: shape, seed: 66)
+        let (last, gLast) = (try x.channelsLast(), try g.channelsLast())
+        let limit = 2 * shape.dropFirst(2).reduce(1, *) * MemoryLayout<Float>.stride
+        try ChannelsLastTiles.$scratchLimit.withValue(limit) {
+            let forwardPlan = try CPUPlan.forward(last, shifts: s, mode: config.mode, padding: config.padding)
+            let backwardPlan = try CPUPlan.backward(gradOutput: gLast, input: last, shifts: s, mode: config.mode,
+                                                    padding: config.padding)
+            #expect(forwardPlan.path == .channelsLastTiles || forwardPlan.path == .channelsLastNeighbours)
+            if case .tiles(let tiles) = forwardPlan.route { #expect(tiles.tile == 8) }
+            #expect(backwardPlan.path == .channelsLastTiles)
+            if case .tiles(let tiles) = backwardPlan.route { #expect(tiles.tile == (config.mode.learnsShifts ? 5 : 8)) }
+            #expect(bitwiseDifferences(try config.forward(last, s), try config.forward(x, s)) == 0, "forward")
+            let (nchw, other) = (try config.backward(g, x, s), try config.backward(gLast, last, s))
+            #expect(bitwiseDifferences(other.input, nchw.input) == 0, "gradInput")
+            if let shifts = other.shifts { #expect(bitwiseDifferences(shifts, nchw.shifts!) == 0, "gradShifts") }
+        }
+    }
+
     /// The direct channels-last kernels, for planes too large for the tiles' scratch (here
     /// forced by a zero scratch limit), and the tiled path, on shapes where most pixels are
     /// interior for every channel (the small shapes above exercise mostly their edges), against NCHW.

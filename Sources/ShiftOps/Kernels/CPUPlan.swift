@@ -127,6 +127,13 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
 }
 
 extension CPUPlan {
+    /// Runs `body` with the channels-last tiles turned off, so that channels-last calls take the
+    /// direct kernels (``ChannelsLastPixels``) whatever their planes' size: for the golden outputs,
+    /// which keep those kernels covered without planes of several megabytes.
+    package static func withoutChannelsLastTiles<R>(_ body: () throws -> R) rethrows -> R {
+        try ChannelsLastTiles.$scratchLimit.withValue(0, operation: body)
+    }
+
     /// The plan `shift(_:shifts:mode:padding:geometry:)` (or its `into: output` form) would
     /// follow for these arguments, for tests and the benchmark.
     ///

@@ -16,7 +16,9 @@
 ///   vertical tap, the sums `sum g (x1 - x0)` and `sum g x0` over the image's output pixels, and
 ///   combines them at the end (``ShiftGradientSums``). Each image writes its own slots.
 ///
-/// The sums are formed in the order of the NCHW kernels, so both layouts give the same bits.
+/// The forward forms its sums in the NCHW kernels' order, and gives their bits; the backward's
+/// sums run in another order, so its gradients agree with NCHW's within rounding, not bit for bit
+/// (the layout tests hold them to the tolerance).
 @usableFromInline
 struct ChannelsLastPixels: Sendable {
     @usableFromInline let input: [Int]
