@@ -197,7 +197,8 @@ typedef int32_t mask8 __attribute__((vector_size(32)));
    each sum comes out as the planar kernels form it, which leave the term out, signed zeros
    included: a whole row left out reads -0 (x + -0 is x for every x); in a row that is read, a
    column left out on the left reads +0 (the planar kernels start that sum from +0) and on the
-   right -0. The weights are positive, so a weight times the zero keeps its sign. */
+   right -0. The weights are positive, so a weight times the zero keeps its sign. A lane that
+   reads no row at all writes +0, as the planar kernels do. */
 #define PADDING_ZERO(row_out, j) ((row_out) || (j) == 2 ? -0.0f : 0.0f)
 
 /* Channels c >= first of one output pixel: p[i][j] is the input pixel at row offset i - 1 and
@@ -221,12 +222,20 @@ neighbours_pixel(float *restrict out, const float *const p[3][3], const int rows
         NEIGHBOUR_CHANNELS(c);
         lanes8 o;
         NEIGHBOURS_LANES(o, v);
+        if (rows_out[1]) {
+            /* A lane whose two rows are both left out (an output grid beyond the input) has no
+               term at all, which the planar kernels write as +0. */
+            mask8 none = (mask8)SELECT8(mh, (mask8){0} - rows_out[0], (mask8){0} - rows_out[2]);
+            o = SELECT8(none, (lanes8){0}, o);
+        }
         STORE8(out + c, o);
     }
     for (; c < count; c++) {
         int i = row_low[c] ? 0 : 1, j = col_low[c] ? 0 : 1;
 #define AT(r, q) (p[r][q] != NULL ? p[r][q][c] : PADDING_ZERO(rows_out[r], q))
-        out[c] = (a0[c] * AT(i, j) + b0[c] * AT(i, j + 1)) + (a1[c] * AT(i + 1, j) + b1[c] * AT(i + 1, j + 1));
+        out[c] = rows_out[i] && rows_out[i + 1]
+            ? 0.0f
+            : (a0[c] * AT(i, j) + b0[c] * AT(i, j + 1)) + (a1[c] * AT(i + 1, j) + b1[c] * AT(i + 1, j + 1));
 #undef AT
     }
 }
