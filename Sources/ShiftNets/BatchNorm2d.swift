@@ -190,6 +190,20 @@ public final class BatchNorm2d<T: NetScalar>: Module<T> {
         return gradInput
     }
 
+    /// The evaluation-mode map `y = scale * x + shift` per channel, from the running statistics:
+    /// `scale = gamma / sqrt(runningVar + eps)`, `shift = beta - runningMean * scale`.
+    @_specialize(where T == Float)
+    func evaluationScaleAndShift() -> (scale: [T], shift: [T]) {
+        let gamma = weight.value.elements, beta = bias.value.elements
+        let mean = runningMean.value.elements, variance = runningVar.value.elements
+        let scale = (0..<channels).map { gamma[$0] / (variance[$0] + epsilon).squareRoot() }
+        return (scale, (0..<channels).map { beta[$0] - mean[$0] * scale[$0] })
+    }
+
+    /// Forgets what the last training forward kept, as an evaluation-mode forward does: for a BN
+    /// whose work the layer before it did (an evaluation-mode fold).
+    func forgetSaved() { saved = SavedForBackward() }
+
     /// One row: `2C` parameters, no MACs; the normalisation's elements listed apart.
     public override func count(inputShape shape: [Int], path: String, rows: inout [LayerCount]) throws -> [Int] {
         guard shape.count == 4, shape[1] == channels else {

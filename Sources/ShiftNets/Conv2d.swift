@@ -27,6 +27,8 @@ public final class Conv2d<T: NetScalar>: Module<T> {
     /// `[O]`, when the layer has a bias.
     public let bias: Parameter<T>?
     private var savedInput = SavedForBackward<Tensor<T>>()
+    /// The evaluation-mode fold of the BN after this layer, kept between calls.
+    let fold = BatchNormFold<T>()
 
     /// A convolution with He-uniform weights (`U(-b, b)`, `b = sqrt(6 / fan_in)`) drawn from `seed`
     /// and a zero bias.
@@ -83,19 +85,44 @@ public final class Conv2d<T: NetScalar>: Module<T> {
     /// `[N, C, H, W]` to `[N, O, H', W']`.
     @_specialize(where T == Float)
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
-        let (n, h, w, ho, wo) = try checkedGeometry(input.shape)
+        let geometry = try checkedGeometry(input.shape)
         savedInput.keep(input, training: isTraining)
+        return try product(input, geometry, weights: weight.value, bias: bias?.value.elements, relu: false)
+    }
+
+    /// An evaluation-mode forward with the batch norm `bn` after it folded in, and with `relu` the
+    /// ReLU after that: `relu?(bn(conv(x)))` within rounding, as one convolution whose output
+    /// channels' weights are scaled by `gamma / sqrt(runningVar + eps)` with a matching bias (see
+    /// ``BatchNormFold``). The folded weights are computed once and kept until a parameter or
+    /// running statistic changes; the saved parameters are untouched.
+    ///
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `input` when its shape does not fit, or `bn`
+    ///   when its channels are not this layer's output channels.
+    @_specialize(where T == Float)
+    func forward(_ input: Tensor<T>, foldingBatchNorm bn: BatchNorm2d<T>, relu: Bool) throws -> Tensor<T> {
+        let geometry = try checkedGeometry(input.shape)
+        let (weights, foldedBias) = try fold.values(weight: weight.value, bias: bias?.value, batchNorm: bn)
+        savedInput.keep(input, training: false)
+        return try product(input, geometry, weights: weights, bias: foldedBias, relu: relu)
+    }
+
+    /// The forward's matrix products with `weights`, the bias (when given) written into each
+    /// output row before its product adds to it, and the ReLU (`v <= 0` gives 0, NaN stays NaN)
+    /// applied to each image's block of output while it is still in cache.
+    @_specialize(where T == Float)
+    private func product(_ input: Tensor<T>, _ geometry: (n: Int, h: Int, w: Int, ho: Int, wo: Int),
+                         weights: Tensor<T>, bias biasValues: [T]?, relu: Bool) throws -> Tensor<T> {
+        let (n, h, w, ho, wo) = geometry
         let plane = ho * wo, kk = kernelSize * kernelSize
         let groupRows = inChannels / groups * kk, groupOut = outChannels / groups
         let direct = readsInputDirectly
         let (inC, outC, groups) = (inChannels, outChannels, groups)
-        let biasValues = bias?.value.withDenseBuffer { Array($0) }
         // A few images leave cores idle: each image's columns are then cut into fixed blocks.
         let blocks = columnBlocks(images: n, columns: plane), width = (plane + blocks - 1) / blocks
         return try Tensor(shape: [n, outChannels, ho, wo]) { y in
             let yp = SharedPointer(y.baseAddress!)
             input.withDenseBuffer { x in
-                weight.value.withDenseBuffer { wt in
+                weights.withDenseBuffer { wt in
                     parallelFor(n * blocks) { unit in
                         let image = unit / blocks, first = (unit % blocks) &* width
                         let columns = Swift.min(width, plane &- first)
@@ -106,17 +133,19 @@ public final class Conv2d<T: NetScalar>: Module<T> {
                         if let scratch { im2col(xi, h: h, w: w, into: scratch, ho: ho, wo: wo, columns: first..<(first + columns)) }
                         let (col, ldb) = scratch.map { (UnsafePointer($0), columns) } ?? (xi + first, plane)
                         let yi = yp.base + (image &* outC &* plane &+ first)
+                        // With a bias the product adds to it, which also spares the BLAS the
+                        // pass that clears its output first.
+                        if let biasValues {
+                            for o in 0..<outC { (yi + o &* plane).update(repeating: biasValues[o], count: columns) }
+                        }
                         for g in 0..<groups {
                             gemm(m: groupOut, n: columns, k: groupRows,
                                  a: wt.baseAddress! + (g &* groupOut &* groupRows), lda: groupRows, transposeA: false,
                                  b: col + (g &* groupRows &* ldb), ldb: ldb,
-                                 c: yi + (g &* groupOut &* plane), ldc: plane, accumulate: false)
+                                 c: yi + (g &* groupOut &* plane), ldc: plane, accumulate: biasValues != nil)
                         }
-                        if let biasValues {
-                            for o in 0..<outC {
-                                let row = yi + (o &* plane)
-                                for p in 0..<columns { row[p] += biasValues[o] }
-                            }
+                        if relu {
+                            for o in 0..<outC { applyReLU(yi + o &* plane, count: columns) }
                         }
                     }
                 }

@@ -36,10 +36,24 @@ public final class ReLU<T: NetScalar>: Module<T> {
         }
     }
 
+    /// Forgets the output kept for the backward, as an evaluation-mode forward does: for a ReLU
+    /// whose work a layer before it did (an evaluation-mode fold).
+    func forgetSaved() { savedOutput = SavedForBackward() }
+
     /// No parameters or MACs; one comparison per element listed apart.
     public override func count(inputShape shape: [Int], path: String, rows: inout [LayerCount]) throws -> [Int] {
         rows.append(LayerCount(path: path, kind: "relu", outputShape: Array(shape.dropFirst()), parameters: 0, macs: 0,
                                otherOps: shape.dropFirst().reduce(1, *)))
         return shape
+    }
+}
+
+/// `v <= 0` gives 0 in place over `count` values; NaN stays NaN (it fails the comparison).
+@_specialize(where T == Float)
+@inline(__always)
+func applyReLU<T: NetScalar>(_ values: UnsafeMutablePointer<T>, count: Int) {
+    for i in 0..<count {
+        let v = values[i]
+        values[i] = v <= 0 ? 0 : v
     }
 }

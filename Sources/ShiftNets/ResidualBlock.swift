@@ -8,7 +8,9 @@ import ShiftOps
 /// directly under the block (the fused shift and 1x1 convolution keeps the unfused `shift2`,
 /// `conv2` paths this way). Every other name follows ``Module``'s naming rule.
 ///
-/// Two steps run as one pass over the data each: a ``BatchNorm2d`` directly followed by a
+/// In evaluation mode a convolution followed by a BN (and a ReLU) runs as one convolution with the
+/// BN folded into its weights (``Conv2d``, ``ShiftPointwiseConv``). In training mode two steps run
+/// as one pass over the data each: a ``BatchNorm2d`` directly followed by a
 /// ``ReLU`` in `main` (the BN applies the ReLU as it writes, and differentiates it), and the
 /// residual add with the final ReLU. Both ReLUs keep NaN, as PyTorch's. Under a finite check
 /// (`forward(_:checkingFinite:)`) the BN and its ReLU run apart, so that the check sees
@@ -61,7 +63,10 @@ public final class ResidualBlock<T: NetScalar>: Module<T> {
         let fuses = FiniteOutputCheck.path == nil
         var body = input, index = 0
         while index < main.count {
-            if fuses, let bn = fusedBatchNorm(at: index) {
+            if let (output, consumed) = try foldedEvaluationStep(main, at: index, body) {
+                body = output
+                index += consumed
+            } else if fuses, let bn = fusedBatchNorm(at: index) {
                 body = try bn.forward(body, fusingReLU: true)
                 index += 2
             } else {

@@ -70,22 +70,51 @@ public final class ShiftPointwiseConv<T: NetScalar>: Module<T> {
     /// `[N, C, H, W]` to `[N, O, H', W']`.
     @_specialize(where T == Float)
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
-        let (n, c, o, plane, geometry) = try checked(input.shape)
+        let shape = try checked(input.shape)
         savedInput.keep(input, training: isTraining)
+        return try product(input, shape, weights: conv.weight.value, bias: nil, relu: false)
+    }
+
+    /// An evaluation-mode forward with the batch norm `bn` after it folded in, and with `relu` the
+    /// ReLU after that, as ``Conv2d``'s fold (and sharing its cache): the weight's rows scaled by
+    /// `gamma / sqrt(runningVar + eps)`, the bias written before each image's product adds to it.
+    ///
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `input` when its shape does not fit, or `bn`
+    ///   when its channels are not the convolution's output channels.
+    @_specialize(where T == Float)
+    func forward(_ input: Tensor<T>, foldingBatchNorm bn: BatchNorm2d<T>, relu: Bool) throws -> Tensor<T> {
+        let shape = try checked(input.shape)
+        let (weights, bias) = try conv.fold.values(weight: conv.weight.value, bias: nil, batchNorm: bn)
+        savedInput.keep(input, training: false)
+        return try product(input, shape, weights: weights, bias: bias, relu: relu)
+    }
+
+    /// The per-image products with `weights` `[O, C, 1, 1]`, each output row starting from `bias`
+    /// when given, and the ReLU (`v <= 0` gives 0, NaN stays NaN) applied while the image's output
+    /// is in cache.
+    @_specialize(where T == Float)
+    private func product(_ input: Tensor<T>, _ shape: (n: Int, c: Int, o: Int, plane: Int, geometry: ShiftGeometry),
+                         weights: Tensor<T>, bias: [T]?, relu: Bool) throws -> Tensor<T> {
+        let (n, c, o, plane, geometry) = shape
         let size = geometry.outputSize!
         var failure: Error?
         let output = try Tensor<T>(shape: [n, o] + size) { y in
             let yp = SharedPointer(y.baseAddress!)
-            conv.weight.value.withDenseBuffer { wt in
+            weights.withDenseBuffer { wt in
                 let weights = UncheckedBox(wt.baseAddress!)
                 let errors = ErrorSlot()
                 parallelFor(n) { image in
                     do {
                         let tile = try shiftedTile(input, image, geometry)
+                        let yi = yp.base + image &* o &* plane
+                        if let bias {
+                            for channel in 0..<o { (yi + channel &* plane).update(repeating: bias[channel], count: plane) }
+                        }
                         tile.withDenseBuffer { s in
                             gemm(m: o, n: plane, k: c, a: weights.value, lda: c, transposeA: false,
-                                 b: s.baseAddress!, ldb: plane, c: yp.base + image &* o &* plane, ldc: plane, accumulate: false)
+                                 b: s.baseAddress!, ldb: plane, c: yi, ldc: plane, accumulate: bias != nil)
                         }
+                        if relu { applyReLU(yi, count: o &* plane) }
                     } catch {
                         errors.record(error)
                     }
