@@ -106,9 +106,8 @@ public final class Conv2d<T: NetScalar>: Module<T> {
         return try product(input, geometry, weights: weights, bias: foldedBias, relu: relu)
     }
 
-    /// The forward's matrix products with `weights`, the bias (when given) written into each
-    /// output row before its product adds to it, and the ReLU (`v <= 0` gives 0, NaN stays NaN)
-    /// applied to each image's block of output while it is still in cache.
+    /// The forward's matrix products with `weights`, the bias (when given) and the ReLU (`v <= 0`
+    /// gives 0, NaN stays NaN) applied to each image's block of output while it is still in cache.
     @_specialize(where T == Float)
     private func product(_ input: Tensor<T>, _ geometry: (n: Int, h: Int, w: Int, ho: Int, wo: Int),
                          weights: Tensor<T>, bias biasValues: [T]?, relu: Bool) throws -> Tensor<T> {
@@ -133,19 +132,21 @@ public final class Conv2d<T: NetScalar>: Module<T> {
                         if let scratch { im2col(xi, h: h, w: w, into: scratch, ho: ho, wo: wo, columns: first..<(first + columns)) }
                         let (col, ldb) = scratch.map { (UnsafePointer($0), columns) } ?? (xi + first, plane)
                         let yi = yp.base + (image &* outC &* plane &+ first)
-                        // With a bias the product adds to it, which also spares the BLAS the
-                        // pass that clears its output first.
-                        if let biasValues {
+                        // Without a ReLU the product adds to the bias written first, which also
+                        // spares the BLAS the pass that clears its output; with one, the bias is
+                        // added in the ReLU's pass (see addBiasReLU).
+                        let prefilled = biasValues != nil && !relu
+                        if prefilled, let biasValues {
                             for o in 0..<outC { (yi + o &* plane).update(repeating: biasValues[o], count: columns) }
                         }
                         for g in 0..<groups {
                             gemm(m: groupOut, n: columns, k: groupRows,
                                  a: wt.baseAddress! + (g &* groupOut &* groupRows), lda: groupRows, transposeA: false,
                                  b: col + (g &* groupRows &* ldb), ldb: ldb,
-                                 c: yi + (g &* groupOut &* plane), ldc: plane, accumulate: biasValues != nil)
+                                 c: yi + (g &* groupOut &* plane), ldc: plane, accumulate: prefilled)
                         }
                         if relu {
-                            for o in 0..<outC { applyReLU(yi + o &* plane, count: columns) }
+                            for o in 0..<outC { addBiasReLU(yi + o &* plane, count: columns, bias: biasValues?[o] ?? 0) }
                         }
                     }
                 }

@@ -89,9 +89,8 @@ public final class ShiftPointwiseConv<T: NetScalar>: Module<T> {
         return try product(input, shape, weights: weights, bias: bias, relu: relu)
     }
 
-    /// The per-image products with `weights` `[O, C, 1, 1]`, each output row starting from `bias`
-    /// when given, and the ReLU (`v <= 0` gives 0, NaN stays NaN) applied while the image's output
-    /// is in cache.
+    /// The per-image products with `weights` `[O, C, 1, 1]`, the bias (when given) and the ReLU
+    /// (`v <= 0` gives 0, NaN stays NaN) applied while the image's output is in cache.
     @_specialize(where T == Float)
     private func product(_ input: Tensor<T>, _ shape: (n: Int, c: Int, o: Int, plane: Int, geometry: ShiftGeometry),
                          weights: Tensor<T>, bias: [T]?, relu: Bool) throws -> Tensor<T> {
@@ -107,14 +106,18 @@ public final class ShiftPointwiseConv<T: NetScalar>: Module<T> {
                     do {
                         let tile = try shiftedTile(input, image, geometry)
                         let yi = yp.base + image &* o &* plane
-                        if let bias {
+                        // As Conv2d: the product adds to the bias, or the ReLU's pass adds it.
+                        let prefilled = bias != nil && !relu
+                        if prefilled, let bias {
                             for channel in 0..<o { (yi + channel &* plane).update(repeating: bias[channel], count: plane) }
                         }
                         tile.withDenseBuffer { s in
                             gemm(m: o, n: plane, k: c, a: weights.value, lda: c, transposeA: false,
-                                 b: s.baseAddress!, ldb: plane, c: yi, ldc: plane, accumulate: bias != nil)
+                                 b: s.baseAddress!, ldb: plane, c: yi, ldc: plane, accumulate: prefilled)
                         }
-                        if relu { applyReLU(yi, count: o &* plane) }
+                        if relu {
+                            for channel in 0..<o { addBiasReLU(yi + channel &* plane, count: plane, bias: bias?[channel] ?? 0) }
+                        }
                     } catch {
                         errors.record(error)
                     }
