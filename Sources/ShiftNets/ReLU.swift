@@ -13,9 +13,10 @@ public final class ReLU<T: NetScalar>: Module<T> {
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
         let y = try Tensor<T>(shape: input.shape) { y in
             input.withDenseBuffer { x in
-                // NaN fails every comparison: `x <= 0` is false for it, so it passes through
-                // instead of becoming 0 and hiding that something upstream went wrong.
-                for i in 0..<x.count { y[i] = x[i] <= 0 ? 0 : x[i] }
+                // NaN fails every comparison: `Swift.max(v, 0)` is `0 >= v ? 0 : v`, so NaN
+                // passes through instead of becoming 0 and hiding that something upstream went
+                // wrong (and the loop vectorises, see addBiasReLU).
+                for i in 0..<x.count { y[i] = Swift.max(x[i], 0) }
             }
         }
         savedOutput.keep(y, training: isTraining)
@@ -30,7 +31,11 @@ public final class ReLU<T: NetScalar>: Module<T> {
         return try Tensor<T>(shape: y.shape) { gx in
             y.withDenseBuffer { out in
                 gradOutput.withDenseBuffer { g in
-                    for i in 0..<g.count { gx[i] = out[i] <= 0 ? 0 : g[i] }
+                    // Both loaded first, so that the choice is a vector select, not a branch.
+                    for i in 0..<g.count {
+                        let (kept, value) = (g[i], out[i])
+                        gx[i] = value <= 0 ? 0 : kept
+                    }
                 }
             }
         }

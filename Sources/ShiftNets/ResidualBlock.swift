@@ -145,10 +145,9 @@ func addReLU<T: NetScalar>(_ a: Tensor<T>, _ b: Tensor<T>) throws -> Tensor<T> {
             b.withDenseBuffer { y in
                 parallelFor(images) { image in
                     let start = image &* size
-                    for i in start..<(start &+ size) {
-                        let v = x[i] + y[i]
-                        op.base[i] = v <= 0 ? 0 : v
-                    }
+                    // Swift.max(v, 0) is `0 >= v ? 0 : v`: NaN kept, and a vector select
+                    // (see addBiasReLU) where the ternary compiled to a branch per element.
+                    for i in start..<(start &+ size) { op.base[i] = Swift.max(x[i] + y[i], 0) }
                 }
             }
         }
@@ -162,7 +161,12 @@ func reluGradient<T: NetScalar>(_ g: Tensor<T>, output: Tensor<T>) throws -> Ten
     try Tensor<T>(shape: g.shape) { gx in
         g.withDenseBuffer { gv in
             output.withDenseBuffer { y in
-                for i in 0..<gx.count { gx[i] = y[i] <= 0 ? 0 : gv[i] }
+                // Both values loaded before the choice: with `g` read only where it is kept,
+                // the compiler kept the branch (a conditional load) instead of a vector select.
+                for i in 0..<gx.count {
+                    let (kept, out) = (gv[i], y[i])
+                    gx[i] = out <= 0 ? 0 : kept
+                }
             }
         }
     }
