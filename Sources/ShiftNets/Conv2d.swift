@@ -118,40 +118,46 @@ public final class Conv2d<T: NetScalar>: Module<T> {
         let (inC, outC, groups) = (inChannels, outChannels, groups)
         // A few images leave cores idle: each image's columns are then cut into fixed blocks.
         let blocks = columnBlocks(images: n, columns: plane), width = (plane + blocks - 1) / blocks
-        return try Tensor(shape: [n, outChannels, ho, wo]) { y in
-            let yp = SharedPointer(y.baseAddress!)
-            input.withDenseBuffer { x in
-                weights.withDenseBuffer { wt in
-                    parallelFor(n * blocks) { unit in
-                        let image = unit / blocks, first = (unit % blocks) &* width
-                        let columns = Swift.min(width, plane &- first)
-                        guard columns > 0 else { return }
-                        let xi = x.baseAddress! + (image &* inC &* h &* w)
-                        let scratch = direct ? nil : UnsafeMutablePointer<T>.allocate(capacity: inC &* kk &* columns)
-                        defer { scratch?.deallocate() }
-                        if let scratch { im2col(xi, h: h, w: w, into: scratch, ho: ho, wo: wo, columns: first..<(first + columns)) }
-                        let (col, ldb) = scratch.map { (UnsafePointer($0), columns) } ?? (xi + first, plane)
-                        let yi = yp.base + (image &* outC &* plane &+ first)
-                        // Without a ReLU the product adds to the bias written first, which also
-                        // spares the BLAS the pass that clears its output; with one, the bias is
-                        // added in the ReLU's pass (see addBiasReLU).
-                        let prefilled = biasValues != nil && !relu
-                        if prefilled, let biasValues {
-                            for o in 0..<outC { (yi + o &* plane).update(repeating: biasValues[o], count: columns) }
-                        }
-                        for g in 0..<groups {
-                            gemm(m: groupOut, n: columns, k: groupRows,
-                                 a: wt.baseAddress! + (g &* groupOut &* groupRows), lda: groupRows, transposeA: false,
-                                 b: col + (g &* groupRows &* ldb), ldb: ldb,
-                                 c: yi + (g &* groupOut &* plane), ldc: plane, accumulate: prefilled)
-                        }
-                        if relu {
-                            for o in 0..<outC { addBiasReLU(yi + o &* plane, count: columns, bias: biasValues?[o] ?? 0) }
+        // Each unit's im2col scratch, in a tensor so that its buffer is recycled call after call.
+        let scratchSize = direct ? 0 : inC &* kk &* width
+        var output: Tensor<T>?
+        _ = try Tensor<T>(shape: [n * blocks * scratchSize]) { scratchBuffer in
+            let sp = scratchBuffer.baseAddress.map(SharedPointer.init)
+            output = try Tensor(shape: [n, outChannels, ho, wo]) { y in
+                let yp = SharedPointer(y.baseAddress!)
+                input.withDenseBuffer { x in
+                    weights.withDenseBuffer { wt in
+                        parallelFor(n * blocks) { unit in
+                            let image = unit / blocks, first = (unit % blocks) &* width
+                            let columns = Swift.min(width, plane &- first)
+                            guard columns > 0 else { return }
+                            let xi = x.baseAddress! + (image &* inC &* h &* w)
+                            let scratch = direct ? nil : sp.map { $0.base + unit &* scratchSize }
+                            if let scratch { im2col(xi, h: h, w: w, into: scratch, ho: ho, wo: wo, columns: first..<(first + columns)) }
+                            let (col, ldb) = scratch.map { (UnsafePointer($0), columns) } ?? (xi + first, plane)
+                            let yi = yp.base + (image &* outC &* plane &+ first)
+                            // Without a ReLU the product adds to the bias written first, which also
+                            // spares the BLAS the pass that clears its output; with one, the bias is
+                            // added in the ReLU's pass (see addBiasReLU).
+                            let prefilled = biasValues != nil && !relu
+                            if prefilled, let biasValues {
+                                for o in 0..<outC { (yi + o &* plane).update(repeating: biasValues[o], count: columns) }
+                            }
+                            for g in 0..<groups {
+                                gemm(m: groupOut, n: columns, k: groupRows,
+                                     a: wt.baseAddress! + (g &* groupOut &* groupRows), lda: groupRows, transposeA: false,
+                                     b: col + (g &* groupRows &* ldb), ldb: ldb,
+                                     c: yi + (g &* groupOut &* plane), ldc: plane, accumulate: prefilled)
+                            }
+                            if relu {
+                                for o in 0..<outC { addBiasReLU(yi + o &* plane, count: columns, bias: biasValues?[o] ?? 0) }
+                            }
                         }
                     }
                 }
             }
         }
+        return output!
     }
 
     /// `dL/dinput`; adds `dL/dweight` (and `dL/dbias`).
@@ -165,37 +171,41 @@ public final class Conv2d<T: NetScalar>: Module<T> {
         let direct = readsInputDirectly
         let (inC, outC, groups) = (inChannels, outChannels, groups)
         let weightSize = outC * groupRows
-        // Each image's weight gradient (summed in image order below), written whole by the
-        // products, in a tensor so that its buffer is recycled step after step.
+        let chunks = imageChunks(n), scratchSize = direct ? 0 : 2 &* allRows &* plane
+        // Each chunk of images' weight gradient (the products accumulate image after image; the
+        // chunks are summed in order below), and each chunk's im2col scratch, in tensors so that
+        // their buffers are recycled step after step.
         var result: Tensor<T>?
-        let partials = try Tensor<T>(shape: [n * weightSize]) { partialBuffer in
+        let partials = try Tensor<T>(shape: [chunks.count * (weightSize + scratchSize)]) { partialBuffer in
             let pp = SharedPointer(partialBuffer.baseAddress!)
             result = try Tensor<T>(shape: input.shape) { gx in
                 let gxp = SharedPointer(gx.baseAddress!)
                 input.withDenseBuffer { x in
                     weight.value.withDenseBuffer { wt in
                         gradOutput.withDenseBuffer { gy in
-                            parallelFor(n) { image in
-                                let xi = x.baseAddress! + (image &* inC &* h &* w)
-                                let gyi = gy.baseAddress! + (image &* outC &* plane)
-                                let gxi = gxp.base + (image &* inC &* h &* w)
-                                let scratch = direct ? nil : UnsafeMutablePointer<T>.allocate(capacity: 2 &* allRows &* plane)
-                                defer { scratch?.deallocate() }
-                                if let scratch { im2col(xi, h: h, w: w, into: scratch, ho: ho, wo: wo) }
-                                let col = UnsafePointer(scratch) ?? xi
-                                // A 1x1 stride-1 convolution's column gradient is the input gradient.
-                                let dcol = scratch.map { $0 + (allRows &* plane) } ?? gxi
-                                for g in 0..<groups {
-                                    let gyg = gyi + (g &* groupOut &* plane)
-                                    gemm(m: groupOut, n: groupRows, k: plane, a: gyg, lda: plane, transposeA: false,
-                                         b: col + (g &* groupRows &* plane), ldb: plane, transposeB: true,
-                                         c: pp.base + (image &* weightSize) + g &* groupOut &* groupRows, ldc: groupRows,
-                                         accumulate: false)
-                                    gemm(m: groupRows, n: plane, k: groupOut,
-                                         a: wt.baseAddress! + (g &* groupOut &* groupRows), lda: groupRows, transposeA: true,
-                                         b: gyg, ldb: plane, c: dcol + (g &* groupRows &* plane), ldc: plane, accumulate: false)
+                            parallelFor(chunks.count) { chunk in
+                                let partial = pp.base + chunk &* weightSize
+                                let scratch = direct ? nil : pp.base + (chunks.count &* weightSize &+ chunk &* scratchSize)
+                                for image in chunks.images(chunk) {
+                                    let xi = x.baseAddress! + (image &* inC &* h &* w)
+                                    let gyi = gy.baseAddress! + (image &* outC &* plane)
+                                    let gxi = gxp.base + (image &* inC &* h &* w)
+                                    if let scratch { im2col(xi, h: h, w: w, into: scratch, ho: ho, wo: wo) }
+                                    let col = UnsafePointer(scratch) ?? xi
+                                    // A 1x1 stride-1 convolution's column gradient is the input gradient.
+                                    let dcol = scratch.map { $0 + (allRows &* plane) } ?? gxi
+                                    for g in 0..<groups {
+                                        let gyg = gyi + (g &* groupOut &* plane)
+                                        gemm(m: groupOut, n: groupRows, k: plane, a: gyg, lda: plane, transposeA: false,
+                                             b: col + (g &* groupRows &* plane), ldb: plane, transposeB: true,
+                                             c: partial + g &* groupOut &* groupRows, ldc: groupRows,
+                                             accumulate: image != chunks.images(chunk).lowerBound)
+                                        gemm(m: groupRows, n: plane, k: groupOut,
+                                             a: wt.baseAddress! + (g &* groupOut &* groupRows), lda: groupRows, transposeA: true,
+                                             b: gyg, ldb: plane, c: dcol + (g &* groupRows &* plane), ldc: plane, accumulate: false)
+                                    }
+                                    if !direct { col2im(dcol, h: h, w: w, into: gxi, ho: ho, wo: wo) }
                                 }
-                                if !direct { col2im(dcol, h: h, w: w, into: gxi, ho: ho, wo: wo) }
                             }
                         }
                     }
@@ -203,7 +213,7 @@ public final class Conv2d<T: NetScalar>: Module<T> {
             }
         }
         let gradInput = result!
-        weight.accumulate(partials.withDenseBuffer { sumOverImages($0, images: n, size: weightSize) })
+        weight.accumulate(partials.withDenseBuffer { sumOverImages($0, images: chunks.count, size: weightSize) })
         if let bias {
             var gb = [T](repeating: 0, count: outC)
             gradOutput.withDenseBuffer { gy in
@@ -285,6 +295,22 @@ public final class Conv2d<T: NetScalar>: Module<T> {
         return [shape[0], outChannels, ho, wo]
     }
 }
+
+/// The batch cut into chunks of up to 8 consecutive images, fixed by the batch size alone: the
+/// weight-gradient products accumulate image after image within a chunk (one partial sum per
+/// chunk instead of per image, and no clearing pass for every image), and the chunks' partial
+/// sums are added in order, so the bits do not depend on the thread count.
+struct ImageChunks {
+    static let size = 8
+    let images: Int
+
+    var count: Int { (images + Self.size - 1) / Self.size }
+
+    func images(_ chunk: Int) -> Range<Int> { (chunk * Self.size)..<Swift.min(images, (chunk + 1) * Self.size) }
+}
+
+/// The chunks of a batch of `images`.
+func imageChunks(_ images: Int) -> ImageChunks { ImageChunks(images: images) }
 
 /// Sums `images` consecutive blocks of `size` elements, in image order.
 @_specialize(where T == Float)

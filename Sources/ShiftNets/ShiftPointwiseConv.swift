@@ -141,10 +141,12 @@ public final class ShiftPointwiseConv<T: NetScalar>: Module<T> {
         let learns = shift.shifts != nil
         var shiftPartials = [T](repeating: 0, count: learns ? n * c * 2 : 0)
         var failure: Error?
-        // Each image's weight gradient, written whole by its product and summed in image order
-        // below, in a tensor so that its buffer is recycled step after step.
+        // Each chunk of images' weight gradient (the products accumulate image after image; the
+        // chunks are summed in order below), in a tensor so that its buffer is recycled step after
+        // step.
+        let chunks = imageChunks(n)
         var result: Tensor<T>?
-        let weightPartials = try Tensor<T>(shape: [n * o * c]) { wpBuffer in
+        let weightPartials = try Tensor<T>(shape: [chunks.count * o * c]) { wpBuffer in
             result = try Tensor<T>(shape: input.shape) { gx in
                 let gxp = SharedPointer(gx.baseAddress!)
                 shiftPartials.withUnsafeMutableBufferPointer { spBuffer in
@@ -153,34 +155,37 @@ public final class ShiftPointwiseConv<T: NetScalar>: Module<T> {
                         gradOutput.withDenseBuffer { gy in
                             let (weights, grads) = (UncheckedBox(wt.baseAddress!), UncheckedBox(gy.baseAddress!))
                             let errors = ErrorSlot()
-                            parallelFor(n) { image in
-                                do {
-                                    let gyi = grads.value + image &* o &* plane
-                                    let tile = try shiftedTile(input, image, geometry)
-                                    // dW_image = g [O, P] x tile^T [P, C].
-                                    tile.withDenseBuffer { s in
-                                        gemm(m: o, n: c, k: plane, a: gyi, lda: plane, transposeA: false,
-                                             b: s.baseAddress!, ldb: plane, transposeB: true,
-                                             c: wp.base + image &* o &* c, ldc: c, accumulate: false)
+                            parallelFor(chunks.count) { chunk in
+                                for image in chunks.images(chunk) {
+                                    do {
+                                        let gyi = grads.value + image &* o &* plane
+                                        let tile = try shiftedTile(input, image, geometry)
+                                        // dW_image = g [O, P] x tile^T [P, C].
+                                        tile.withDenseBuffer { s in
+                                            gemm(m: o, n: c, k: plane, a: gyi, lda: plane, transposeA: false,
+                                                 b: s.baseAddress!, ldb: plane, transposeB: true,
+                                                 c: wp.base + chunk &* o &* c, ldc: c,
+                                                 accumulate: image != chunks.images(chunk).lowerBound)
+                                        }
+                                        // The shifted tile's gradient W^T g, back through the shift.
+                                        let gTile = try Tensor<T>(shape: [1, c] + size) { gs in
+                                            gemm(m: c, n: plane, k: o, a: weights.value, lda: c, transposeA: true,
+                                                 b: gyi, ldb: plane, c: gs.baseAddress!, ldc: plane, accumulate: false)
+                                        }
+                                        let image4 = try input.sliced(axis: 0, range: image..<(image + 1))
+                                        let gradients = try Parallelism.$threadLimit.withValue(1) {
+                                            try shift2dBackward(gradOutput: gTile, input: image4, shifts: table,
+                                                                mode: shift.layer.mode, padding: shift.layer.padding, geometry: geometry)
+                                        }
+                                        gradients.input.withDenseBuffer { g in
+                                            (gxp.base + image &* c &* h &* w).update(from: g.baseAddress!, count: c &* h &* w)
+                                        }
+                                        if let sp, let table = gradients.shifts {
+                                            table.withDenseBuffer { t in (sp.base + image &* c &* 2).update(from: t.baseAddress!, count: c &* 2) }
+                                        }
+                                    } catch {
+                                        errors.record(error)
                                     }
-                                    // The shifted tile's gradient W^T g, back through the shift.
-                                    let gTile = try Tensor<T>(shape: [1, c] + size) { gs in
-                                        gemm(m: c, n: plane, k: o, a: weights.value, lda: c, transposeA: true,
-                                             b: gyi, ldb: plane, c: gs.baseAddress!, ldc: plane, accumulate: false)
-                                    }
-                                    let image4 = try input.sliced(axis: 0, range: image..<(image + 1))
-                                    let gradients = try Parallelism.$threadLimit.withValue(1) {
-                                        try shift2dBackward(gradOutput: gTile, input: image4, shifts: table,
-                                                            mode: shift.layer.mode, padding: shift.layer.padding, geometry: geometry)
-                                    }
-                                    gradients.input.withDenseBuffer { g in
-                                        (gxp.base + image &* c &* h &* w).update(from: g.baseAddress!, count: c &* h &* w)
-                                    }
-                                    if let sp, let table = gradients.shifts {
-                                        table.withDenseBuffer { t in (sp.base + image &* c &* 2).update(from: t.baseAddress!, count: c &* 2) }
-                                    }
-                                } catch {
-                                    errors.record(error)
                                 }
                             }
                             failure = errors.first
@@ -191,7 +196,7 @@ public final class ShiftPointwiseConv<T: NetScalar>: Module<T> {
         }
         if let failure { throw failure }
         let gradInput = result!
-        conv.weight.accumulate(weightPartials.withDenseBuffer { sumOverImages($0, images: n, size: o * c) })
+        conv.weight.accumulate(weightPartials.withDenseBuffer { sumOverImages($0, images: chunks.count, size: o * c) })
         if let shifts = shift.shifts { shifts.accumulate(sumOverImages(shiftPartials, images: n, size: c * 2)) }
         return gradInput
     }
