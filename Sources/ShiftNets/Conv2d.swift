@@ -247,12 +247,30 @@ public final class Conv2d<T: NetScalar>: Module<T> {
                 for b in 0..<k {
                     // The column of position p is p - first: the row's base index carries the offset.
                     let base = row &* range.count &- range.lowerBound
+                    // The output columns j whose input column j*S - P + b lies inside the input;
+                    // the rest read padding. Split once per kernel tap, so that the copy loop has
+                    // no bounds test per element.
+                    let (firstInside, lastInput) = (Swift.max(0, (p &- b &+ s &- 1) / s), w &- 1 &+ p &- b)
+                    let inside = firstInside..<Swift.max(firstInside, lastInput < 0 ? 0 : Swift.min(wo, lastInput / s &+ 1))
                     for i in firstRow...lastRow {
                         let y = i &* s &- p &+ a
                         let rowStart = i &* wo
-                        for j in Swift.max(0, range.lowerBound &- rowStart)..<Swift.min(wo, range.upperBound &- rowStart) {
-                            let xx = j &* s &- p &+ b
-                            col[base &+ rowStart &+ j] = (y >= 0 && y < h && xx >= 0 && xx < w) ? xc[y &* w &+ xx] : 0
+                        let span = Swift.max(0, range.lowerBound &- rowStart)..<Swift.min(wo, range.upperBound &- rowStart)
+                        let target = col + (base &+ rowStart)
+                        guard y >= 0 && y < h, !inside.isEmpty else {
+                            (target + span.lowerBound).update(repeating: 0, count: span.count)
+                            continue
+                        }
+                        let copied = span.clamped(to: inside)
+                        let (zerosBefore, zerosAfter) = copied.isEmpty ? (span, span.upperBound..<span.upperBound)
+                            : (span.lowerBound..<copied.lowerBound, copied.upperBound..<span.upperBound)
+                        (target + zerosBefore.lowerBound).update(repeating: 0, count: zerosBefore.count)
+                        (target + zerosAfter.lowerBound).update(repeating: 0, count: zerosAfter.count)
+                        let source = xc + (y &* w &- p &+ b)
+                        if s == 1 {
+                            for j in copied { target[j] = source[j] }
+                        } else {
+                            for j in copied { target[j] = source[j &* s] }
                         }
                     }
                     row &+= 1
