@@ -122,13 +122,19 @@ public final class ResidualBlock<T: NetScalar>: Module<T> {
     }
 }
 
-/// The elementwise sum of two tensors of one shape.
+/// The elementwise sum of two tensors of one shape, image by image in parallel.
 @_specialize(where T == Float)
 func add<T: NetScalar>(_ a: Tensor<T>, _ b: Tensor<T>) throws -> Tensor<T> {
-    try Tensor<T>(shape: a.shape) { out in
+    guard a.count > 0 else { return try Tensor<T>(shape: a.shape) }
+    let images = a.shape.first ?? 1, size = a.count / Swift.max(images, 1)
+    return try Tensor<T>(shape: a.shape) { out in
+        let op = SharedPointer(out.baseAddress!)
         a.withDenseBuffer { x in
             b.withDenseBuffer { y in
-                for i in 0..<out.count { out[i] = x[i] + y[i] }
+                parallelFor(images) { image in
+                    let start = image &* size
+                    for i in start..<(start &+ size) { op.base[i] = x[i] + y[i] }
+                }
             }
         }
     }
@@ -155,17 +161,23 @@ func addReLU<T: NetScalar>(_ a: Tensor<T>, _ b: Tensor<T>) throws -> Tensor<T> {
 }
 
 /// The gradient through a ReLU whose output was `output`: `g` where the output is positive or
-/// NaN (PyTorch's rule: zero where the output is `<= 0`), else 0.
+/// NaN (PyTorch's rule: zero where the output is `<= 0`), else 0; image by image in parallel.
 @_specialize(where T == Float)
 func reluGradient<T: NetScalar>(_ g: Tensor<T>, output: Tensor<T>) throws -> Tensor<T> {
-    try Tensor<T>(shape: g.shape) { gx in
+    guard g.count > 0 else { return try Tensor<T>(shape: g.shape) }
+    let images = g.shape.first ?? 1, size = g.count / Swift.max(images, 1)
+    return try Tensor<T>(shape: g.shape) { gx in
+        let gp = SharedPointer(gx.baseAddress!)
         g.withDenseBuffer { gv in
             output.withDenseBuffer { y in
-                // Both values loaded before the choice: with `g` read only where it is kept,
-                // the compiler kept the branch (a conditional load) instead of a vector select.
-                for i in 0..<gx.count {
-                    let (kept, out) = (gv[i], y[i])
-                    gx[i] = out <= 0 ? 0 : kept
+                parallelFor(images) { image in
+                    let start = image &* size
+                    // Both values loaded before the choice: with `g` read only where it is kept,
+                    // the compiler kept the branch (a conditional load) instead of a vector select.
+                    for i in start..<(start &+ size) {
+                        let (kept, out) = (gv[i], y[i])
+                        gp.base[i] = out <= 0 ? 0 : kept
+                    }
                 }
             }
         }
