@@ -163,9 +163,28 @@ public final class Conv2d<T: NetScalar>: Module<T> {
     /// `dL/dinput`; adds `dL/dweight` (and `dL/dbias`).
     @_specialize(where T == Float)
     public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
+        try backward(gradOutput, adding: nil)
+    }
+
+    /// `dL/dinput + extra` (just `dL/dinput` when `extra` is nil); adds `dL/dweight` (and
+    /// `dL/dbias`). A residual block's first convolution adds the shortcut's gradient this way:
+    /// each image's input gradient starts from `extra` and the products add to it, instead of a
+    /// cleared output and a separate pass for the sum.
+    ///
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `gradOutput` for a shape other than the last
+    ///   output's, `extra` for a shape other than the input's, or `forward` when no training
+    ///   forward has run.
+    @_specialize(where T == Float)
+    func backward(_ gradOutput: Tensor<T>, adding extra: Tensor<T>?) throws -> Tensor<T> {
         let input = try savedInput.value()
         let (n, h, w, ho, wo) = try checkedGeometry(input.shape)
         try checkGradOutput(gradOutput, expected: [n, outChannels, ho, wo])
+        if let extra, extra.shape != input.shape {
+            throw ShiftOpsError(.shapeMismatch, argument: "extra", "expected \(input.shape), got \(extra.shape)")
+        }
+        // Read inside the loop below only when present; an empty tensor stands in otherwise.
+        let added = try extra ?? Tensor<T>(shape: [0])
+        let adds = extra != nil
         let plane = ho * wo, kk = kernelSize * kernelSize
         let allRows = inChannels * kk, groupRows = inChannels / groups * kk, groupOut = outChannels / groups
         let direct = readsInputDirectly
@@ -181,6 +200,7 @@ public final class Conv2d<T: NetScalar>: Module<T> {
             result = try Tensor<T>(shape: input.shape) { gx in
                 let gxp = SharedPointer(gx.baseAddress!)
                 input.withDenseBuffer { x in
+                  added.withDenseBuffer { extraValues in
                     weight.value.withDenseBuffer { wt in
                         gradOutput.withDenseBuffer { gy in
                             parallelFor(chunks.count) { chunk in
@@ -190,6 +210,7 @@ public final class Conv2d<T: NetScalar>: Module<T> {
                                     let xi = x.baseAddress! + (image &* inC &* h &* w)
                                     let gyi = gy.baseAddress! + (image &* outC &* plane)
                                     let gxi = gxp.base + (image &* inC &* h &* w)
+                                    if adds { gxi.update(from: extraValues.baseAddress! + image &* inC &* h &* w, count: inC &* h &* w) }
                                     if let scratch { im2col(xi, h: h, w: w, into: scratch, ho: ho, wo: wo) }
                                     let col = UnsafePointer(scratch) ?? xi
                                     // A 1x1 stride-1 convolution's column gradient is the input gradient.
@@ -202,13 +223,15 @@ public final class Conv2d<T: NetScalar>: Module<T> {
                                              accumulate: image != chunks.images(chunk).lowerBound)
                                         gemm(m: groupRows, n: plane, k: groupOut,
                                              a: wt.baseAddress! + (g &* groupOut &* groupRows), lda: groupRows, transposeA: true,
-                                             b: gyg, ldb: plane, c: dcol + (g &* groupRows &* plane), ldc: plane, accumulate: false)
+                                             b: gyg, ldb: plane, c: dcol + (g &* groupRows &* plane), ldc: plane,
+                                             accumulate: direct && adds)
                                     }
-                                    if !direct { col2im(dcol, h: h, w: w, into: gxi, ho: ho, wo: wo) }
+                                    if !direct { col2im(dcol, h: h, w: w, into: gxi, ho: ho, wo: wo, accumulate: adds) }
                                 }
                             }
                         }
                     }
+                  }
                 }
             }
         }
@@ -279,11 +302,13 @@ public final class Conv2d<T: NetScalar>: Module<T> {
         }
     }
 
-    /// The adjoint of ``im2col``: every column entry added to the input element it read.
+    /// The adjoint of ``im2col``: every column entry added to the input element it read (to what
+    /// `gx` holds with `accumulate`, to zeros otherwise).
     @_specialize(where T == Float)
-    private func col2im(_ col: UnsafePointer<T>, h: Int, w: Int, into gx: UnsafeMutablePointer<T>, ho: Int, wo: Int) {
+    private func col2im(_ col: UnsafePointer<T>, h: Int, w: Int, into gx: UnsafeMutablePointer<T>, ho: Int, wo: Int,
+                        accumulate: Bool) {
         let (k, s, p) = (kernelSize, stride, padding)
-        gx.update(repeating: 0, count: inChannels &* h &* w)
+        if !accumulate { gx.update(repeating: 0, count: inChannels &* h &* w) }
         var row = 0
         for c in 0..<inChannels {
             let gc = gx + (c &* h &* w)

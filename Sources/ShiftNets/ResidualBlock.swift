@@ -97,17 +97,21 @@ public final class ResidualBlock<T: NetScalar>: Module<T> {
         let output = try savedOutput.value()
         try checkGradOutput(gradOutput, expected: output.shape)
         let g = try reluGradient(gradOutput, output: output)
+        let gSkip = try shortcut?.backward(g) ?? g
         var gMain = g, index = main.count - 1
         while index >= 0 {
             if fusedLastForward, index >= 1, let bn = fusedBatchNorm(at: index - 1) {
                 gMain = try bn.backward(gMain)
                 index -= 2
+            } else if index == 0, let conv = main[0].module as? Conv2d<T> {
+                // The first convolution's input gradient starts from the shortcut's, which saves
+                // the separate pass of the sum.
+                return try conv.backward(gMain, adding: gSkip)
             } else {
                 gMain = try main[index].module.backward(gMain)
                 index -= 1
             }
         }
-        let gSkip = try shortcut?.backward(g) ?? g
         return try add(gMain, gSkip)
     }
 
