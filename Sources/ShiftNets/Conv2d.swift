@@ -200,38 +200,38 @@ public final class Conv2d<T: NetScalar>: Module<T> {
             result = try Tensor<T>(shape: input.shape) { gx in
                 let gxp = SharedPointer(gx.baseAddress!)
                 input.withDenseBuffer { x in
-                  added.withDenseBuffer { extraValues in
-                    weight.value.withDenseBuffer { wt in
-                        gradOutput.withDenseBuffer { gy in
-                            parallelFor(chunks.count) { chunk in
-                                let partial = pp.base + chunk &* weightSize
-                                let scratch = direct ? nil : pp.base + (chunks.count &* weightSize &+ chunk &* scratchSize)
-                                for image in chunks.images(chunk) {
-                                    let xi = x.baseAddress! + (image &* inC &* h &* w)
-                                    let gyi = gy.baseAddress! + (image &* outC &* plane)
-                                    let gxi = gxp.base + (image &* inC &* h &* w)
-                                    if adds { gxi.update(from: extraValues.baseAddress! + image &* inC &* h &* w, count: inC &* h &* w) }
-                                    if let scratch { im2col(xi, h: h, w: w, into: scratch, ho: ho, wo: wo) }
-                                    let col = UnsafePointer(scratch) ?? xi
-                                    // A 1x1 stride-1 convolution's column gradient is the input gradient.
-                                    let dcol = scratch.map { $0 + (allRows &* plane) } ?? gxi
-                                    for g in 0..<groups {
-                                        let gyg = gyi + (g &* groupOut &* plane)
-                                        gemm(m: groupOut, n: groupRows, k: plane, a: gyg, lda: plane, transposeA: false,
-                                             b: col + (g &* groupRows &* plane), ldb: plane, transposeB: true,
-                                             c: partial + g &* groupOut &* groupRows, ldc: groupRows,
-                                             accumulate: image != chunks.images(chunk).lowerBound)
-                                        gemm(m: groupRows, n: plane, k: groupOut,
-                                             a: wt.baseAddress! + (g &* groupOut &* groupRows), lda: groupRows, transposeA: true,
-                                             b: gyg, ldb: plane, c: dcol + (g &* groupRows &* plane), ldc: plane,
-                                             accumulate: direct && adds)
+                    added.withDenseBuffer { extraValues in
+                        weight.value.withDenseBuffer { wt in
+                            gradOutput.withDenseBuffer { gy in
+                                parallelFor(chunks.count) { chunk in
+                                    let partial = pp.base + chunk &* weightSize
+                                    let scratch = direct ? nil : pp.base + (chunks.count &* weightSize &+ chunk &* scratchSize)
+                                    for image in chunks.images(chunk) {
+                                        let xi = x.baseAddress! + (image &* inC &* h &* w)
+                                        let gyi = gy.baseAddress! + (image &* outC &* plane)
+                                        let gxi = gxp.base + (image &* inC &* h &* w)
+                                        if adds { gxi.update(from: extraValues.baseAddress! + image &* inC &* h &* w, count: inC &* h &* w) }
+                                        if let scratch { im2col(xi, h: h, w: w, into: scratch, ho: ho, wo: wo) }
+                                        let col = UnsafePointer(scratch) ?? xi
+                                        // A 1x1 stride-1 convolution's column gradient is the input gradient.
+                                        let dcol = scratch.map { $0 + (allRows &* plane) } ?? gxi
+                                        for g in 0..<groups {
+                                            let gyg = gyi + (g &* groupOut &* plane)
+                                            gemm(m: groupOut, n: groupRows, k: plane, a: gyg, lda: plane, transposeA: false,
+                                                 b: col + (g &* groupRows &* plane), ldb: plane, transposeB: true,
+                                                 c: partial + g &* groupOut &* groupRows, ldc: groupRows,
+                                                 accumulate: image != chunks.images(chunk).lowerBound)
+                                            gemm(m: groupRows, n: plane, k: groupOut,
+                                                 a: wt.baseAddress! + (g &* groupOut &* groupRows), lda: groupRows, transposeA: true,
+                                                 b: gyg, ldb: plane, c: dcol + (g &* groupRows &* plane), ldc: plane,
+                                                 accumulate: direct && adds)
+                                        }
+                                        if !direct { col2im(dcol, h: h, w: w, into: gxi, ho: ho, wo: wo, accumulate: adds) }
                                     }
-                                    if !direct { col2im(dcol, h: h, w: w, into: gxi, ho: ho, wo: wo, accumulate: adds) }
                                 }
                             }
                         }
                     }
-                  }
                 }
             }
         }
