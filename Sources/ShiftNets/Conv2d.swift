@@ -27,6 +27,8 @@ public final class Conv2d<T: NetScalar>: Module<T> {
     /// `[O]`, when the layer has a bias.
     public let bias: Parameter<T>?
     private var savedInput = SavedForBackward<Tensor<T>>()
+    /// The evaluation-mode fold of the BN after this layer, kept between calls.
+    let fold = BatchNormFold<T>()
 
     /// A convolution with He-uniform weights (`U(-b, b)`, `b = sqrt(6 / fan_in)`) drawn from `seed`
     /// and a zero bias.
@@ -83,89 +85,150 @@ public final class Conv2d<T: NetScalar>: Module<T> {
     /// `[N, C, H, W]` to `[N, O, H', W']`.
     @_specialize(where T == Float)
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
-        let (n, h, w, ho, wo) = try checkedGeometry(input.shape)
+        let geometry = try checkedGeometry(input.shape)
         savedInput.keep(input, training: isTraining)
+        return try product(input, geometry, weights: weight.value, bias: bias?.value.elements, relu: false)
+    }
+
+    /// An evaluation-mode forward with the batch norm `bn` after it folded in, and with `relu` the
+    /// ReLU after that: `relu?(bn(conv(x)))` within rounding, as one convolution whose output
+    /// channels' weights are scaled by `gamma / sqrt(runningVar + eps)` with a matching bias (see
+    /// ``BatchNormFold``). The folded weights are computed once and kept until a parameter or
+    /// running statistic changes; the saved parameters are untouched.
+    ///
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `input` when its shape does not fit, or `bn`
+    ///   when its channels are not this layer's output channels.
+    @_specialize(where T == Float)
+    func forward(_ input: Tensor<T>, foldingBatchNorm bn: BatchNorm2d<T>, relu: Bool) throws -> Tensor<T> {
+        let geometry = try checkedGeometry(input.shape)
+        let (weights, foldedBias) = try fold.values(weight: weight.value, bias: bias?.value, batchNorm: bn)
+        savedInput.keep(input, training: false)
+        return try product(input, geometry, weights: weights, bias: foldedBias, relu: relu)
+    }
+
+    /// The forward's matrix products with `weights`, the bias (when given) and the ReLU (`v <= 0`
+    /// gives 0, NaN stays NaN) applied to each image's block of output while it is still in cache.
+    @_specialize(where T == Float)
+    private func product(_ input: Tensor<T>, _ geometry: (n: Int, h: Int, w: Int, ho: Int, wo: Int),
+                         weights: Tensor<T>, bias biasValues: [T]?, relu: Bool) throws -> Tensor<T> {
+        let (n, h, w, ho, wo) = geometry
         let plane = ho * wo, kk = kernelSize * kernelSize
         let groupRows = inChannels / groups * kk, groupOut = outChannels / groups
         let direct = readsInputDirectly
         let (inC, outC, groups) = (inChannels, outChannels, groups)
-        let biasValues = bias?.value.withDenseBuffer { Array($0) }
         // A few images leave cores idle: each image's columns are then cut into fixed blocks.
         let blocks = columnBlocks(images: n, columns: plane), width = (plane + blocks - 1) / blocks
-        return try Tensor(shape: [n, outChannels, ho, wo]) { y in
-            let yp = SharedPointer(y.baseAddress!)
-            input.withDenseBuffer { x in
-                weight.value.withDenseBuffer { wt in
-                    parallelFor(n * blocks) { unit in
-                        let image = unit / blocks, first = (unit % blocks) &* width
-                        let columns = Swift.min(width, plane &- first)
-                        guard columns > 0 else { return }
-                        let xi = x.baseAddress! + (image &* inC &* h &* w)
-                        let scratch = direct ? nil : UnsafeMutablePointer<T>.allocate(capacity: inC &* kk &* columns)
-                        defer { scratch?.deallocate() }
-                        if let scratch { im2col(xi, h: h, w: w, into: scratch, ho: ho, wo: wo, columns: first..<(first + columns)) }
-                        let (col, ldb) = scratch.map { (UnsafePointer($0), columns) } ?? (xi + first, plane)
-                        let yi = yp.base + (image &* outC &* plane &+ first)
-                        for g in 0..<groups {
-                            gemm(m: groupOut, n: columns, k: groupRows,
-                                 a: wt.baseAddress! + (g &* groupOut &* groupRows), lda: groupRows, transposeA: false,
-                                 b: col + (g &* groupRows &* ldb), ldb: ldb,
-                                 c: yi + (g &* groupOut &* plane), ldc: plane, accumulate: false)
-                        }
-                        if let biasValues {
-                            for o in 0..<outC {
-                                let row = yi + (o &* plane)
-                                for p in 0..<columns { row[p] += biasValues[o] }
+        // Each unit's im2col scratch, in a tensor so that its buffer is recycled call after call.
+        let scratchSize = direct ? 0 : inC &* kk &* width
+        var output: Tensor<T>?
+        _ = try Tensor<T>(shape: [n * blocks * scratchSize]) { scratchBuffer in
+            let sp = scratchBuffer.baseAddress.map(SharedPointer.init)
+            output = try Tensor(shape: [n, outChannels, ho, wo]) { y in
+                let yp = SharedPointer(y.baseAddress!)
+                input.withDenseBuffer { x in
+                    weights.withDenseBuffer { wt in
+                        parallelFor(n * blocks) { unit in
+                            let image = unit / blocks, first = (unit % blocks) &* width
+                            let columns = Swift.min(width, plane &- first)
+                            guard columns > 0 else { return }
+                            let xi = x.baseAddress! + (image &* inC &* h &* w)
+                            let scratch = direct ? nil : sp.map { $0.base + unit &* scratchSize }
+                            if let scratch { im2col(xi, h: h, w: w, into: scratch, ho: ho, wo: wo, columns: first..<(first + columns)) }
+                            let (col, ldb) = scratch.map { (UnsafePointer($0), columns) } ?? (xi + first, plane)
+                            let yi = yp.base + (image &* outC &* plane &+ first)
+                            // Without a ReLU the product adds to the bias written first, which also
+                            // spares the BLAS the pass that clears its output; with one, the bias is
+                            // added in the ReLU's pass (see addBiasReLU).
+                            let prefilled = biasValues != nil && !relu
+                            if prefilled, let biasValues {
+                                for o in 0..<outC { (yi + o &* plane).update(repeating: biasValues[o], count: columns) }
+                            }
+                            for g in 0..<groups {
+                                gemm(m: groupOut, n: columns, k: groupRows,
+                                     a: wt.baseAddress! + (g &* groupOut &* groupRows), lda: groupRows, transposeA: false,
+                                     b: col + (g &* groupRows &* ldb), ldb: ldb,
+                                     c: yi + (g &* groupOut &* plane), ldc: plane, accumulate: prefilled)
+                            }
+                            if relu {
+                                for o in 0..<outC { addBiasReLU(yi + o &* plane, count: columns, bias: biasValues?[o] ?? 0) }
                             }
                         }
                     }
                 }
             }
         }
+        return output!
     }
 
     /// `dL/dinput`; adds `dL/dweight` (and `dL/dbias`).
     @_specialize(where T == Float)
     public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
+        try backward(gradOutput, adding: nil)
+    }
+
+    /// `dL/dinput + extra` (just `dL/dinput` when `extra` is nil); adds `dL/dweight` (and
+    /// `dL/dbias`). A residual block's first convolution adds the shortcut's gradient this way:
+    /// each image's input gradient starts from `extra` and the products add to it, instead of a
+    /// cleared output and a separate pass for the sum.
+    ///
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `gradOutput` for a shape other than the last
+    ///   output's, `extra` for a shape other than the input's, or `forward` when no training
+    ///   forward has run.
+    @_specialize(where T == Float)
+    func backward(_ gradOutput: Tensor<T>, adding extra: Tensor<T>?) throws -> Tensor<T> {
         let input = try savedInput.value()
         let (n, h, w, ho, wo) = try checkedGeometry(input.shape)
         try checkGradOutput(gradOutput, expected: [n, outChannels, ho, wo])
+        if let extra, extra.shape != input.shape {
+            throw ShiftOpsError(.shapeMismatch, argument: "extra", "expected \(input.shape), got \(extra.shape)")
+        }
+        // Read inside the loop below only when present; an empty tensor stands in otherwise.
+        let added = try extra ?? Tensor<T>(shape: [0])
+        let adds = extra != nil
         let plane = ho * wo, kk = kernelSize * kernelSize
         let allRows = inChannels * kk, groupRows = inChannels / groups * kk, groupOut = outChannels / groups
         let direct = readsInputDirectly
         let (inC, outC, groups) = (inChannels, outChannels, groups)
         let weightSize = outC * groupRows
-        // Each image's weight gradient (summed in image order below), written whole by the
-        // products, in a tensor so that its buffer is recycled step after step.
+        let chunks = imageChunks(n), scratchSize = direct ? 0 : 2 &* allRows &* plane
+        // Each chunk of images' weight gradient (the products accumulate image after image; the
+        // chunks are summed in order below), and each chunk's im2col scratch, in tensors so that
+        // their buffers are recycled step after step.
         var result: Tensor<T>?
-        let partials = try Tensor<T>(shape: [n * weightSize]) { partialBuffer in
+        let partials = try Tensor<T>(shape: [chunks.count * (weightSize + scratchSize)]) { partialBuffer in
             let pp = SharedPointer(partialBuffer.baseAddress!)
             result = try Tensor<T>(shape: input.shape) { gx in
                 let gxp = SharedPointer(gx.baseAddress!)
                 input.withDenseBuffer { x in
-                    weight.value.withDenseBuffer { wt in
-                        gradOutput.withDenseBuffer { gy in
-                            parallelFor(n) { image in
-                                let xi = x.baseAddress! + (image &* inC &* h &* w)
-                                let gyi = gy.baseAddress! + (image &* outC &* plane)
-                                let gxi = gxp.base + (image &* inC &* h &* w)
-                                let scratch = direct ? nil : UnsafeMutablePointer<T>.allocate(capacity: 2 &* allRows &* plane)
-                                defer { scratch?.deallocate() }
-                                if let scratch { im2col(xi, h: h, w: w, into: scratch, ho: ho, wo: wo) }
-                                let col = UnsafePointer(scratch) ?? xi
-                                // A 1x1 stride-1 convolution's column gradient is the input gradient.
-                                let dcol = scratch.map { $0 + (allRows &* plane) } ?? gxi
-                                for g in 0..<groups {
-                                    let gyg = gyi + (g &* groupOut &* plane)
-                                    gemm(m: groupOut, n: groupRows, k: plane, a: gyg, lda: plane, transposeA: false,
-                                         b: col + (g &* groupRows &* plane), ldb: plane, transposeB: true,
-                                         c: pp.base + (image &* weightSize) + g &* groupOut &* groupRows, ldc: groupRows,
-                                         accumulate: false)
-                                    gemm(m: groupRows, n: plane, k: groupOut,
-                                         a: wt.baseAddress! + (g &* groupOut &* groupRows), lda: groupRows, transposeA: true,
-                                         b: gyg, ldb: plane, c: dcol + (g &* groupRows &* plane), ldc: plane, accumulate: false)
+                    added.withDenseBuffer { extraValues in
+                        weight.value.withDenseBuffer { wt in
+                            gradOutput.withDenseBuffer { gy in
+                                parallelFor(chunks.count) { chunk in
+                                    let partial = pp.base + chunk &* weightSize
+                                    let scratch = direct ? nil : pp.base + (chunks.count &* weightSize &+ chunk &* scratchSize)
+                                    for image in chunks.images(chunk) {
+                                        let xi = x.baseAddress! + (image &* inC &* h &* w)
+                                        let gyi = gy.baseAddress! + (image &* outC &* plane)
+                                        let gxi = gxp.base + (image &* inC &* h &* w)
+                                        if adds { gxi.update(from: extraValues.baseAddress! + image &* inC &* h &* w, count: inC &* h &* w) }
+                                        if let scratch { im2col(xi, h: h, w: w, into: scratch, ho: ho, wo: wo) }
+                                        let col = UnsafePointer(scratch) ?? xi
+                                        // A 1x1 stride-1 convolution's column gradient is the input gradient.
+                                        let dcol = scratch.map { $0 + (allRows &* plane) } ?? gxi
+                                        for g in 0..<groups {
+                                            let gyg = gyi + (g &* groupOut &* plane)
+                                            gemm(m: groupOut, n: groupRows, k: plane, a: gyg, lda: plane, transposeA: false,
+                                                 b: col + (g &* groupRows &* plane), ldb: plane, transposeB: true,
+                                                 c: partial + g &* groupOut &* groupRows, ldc: groupRows,
+                                                 accumulate: image != chunks.images(chunk).lowerBound)
+                                            gemm(m: groupRows, n: plane, k: groupOut,
+                                                 a: wt.baseAddress! + (g &* groupOut &* groupRows), lda: groupRows, transposeA: true,
+                                                 b: gyg, ldb: plane, c: dcol + (g &* groupRows &* plane), ldc: plane,
+                                                 accumulate: direct && adds)
+                                        }
+                                        if !direct { col2im(dcol, h: h, w: w, into: gxi, ho: ho, wo: wo, accumulate: adds) }
+                                    }
                                 }
-                                if !direct { col2im(dcol, h: h, w: w, into: gxi, ho: ho, wo: wo) }
                             }
                         }
                     }
@@ -173,7 +236,7 @@ public final class Conv2d<T: NetScalar>: Module<T> {
             }
         }
         let gradInput = result!
-        weight.accumulate(partials.withDenseBuffer { sumOverImages($0, images: n, size: weightSize) })
+        weight.accumulate(partials.withDenseBuffer { sumOverImages($0, images: chunks.count, size: weightSize) })
         if let bias {
             var gb = [T](repeating: 0, count: outC)
             gradOutput.withDenseBuffer { gy in
@@ -207,12 +270,30 @@ public final class Conv2d<T: NetScalar>: Module<T> {
                 for b in 0..<k {
                     // The column of position p is p - first: the row's base index carries the offset.
                     let base = row &* range.count &- range.lowerBound
+                    // The output columns j whose input column j*S - P + b lies inside the input;
+                    // the rest read padding. Split once per kernel tap, so that the copy loop has
+                    // no bounds test per element.
+                    let (firstInside, lastInput) = (Swift.max(0, (p &- b &+ s &- 1) / s), w &- 1 &+ p &- b)
+                    let inside = firstInside..<Swift.max(firstInside, lastInput < 0 ? 0 : Swift.min(wo, lastInput / s &+ 1))
                     for i in firstRow...lastRow {
                         let y = i &* s &- p &+ a
                         let rowStart = i &* wo
-                        for j in Swift.max(0, range.lowerBound &- rowStart)..<Swift.min(wo, range.upperBound &- rowStart) {
-                            let xx = j &* s &- p &+ b
-                            col[base &+ rowStart &+ j] = (y >= 0 && y < h && xx >= 0 && xx < w) ? xc[y &* w &+ xx] : 0
+                        let span = Swift.max(0, range.lowerBound &- rowStart)..<Swift.min(wo, range.upperBound &- rowStart)
+                        let target = col + (base &+ rowStart)
+                        guard y >= 0 && y < h, !inside.isEmpty else {
+                            (target + span.lowerBound).update(repeating: 0, count: span.count)
+                            continue
+                        }
+                        let copied = span.clamped(to: inside)
+                        let (zerosBefore, zerosAfter) = copied.isEmpty ? (span, span.upperBound..<span.upperBound)
+                            : (span.lowerBound..<copied.lowerBound, copied.upperBound..<span.upperBound)
+                        (target + zerosBefore.lowerBound).update(repeating: 0, count: zerosBefore.count)
+                        (target + zerosAfter.lowerBound).update(repeating: 0, count: zerosAfter.count)
+                        let source = xc + (y &* w &- p &+ b)
+                        if s == 1 {
+                            for j in copied { target[j] = source[j] }
+                        } else {
+                            for j in copied { target[j] = source[j &* s] }
                         }
                     }
                     row &+= 1
@@ -221,11 +302,13 @@ public final class Conv2d<T: NetScalar>: Module<T> {
         }
     }
 
-    /// The adjoint of ``im2col``: every column entry added to the input element it read.
+    /// The adjoint of ``im2col``: every column entry added to the input element it read (to what
+    /// `gx` holds with `accumulate`, to zeros otherwise).
     @_specialize(where T == Float)
-    private func col2im(_ col: UnsafePointer<T>, h: Int, w: Int, into gx: UnsafeMutablePointer<T>, ho: Int, wo: Int) {
+    private func col2im(_ col: UnsafePointer<T>, h: Int, w: Int, into gx: UnsafeMutablePointer<T>, ho: Int, wo: Int,
+                        accumulate: Bool) {
         let (k, s, p) = (kernelSize, stride, padding)
-        gx.update(repeating: 0, count: inChannels &* h &* w)
+        if !accumulate { gx.update(repeating: 0, count: inChannels &* h &* w) }
         var row = 0
         for c in 0..<inChannels {
             let gc = gx + (c &* h &* w)
@@ -255,6 +338,22 @@ public final class Conv2d<T: NetScalar>: Module<T> {
         return [shape[0], outChannels, ho, wo]
     }
 }
+
+/// The batch cut into chunks of up to 8 consecutive images, fixed by the batch size alone: the
+/// weight-gradient products accumulate image after image within a chunk (one partial sum per
+/// chunk instead of per image, and no clearing pass for every image), and the chunks' partial
+/// sums are added in order, so the bits do not depend on the thread count.
+struct ImageChunks {
+    static let size = 8
+    let images: Int
+
+    var count: Int { (images + Self.size - 1) / Self.size }
+
+    func images(_ chunk: Int) -> Range<Int> { (chunk * Self.size)..<Swift.min(images, (chunk + 1) * Self.size) }
+}
+
+/// The chunks of a batch of `images`.
+func imageChunks(_ images: Int) -> ImageChunks { ImageChunks(images: images) }
 
 /// Sums `images` consecutive blocks of `size` elements, in image order.
 @_specialize(where T == Float)

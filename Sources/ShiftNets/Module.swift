@@ -239,10 +239,20 @@ public final class Sequential<T: NetScalar>: Module<T> {
     /// The layers in order.
     public override var children: [(name: String, module: Module<T>)] { layers }
 
-    /// Each layer's forward in turn.
+    /// Each layer's forward in turn; in evaluation mode a convolution followed by a BN (and a
+    /// ReLU) runs as one convolution with the BN folded into its weights.
     @_specialize(where T == Float)
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
-        try layers.reduce(input) { try forwardChild($1.module, named: $1.name, $0) }
+        var current = input, index = 0
+        while index < layers.count {
+            if let (output, consumed) = try foldedEvaluationStep(layers, at: index, current) {
+                (current, index) = (output, index + consumed)
+            } else {
+                current = try forwardChild(layers[index].module, named: layers[index].name, current)
+                index += 1
+            }
+        }
+        return current
     }
 
     /// Each layer's backward in reverse order.

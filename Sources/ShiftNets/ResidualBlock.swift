@@ -8,7 +8,9 @@ import ShiftOps
 /// directly under the block (the fused shift and 1x1 convolution keeps the unfused `shift2`,
 /// `conv2` paths this way). Every other name follows ``Module``'s naming rule.
 ///
-/// Two steps run as one pass over the data each: a ``BatchNorm2d`` directly followed by a
+/// In evaluation mode a convolution followed by a BN (and a ReLU) runs as one convolution with the
+/// BN folded into its weights (``Conv2d``, ``ShiftPointwiseConv``). In training mode two steps run
+/// as one pass over the data each: a ``BatchNorm2d`` directly followed by a
 /// ``ReLU`` in `main` (the BN applies the ReLU as it writes, and differentiates it), and the
 /// residual add with the final ReLU. Both ReLUs keep NaN, as PyTorch's. Under a finite check
 /// (`forward(_:checkingFinite:)`) the BN and its ReLU run apart, so that the check sees
@@ -61,7 +63,10 @@ public final class ResidualBlock<T: NetScalar>: Module<T> {
         let fuses = FiniteOutputCheck.path == nil
         var body = input, index = 0
         while index < main.count {
-            if fuses, let bn = fusedBatchNorm(at: index) {
+            if let (output, consumed) = try foldedEvaluationStep(main, at: index, body) {
+                body = output
+                index += consumed
+            } else if fuses, let bn = fusedBatchNorm(at: index) {
                 body = try bn.forward(body, fusingReLU: true)
                 index += 2
             } else {
@@ -92,17 +97,21 @@ public final class ResidualBlock<T: NetScalar>: Module<T> {
         let output = try savedOutput.value()
         try checkGradOutput(gradOutput, expected: output.shape)
         let g = try reluGradient(gradOutput, output: output)
+        let gSkip = try shortcut?.backward(g) ?? g
         var gMain = g, index = main.count - 1
         while index >= 0 {
             if fusedLastForward, index >= 1, let bn = fusedBatchNorm(at: index - 1) {
                 gMain = try bn.backward(gMain)
                 index -= 2
+            } else if index == 0, let conv = main[0].module as? Conv2d<T> {
+                // The first convolution's input gradient starts from the shortcut's, which saves
+                // the separate pass of the sum.
+                return try conv.backward(gMain, adding: gSkip)
             } else {
                 gMain = try main[index].module.backward(gMain)
                 index -= 1
             }
         }
-        let gSkip = try shortcut?.backward(g) ?? g
         return try add(gMain, gSkip)
     }
 
@@ -117,13 +126,19 @@ public final class ResidualBlock<T: NetScalar>: Module<T> {
     }
 }
 
-/// The elementwise sum of two tensors of one shape.
+/// The elementwise sum of two tensors of one shape, image by image in parallel.
 @_specialize(where T == Float)
 func add<T: NetScalar>(_ a: Tensor<T>, _ b: Tensor<T>) throws -> Tensor<T> {
-    try Tensor<T>(shape: a.shape) { out in
+    guard a.count > 0 else { return try Tensor<T>(shape: a.shape) }
+    let images = a.shape.first ?? 1, size = a.count / Swift.max(images, 1)
+    return try Tensor<T>(shape: a.shape) { out in
+        let op = SharedPointer(out.baseAddress!)
         a.withDenseBuffer { x in
             b.withDenseBuffer { y in
-                for i in 0..<out.count { out[i] = x[i] + y[i] }
+                parallelFor(images) { image in
+                    let start = image &* size
+                    for i in start..<(start &+ size) { op.base[i] = x[i] + y[i] }
+                }
             }
         }
     }
@@ -140,10 +155,9 @@ func addReLU<T: NetScalar>(_ a: Tensor<T>, _ b: Tensor<T>) throws -> Tensor<T> {
             b.withDenseBuffer { y in
                 parallelFor(images) { image in
                     let start = image &* size
-                    for i in start..<(start &+ size) {
-                        let v = x[i] + y[i]
-                        op.base[i] = v <= 0 ? 0 : v
-                    }
+                    // Swift.max(v, 0) is `0 >= v ? 0 : v`: NaN kept, and a vector select
+                    // (see addBiasReLU) where the ternary compiled to a branch per element.
+                    for i in start..<(start &+ size) { op.base[i] = Swift.max(x[i] + y[i], 0) }
                 }
             }
         }
@@ -151,13 +165,24 @@ func addReLU<T: NetScalar>(_ a: Tensor<T>, _ b: Tensor<T>) throws -> Tensor<T> {
 }
 
 /// The gradient through a ReLU whose output was `output`: `g` where the output is positive or
-/// NaN (PyTorch's rule: zero where the output is `<= 0`), else 0.
+/// NaN (PyTorch's rule: zero where the output is `<= 0`), else 0; image by image in parallel.
 @_specialize(where T == Float)
 func reluGradient<T: NetScalar>(_ g: Tensor<T>, output: Tensor<T>) throws -> Tensor<T> {
-    try Tensor<T>(shape: g.shape) { gx in
+    guard g.count > 0 else { return try Tensor<T>(shape: g.shape) }
+    let images = g.shape.first ?? 1, size = g.count / Swift.max(images, 1)
+    return try Tensor<T>(shape: g.shape) { gx in
+        let gp = SharedPointer(gx.baseAddress!)
         g.withDenseBuffer { gv in
             output.withDenseBuffer { y in
-                for i in 0..<gx.count { gx[i] = y[i] <= 0 ? 0 : gv[i] }
+                parallelFor(images) { image in
+                    let start = image &* size
+                    // Both values loaded before the choice: with `g` read only where it is kept,
+                    // the compiler kept the branch (a conditional load) instead of a vector select.
+                    for i in start..<(start &+ size) {
+                        let (kept, out) = (gv[i], y[i])
+                        gp.base[i] = out <= 0 ? 0 : kept
+                    }
+                }
             }
         }
     }

@@ -70,21 +70,53 @@ public final class ShiftPointwiseConv<T: NetScalar>: Module<T> {
     /// `[N, C, H, W]` to `[N, O, H', W']`.
     @_specialize(where T == Float)
     public override func forward(_ input: Tensor<T>) throws -> Tensor<T> {
-        let (n, c, o, plane, geometry) = try checked(input.shape)
+        let shape = try checked(input.shape)
         savedInput.keep(input, training: isTraining)
+        return try product(input, shape, weights: conv.weight.value, bias: nil, relu: false)
+    }
+
+    /// An evaluation-mode forward with the batch norm `bn` after it folded in, and with `relu` the
+    /// ReLU after that, as ``Conv2d``'s fold (and sharing its cache): the weight's rows scaled by
+    /// `gamma / sqrt(runningVar + eps)`, the bias written before each image's product adds to it.
+    ///
+    /// - Throws: ``ShiftOps/ShiftOpsError`` naming `input` when its shape does not fit, or `bn`
+    ///   when its channels are not the convolution's output channels.
+    @_specialize(where T == Float)
+    func forward(_ input: Tensor<T>, foldingBatchNorm bn: BatchNorm2d<T>, relu: Bool) throws -> Tensor<T> {
+        let shape = try checked(input.shape)
+        let (weights, bias) = try conv.fold.values(weight: conv.weight.value, bias: nil, batchNorm: bn)
+        savedInput.keep(input, training: false)
+        return try product(input, shape, weights: weights, bias: bias, relu: relu)
+    }
+
+    /// The per-image products with `weights` `[O, C, 1, 1]`, the bias (when given) and the ReLU
+    /// (`v <= 0` gives 0, NaN stays NaN) applied while the image's output is in cache.
+    @_specialize(where T == Float)
+    private func product(_ input: Tensor<T>, _ shape: (n: Int, c: Int, o: Int, plane: Int, geometry: ShiftGeometry),
+                         weights: Tensor<T>, bias: [T]?, relu: Bool) throws -> Tensor<T> {
+        let (n, c, o, plane, geometry) = shape
         let size = geometry.outputSize!
         var failure: Error?
         let output = try Tensor<T>(shape: [n, o] + size) { y in
             let yp = SharedPointer(y.baseAddress!)
-            conv.weight.value.withDenseBuffer { wt in
+            weights.withDenseBuffer { wt in
                 let weights = UncheckedBox(wt.baseAddress!)
                 let errors = ErrorSlot()
                 parallelFor(n) { image in
                     do {
                         let tile = try shiftedTile(input, image, geometry)
+                        let yi = yp.base + image &* o &* plane
+                        // As Conv2d: the product adds to the bias, or the ReLU's pass adds it.
+                        let prefilled = bias != nil && !relu
+                        if prefilled, let bias {
+                            for channel in 0..<o { (yi + channel &* plane).update(repeating: bias[channel], count: plane) }
+                        }
                         tile.withDenseBuffer { s in
                             gemm(m: o, n: plane, k: c, a: weights.value, lda: c, transposeA: false,
-                                 b: s.baseAddress!, ldb: plane, c: yp.base + image &* o &* plane, ldc: plane, accumulate: false)
+                                 b: s.baseAddress!, ldb: plane, c: yi, ldc: plane, accumulate: prefilled)
+                        }
+                        if relu {
+                            for channel in 0..<o { addBiasReLU(yi + channel &* plane, count: plane, bias: bias?[channel] ?? 0) }
                         }
                     } catch {
                         errors.record(error)
@@ -109,10 +141,12 @@ public final class ShiftPointwiseConv<T: NetScalar>: Module<T> {
         let learns = shift.shifts != nil
         var shiftPartials = [T](repeating: 0, count: learns ? n * c * 2 : 0)
         var failure: Error?
-        // Each image's weight gradient, written whole by its product and summed in image order
-        // below, in a tensor so that its buffer is recycled step after step.
+        // Each chunk of images' weight gradient (the products accumulate image after image; the
+        // chunks are summed in order below), in a tensor so that its buffer is recycled step after
+        // step.
+        let chunks = imageChunks(n)
         var result: Tensor<T>?
-        let weightPartials = try Tensor<T>(shape: [n * o * c]) { wpBuffer in
+        let weightPartials = try Tensor<T>(shape: [chunks.count * o * c]) { wpBuffer in
             result = try Tensor<T>(shape: input.shape) { gx in
                 let gxp = SharedPointer(gx.baseAddress!)
                 shiftPartials.withUnsafeMutableBufferPointer { spBuffer in
@@ -121,34 +155,37 @@ public final class ShiftPointwiseConv<T: NetScalar>: Module<T> {
                         gradOutput.withDenseBuffer { gy in
                             let (weights, grads) = (UncheckedBox(wt.baseAddress!), UncheckedBox(gy.baseAddress!))
                             let errors = ErrorSlot()
-                            parallelFor(n) { image in
-                                do {
-                                    let gyi = grads.value + image &* o &* plane
-                                    let tile = try shiftedTile(input, image, geometry)
-                                    // dW_image = g [O, P] x tile^T [P, C].
-                                    tile.withDenseBuffer { s in
-                                        gemm(m: o, n: c, k: plane, a: gyi, lda: plane, transposeA: false,
-                                             b: s.baseAddress!, ldb: plane, transposeB: true,
-                                             c: wp.base + image &* o &* c, ldc: c, accumulate: false)
+                            parallelFor(chunks.count) { chunk in
+                                for image in chunks.images(chunk) {
+                                    do {
+                                        let gyi = grads.value + image &* o &* plane
+                                        let tile = try shiftedTile(input, image, geometry)
+                                        // dW_image = g [O, P] x tile^T [P, C].
+                                        tile.withDenseBuffer { s in
+                                            gemm(m: o, n: c, k: plane, a: gyi, lda: plane, transposeA: false,
+                                                 b: s.baseAddress!, ldb: plane, transposeB: true,
+                                                 c: wp.base + chunk &* o &* c, ldc: c,
+                                                 accumulate: image != chunks.images(chunk).lowerBound)
+                                        }
+                                        // The shifted tile's gradient W^T g, back through the shift.
+                                        let gTile = try Tensor<T>(shape: [1, c] + size) { gs in
+                                            gemm(m: c, n: plane, k: o, a: weights.value, lda: c, transposeA: true,
+                                                 b: gyi, ldb: plane, c: gs.baseAddress!, ldc: plane, accumulate: false)
+                                        }
+                                        let image4 = try input.sliced(axis: 0, range: image..<(image + 1))
+                                        let gradients = try Parallelism.$threadLimit.withValue(1) {
+                                            try shift2dBackward(gradOutput: gTile, input: image4, shifts: table,
+                                                                mode: shift.layer.mode, padding: shift.layer.padding, geometry: geometry)
+                                        }
+                                        gradients.input.withDenseBuffer { g in
+                                            (gxp.base + image &* c &* h &* w).update(from: g.baseAddress!, count: c &* h &* w)
+                                        }
+                                        if let sp, let table = gradients.shifts {
+                                            table.withDenseBuffer { t in (sp.base + image &* c &* 2).update(from: t.baseAddress!, count: c &* 2) }
+                                        }
+                                    } catch {
+                                        errors.record(error)
                                     }
-                                    // The shifted tile's gradient W^T g, back through the shift.
-                                    let gTile = try Tensor<T>(shape: [1, c] + size) { gs in
-                                        gemm(m: c, n: plane, k: o, a: weights.value, lda: c, transposeA: true,
-                                             b: gyi, ldb: plane, c: gs.baseAddress!, ldc: plane, accumulate: false)
-                                    }
-                                    let image4 = try input.sliced(axis: 0, range: image..<(image + 1))
-                                    let gradients = try Parallelism.$threadLimit.withValue(1) {
-                                        try shift2dBackward(gradOutput: gTile, input: image4, shifts: table,
-                                                            mode: shift.layer.mode, padding: shift.layer.padding, geometry: geometry)
-                                    }
-                                    gradients.input.withDenseBuffer { g in
-                                        (gxp.base + image &* c &* h &* w).update(from: g.baseAddress!, count: c &* h &* w)
-                                    }
-                                    if let sp, let table = gradients.shifts {
-                                        table.withDenseBuffer { t in (sp.base + image &* c &* 2).update(from: t.baseAddress!, count: c &* 2) }
-                                    }
-                                } catch {
-                                    errors.record(error)
                                 }
                             }
                             failure = errors.first
@@ -159,7 +196,7 @@ public final class ShiftPointwiseConv<T: NetScalar>: Module<T> {
         }
         if let failure { throw failure }
         let gradInput = result!
-        conv.weight.accumulate(weightPartials.withDenseBuffer { sumOverImages($0, images: n, size: o * c) })
+        conv.weight.accumulate(weightPartials.withDenseBuffer { sumOverImages($0, images: chunks.count, size: o * c) })
         if let shifts = shift.shifts { shifts.accumulate(sumOverImages(shiftPartials, images: n, size: c * 2)) }
         return gradInput
     }

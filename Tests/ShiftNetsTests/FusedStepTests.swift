@@ -62,7 +62,10 @@ import ShiftOps
         let gx = try block.backward(g)
         let gSum = try copies.4.backward(g)
         let gBody = try copies.0.backward(copies.1.backward(copies.2.backward(copies.3.backward(gSum))))
-        #expect(gx.elements == zip(gBody.elements, gSum.elements).map { $0 + $1 })
+        // The block's first convolution adds its input gradient onto the shortcut's (no separate
+        // sum), so the two agree within rounding rather than bit for bit.
+        let separate = zip(gBody.elements, gSum.elements).map { $0 + $1 }
+        #expect(zip(gx.elements, separate).allSatisfy { abs($0 - $1) <= 1e-5 * (1 + abs($1)) })
         #expect(conv1.weight.gradient.elements == copies.0.weight.gradient.elements)
         #expect(bn1.weight.gradient.elements == copies.1.weight.gradient.elements)
     }

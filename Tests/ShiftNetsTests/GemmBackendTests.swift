@@ -59,8 +59,10 @@ import ShiftOps
     /// A shift network step (the layers that call the product: convolutions, the fused shift and
     /// 1x1 convolution, the linear layer) gives the same bits with 1 and 2 threads on each backend.
     @Test(.tags(.slow), .skippedInFastLane) func bitsDoNotDependOnTheThreadCountOnAnyBackend() throws {
-        // Three images of 12x12, and one of 32x32 (cut into column blocks).
-        for x in [try Tensor<Float>.random(shape: [3, 3, 12, 12], seed: 4), try Tensor<Float>.random(shape: [2, 3, 32, 32], seed: 5)] {
+        // Three images of 12x12, two of 32x32 (cut into column blocks), and ten of 8x8 (weight
+        // gradients summed over two chunks of images, 8 and 2).
+        for x in [try Tensor<Float>.random(shape: [3, 3, 12, 12], seed: 4), try Tensor<Float>.random(shape: [2, 3, 32, 32], seed: 5),
+                  try Tensor<Float>.random(shape: [10, 3, 8, 8], seed: 6)] {
             for backend in Self.backends {
                 var results: [[Float]] = []
                 for threads in [1, 2] {
