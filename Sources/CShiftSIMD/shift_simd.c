@@ -196,30 +196,31 @@ typedef int32_t mask8 __attribute__((vector_size(32)));
 /* The zero that stands for a neighbour zero padding leaves out (p[i][j] NULL), chosen so that
    each sum comes out as the planar kernels form it, which leave the term out, signed zeros
    included: a whole row left out reads -0 (x + -0 is x for every x); in a row that is read, a
-   column left out on the left reads +0 (the planar kernels start that sum from +0) and on the
-   right -0. The weights are positive, so a weight times the zero keeps its sign. A lane that
-   reads no row at all writes +0, as the planar kernels do. */
-#define PADDING_ZERO(row_out, j) ((row_out) || (j) == 2 ? -0.0f : 0.0f)
+   column left out as a lane's left tap reads +0 (the planar kernels start that sum from +0) and
+   as its right tap -0. Column 0 is only ever a left tap and column 2 a right one; column 1 is the
+   right tap of lanes whose base is -1 and the left tap of the others. The weights are
+   non-negative (never -0), so a weight times the zero keeps its sign. A lane that reads no row
+   at all writes +0, as the planar kernels do. */
 
 /* Channels c >= first of one output pixel: p[i][j] is the input pixel at row offset i - 1 and
    column offset j - 1 through the padding, or NULL where zero padding leaves the input (read as
-   PADDING_ZERO); rows_out[i] says that the whole row i is left out. */
+   the zero above); rows_out[i] says that the whole row i is left out. */
 static inline __attribute__((always_inline)) void
 neighbours_pixel(float *restrict out, const float *const p[3][3], const int rows_out[3], const int32_t *row_low,
                  const int32_t *col_low, const float *a0, const float *b0, const float *a1, const float *b1,
                  int64_t first, int64_t count) {
     int64_t c = first;
     for (; c + 8 <= count; c += 8) {
+        NEIGHBOUR_CHANNELS(c);
+        const lanes8 plus = {0}, minus = plus * -1.0f;
         lanes8 v[3][3];
         for (int i = 0; i < 3; i++)
             for (int j = 0; j < 3; j++) {
                 if (p[i][j] != NULL) LOAD8(v[i][j], p[i][j] + c);
-                else {
-                    float zero = PADDING_ZERO(rows_out[i], j);
-                    v[i][j] = (lanes8){zero, zero, zero, zero, zero, zero, zero, zero};
-                }
+                else if (rows_out[i] || j == 2) v[i][j] = minus;
+                else if (j == 0) v[i][j] = plus;
+                else v[i][j] = SELECT8(mw, minus, plus);
             }
-        NEIGHBOUR_CHANNELS(c);
         lanes8 o;
         NEIGHBOURS_LANES(o, v);
         if (rows_out[1]) {
@@ -232,7 +233,8 @@ neighbours_pixel(float *restrict out, const float *const p[3][3], const int rows
     }
     for (; c < count; c++) {
         int i = row_low[c] ? 0 : 1, j = col_low[c] ? 0 : 1;
-#define AT(r, q) (p[r][q] != NULL ? p[r][q][c] : PADDING_ZERO(rows_out[r], q))
+        /* Column q is this lane's left tap where q == j, its right one where q == j + 1. */
+#define AT(r, q) (p[r][q] != NULL ? p[r][q][c] : rows_out[r] || (q) == j + 1 ? -0.0f : 0.0f)
         out[c] = rows_out[i] && rows_out[i + 1]
             ? 0.0f
             : (a0[c] * AT(i, j) + b0[c] * AT(i, j + 1)) + (a1[c] * AT(i + 1, j) + b1[c] * AT(i + 1, j + 1));

@@ -40,6 +40,18 @@ import ShiftOpsTestSupport
             values[Int.random(in: 0..<values.count, using: &generator)]
         })
         try givesThePlanarBits(padding: padding, x: x)
+        // A grid one column and one row wider than the input, with every column base -1 (shifts
+        // in (0, 1)): there the centre column is a left tap for some outputs and a right one for
+        // others, and a whole lane of taps can fall outside.
+        var shiftGenerator = SeededGenerator(seed: 93)
+        let s = try Tensor<Float>(shape: [19, 2], elements: (0..<38).map { k in
+            k % 2 == 1 ? Float.random(in: 0.02...0.98, using: &shiftGenerator) : Float.random(in: -0.98...0.98, using: &shiftGenerator)
+        })
+        let geometry = ShiftGeometry(stride: [1], origin: [0], outputSize: [6, 7])
+        let last = try x.channelsLast()
+        #expect(try CPUPlan.forward(last, shifts: s, padding: padding, geometry: geometry).path == .channelsLastNeighbours)
+        #expect(bitwiseDifferences(try shift2d(last, shifts: s, padding: padding, geometry: geometry),
+                                   try shift2d(x, shifts: s, padding: padding, geometry: geometry)) == 0, "wider grid")
     }
 
     /// Any output grid at stride 1 whose taps stay in the neighbourhood: an origin of -1 with

@@ -60,6 +60,21 @@ import ShiftOpsTestSupport
         }
     }
 
+    /// The channels-last neighbourhood forward (shifts in (-1, 1)) spreads rows over threads.
+    @Test(.enabled(if: VectorLevel.selected > 0, "no vector level above portable here: the tiles serve instead"),
+          arguments: ShiftPadding.allCases)
+    func neighbourhoodForwardIsBitwiseTheSameOnEveryThreadCount(padding: ShiftPadding) throws {
+        let x = try Tensor<Float>.random(shape: Self.shape(2), seed: 34).channelsLast()
+        let s = try Tensor<Float>.random(shape: [16, 2], in: -0.95...0.95, seed: 35)
+        #expect(try CPUPlan.forward(x, shifts: s, padding: padding).path == .channelsLastNeighbours)
+        let (single, _) = try traced(threads: 1) { try shift2d(x, shifts: s, padding: padding) }
+        for threads in [2, 3, 8] {
+            let (many, runs) = try traced(threads: threads) { try shift2d(x, shifts: s, padding: padding) }
+            #expect(!runs.isEmpty && runs.allSatisfy { $0.workers > 1 && $0.chunks > 1 }, "\(threads) threads: \(runs)")
+            #expect(bitwiseDifferences(many, single) == 0, "\(threads) threads")
+        }
+    }
+
     @Test func integerForwardIsBitwiseTheSameOnEveryThreadCount() throws {
         var generator = SeededGenerator(seed: 5)
         let shape = [4, 16, 24, 24]

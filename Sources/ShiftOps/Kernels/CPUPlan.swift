@@ -6,7 +6,7 @@
 ///
 /// | direction | path | when |
 /// | --- | --- | --- |
-/// | forward | ``Path/channelsLastNeighbours`` | dense channels-last 2-D `Float` at stride 1 above the portable level, every channel's taps in its pixel's 3 x 3 neighbourhood (``ChannelsLastNeighbours``) |
+/// | forward | ``Path/channelsLastNeighbours`` | dense channels-last 2-D `Float` active shifts at stride 1 above the portable level, at least 8 channels, every channel's taps in its pixel's 3 x 3 neighbourhood (``ChannelsLastNeighbours``) |
 /// | both | ``Path/channelsLastTiles`` | dense channels-last tensors whose blocks of channel planes fit the scratch (``ChannelsLastTiles``) |
 /// | forward | ``Path/channelsLastPixels`` | dense channels-last, floating point, planes too large for the tiles (``ChannelsLastPixels``) |
 /// | backward | ``Path/channelsLastImages`` | dense channels-last at stride 1, planes too large for the tiles (``ChannelsLastPixels``) |
@@ -128,8 +128,9 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
 
 extension CPUPlan {
     /// Runs `body` with the channels-last tiles turned off, so that channels-last calls take the
-    /// direct kernels (``ChannelsLastPixels``) whatever their planes' size: for the golden outputs,
-    /// which keep those kernels covered without planes of several megabytes.
+    /// direct kernels (``ChannelsLastPixels``) whatever their planes' size, except those that
+    /// ``ChannelsLastNeighbours`` serves: for the golden outputs, which keep the direct kernels
+    /// covered without planes of several megabytes.
     package static func withoutChannelsLastTiles<R>(_ body: () throws -> R) rethrows -> R {
         try ChannelsLastTiles.$scratchLimit.withValue(0, operation: body)
     }

@@ -6,6 +6,11 @@ import CShiftTaps
 /// ``CPUPlan/Path/channelsLastNeighbours``): the layers that replace a 3 x 3 depthwise
 /// convolution, whose shifts lie in (-1, 1).
 ///
+/// It serves active shifts at stride 1 on dense channels-last `Float` tensors of at least eight
+/// channels, above the portable vector level, where every channel interpolates on both axes (no
+/// shift is an integer) with a base `origin + floor(-shift)` of -1 or 0 on each (at origin 0:
+/// every shift in (-1, 1) and not 0). One channel outside that sends the whole call to the tiles.
+///
 /// A channel that interpolates on both axes with bases -1 or 0 reads, for output pixel `(r, q)`,
 /// two of the rows `r - 1, r, r + 1` and two of the columns `q - 1, q, q + 1`. Eight channels of
 /// each of the nine neighbours are one contiguous vector load; each lane then selects the four
@@ -20,7 +25,8 @@ import CShiftTaps
 /// the output written once, in memory order.
 ///
 /// Other channels-last problems (wider shifts, integer taps, 3-D, strides, `Double`, the portable
-/// vector level) take ``ChannelsLastTiles``.
+/// vector level, fewer than eight channels) take ``ChannelsLastTiles``, or ``ChannelsLastPixels``
+/// where the tiles do not fit.
 @usableFromInline
 enum ChannelsLastNeighbours {
     /// Whether the path serves: dense channels-last 2-D tensors at stride 1, at least eight
@@ -29,8 +35,10 @@ enum ChannelsLastNeighbours {
     @inlinable
     static func applies<Weight: ShiftFloatingPoint>(_ problem: ShiftProblem, _ xs: LiftedStrides, _ ys: LiftedStrides,
                                                     shifts: ShiftTable<Weight>) -> Bool {
+        // The row and column maps hold 32-bit indices.
+        let fits = (problem.inputSize + problem.outputSize).allSatisfy { $0 < Int(Int32.max) }
         guard problem.step == [1, 1, 1], problem.inputSize[0] == 1, problem.outputSize[0] == 1, problem.channels >= 8,
-              ChannelsLastPixels.applies(problem, xs, ys) else { return false }
+              fits, ChannelsLastPixels.applies(problem, xs, ys) else { return false }
         for c in 0..<problem.channels {
             let taps = problem.taps(channel: c, shifts: shifts)
             guard taps.d.taps == 1, taps.d.index(0, 0) == 0, taps.h.taps == 2, taps.w.taps == 2,

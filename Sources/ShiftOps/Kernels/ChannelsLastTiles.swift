@@ -10,9 +10,10 @@ import CShiftSIMD
 /// tensors are read and written once, the transposes stay in cache), and the results are the
 /// NCHW kernels' own, bit for bit, gradients included.
 ///
-/// A task's scratch holds `tile` planes of every tensor it touches. Where even
-/// ``minimumTile`` channels' planes (or all of them, for fewer channels) do not fit
-/// ``scratchLimit``, or the elements are not 1, 2, 4 or 8 bytes, the direct kernels
+/// A task's scratch holds `tile` planes of every tensor it touches, within ``scratchLimit``, or,
+/// where even ``minimumTile`` channels' planes exceed that (3-D volumes, large images), within
+/// ``largeScratchFactor`` times it. Where they do not fit even that (or all of the channels'
+/// planes, for fewer channels), or the elements are not 1, 2, 4 or 8 bytes, the direct kernels
 /// (``ChannelsLastPixels``) and the strided row path serve instead.
 @usableFromInline
 struct ChannelsLastTiles: Sendable {
@@ -39,8 +40,9 @@ struct ChannelsLastTiles: Sendable {
 
     /// Where even ``minimumTile`` channels' planes exceed ``scratchLimit`` (3-D volumes, large
     /// images), tiles may take this many times as much, working from the shared cache: still
-    /// several times faster than the pixel-by-pixel kernels (a 16 x 56 x 56 volume: 8 channels'
-    /// planes, 3.2 MB, per task). Such tiles are a multiple of 8 channels where they can be, so
+    /// several times faster than the pixel-by-pixel kernels on the 2-core machine measured (a
+    /// 16 x 56 x 56 volume: the forward's 16 channels, 6.4 MB, per task; a backward that learns
+    /// shifts 8 channels, 4.8 MB). Such tiles are a multiple of 8 channels where they can be, so
     /// that the transposes move whole 8 x 8 blocks.
     @usableFromInline static let largeScratchFactor = 8
 
@@ -48,7 +50,8 @@ struct ChannelsLastTiles: Sendable {
     @usableFromInline static let minimumTile = 4
 
     /// The forward's tiles: nil unless `x` (input-shaped) and `y` (output-shaped) are dense
-    /// channels-last and at least ``minimumTile`` channels' planes fit `scratchLimit` bytes.
+    /// channels-last and at least ``minimumTile`` channels' planes fit ``largeScratchFactor``
+    /// times `scratchLimit` bytes.
     @inlinable
     init?(_ problem: ShiftProblem, _ xs: LiftedStrides, _ ys: LiftedStrides, elementSize: Int, level: Int32,
           scratchLimit: Int) {
@@ -103,9 +106,10 @@ struct ChannelsLastTiles: Sendable {
     func forEachBlock<Element>(_ problem: ShiftProblem, scratch: Int, of: Element.Type, trace: ParallelTrace?,
                                _ body: (UnsafeMutablePointer<Element>, Int, Int, Int) -> Void) {
         let blocks = (problem.channels &+ tile &- 1) / tile
-        // Rounded up to the pool's smallest size, so that the next call reuses the same pages
-        // instead of faulting fresh ones in.
-        let bytes = Swift.max(scratch &* MemoryLayout<Element>.stride, TensorMemory.minimumPooledBytes)
+        // Rounded up to the pool's smallest size, and larger tiles' to a power of two, so that
+        // the next call (of any shape) reuses the same pages instead of faulting fresh ones in.
+        var bytes = TensorMemory.minimumPooledBytes
+        while bytes < scratch &* MemoryLayout<Element>.stride { bytes &<<= 1 }
         parallelChunks(count: problem.batch &* blocks, trace: trace) { range in
             @inline(__always) func run(_ buffer: UnsafeMutablePointer<Element>) {
                 for index in range {
