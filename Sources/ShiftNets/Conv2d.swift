@@ -190,7 +190,7 @@ public final class Conv2d<T: NetScalar>: Module<T> {
         let direct = readsInputDirectly
         let (inC, outC, groups) = (inChannels, outChannels, groups)
         let weightSize = outC * groupRows
-        let chunks = imageChunks(n), scratchSize = direct ? 0 : 2 &* allRows &* plane
+        let chunks = ImageChunks(images: n), scratchSize = direct ? 0 : 2 &* allRows &* plane
         // Each chunk of images' weight gradient (the products accumulate image after image; the
         // chunks are summed in order below), and each chunk's im2col scratch, in tensors so that
         // their buffers are recycled step after step.
@@ -351,9 +351,6 @@ struct ImageChunks {
 
     func images(_ chunk: Int) -> Range<Int> { (chunk * Self.size)..<Swift.min(images, (chunk + 1) * Self.size) }
 }
-
-/// The chunks of a batch of `images`.
-func imageChunks(_ images: Int) -> ImageChunks { ImageChunks(images: images) }
 
 /// Sums `images` consecutive blocks of `size` elements, in image order.
 @_specialize(where T == Float)

@@ -28,17 +28,7 @@ public final class ReLU<T: NetScalar>: Module<T> {
     public override func backward(_ gradOutput: Tensor<T>) throws -> Tensor<T> {
         let y = try savedOutput.value()
         try checkGradOutput(gradOutput, expected: y.shape)
-        return try Tensor<T>(shape: y.shape) { gx in
-            y.withDenseBuffer { out in
-                gradOutput.withDenseBuffer { g in
-                    // Both loaded first, so that the choice is a vector select, not a branch.
-                    for i in 0..<g.count {
-                        let (kept, value) = (g[i], out[i])
-                        gx[i] = value <= 0 ? 0 : kept
-                    }
-                }
-            }
-        }
+        return try reluGradient(gradOutput, output: y)
     }
 
     /// Forgets the output kept for the backward, as an evaluation-mode forward does: for a ReLU

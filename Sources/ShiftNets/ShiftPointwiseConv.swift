@@ -144,7 +144,7 @@ public final class ShiftPointwiseConv<T: NetScalar>: Module<T> {
         // Each chunk of images' weight gradient (the products accumulate image after image; the
         // chunks are summed in order below), in a tensor so that its buffer is recycled step after
         // step.
-        let chunks = imageChunks(n)
+        let chunks = ImageChunks(images: n)
         var result: Tensor<T>?
         let weightPartials = try Tensor<T>(shape: [chunks.count * o * c]) { wpBuffer in
             result = try Tensor<T>(shape: input.shape) { gx in
