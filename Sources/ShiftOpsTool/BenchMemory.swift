@@ -13,8 +13,9 @@ import Glibc
 /// faults of one run of the op, less those of allocating and writing its outputs alone (a reference
 /// of the same shapes), times the page size, are the bytes it used beyond them. The least of three
 /// runs is kept: other threads of the process can only add faults. Page granularity: a temporary
-/// under a page, or one that shares a page already in use, is not seen. Linux only (glibc);
-/// elsewhere nil, printed as not measured.
+/// under a page, or one that shares a page already in use, is not seen. Linux only, and only where
+/// glibc's allocator serves `malloc`: elsewhere, and under a sanitizer whose allocator replaces it,
+/// nil, printed as not measured.
 enum BenchMemory {
     ///
     /// `faults` reads the process's minor page faults; tests pass a counter of their own, since
@@ -22,7 +23,11 @@ enum BenchMemory {
     static func measure(op: () throws -> Any, reference: () throws -> Any,
                         faults counter: () -> Int = minorFaultsIfAvailable) rethrows -> Int? {
         #if canImport(Glibc)
-        guard let mallopt = mallopt, let trim = mallocTrim else { return nil }
+        guard let glibc = glibcAllocator else { return nil }
+        // One probe at a time: each sets the process-wide top padding and trims every arena.
+        lock.lock()
+        defer { lock.unlock() }
+        let mallopt = glibc.mallopt, trim = glibc.trim
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         // M_TOP_PAD in <malloc.h>, which Swift's Glibc does not export; glibc's default is 128 KiB.
         let topPad: Int32 = -2
@@ -50,19 +55,30 @@ enum BenchMemory {
 
     #if canImport(Glibc)
     typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
-
-    /// glibc's `mallopt`, looked up at run time because the Glibc module does not import `<malloc.h>`.
-    static let mallopt: MallOpt? = {
-        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "mallopt") else { return nil }
-        return unsafeBitCast(symbol, to: MallOpt.self)
-    }()
-
     typealias MallocTrim = @convention(c) (Int) -> Int32
 
-    static let mallocTrim: MallocTrim? = {
-        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "malloc_trim") else { return nil }
-        return unsafeBitCast(symbol, to: MallocTrim.self)
+    /// glibc's `mallopt` and `malloc_trim`, looked up at run time because the Glibc module does not
+    /// import `<malloc.h>`.
+    struct GlibcAllocator {
+        var mallopt: MallOpt
+        var trim: MallocTrim
+    }
+
+    /// glibc's allocator controls, or nil when `malloc` is not glibc's. A sanitizer's runtime
+    /// interposes its own `malloc`, and glibc's arenas then stay uninitialised: trimming them
+    /// measures nothing, and two threads trimming at once race on their initialisation (a crash
+    /// seen under AddressSanitizer).
+    static let glibcAllocator: GlibcAllocator? = {
+        guard let process = dlopen(nil, RTLD_NOW),
+              let libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD),
+              let inUse = dlsym(process, "malloc"), let glibcMalloc = dlsym(libc, "malloc"),
+              inUse == glibcMalloc,
+              let mallopt = dlsym(libc, "mallopt"), let trim = dlsym(libc, "malloc_trim") else { return nil }
+        return GlibcAllocator(mallopt: unsafeBitCast(mallopt, to: MallOpt.self),
+                              trim: unsafeBitCast(trim, to: MallocTrim.self))
     }()
+
+    private static let lock = NSLock()
 
     static func minorFaults() -> Int {
         var usage = rusage()
