@@ -304,6 +304,164 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
     }
 }
 
+/* The backward of the neighbourhood forward, for one image whose output grid is its input grid
+   and whose channels are a multiple of 8: rows first_row to first_row + row_count of gx, and,
+   where sums is not NULL, those rows' shift-gradient sums added into sums.
+
+   The input gradient is gathered: an input pixel (i, j) receives a0 g[i - bh, j - bw] +
+   b0 g[i - bh, j - bw - 1] + a1 g[i - bh - 1, j - bw] + b1 g[i - bh - 1, j - bw - 1] (bh, bw the
+   lane's bases), so the rows of g it reads are the forward's mirrored: +1 and 0 for a base of -1,
+   0 and -1 for a base of 0, and the columns likewise. A g outside the grid is zero (the zero row
+   stands for a missing row; a missing column reads +0). Each lane selects its four values, as the
+   forward does, and sums them directly. What padding other than zeros folds back onto edge pixels
+   is added afterwards by the caller.
+
+   The shift gradient at output pixel (r, q) reads the forward's four values x00 .. x11 (the
+   forward's row and column maps; -1 reads zeros) and adds, per lane, g (x10 - x00), g (x11 - x01),
+   g (x01 - x00) and g (x11 - x10) into sums[0..C), [C..2C), [2C..3C) and [3C..4C): pixel by pixel
+   in memory order, the same order on every level. */
+/* Along a row each lane's column selections are made once, as a column enters: for g's row
+   gA, S_k = (base -1 ? gA[k] : gA[k - 1]), so that input pixel q gathers S_{q+1} with weight
+   a0 and S_q with b0; for x's upper row t, X_k = (base -1 ? t[k - 1] : t[k]), so that output q
+   reads X_q as x00 and X_{q+1} as x01; likewise gB and u. The input gradient and the shift
+   gradient run as two passes along the row (the second reading g and x from cache), each with
+   few enough values live that nothing spills; a pass does two columns per iteration, so that
+   the values it carries need no copies. */
+#define GATHER_ENTER(pA, pB, nSA, nSB, column)                                                     \
+    do {                                                                                           \
+        lanes8 g0_, g1_, g2_;                                                                      \
+        LOAD8(g0_, grow[0] + (int64_t)(column) * channels + c);                                    \
+        LOAD8(g1_, grow[1] + (int64_t)(column) * channels + c);                                    \
+        LOAD8(g2_, grow[2] + (int64_t)(column) * channels + c);                                    \
+        lanes8 ga_ = SELECT8(mh, g2_, g1_), gb_ = SELECT8(mh, g1_, g0_);                           \
+        nSA = SELECT8(mw, ga_, pA); nSB = SELECT8(mw, gb_, pB);                                    \
+        pA = ga_; pB = gb_;                                                                        \
+    } while (0)
+#define GATHER_PIXEL(q, SA, SB, nSA, nSB)                                                          \
+    do {                                                                                           \
+        lanes8 o_ = (wa0 * nSA + wb0 * SA) + (wa1 * nSB + wb1 * SB);                               \
+        STORE8(out + (int64_t)(q) * channels + c, o_);                                             \
+    } while (0)
+#define SUMS_ENTER(pt, pu, nX, nY, x0, x1, x2)                                                     \
+    do {                                                                                           \
+        lanes8 t_ = SELECT8(mh, x0, x1), u_ = SELECT8(mh, x1, x2);                                 \
+        nX = SELECT8(mw, pt, t_); nY = SELECT8(mw, pu, u_);                                        \
+        pt = t_; pu = u_;                                                                          \
+    } while (0)
+#define SUMS_ENTER_COLUMN(pt, pu, nX, nY, column)                                                  \
+    do {                                                                                           \
+        lanes8 x0_, x1_, x2_;                                                                      \
+        LOAD8(x0_, xrow[0] + (int64_t)(column) * channels + c);                                    \
+        LOAD8(x1_, xrow[1] + (int64_t)(column) * channels + c);                                    \
+        LOAD8(x2_, xrow[2] + (int64_t)(column) * channels + c);                                    \
+        SUMS_ENTER(pt, pu, nX, nY, x0_, x1_, x2_);                                                 \
+    } while (0)
+#define SUMS_PIXEL(q, X, Y, nX, nY)                                                                \
+    do {                                                                                           \
+        lanes8 gq_;                                                                                \
+        LOAD8(gq_, grow[1] + (int64_t)(q) * channels + c);                                         \
+        s0 += gq_ * (Y - X);                                                                       \
+        s1 += gq_ * (nY - nX);                                                                     \
+        s2 += gq_ * (nX - X);                                                                      \
+        s3 += gq_ * (nY - Y);                                                                      \
+    } while (0)
+
+static inline __attribute__((always_inline)) void
+neighbours_backward_rows(const float *x, const float *g, float *gx, const float *zero_row, int64_t height,
+                         int64_t width, int64_t channels, const int32_t *rows, const int32_t *columns,
+                         const int32_t *row_low, const int32_t *col_low, const float *a0, const float *b0,
+                         const float *a1, const float *b1, float *sums, int64_t first_row, int64_t row_count,
+                         const int learns) {
+    const lanes8 zero = {0};
+    for (int64_t r = first_row; r < first_row + row_count; r++) {
+        const float *grow[3], *xrow[3];
+        for (int i = 0; i < 3; i++) {
+            int64_t k = r + i - 1;
+            grow[i] = k < 0 || k >= height ? zero_row : g + k * width * channels;
+            xrow[i] = rows[3 * r + i] < 0 ? zero_row : x + (int64_t)rows[3 * r + i] * width * channels;
+        }
+        float *out = gx + r * width * channels;
+        for (int64_t c = 0; c < channels; c += 8) {
+            NEIGHBOUR_CHANNELS(c);
+            {
+                /* Column -1 of g is zero; column q + 1 enters before pixel q. */
+                lanes8 pA = zero, pB = zero, SA, SB, nSA, nSB;
+                GATHER_ENTER(pA, pB, SA, SB, 0);
+                int64_t q = 0;
+                for (; q + 2 < width; q += 2) {
+                    GATHER_ENTER(pA, pB, nSA, nSB, q + 1);
+                    GATHER_PIXEL(q, SA, SB, nSA, nSB);
+                    GATHER_ENTER(pA, pB, SA, SB, q + 2);
+                    GATHER_PIXEL(q + 1, nSA, nSB, SA, SB);
+                }
+                if (q + 1 < width) {
+                    GATHER_ENTER(pA, pB, nSA, nSB, q + 1);
+                    GATHER_PIXEL(q, SA, SB, nSA, nSB);
+                    SA = nSA; SB = nSB;
+                    q++;
+                }
+                /* The last pixel's right neighbour lies beyond the grid, where g is zero. */
+                nSA = SELECT8(mw, zero, pA); nSB = SELECT8(mw, zero, pB);
+                GATHER_PIXEL(q, SA, SB, nSA, nSB);
+            }
+            if (learns) {
+                lanes8 s0, s1, s2, s3;
+                LOAD8(s0, sums + c); LOAD8(s1, sums + channels + c);
+                LOAD8(s2, sums + 2 * channels + c); LOAD8(s3, sums + 3 * channels + c);
+                /* Columns -1 and width of x are what the padding maps them to (zeros where it
+                   leaves the input). */
+                lanes8 pt = zero, pu = zero, X, Y, nX, nY;
+                lanes8 x0 = zero, x1 = zero, x2 = zero;
+                if (columns[0] >= 0) {
+                    LOAD8(x0, xrow[0] + (int64_t)columns[0] * channels + c);
+                    LOAD8(x1, xrow[1] + (int64_t)columns[0] * channels + c);
+                    LOAD8(x2, xrow[2] + (int64_t)columns[0] * channels + c);
+                }
+                SUMS_ENTER(pt, pu, X, Y, x0, x1, x2);
+                SUMS_ENTER_COLUMN(pt, pu, X, Y, 0);
+                int64_t q = 0;
+                for (; q + 2 < width; q += 2) {
+                    SUMS_ENTER_COLUMN(pt, pu, nX, nY, q + 1);
+                    SUMS_PIXEL(q, X, Y, nX, nY);
+                    SUMS_ENTER_COLUMN(pt, pu, X, Y, q + 2);
+                    SUMS_PIXEL(q + 1, nX, nY, X, Y);
+                }
+                if (q + 1 < width) {
+                    SUMS_ENTER_COLUMN(pt, pu, nX, nY, q + 1);
+                    SUMS_PIXEL(q, X, Y, nX, nY);
+                    X = nX; Y = nY;
+                    q++;
+                }
+                x0 = x1 = x2 = zero;
+                int32_t beyond = columns[3 * (width - 1) + 2];
+                if (beyond >= 0) {
+                    LOAD8(x0, xrow[0] + (int64_t)beyond * channels + c);
+                    LOAD8(x1, xrow[1] + (int64_t)beyond * channels + c);
+                    LOAD8(x2, xrow[2] + (int64_t)beyond * channels + c);
+                }
+                SUMS_ENTER(pt, pu, nX, nY, x0, x1, x2);
+                SUMS_PIXEL(q, X, Y, nX, nY);
+                STORE8(sums + c, s0); STORE8(sums + channels + c, s1);
+                STORE8(sums + 2 * channels + c, s2); STORE8(sums + 3 * channels + c, s3);
+            }
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void
+neighbours_backward_body(const float *x, const float *g, float *gx, const float *zero_row, int64_t height,
+                         int64_t width, int64_t channels, const int32_t *rows, const int32_t *columns,
+                         const int32_t *row_low, const int32_t *col_low, const float *a0, const float *b0,
+                         const float *a1, const float *b1, float *sums, int64_t first_row, int64_t row_count) {
+    /* Two copies of the loop: without the shift gradient x is never read. */
+    if (sums != NULL)
+        neighbours_backward_rows(x, g, gx, zero_row, height, width, channels, rows, columns, row_low, col_low, a0, b0,
+                                 a1, b1, sums, first_row, row_count, 1);
+    else
+        neighbours_backward_rows(x, g, gx, zero_row, height, width, channels, rows, columns, row_low, col_low, a0, b0,
+                                 a1, b1, sums, first_row, row_count, 0);
+}
+
 #if defined(__x86_64__) && defined(__clang__)
 #define SHIFT_SIMD_X86 1
 #define LEVEL_FUNCTIONS(suffix, features)                                                          \
@@ -335,6 +493,14 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
         const float *b0, const float *a1, const float *b1, int64_t first_row, int64_t row_count) {  \
         neighbours_body(x, y, width, out_width, channels, rows, columns, row_low, col_low, a0, b0, a1, b1, \
                         first_row, row_count);                                                     \
+    }                                                                                              \
+    __attribute__((target(features))) static void neighbours_backward_##suffix(                    \
+        const float *x, const float *g, float *gx, const float *zero_row, int64_t height, int64_t width, \
+        int64_t channels, const int32_t *rows, const int32_t *columns, const int32_t *row_low,      \
+        const int32_t *col_low, const float *a0, const float *b0, const float *a1, const float *b1, \
+        float *sums, int64_t first_row, int64_t row_count) {                                       \
+        neighbours_backward_body(x, g, gx, zero_row, height, width, channels, rows, columns, row_low, \
+                                 col_low, a0, b0, a1, b1, sums, first_row, row_count);             \
     }                                                                                              \
     __attribute__((target(features))) static void transpose_##suffix(                              \
         const float *source, int64_t ss, float *target, int64_t ts, int64_t rows, int64_t columns) { \
@@ -428,4 +594,13 @@ void shift_simd_neighbours_f32(int level, const float *x, float *y, int64_t widt
                                const float *b1, int64_t first_row, int64_t row_count) {
     DISPATCH(level, neighbours, x, y, width, out_width, channels, rows, columns, row_low, col_low, a0, b0, a1, b1,
              first_row, row_count);
+}
+
+void shift_simd_neighbours_backward_f32(int level, const float *x, const float *g, float *gx, const float *zero_row,
+                                        int64_t height, int64_t width, int64_t channels, const int32_t *rows,
+                                        const int32_t *columns, const int32_t *row_low, const int32_t *col_low,
+                                        const float *a0, const float *b0, const float *a1, const float *b1,
+                                        float *sums, int64_t first_row, int64_t row_count) {
+    DISPATCH(level, neighbours_backward, x, g, gx, zero_row, height, width, channels, rows, columns, row_low, col_low,
+             a0, b0, a1, b1, sums, first_row, row_count);
 }

@@ -103,8 +103,11 @@ enum GoldenCases {
         }
         // Channels-last shifts in (-1, 1): the neighbourhood kernel above the portable level, the
         // tiles at it (so the two give the same hashes at every level).
+        // With 16 channels the backward takes the neighbourhood kernel too, at every level.
         for padding in ShiftPadding.allCases {
             cases.append(floating(Float.self, "f32.neighbours.c19.\(padding)", shape: [2, 19, 6, 7], layout: .channelsLast,
+                                  mode: .active, padding: padding, geometry: .identity, narrowShifts: true))
+            cases.append(floating(Float.self, "f32.neighbours.c16.\(padding)", shape: [2, 16, 6, 7], layout: .channelsLast,
                                   mode: .active, padding: padding, geometry: .identity, narrowShifts: true))
         }
         // Empty tensors: no batch, no channels, an empty spatial axis, an empty output.

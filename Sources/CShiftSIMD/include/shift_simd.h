@@ -81,6 +81,21 @@ void shift_simd_neighbours_f32(int level, const float *x, float *y, int64_t widt
                                const int32_t *col_low, const float *a0, const float *b0, const float *a1,
                                const float *b1, int64_t first_row, int64_t row_count);
 
+/* The backward of shift_simd_neighbours_f32 for one image whose output grid is its input grid
+   ([height, width, channels], dense) and whose channel count is a multiple of 8, over rows
+   first_row to first_row + row_count. gx is gathered from g (rows and columns outside the grid
+   read zeros: zero_row holds width * channels zeros); padding other than zeros folds more onto
+   the edge pixels, which the caller adds. Where sums is not NULL (4 * channels floats), each lane
+   adds, pixel by pixel in memory order, g (x10 - x00), g (x11 - x01), g (x01 - x00) and
+   g (x11 - x10) into sums[0..C), [C..2C), [2C..3C) and [3C..4C), x00 .. x11 being the values the
+   forward reads through rows and columns (as in shift_simd_neighbours_f32). The same bits on
+   every level. */
+void shift_simd_neighbours_backward_f32(int level, const float *x, const float *g, float *gx, const float *zero_row,
+                                        int64_t height, int64_t width, int64_t channels, const int32_t *rows,
+                                        const int32_t *columns, const int32_t *row_low, const int32_t *col_low,
+                                        const float *a0, const float *b0, const float *a1, const float *b1,
+                                        float *sums, int64_t first_row, int64_t row_count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -77,6 +77,9 @@ extension CPUPlan {
         case .channelsLastImages(let pixels):
             pixels.backward(problem, input: input, gradOutput: gradOutput, shifts: shifts, gradInput: gradInput,
                             partials: partials, trace: trace)
+        case .channelsLastNeighbours:
+            try ChannelsLastNeighbours.backward(problem, input: input, gradOutput: gradOutput, shifts: shifts,
+                                                gradInput: gradInput, partials: partials, inputShape: inputShape, plan: self)
         case .planes(let dense, let flat):
             let level = self.level
             parallelChunks(count: problem.batch &* problem.channels, grain: grain, trace: trace) { range in
@@ -87,7 +90,7 @@ extension CPUPlan {
                     plane.run(n: n, channel: c, shifts: shifts, dense: dense, partials: partials)
                 }
             }
-        case .channelsLastNeighbours, .channelsLastPixels, .flatPlanes, .rows:
+        case .channelsLastPixels, .flatPlanes, .rows:
             preconditionFailure("a forward plan passed to the backward")
         }
         if let gradShifts, let partials {

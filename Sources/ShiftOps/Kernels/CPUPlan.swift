@@ -7,6 +7,7 @@
 /// | direction | path | when |
 /// | --- | --- | --- |
 /// | forward | ``Path/channelsLastNeighbours`` | dense channels-last 2-D `Float` active shifts at stride 1 above the portable level, at least 8 channels, every channel's taps in its pixel's 3 x 3 neighbourhood (``ChannelsLastNeighbours``) |
+/// | backward | ``Path/channelsLastNeighbours`` | the same at every vector level, with a channel count that is a multiple of 8 and an output grid equal to the input grid |
 /// | both | ``Path/channelsLastTiles`` | dense channels-last tensors whose blocks of channel planes fit the scratch (``ChannelsLastTiles``) |
 /// | forward | ``Path/channelsLastPixels`` | dense channels-last, floating point, planes too large for the tiles (``ChannelsLastPixels``) |
 /// | backward | ``Path/channelsLastImages`` | dense channels-last at stride 1, planes too large for the tiles (``ChannelsLastPixels``) |
@@ -105,11 +106,16 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
     }
 
     /// The backward's plan: `x` and `gx` input-shaped, `g` output-shaped; `learnsShifts` when the
-    /// shift gradient is wanted (only it reads `x`).
+    /// shift gradient is wanted (only it reads `x`); the shifts decide whether the channels-last
+    /// neighbourhood kernel serves.
     @inlinable
-    static func backward(_ problem: ShiftProblem, _ xs: LiftedStrides, _ gs: LiftedStrides, _ gxs: LiftedStrides,
-                         learnsShifts: Bool, elementSize: Int) -> CPUPlan {
+    static func backward<Weight: ShiftFloatingPoint>(_ problem: ShiftProblem, _ xs: LiftedStrides, _ gs: LiftedStrides,
+                                                     _ gxs: LiftedStrides, learnsShifts: Bool, elementSize: Int,
+                                                     shifts: ShiftTable<Weight>) -> CPUPlan {
         let level = VectorLevel.current
+        if Weight.self == Float.self && ChannelsLastNeighbours.appliesBackward(problem, xs, gs, gxs, shifts: shifts) {
+            return CPUPlan(.channelsLastNeighbours, level: level, grain: 1)
+        }
         if let tiles = ChannelsLastTiles(problem, xs, gs, gradInput: gxs, needsInput: learnsShifts,
                                          elementSize: elementSize, level: level, scratchLimit: ChannelsLastTiles.scratchLimit) {
             return CPUPlan(.tiles(tiles), level: level, grain: 1)
@@ -172,6 +178,6 @@ extension CPUPlan {
         try problem.checkGradOutput(gradOutput)
         let gx = try Tensor<T>(shape: input.shape, order: input.dimensionOrder)
         return backward(problem, LiftedStrides(input), LiftedStrides(gradOutput), LiftedStrides(gx),
-                        learnsShifts: mode.learnsShifts, elementSize: MemoryLayout<T>.stride)
+                        learnsShifts: mode.learnsShifts, elementSize: MemoryLayout<T>.stride, shifts: ShiftTable(shifts))
     }
 }

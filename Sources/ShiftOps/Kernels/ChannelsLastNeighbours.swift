@@ -47,30 +47,43 @@ enum ChannelsLastNeighbours {
         return true
     }
 
-    /// The forward: `output` from `input`, output rows of every image spread over threads.
+    /// The per-call tables both directions read: each output row's and column's three neighbours
+    /// through the padding (-1 where zero padding leaves the input), and each channel's bases (as
+    /// lane masks), weights and fractional parts, in `Float`.
+    @usableFromInline
+    struct Tables: @unchecked Sendable {
+        @usableFromInline let rows, columns, rowLow, columnLow: UnsafeMutablePointer<Int32>
+        @usableFromInline let a0, b0, a1, b1, fractionH, fractionW: UnsafeMutablePointer<Float>
+
+        @inlinable
+        init(rows: UnsafeMutablePointer<Int32>, columns: UnsafeMutablePointer<Int32>, rowLow: UnsafeMutablePointer<Int32>,
+             columnLow: UnsafeMutablePointer<Int32>, weights: UnsafeMutablePointer<Float>, channels: Int) {
+            (self.rows, self.columns, self.rowLow, self.columnLow) = (rows, columns, rowLow, columnLow)
+            (a0, b0, a1, b1) = (weights, weights + channels, weights + 2 &* channels, weights + 3 &* channels)
+            (fractionH, fractionW) = (weights + 4 &* channels, weights + 5 &* channels)
+        }
+    }
+
+    /// Runs `body` with the tables of `problem` and `shifts`, in temporary memory.
     @inlinable
-    static func forward<T: ShiftFloatingPoint>(_ problem: ShiftProblem, input: StridedPointer<T>, shifts: ShiftTable<T>,
-                                               output: StridedPointer<T>, plan: CPUPlan) {
-        precondition(T.self == Float.self, "the neighbourhood kernel computes in Float")
+    static func withTables<T: ShiftFloatingPoint, R>(_ problem: ShiftProblem, shifts: ShiftTable<T>,
+                                                     _ body: (Tables) -> R) -> R {
+        precondition(T.self == Float.self, "the neighbourhood kernels compute in Float")
         let channels = problem.channels
         let (height, width) = (problem.inputSize[1], problem.inputSize[2])
         let (outHeight, outWidth) = (problem.outputSize[1], problem.outputSize[2])
         let code = problem.padding.tapCode
-        // Per call: each output row's and column's three neighbours through the padding, and
-        // each channel's bases (as lane masks) and weights.
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 3 &* (outHeight &+ outWidth) &+ 2 &* channels) { integers in
-            withUnsafeTemporaryAllocation(of: T.self, capacity: 4 &* channels) { weights in
+        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 3 &* (outHeight &+ outWidth) &+ 2 &* channels) { integers in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 6 &* channels) { weights in
                 let rows = integers.baseAddress!, columns = rows + 3 &* outHeight
                 let rowLow = columns + 3 &* outWidth, columnLow = rowLow + channels
-                let a0 = weights.baseAddress!, b0 = a0 + channels, a1 = b0 + channels, b1 = a1 + channels
-                @inline(__always) func mapped(_ i: Int, _ length: Int) -> Int32 {
-                    (0..<length).contains(i) ? Int32(i) : Int32(shift_tap_map(Int64(i), Int64(length), code))
-                }
+                let tables = Tables(rows: rows, columns: columns, rowLow: rowLow, columnLow: columnLow,
+                                    weights: weights.baseAddress!, channels: channels)
                 for r in 0..<outHeight {
-                    for i in 0..<3 { rows[3 &* r &+ i] = mapped(r &+ i &- 1, height) }
+                    for i in 0..<3 { rows[3 &* r &+ i] = mapped(r &+ i &- 1, height, code) }
                 }
                 for q in 0..<outWidth {
-                    for j in 0..<3 { columns[3 &* q &+ j] = mapped(q &+ j &- 1, width) }
+                    for j in 0..<3 { columns[3 &* q &+ j] = mapped(q &+ j &- 1, width, code) }
                 }
                 for c in 0..<channels {
                     let taps = problem.taps(channel: c, shifts: shifts)
@@ -78,28 +91,55 @@ enum ChannelsLastNeighbours {
                     columnLow[c] = taps.w.base == -1 ? -1 : 0
                     // The weights as the planar kernels form them: depth, then height, then width.
                     let top = taps.d.weight(0) * taps.h.weight(0), bottom = taps.d.weight(0) * taps.h.weight(1)
-                    (a0[c], b0[c]) = (top * taps.w.weight(0), top * taps.w.weight(1))
-                    (a1[c], b1[c]) = (bottom * taps.w.weight(0), bottom * taps.w.weight(1))
+                    (tables.a0[c], tables.b0[c]) = (Float(top * taps.w.weight(0)), Float(top * taps.w.weight(1)))
+                    (tables.a1[c], tables.b1[c]) = (Float(bottom * taps.w.weight(0)), Float(bottom * taps.w.weight(1)))
+                    (tables.fractionH[c], tables.fractionW[c]) = (Float(taps.h.weight), Float(taps.w.weight))
                 }
-                let (x, y, xs, ys, level) = (input.reading, output.base, input.strides, output.strides, plan.level)
-                @inline(__always) func float(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
-                    UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
-                }
-                let shared = UncheckedSendable((rows, columns, rowLow, columnLow, a0, b0, a1, b1))
-                parallelChunks(count: problem.batch &* outHeight, grain: plan.grain, trace: plan.trace) { range in
-                    let (rows, columns, rowLow, columnLow, a0, b0, a1, b1) = shared.value
-                    var r = range.lowerBound
-                    while r < range.upperBound {
-                        let n = r / outHeight, first = r &- n &* outHeight
-                        let count = Swift.min(outHeight &- first, range.upperBound &- r)
-                        shift_simd_neighbours_f32(level, UnsafeRawPointer(x + n &* xs.n).assumingMemoryBound(to: Float.self),
-                                                  float(y + n &* ys.n), Int64(width), Int64(outWidth), Int64(channels),
-                                                  rows, columns, rowLow, columnLow, float(a0), float(b0), float(a1), float(b1),
-                                                  Int64(first), Int64(count))
-                        r &+= count
-                    }
+                return body(tables)
+            }
+        }
+    }
+
+    /// Index `i` of an axis of `length` through the padding: itself inside, -1 where zero padding
+    /// leaves the axis.
+    @inlinable @inline(__always)
+    static func mapped(_ i: Int, _ length: Int, _ code: Int32) -> Int32 {
+        (0..<length).contains(i) ? Int32(i) : Int32(shift_tap_map(Int64(i), Int64(length), code))
+    }
+
+    /// The forward: `output` from `input`, output rows of every image spread over threads.
+    @inlinable
+    static func forward<T: ShiftFloatingPoint>(_ problem: ShiftProblem, input: StridedPointer<T>, shifts: ShiftTable<T>,
+                                               output: StridedPointer<T>, plan: CPUPlan) {
+        let channels = problem.channels
+        let width = problem.inputSize[2]
+        let (outHeight, outWidth) = (problem.outputSize[1], problem.outputSize[2])
+        withTables(problem, shifts: shifts) { tables in
+            let (x, y, xs, ys, level) = (input.reading.float, output.base.float, input.strides, output.strides, plan.level)
+            let shared = UncheckedSendable((x, y))
+            parallelChunks(count: problem.batch &* outHeight, grain: plan.grain, trace: plan.trace) { range in
+                let (x, y) = shared.value
+                var r = range.lowerBound
+                while r < range.upperBound {
+                    let n = r / outHeight, first = r &- n &* outHeight
+                    let count = Swift.min(outHeight &- first, range.upperBound &- r)
+                    shift_simd_neighbours_f32(level, x + n &* xs.n, y + n &* ys.n, Int64(width), Int64(outWidth),
+                                              Int64(channels), tables.rows, tables.columns, tables.rowLow,
+                                              tables.columnLow, tables.a0, tables.b0, tables.a1, tables.b1,
+                                              Int64(first), Int64(count))
+                    r &+= count
                 }
             }
         }
     }
+}
+
+extension UnsafePointer where Pointee: ShiftFloatingPoint {
+    /// The same memory as `Float`, for the C kernels; only called where `Pointee` is `Float`.
+    @inlinable var float: UnsafePointer<Float> { UnsafeRawPointer(self).assumingMemoryBound(to: Float.self) }
+}
+
+extension UnsafeMutablePointer where Pointee: ShiftFloatingPoint {
+    /// The same memory as `Float`, for the C kernels; only called where `Pointee` is `Float`.
+    @inlinable var float: UnsafeMutablePointer<Float> { UnsafeMutableRawPointer(self).assumingMemoryBound(to: Float.self) }
 }

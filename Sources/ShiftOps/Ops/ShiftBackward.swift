@@ -30,9 +30,11 @@ extension ShiftOp {
         let gradInput = try Tensor<T>(uninitializedShape: input.shape, order: input.dimensionOrder)
         let gradShifts = mode.learnsShifts ? try Tensor<T>(uninitializedShape: [problem.channels, k]) : nil
         let (xs, gs, gxs) = (LiftedStrides(input), LiftedStrides(gradOutput), LiftedStrides(gradInput))
-        let plan = CPUPlan.backward(problem, xs, gs, gxs, learnsShifts: mode.learnsShifts, elementSize: MemoryLayout<T>.stride)
+        let table = ShiftTable(shifts)
+        let plan = CPUPlan.backward(problem, xs, gs, gxs, learnsShifts: mode.learnsShifts, elementSize: MemoryLayout<T>.stride,
+                                    shifts: table)
         try plan.runBackward(problem, input: StridedPointer(input), gradOutput: StridedPointer(gradOutput),
-                             shifts: ShiftTable(shifts), gradInput: StridedPointer(gradInput),
+                             shifts: table, gradInput: StridedPointer(gradInput),
                              gradShifts: gradShifts?.storage.base, inputShape: input.shape)
         return ShiftGradients(input: gradInput, shifts: gradShifts)
     }
