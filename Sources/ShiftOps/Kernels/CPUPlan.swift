@@ -1,8 +1,10 @@
 /// Which CPU path a call takes, decided once per call, in one place, from the validated problem
 /// and the tensors' strides; the forward and the backward each switch on it once.
 ///
-/// Every path gives the same bits (the benchmark and the golden outputs check it); they differ in
-/// speed only. The choice, in order of preference:
+/// Every path gives the same bits (the benchmark and the golden outputs check it), except the
+/// channels-last neighbourhood backward, whose sums are ordered differently (it agrees with the
+/// others to rounding, and gives the same bits on every vector level and thread count); they
+/// differ in speed only. The choice, in order of preference:
 ///
 /// | direction | path | when |
 /// | --- | --- | --- |

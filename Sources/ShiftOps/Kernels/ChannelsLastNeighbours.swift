@@ -24,9 +24,11 @@ import CShiftTaps
 /// row and column, the same for every channel. No scratch, no transposes: the input is read and
 /// the output written once, in memory order.
 ///
-/// Other channels-last problems (wider shifts, integer taps, 3-D, strides, `Double`, the portable
-/// vector level, fewer than eight channels) take ``ChannelsLastTiles``, or ``ChannelsLastPixels``
-/// where the tiles do not fit.
+/// The backward of the same problems (with a multiple of eight channels and the output grid the
+/// input's) is in `ChannelsLastNeighbours+Backward.swift`. Other channels-last problems (wider
+/// shifts, integer taps, 3-D, strides, `Double`, the portable vector level for the forward, fewer
+/// than eight channels) take ``ChannelsLastTiles``, or ``ChannelsLastPixels`` where the tiles do
+/// not fit.
 @usableFromInline
 enum ChannelsLastNeighbours {
     /// Whether the path serves: dense channels-last 2-D tensors at stride 1, at least eight
