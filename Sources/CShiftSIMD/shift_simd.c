@@ -193,6 +193,17 @@ typedef int32_t mask8 __attribute__((vector_size(32)));
     lanes8 wa0, wb0, wa1, wb1;                                                                     \
     LOAD8(wa0, a0 + (c)); LOAD8(wb0, b0 + (c)); LOAD8(wa1, a1 + (c)); LOAD8(wb1, b1 + (c))
 
+/* Part `part` of `parts` of the `count` floats at p, asked for ahead of use. The neighbourhood
+   kernels walk a row channel block by channel block, so their first touch of a new input row
+   strides across it a pixel at a time, which the hardware prefetchers follow poorly from memory:
+   each row is asked for in memory order, one part per channel block, a row before it is read. */
+static inline __attribute__((always_inline)) void
+prefetch_part(const float *p, int64_t count, int64_t part, int64_t parts) {
+    if (p == NULL) return;
+    int64_t first = count * part / parts, end = count * (part + 1) / parts;
+    for (int64_t i = first; i < end; i += 16) __builtin_prefetch(p + i, 0, 3);
+}
+
 /* The zero that stands for a neighbour zero padding leaves out (p[i][j] NULL), chosen so that
    each sum comes out as the planar kernels form it, which leave the term out, signed zeros
    included: a whole row left out reads -0 (x + -0 is x for every x); in a row that is read, a
@@ -257,12 +268,16 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
             rows_inside &= !rows_out[i];
         }
         float *out = y + r * out_width * channels;
+        /* The input row the next output row reads first (its offset +1), fetched during this one. */
+        const float *ahead = r + 1 < first_row + row_count && rows[3 * (r + 1) + 2] >= 0
+            ? x + (int64_t)rows[3 * (r + 1) + 2] * width * channels : NULL;
         /* The inner columns of rows that read three input rows: channel block by channel block,
            its masks and weights in registers along the row. */
         int inner_rows = rows_inside && inner_end > 1;
         int64_t inner_first = inner_rows ? 1 : out_width;
         if (inner_rows) {
             for (int64_t c = 0; c < blocks_end; c += 8) {
+                prefetch_part(ahead, width * channels, c / 8, blocks_end / 8);
                 NEIGHBOUR_CHANNELS(c);
                 /* Each input column's two row selections (upper t, lower u) serve three outputs:
                    made once, as the column enters, and passed along. */
@@ -305,8 +320,8 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
 }
 
 /* The backward of the neighbourhood forward, for one image whose output grid is its input grid
-   and whose channels are a multiple of 8: rows first_row to first_row + row_count of gx, and,
-   where sums is not NULL, those rows' shift-gradient sums added into sums.
+   and whose channels are a multiple of 8: rows first_row to first_row + row_count of gx, and
+   those rows' shift-gradient sums added into sums.
 
    The input gradient is gathered: an input pixel (i, j) receives a0 g[i - bh, j - bw] +
    b0 g[i - bh, j - bw - 1] + a1 g[i - bh - 1, j - bw] + b1 g[i - bh - 1, j - bw - 1] (bh, bw the
@@ -367,11 +382,10 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
     } while (0)
 
 static inline __attribute__((always_inline)) void
-neighbours_backward_rows(const float *x, const float *g, float *gx, const float *zero_row, int64_t height,
+neighbours_backward_body(const float *x, const float *g, float *gx, const float *zero_row, int64_t height,
                          int64_t width, int64_t channels, const int32_t *rows, const int32_t *columns,
                          const int32_t *row_low, const int32_t *col_low, const float *a0, const float *b0,
-                         const float *a1, const float *b1, float *sums, int64_t first_row, int64_t row_count,
-                         const int learns) {
+                         const float *a1, const float *b1, float *sums, int64_t first_row, int64_t row_count) {
     const lanes8 zero = {0};
     for (int64_t r = first_row; r < first_row + row_count; r++) {
         const float *grow[3], *xrow[3];
@@ -381,7 +395,14 @@ neighbours_backward_rows(const float *x, const float *g, float *gx, const float 
             xrow[i] = rows[3 * r + i] < 0 ? zero_row : x + (int64_t)rows[3 * r + i] * width * channels;
         }
         float *out = gx + r * width * channels;
+        /* The rows the next row reads first (g's row r + 2, x's offset +1 of row r + 1). */
+        int more = r + 1 < first_row + row_count;
+        const float *g_ahead = more && r + 2 < height ? g + (r + 2) * width * channels : NULL;
+        const float *x_ahead = more && rows[3 * (r + 1) + 2] >= 0
+            ? x + (int64_t)rows[3 * (r + 1) + 2] * width * channels : NULL;
         for (int64_t c = 0; c < channels; c += 8) {
+            prefetch_part(g_ahead, width * channels, c / 8, channels / 8);
+            prefetch_part(x_ahead, width * channels, c / 8, channels / 8);
             NEIGHBOUR_CHANNELS(c);
             {
                 /* Column -1 of g is zero; column q + 1 enters before pixel q. */
@@ -404,7 +425,7 @@ neighbours_backward_rows(const float *x, const float *g, float *gx, const float 
                 nSA = SELECT8(mw, zero, pA); nSB = SELECT8(mw, zero, pB);
                 GATHER_PIXEL(q, SA, SB, nSA, nSB);
             }
-            if (learns) {
+            {
                 lanes8 s0, s1, s2, s3;
                 LOAD8(s0, sums + c); LOAD8(s1, sums + channels + c);
                 LOAD8(s2, sums + 2 * channels + c); LOAD8(s3, sums + 3 * channels + c);
@@ -448,19 +469,6 @@ neighbours_backward_rows(const float *x, const float *g, float *gx, const float 
     }
 }
 
-static inline __attribute__((always_inline)) void
-neighbours_backward_body(const float *x, const float *g, float *gx, const float *zero_row, int64_t height,
-                         int64_t width, int64_t channels, const int32_t *rows, const int32_t *columns,
-                         const int32_t *row_low, const int32_t *col_low, const float *a0, const float *b0,
-                         const float *a1, const float *b1, float *sums, int64_t first_row, int64_t row_count) {
-    /* Two copies of the loop: without the shift gradient x is never read. */
-    if (sums != NULL)
-        neighbours_backward_rows(x, g, gx, zero_row, height, width, channels, rows, columns, row_low, col_low, a0, b0,
-                                 a1, b1, sums, first_row, row_count, 1);
-    else
-        neighbours_backward_rows(x, g, gx, zero_row, height, width, channels, rows, columns, row_low, col_low, a0, b0,
-                                 a1, b1, sums, first_row, row_count, 0);
-}
 
 #if defined(__x86_64__) && defined(__clang__)
 #define SHIFT_SIMD_X86 1

@@ -85,7 +85,8 @@ import ShiftOpsTestSupport
     }
 
     /// Problems the backward does not serve take the other paths: a channel count that is not a
-    /// multiple of 8, an output grid other than the input's, a shift outside (-1, 1), `Double`.
+    /// multiple of 8, an output grid other than the input's, a shift outside (-1, 1), a volume of
+    /// depth 1, `Double`.
     @Test func otherProblemsTakeOtherPaths() throws {
         let (x, g, s) = try Self.problem([1, 8, 6, 7], seed: 131)
         let (xLast, gLast) = (try x.channelsLast(), try g.channelsLast())
@@ -98,6 +99,17 @@ import ShiftOpsTestSupport
         let geometry = ShiftGeometry(stride: [1], origin: [0], outputSize: [6, 8])
         let gWide = try Tensor<Float>.random(shape: [1, 8, 6, 8], seed: 133).channelsLast()
         #expect(try CPUPlan.backward(gradOutput: gWide, input: xLast, shifts: s, geometry: geometry).path == .channelsLastTiles)
+        // A volume of depth 1 is no image: its depth gradient is not zero under zero padding.
+        let volume = try Tensor<Float>.random(shape: [2, 8, 1, 4, 5], seed: 135)
+        let volumeGrad = try Tensor<Float>.random(shape: [2, 8, 1, 4, 5], seed: 136)
+        let volumeShifts = try Tensor<Float>(shape: [8, 3], elements: (0..<8).flatMap { [0, s[[$0, 0]], s[[$0, 1]]] })
+        let (vLast, vgLast) = (try volume.channelsLast(), try volumeGrad.channelsLast())
+        #expect(try CPUPlan.backward(gradOutput: vgLast, input: vLast, shifts: volumeShifts).path == .channelsLastTiles)
+        #expect(try CPUPlan.forward(vLast, shifts: volumeShifts).path == .channelsLastTiles)
+        let volumeGradients = try shift3dBackward(gradOutput: vgLast, input: vLast, shifts: volumeShifts)
+        let volumeExact = ReferenceShift.backward(gradOutput: volumeGrad, input: volume, shifts: volumeShifts)
+        #expect(Tolerance.relativeError(try #require(volumeGradients.shifts), try #require(volumeExact.shifts))
+                <= Tolerance.shiftGradient(Float.self))
         let double = try Tensor<Double>.random(shape: [1, 8, 6, 7], seed: 134).channelsLast()
         let doubleShifts = try Tensor<Double>(shape: [8, 2], elements: s.elements.map(Double.init))
         #expect(try CPUPlan.backward(gradOutput: double, input: double, shifts: doubleShifts).path == .channelsLastTiles)

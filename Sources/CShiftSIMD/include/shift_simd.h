@@ -85,7 +85,7 @@ void shift_simd_neighbours_f32(int level, const float *x, float *y, int64_t widt
    ([height, width, channels], dense) and whose channel count is a multiple of 8, over rows
    first_row to first_row + row_count. gx is gathered from g (rows and columns outside the grid
    read zeros: zero_row holds width * channels zeros); padding other than zeros folds more onto
-   the edge pixels, which the caller adds. Where sums is not NULL (4 * channels floats), each lane
+   the edge pixels, which the caller adds. Into sums (4 * channels floats), each lane
    adds, pixel by pixel in memory order, g (x10 - x00), g (x11 - x01), g (x01 - x00) and
    g (x11 - x10) into sums[0..C), [C..2C), [2C..3C) and [3C..4C), x00 .. x11 being the values the
    forward reads through rows and columns (as in shift_simd_neighbours_f32). The same bits on

@@ -78,6 +78,8 @@ extension CPUPlan {
             pixels.backward(problem, input: input, gradOutput: gradOutput, shifts: shifts, gradInput: gradInput,
                             partials: partials, trace: trace)
         case .channelsLastNeighbours:
+            // The plan takes this path only for learned (active) shifts.
+            guard let partials else { preconditionFailure("the neighbourhood backward without a shift gradient") }
             try ChannelsLastNeighbours.backward(problem, input: input, gradOutput: gradOutput, shifts: shifts,
                                                 gradInput: gradInput, partials: partials, inputShape: inputShape, plan: self)
         case .planes(let dense, let flat):

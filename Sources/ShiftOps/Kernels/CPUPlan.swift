@@ -115,7 +115,7 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
                                                      _ gxs: LiftedStrides, learnsShifts: Bool, elementSize: Int,
                                                      shifts: ShiftTable<Weight>) -> CPUPlan {
         let level = VectorLevel.current
-        if Weight.self == Float.self && ChannelsLastNeighbours.appliesBackward(problem, xs, gs, gxs, shifts: shifts) {
+        if Weight.self == Float.self && learnsShifts && ChannelsLastNeighbours.appliesBackward(problem, xs, gs, gxs, shifts: shifts) {
             return CPUPlan(.channelsLastNeighbours, level: level, grain: 1)
         }
         if let tiles = ChannelsLastTiles(problem, xs, gs, gradInput: gxs, needsInput: learnsShifts,

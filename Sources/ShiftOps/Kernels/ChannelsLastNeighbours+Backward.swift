@@ -2,14 +2,15 @@ import CShiftSIMD
 
 extension ChannelsLastNeighbours {
     /// Whether the backward serves: the forward's conditions (``applies(_:_:_:shifts:)``) for
-    /// `x` and `g`, a dense channels-last `gx`, active shifts, an output grid equal to the input
-    /// grid, and a channel count that is a multiple of 8. Unlike the forward it serves every
-    /// vector level, the portable one included, so that every level gives the same bits. The
-    /// caller checks the element type (`Float`).
+    /// `x` and `g`, a dense channels-last `gx`, active (learned) shifts, an output grid equal to
+    /// the input grid, and a channel count that is a multiple of 8. Unlike the forward it serves
+    /// every vector level, the portable one included, so that every level gives the same bits.
+    /// The caller checks the element type (`Float`).
     @inlinable
     static func appliesBackward<Weight: ShiftFloatingPoint>(_ problem: ShiftProblem, _ xs: LiftedStrides, _ gs: LiftedStrides,
                                                             _ gxs: LiftedStrides, shifts: ShiftTable<Weight>) -> Bool {
-        problem.mode == .active && problem.channels % 8 == 0 && problem.outputSize == problem.inputSize
+        problem.mode == .active && problem.mode.learnsShifts && problem.channels % 8 == 0
+            && problem.outputSize == problem.inputSize
             && ChannelsLastPixels.applies(problem, gxs, gs) && applies(problem, xs, gs, shifts: shifts)
     }
 
@@ -24,63 +25,59 @@ extension ChannelsLastNeighbours {
 
     /// The backward on channels-last data: `gradInput` gathered from `gradOutput` (each input
     /// pixel's four contributions selected from the mirrored 3 x 3 neighbourhood and summed
-    /// directly), plus what padding other than zeros folds back onto the edge pixels; and, where
-    /// `partials` is given, each `(n, c)` plane's shift gradient.
+    /// directly), plus what padding other than zeros folds back onto the edge pixels; and each
+    /// `(n, c)` plane's shift gradient into `partials`.
     ///
     /// The shift gradient is summed per lane, pixel by pixel, over units of rows fixed by the
     /// problem (``rowsPerUnit(_:)``), then over the units in order: the same bits for any thread
     /// count and vector level. Its sums are not the planar kernels' (their order differs), nor is
     /// the input gradient's; both agree with them to rounding.
     ///
-    /// - Throws: ``ShiftOpsError/Code/outOfMemory`` when the partial sums cannot be allocated,
-    ///   before anything is written.
+    /// - Throws: ``ShiftOpsError/Code/outOfMemory`` when the partial sums or the zero row cannot
+    ///   be allocated, before anything is written.
     @inlinable
     static func backward<T: ShiftFloatingPoint>(
         _ problem: ShiftProblem, input: StridedPointer<T>, gradOutput: StridedPointer<T>, shifts: ShiftTable<T>,
-        gradInput: StridedPointer<T>, partials: ShiftGradientPartials<T>?, inputShape: [Int], plan: CPUPlan
+        gradInput: StridedPointer<T>, partials: ShiftGradientPartials<T>, inputShape: [Int], plan: CPUPlan
     ) throws {
         let (batch, channels) = (problem.batch, problem.channels)
         let (height, width) = (problem.inputSize[1], problem.inputSize[2])
         let rows = rowsPerUnit(problem), units = (height &+ rows &- 1) / rows
-        let sums = try partials.map { _ in
-            try ScratchBuffer<Float>(planes: batch &* units, perPlane: 4 &* channels, argument: "input",
-                                     purpose: "partial shift-gradient sums (4 per channel and block of rows of \(inputShape))")
-        }
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: width &* channels) { zeros in
-            zeros.initialize(repeating: 0)
-            withTables(problem, shifts: shifts) { tables in
-                let (x, g, gx) = (input.reading.float, gradOutput.reading.float, gradInput.base.float)
-                let (xs, gs, gxs, level) = (input.strides, gradOutput.strides, gradInput.strides, plan.level)
-                let shared = UncheckedSendable((x, g, gx, zeros.baseAddress!, sums?.base))
-                parallelChunks(count: batch &* units, grain: 1, trace: plan.trace) { range in
-                    let (x, g, gx, zeros, sums) = shared.value
-                    for unit in range {
-                        let n = unit / units, first = (unit &- n &* units) &* rows
-                        let slot = sums.map { $0 + unit &* 4 &* channels }
-                        slot?.initialize(repeating: 0, count: 4 &* channels)
-                        shift_simd_neighbours_backward_f32(
-                            level, x + n &* xs.n, g + n &* gs.n, gx + n &* gxs.n, zeros, Int64(height), Int64(width),
-                            Int64(channels), tables.rows, tables.columns, tables.rowLow, tables.columnLow,
-                            tables.a0, tables.b0, tables.a1, tables.b1, slot, Int64(first),
-                            Int64(Swift.min(rows, height &- first)))
-                    }
+        let sums = try ScratchBuffer<Float>(planes: batch &* units, perPlane: 4 &* channels, argument: "input",
+                                            purpose: "partial shift-gradient sums (4 per channel and block of rows of \(inputShape))")
+        let zeros = try ScratchBuffer<Float>(planes: width, perPlane: channels, argument: "input",
+                                             purpose: "a row of zeros (one row of \(inputShape))")
+        zeros.base.initialize(repeating: 0, count: width &* channels)
+        withTables(problem, shifts: shifts) { tables in
+            let (x, g, gx) = (input.reading.float, gradOutput.reading.float, gradInput.base.float)
+            let (xs, gs, gxs, level) = (input.strides, gradOutput.strides, gradInput.strides, plan.level)
+            let shared = UncheckedSendable((x, g, gx, zeros.base, sums.base))
+            parallelChunks(count: batch &* units, grain: 1, trace: plan.trace) { range in
+                let (x, g, gx, zeros, sums) = shared.value
+                for unit in range {
+                    let n = unit / units, first = (unit &- n &* units) &* rows
+                    let slot = sums + unit &* 4 &* channels
+                    slot.initialize(repeating: 0, count: 4 &* channels)
+                    shift_simd_neighbours_backward_f32(
+                        level, x + n &* xs.n, g + n &* gs.n, gx + n &* gxs.n, zeros, Int64(height), Int64(width),
+                        Int64(channels), tables.rows, tables.columns, tables.rowLow, tables.columnLow,
+                        tables.a0, tables.b0, tables.a1, tables.b1, slot, Int64(first),
+                        Int64(Swift.min(rows, height &- first)))
                 }
-                // Per image: the padding's fold-back, then the planes' shift gradients.
-                parallelChunks(count: batch, grain: 1, trace: plan.trace) { range in
-                    let (_, g, gx, _, sums) = shared.value
-                    for n in range {
-                        if problem.padding != .zeros {
-                            foldBack(problem, g: g + n &* gs.n, gx: gx + n &* gxs.n, tables: tables)
-                        }
-                        if let partials, let sums {
-                            storeShiftGradients(n: n, units: units, channels: channels, sums: sums, tables: tables,
-                                                into: partials)
-                        }
+            }
+            // Per image: the padding's fold-back, then the planes' shift gradients.
+            parallelChunks(count: batch, grain: 1, trace: plan.trace) { range in
+                let (_, g, gx, _, sums) = shared.value
+                for n in range {
+                    if problem.padding != .zeros {
+                        foldBack(problem, g: g + n &* gs.n, gx: gx + n &* gxs.n, tables: tables)
                     }
+                    storeShiftGradients(n: n, units: units, channels: channels, sums: sums, tables: tables,
+                                        into: partials)
                 }
             }
         }
-        withExtendedLifetime(sums) {}
+        withExtendedLifetime((sums, zeros)) {}
     }
 
     /// Adds onto the edge pixels of one image's `gx` what the forward's reads outside the grid

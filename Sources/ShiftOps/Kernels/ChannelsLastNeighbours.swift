@@ -1,15 +1,16 @@
 import CShiftSIMD
 import CShiftTaps
 
-/// The channels-last 2-D forward computed on channels-last data, vectorised over channels, where
-/// every channel's taps lie in the 3 x 3 neighbourhood of its output pixel (the plan's
-/// ``CPUPlan/Path/channelsLastNeighbours``): the layers that replace a 3 x 3 depthwise
+/// The channels-last 2-D forward and backward computed on channels-last data, vectorised over
+/// channels, where every channel's taps lie in the 3 x 3 neighbourhood of its output pixel (the
+/// plan's ``CPUPlan/Path/channelsLastNeighbours``): the layers that replace a 3 x 3 depthwise
 /// convolution, whose shifts lie in (-1, 1).
 ///
-/// It serves active shifts at stride 1 on dense channels-last `Float` tensors of at least eight
-/// channels, above the portable vector level, where every channel interpolates on both axes (no
-/// shift is an integer) with a base `origin + floor(-shift)` of -1 or 0 on each (at origin 0:
-/// every shift in (-1, 1) and not 0). One channel outside that sends the whole call to the tiles.
+/// The forward serves active shifts at stride 1 on dense channels-last 2-D `Float` tensors of at
+/// least eight channels, above the portable vector level, where every channel interpolates on
+/// both axes (no shift is an integer) with a base `origin + floor(-shift)` of -1 or 0 on each (at
+/// origin 0: every shift in (-1, 1) and not 0). One channel outside that sends the whole call to
+/// the tiles.
 ///
 /// A channel that interpolates on both axes with bases -1 or 0 reads, for output pixel `(r, q)`,
 /// two of the rows `r - 1, r, r + 1` and two of the columns `q - 1, q, q + 1`. Eight channels of
@@ -17,21 +18,26 @@ import CShiftTaps
 /// values its own taps read (a selection, never a multiplication by a zero weight, so an inf or
 /// NaN a channel does not read never reaches its output) and forms
 /// `(a0 x00 + b0 x01) + (a1 x10 + b1 x11)` with its own weights: the products and sums of the
-/// planar kernels, so the results are theirs, bit for bit. Where zero padding leaves a neighbour
-/// out, the planar kernels leave its term out; here the neighbour reads a zero whose sign keeps
-/// every sum as theirs (see `shift_simd.c`), so signed zeros come out the same too. The
-/// neighbours of edge pixels are mapped through the padding once per
-/// row and column, the same for every channel. No scratch, no transposes: the input is read and
+/// planar kernels, so the forward's results are theirs, bit for bit. Where zero padding leaves a
+/// neighbour out, the planar kernels leave its term out; here the neighbour reads a zero whose
+/// sign keeps every sum as theirs (see `shift_simd.c`), so signed zeros come out the same too.
+/// The neighbours of edge pixels are mapped through the padding once per row and column, the
+/// same for every channel. The forward needs no scratch and no transposes: the input is read and
 /// the output written once, in memory order.
 ///
-/// The backward of the same problems (with a multiple of eight channels and the output grid the
-/// input's) is in `ChannelsLastNeighbours+Backward.swift`. Other channels-last problems (wider
-/// shifts, integer taps, 3-D, strides, `Double`, the portable vector level for the forward, fewer
-/// than eight channels) take ``ChannelsLastTiles``, or ``ChannelsLastPixels`` where the tiles do
-/// not fit.
+/// The backward (`ChannelsLastNeighbours+Backward.swift`) serves the same problems at every
+/// vector level, with a multiple of eight channels and the output grid the input's. It gathers
+/// the input gradient from the mirrored neighbourhood and sums the shift gradient per lane into
+/// partial sums (scratch of four values per channel and block of rows); its sums are ordered
+/// differently from the planar kernels', so its results agree with theirs to rounding, not bit
+/// for bit.
+///
+/// Other channels-last problems (wider shifts, integer taps, 3-D, strides, `Double`, the portable
+/// vector level for the forward, fewer than eight channels) take ``ChannelsLastTiles``, or
+/// ``ChannelsLastPixels`` where the tiles do not fit.
 @usableFromInline
 enum ChannelsLastNeighbours {
-    /// Whether the path serves: dense channels-last 2-D tensors at stride 1, at least eight
+    /// Whether the forward serves: dense channels-last 2-D tensors at stride 1, at least eight
     /// channels, every channel interpolating on both axes with its taps in the neighbourhood.
     /// The caller checks the element type (`Float`) and the vector level.
     @inlinable
@@ -39,7 +45,7 @@ enum ChannelsLastNeighbours {
                                                     shifts: ShiftTable<Weight>) -> Bool {
         // The row and column maps hold 32-bit indices.
         let fits = (problem.inputSize + problem.outputSize).allSatisfy { $0 < Int(Int32.max) }
-        guard problem.step == [1, 1, 1], problem.inputSize[0] == 1, problem.outputSize[0] == 1, problem.channels >= 8,
+        guard problem.spatialRank == 2, problem.step == [1, 1, 1], problem.inputSize[0] == 1, problem.outputSize[0] == 1, problem.channels >= 8,
               fits, ChannelsLastPixels.applies(problem, xs, ys) else { return false }
         for c in 0..<problem.channels {
             let taps = problem.taps(channel: c, shifts: shifts)
