@@ -212,6 +212,15 @@ prefetch_part(const float *p, int64_t count, int64_t part, int64_t parts) {
     for (int64_t i = first; i < end; i += 16) __builtin_prefetch(p + i, 0, 3);
 }
 
+/* The same for the next output row, which the kernels also write a pixel's channel block at a
+   time: asked for with the intent to write. */
+static inline __attribute__((always_inline)) void
+prefetch_part_for_writing(float *p, int64_t count, int64_t part, int64_t parts) {
+    if (p == NULL) return;
+    int64_t first = count * part / parts, end = count * (part + 1) / parts;
+    for (int64_t i = first; i < end; i += 16) __builtin_prefetch(p + i, 1, 3);
+}
+
 /* The zero that stands for a neighbour zero padding leaves out (p[i][j] NULL), chosen so that
    each sum comes out as the planar kernels form it, which leave the term out, signed zeros
    included: a whole row left out reads -0 (x + -0 is x for every x); in a row that is read, a
@@ -286,6 +295,8 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
         if (inner_rows) {
             for (int64_t c = 0; c < blocks_end; c += 8) {
                 prefetch_part(ahead, width * channels, c / 8, blocks_end / 8);
+                prefetch_part_for_writing(r + 1 < first_row + row_count ? out + out_width * channels : NULL,
+                                          out_width * channels, c / 8, blocks_end / 8);
                 NEIGHBOUR_CHANNELS(c);
                 /* Each input column's two row selections (upper t, lower u) serve three outputs:
                    made once, as the column enters, and passed along. */
@@ -411,6 +422,7 @@ neighbours_backward_body(const float *x, const float *g, float *gx, const float 
         for (int64_t c = 0; c < channels; c += 8) {
             prefetch_part(g_ahead, width * channels, c / 8, channels / 8);
             prefetch_part(x_ahead, width * channels, c / 8, channels / 8);
+            prefetch_part_for_writing(more ? out + width * channels : NULL, width * channels, c / 8, channels / 8);
             NEIGHBOUR_CHANNELS(c);
             {
                 /* Column -1 of g is zero; column q + 1 enters before pixel q. */
