@@ -275,7 +275,7 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
                 const int32_t *rows, const int32_t *columns, const int32_t *row_low, const int32_t *col_low,
                 const float *a0, const float *b0, const float *a1, const float *b1, int64_t first_row, int64_t row_count) {
     /* Columns 1 to inner_end - 1 read their three neighbours unmapped. */
-    int64_t inner_end = width - 1 < out_width ? width - 1 : out_width, blocks_end = channels & ~(int64_t)7;
+    const int64_t inner_end = width - 1 < out_width ? width - 1 : out_width, blocks_end = channels & ~(int64_t)7;
     for (int64_t r = first_row; r < first_row + row_count; r++) {
         const float *row[3];
         int rows_out[3], rows_inside = 1;
@@ -288,43 +288,80 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
         /* The input row the next output row reads first (its offset +1), fetched during this one. */
         const float *ahead = r + 1 < first_row + row_count && rows[3 * (r + 1) + 2] >= 0
             ? x + (int64_t)rows[3 * (r + 1) + 2] * width * channels : NULL;
-        /* The inner columns of rows that read three input rows: channel block by channel block,
-           its masks and weights in registers along the row. */
-        int inner_rows = rows_inside && inner_end > 1;
-        int64_t inner_first = inner_rows ? 1 : out_width;
-        if (inner_rows) {
+        /* Rows that read three input rows, channel block by channel block, the masks and weights
+           in registers along the row: every column where the output grid is the input's (the
+           edge columns' outer neighbours mapped through the padding, or, under zero padding,
+           the zero column -1 is only ever a left tap, +0, and column `width` only a right one,
+           -0, as in neighbours_pixel), else the columns whose neighbours are all inside. */
+        int full = rows_inside && out_width == width;
+        int64_t roll_first = full ? 0 : 1, roll_end = full ? width : inner_end;
+        int rolls = rows_inside && roll_end > roll_first;
+        if (rolls) {
+            const lanes8 plus = {0}, minus = plus * -1.0f;
             for (int64_t c = 0; c < blocks_end; c += 8) {
                 prefetch_part(ahead, width * channels, c / 8, blocks_end / 8);
                 prefetch_part_for_writing(r + 1 < first_row + row_count ? out + out_width * channels : NULL,
                                           out_width * channels, c / 8, blocks_end / 8);
                 NEIGHBOUR_CHANNELS(c);
-                /* Each input column's two row selections (upper t, lower u) serve three outputs:
-                   made once, as the column enters, and passed along. */
-                lanes8 t[3], u[3];
-#define ENTER_COLUMN(k, column)                                                                    \
+                /* Each input column's two row selections (upper t, lower u) are made once, as the
+                   column enters, and each lane's column selection with them: X_k is column k - 1
+                   or k of t by the lane's base, so output q reads X_q as x00 and X_{q+1} as x01
+                   (likewise Y from u). Two columns per iteration, so that nothing is copied. */
+                lanes8 pt, pu, tn, un, X, Y, nX, nY;
+#define ENTER_COLUMN(tv, uv, column)                                                               \
     do {                                                                                           \
-        lanes8 r0, r1, r2;                                                                         \
-        LOAD8(r0, row[0] + (column) * channels + c);                                               \
-        LOAD8(r1, row[1] + (column) * channels + c);                                               \
-        LOAD8(r2, row[2] + (column) * channels + c);                                               \
-        t[k] = SELECT8(mh, r0, r1);                                                                \
-        u[k] = SELECT8(mh, r1, r2);                                                                \
+        lanes8 r0_, r1_, r2_;                                                                      \
+        LOAD8(r0_, row[0] + (int64_t)(column) * channels + c);                                     \
+        LOAD8(r1_, row[1] + (int64_t)(column) * channels + c);                                     \
+        LOAD8(r2_, row[2] + (int64_t)(column) * channels + c);                                     \
+        (tv) = SELECT8(mh, r0_, r1_);                                                              \
+        (uv) = SELECT8(mh, r1_, r2_);                                                              \
     } while (0)
-                ENTER_COLUMN(0, 0);
-                ENTER_COLUMN(1, 1);
-                for (int64_t q = 1; q < inner_end; q++) {
-                    ENTER_COLUMN(2, q + 1);
-                    lanes8 x00 = SELECT8(mw, t[0], t[1]), x01 = SELECT8(mw, t[1], t[2]);
-                    lanes8 x10 = SELECT8(mw, u[0], u[1]), x11 = SELECT8(mw, u[1], u[2]);
-                    lanes8 o = (wa0 * x00 + wb0 * x01) + (wa1 * x10 + wb1 * x11);
-                    STORE8(out + q * channels + c, o);
-                    t[0] = t[1]; t[1] = t[2]; u[0] = u[1]; u[1] = u[2];
+#define ENTER_EDGE_COLUMN(tv, uv, mapped, missing)                                                 \
+    do {                                                                                           \
+        if ((mapped) >= 0) ENTER_COLUMN(tv, uv, mapped);                                           \
+        else (tv) = (uv) = (missing);                                                              \
+    } while (0)
+#define OUTPUT(q, X0, Y0, X1, Y1)                                                                  \
+    do {                                                                                           \
+        lanes8 o_ = (wa0 * (X0) + wb0 * (X1)) + (wa1 * (Y0) + wb1 * (Y1));                         \
+        STORE8(out + (int64_t)(q) * channels + c, o_);                                             \
+    } while (0)
+                if (full) ENTER_EDGE_COLUMN(pt, pu, columns[0], plus);
+                else ENTER_COLUMN(pt, pu, roll_first - 1);
+                ENTER_COLUMN(tn, un, roll_first);
+                X = SELECT8(mw, pt, tn); Y = SELECT8(mw, pu, un);
+                pt = tn; pu = un;
+                /* Outputs whose right neighbour column is inside the input. */
+                int64_t last = full ? roll_end - 1 : roll_end, q = roll_first;
+                for (; q + 1 < last; q += 2) {
+                    ENTER_COLUMN(tn, un, q + 1);
+                    nX = SELECT8(mw, pt, tn); nY = SELECT8(mw, pu, un);
+                    OUTPUT(q, X, Y, nX, nY);
+                    ENTER_COLUMN(pt, pu, q + 2);
+                    X = SELECT8(mw, tn, pt); Y = SELECT8(mw, un, pu);
+                    OUTPUT(q + 1, nX, nY, X, Y);
+                }
+                if (q < last) {
+                    ENTER_COLUMN(tn, un, q + 1);
+                    nX = SELECT8(mw, pt, tn); nY = SELECT8(mw, pu, un);
+                    OUTPUT(q, X, Y, nX, nY);
+                    X = nX; Y = nY; pt = tn; pu = un;
+                    q++;
+                }
+                if (full) {
+                    ENTER_EDGE_COLUMN(tn, un, columns[3 * (width - 1) + 2], minus);
+                    nX = SELECT8(mw, pt, tn); nY = SELECT8(mw, pu, un);
+                    OUTPUT(q, X, Y, nX, nY);
                 }
 #undef ENTER_COLUMN
+#undef ENTER_EDGE_COLUMN
+#undef OUTPUT
             }
         }
+        int64_t inner_first = rolls ? roll_first : out_width, inner_last = rolls ? roll_end : out_width;
         for (int64_t q = 0; q < out_width; q++) {
-            int inner = q >= inner_first && q < inner_end;
+            int inner = q >= inner_first && q < inner_last;
             if (inner && blocks_end == channels) continue;
             const float *p[3][3];
             for (int j = 0; j < 3; j++) {
