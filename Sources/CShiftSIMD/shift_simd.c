@@ -148,8 +148,8 @@ transpose_body(const float *source, int64_t ss, float *target, int64_t ts, int64
     int64_t full_rows = rows & ~(int64_t)7, full_columns = columns & ~(int64_t)7;
     /* The longer side outermost, so that the short side's lines stay in cache between blocks. */
     if (rows >= columns) {
-        /* Rows are pixels of a channels-last tensor here, a few channels read from each: the
-           rows 16 ahead are asked for, which the hardware does poorly at this stride. */
+        /* Rows are usually the pixels of a channels-last tensor here, a few channels read from
+           each: the rows 16 ahead are asked for, which the hardware does poorly at this stride. */
         for (int64_t i = 0; i < full_rows; i += 8) {
             if (i + 24 <= rows)
                 for (int64_t k = i + 16; k < i + 24; k++) {

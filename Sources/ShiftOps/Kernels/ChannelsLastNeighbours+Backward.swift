@@ -9,8 +9,7 @@ extension ChannelsLastNeighbours {
     @inlinable
     static func appliesBackward<Weight: ShiftFloatingPoint>(_ problem: ShiftProblem, _ xs: LiftedStrides, _ gs: LiftedStrides,
                                                             _ gxs: LiftedStrides, shifts: ShiftTable<Weight>) -> Bool {
-        problem.mode == .active && problem.mode.learnsShifts && problem.channels % 8 == 0
-            && problem.outputSize == problem.inputSize
+        problem.mode == .active && problem.channels % 8 == 0 && problem.outputSize == problem.inputSize
             && ChannelsLastPixels.applies(problem, gxs, gs) && applies(problem, xs, gs, shifts: shifts)
     }
 

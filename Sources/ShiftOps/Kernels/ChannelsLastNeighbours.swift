@@ -45,8 +45,8 @@ enum ChannelsLastNeighbours {
                                                     shifts: ShiftTable<Weight>) -> Bool {
         // The row and column maps hold 32-bit indices.
         let fits = (problem.inputSize + problem.outputSize).allSatisfy { $0 < Int(Int32.max) }
-        guard problem.spatialRank == 2, problem.step == [1, 1, 1], problem.inputSize[0] == 1, problem.outputSize[0] == 1, problem.channels >= 8,
-              fits, ChannelsLastPixels.applies(problem, xs, ys) else { return false }
+        guard problem.spatialRank == 2, problem.step == [1, 1, 1], problem.inputSize[0] == 1, problem.outputSize[0] == 1,
+              problem.channels >= 8, fits, ChannelsLastPixels.applies(problem, xs, ys) else { return false }
         for c in 0..<problem.channels {
             let taps = problem.taps(channel: c, shifts: shifts)
             guard taps.d.taps == 1, taps.d.index(0, 0) == 0, taps.h.taps == 2, taps.w.taps == 2,
@@ -56,8 +56,8 @@ enum ChannelsLastNeighbours {
     }
 
     /// The per-call tables both directions read: each output row's and column's three neighbours
-    /// through the padding (-1 where zero padding leaves the input), and each channel's bases (as
-    /// lane masks), weights and fractional parts, in `Float`.
+    /// through the padding (-1 where zero padding leaves the input), and each channel's bases (-1
+    /// or 0; the kernels turn them into lane masks), weights and fractional parts, in `Float`.
     @usableFromInline
     struct Tables: @unchecked Sendable {
         @usableFromInline let rows, columns, rowLow, columnLow: UnsafeMutablePointer<Int32>
