@@ -270,6 +270,90 @@ neighbours_pixel(float *restrict out, const float *const p[3][3], const int rows
     }
 }
 
+/* One output row's outputs roll_first to roll_end - 1, for channels 0 to blocks_end, channel
+   block by channel block, the masks and weights in registers along the row. Each input column's
+   two row selections (upper t, lower u) are made once, as the column enters, and each lane's
+   column selection with them: X_k is column k - 1 or k of t by the lane's base, so output q reads
+   X_q as x00 and X_{q+1} as x01 (likewise Y from u); two columns per iteration, so that nothing
+   is copied. Where `full`, the row covers every column: the edge columns' outer neighbours come
+   through the padding, or, under zero padding, column -1 is only ever a left tap (+0) and column
+   `width` only a right one (-0). With `edge` (a constant), a row zero padding leaves out reads
+   -0 everywhere, as in neighbours_pixel; without it, all three rows are inside. */
+static inline __attribute__((always_inline)) void
+neighbours_row(const float *const row[3], float *out, const float *ahead, float *out_ahead, int64_t width,
+               int64_t channels, int64_t blocks_end, const int32_t *columns, int full, int64_t roll_first,
+               int64_t roll_end, const int32_t *row_low, const int32_t *col_low, const float *a0, const float *b0,
+               const float *a1, const float *b1, const int edge) {
+    const lanes8 plus = {0}, minus = plus * -1.0f;
+    for (int64_t c = 0; c < blocks_end; c += 8) {
+        prefetch_part(ahead, width * channels, c / 8, blocks_end / 8);
+        prefetch_part_for_writing(out_ahead, width * channels, c / 8, blocks_end / 8);
+        NEIGHBOUR_CHANNELS(c);
+        lanes8 pt, pu, tn, un, X, Y, nX, nY;
+#define ROW_VALUE(v, i, column)                                                                    \
+    do {                                                                                           \
+        if (edge && row[i] == NULL) (v) = minus;                                                   \
+        else LOAD8(v, row[i] + (int64_t)(column) * channels + c);                                  \
+    } while (0)
+#define ENTER_COLUMN(tv, uv, column)                                                               \
+    do {                                                                                           \
+        lanes8 r0_, r1_, r2_;                                                                      \
+        ROW_VALUE(r0_, 0, column);                                                                 \
+        ROW_VALUE(r1_, 1, column);                                                                 \
+        ROW_VALUE(r2_, 2, column);                                                                 \
+        (tv) = SELECT8(mh, r0_, r1_);                                                              \
+        (uv) = SELECT8(mh, r1_, r2_);                                                              \
+    } while (0)
+#define ENTER_EDGE_COLUMN(tv, uv, mapped, missing)                                                 \
+    do {                                                                                           \
+        if ((mapped) >= 0) ENTER_COLUMN(tv, uv, mapped);                                           \
+        else {                                                                                     \
+            lanes8 r0_ = edge && row[0] == NULL ? minus : (missing);                               \
+            lanes8 r1_ = edge && row[1] == NULL ? minus : (missing);                               \
+            lanes8 r2_ = edge && row[2] == NULL ? minus : (missing);                               \
+            (tv) = SELECT8(mh, r0_, r1_);                                                          \
+            (uv) = SELECT8(mh, r1_, r2_);                                                          \
+        }                                                                                          \
+    } while (0)
+#define OUTPUT(q, X0, Y0, X1, Y1)                                                                  \
+    do {                                                                                           \
+        lanes8 o_ = (wa0 * (X0) + wb0 * (X1)) + (wa1 * (Y0) + wb1 * (Y1));                         \
+        STORE8(out + (int64_t)(q) * channels + c, o_);                                             \
+    } while (0)
+        if (full) ENTER_EDGE_COLUMN(pt, pu, columns[0], plus);
+        else ENTER_COLUMN(pt, pu, roll_first - 1);
+        ENTER_COLUMN(tn, un, roll_first);
+        X = SELECT8(mw, pt, tn); Y = SELECT8(mw, pu, un);
+        pt = tn; pu = un;
+        /* Outputs whose right neighbour column is inside the input. */
+        int64_t last = full ? roll_end - 1 : roll_end, q = roll_first;
+        for (; q + 1 < last; q += 2) {
+            ENTER_COLUMN(tn, un, q + 1);
+            nX = SELECT8(mw, pt, tn); nY = SELECT8(mw, pu, un);
+            OUTPUT(q, X, Y, nX, nY);
+            ENTER_COLUMN(pt, pu, q + 2);
+            X = SELECT8(mw, tn, pt); Y = SELECT8(mw, un, pu);
+            OUTPUT(q + 1, nX, nY, X, Y);
+        }
+        if (q < last) {
+            ENTER_COLUMN(tn, un, q + 1);
+            nX = SELECT8(mw, pt, tn); nY = SELECT8(mw, pu, un);
+            OUTPUT(q, X, Y, nX, nY);
+            X = nX; Y = nY; pt = tn; pu = un;
+            q++;
+        }
+        if (full) {
+            ENTER_EDGE_COLUMN(tn, un, columns[3 * (width - 1) + 2], minus);
+            nX = SELECT8(mw, pt, tn); nY = SELECT8(mw, pu, un);
+            OUTPUT(q, X, Y, nX, nY);
+        }
+#undef ROW_VALUE
+#undef ENTER_COLUMN
+#undef ENTER_EDGE_COLUMN
+#undef OUTPUT
+    }
+}
+
 static inline __attribute__((always_inline)) void
 neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int64_t channels,
                 const int32_t *rows, const int32_t *columns, const int32_t *row_low, const int32_t *col_low,
@@ -285,80 +369,24 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
             rows_inside &= !rows_out[i];
         }
         float *out = y + r * out_width * channels;
-        /* The input row the next output row reads first (its offset +1), fetched during this one. */
-        const float *ahead = r + 1 < first_row + row_count && rows[3 * (r + 1) + 2] >= 0
-            ? x + (int64_t)rows[3 * (r + 1) + 2] * width * channels : NULL;
-        /* Rows that read three input rows, channel block by channel block, the masks and weights
-           in registers along the row: every column where the output grid is the input's (the
-           edge columns' outer neighbours mapped through the padding, or, under zero padding,
-           the zero column -1 is only ever a left tap, +0, and column `width` only a right one,
-           -0, as in neighbours_pixel), else the columns whose neighbours are all inside. */
-        int full = rows_inside && out_width == width;
+        /* The input row the next output row reads first (its offset +1), and the next output
+           row, fetched during this one. */
+        int more = r + 1 < first_row + row_count;
+        const float *ahead = more && rows[3 * (r + 1) + 2] >= 0 ? x + (int64_t)rows[3 * (r + 1) + 2] * width * channels
+                                                                : NULL;
+        float *out_ahead = more && out_width == width ? out + out_width * channels : NULL;
+        /* Where the output grid is the input's, whole rows roll: those inside, and those with a row
+           left out by zero padding whose middle row is inside (so that every lane reads a row).
+           Elsewhere, the columns whose neighbours are all inside. */
+        int full = out_width == width && (rows_inside || !rows_out[1]);
         int64_t roll_first = full ? 0 : 1, roll_end = full ? width : inner_end;
-        int rolls = rows_inside && roll_end > roll_first;
-        if (rolls) {
-            const lanes8 plus = {0}, minus = plus * -1.0f;
-            for (int64_t c = 0; c < blocks_end; c += 8) {
-                prefetch_part(ahead, width * channels, c / 8, blocks_end / 8);
-                prefetch_part_for_writing(r + 1 < first_row + row_count ? out + out_width * channels : NULL,
-                                          out_width * channels, c / 8, blocks_end / 8);
-                NEIGHBOUR_CHANNELS(c);
-                /* Each input column's two row selections (upper t, lower u) are made once, as the
-                   column enters, and each lane's column selection with them: X_k is column k - 1
-                   or k of t by the lane's base, so output q reads X_q as x00 and X_{q+1} as x01
-                   (likewise Y from u). Two columns per iteration, so that nothing is copied. */
-                lanes8 pt, pu, tn, un, X, Y, nX, nY;
-#define ENTER_COLUMN(tv, uv, column)                                                               \
-    do {                                                                                           \
-        lanes8 r0_, r1_, r2_;                                                                      \
-        LOAD8(r0_, row[0] + (int64_t)(column) * channels + c);                                     \
-        LOAD8(r1_, row[1] + (int64_t)(column) * channels + c);                                     \
-        LOAD8(r2_, row[2] + (int64_t)(column) * channels + c);                                     \
-        (tv) = SELECT8(mh, r0_, r1_);                                                              \
-        (uv) = SELECT8(mh, r1_, r2_);                                                              \
-    } while (0)
-#define ENTER_EDGE_COLUMN(tv, uv, mapped, missing)                                                 \
-    do {                                                                                           \
-        if ((mapped) >= 0) ENTER_COLUMN(tv, uv, mapped);                                           \
-        else (tv) = (uv) = (missing);                                                              \
-    } while (0)
-#define OUTPUT(q, X0, Y0, X1, Y1)                                                                  \
-    do {                                                                                           \
-        lanes8 o_ = (wa0 * (X0) + wb0 * (X1)) + (wa1 * (Y0) + wb1 * (Y1));                         \
-        STORE8(out + (int64_t)(q) * channels + c, o_);                                             \
-    } while (0)
-                if (full) ENTER_EDGE_COLUMN(pt, pu, columns[0], plus);
-                else ENTER_COLUMN(pt, pu, roll_first - 1);
-                ENTER_COLUMN(tn, un, roll_first);
-                X = SELECT8(mw, pt, tn); Y = SELECT8(mw, pu, un);
-                pt = tn; pu = un;
-                /* Outputs whose right neighbour column is inside the input. */
-                int64_t last = full ? roll_end - 1 : roll_end, q = roll_first;
-                for (; q + 1 < last; q += 2) {
-                    ENTER_COLUMN(tn, un, q + 1);
-                    nX = SELECT8(mw, pt, tn); nY = SELECT8(mw, pu, un);
-                    OUTPUT(q, X, Y, nX, nY);
-                    ENTER_COLUMN(pt, pu, q + 2);
-                    X = SELECT8(mw, tn, pt); Y = SELECT8(mw, un, pu);
-                    OUTPUT(q + 1, nX, nY, X, Y);
-                }
-                if (q < last) {
-                    ENTER_COLUMN(tn, un, q + 1);
-                    nX = SELECT8(mw, pt, tn); nY = SELECT8(mw, pu, un);
-                    OUTPUT(q, X, Y, nX, nY);
-                    X = nX; Y = nY; pt = tn; pu = un;
-                    q++;
-                }
-                if (full) {
-                    ENTER_EDGE_COLUMN(tn, un, columns[3 * (width - 1) + 2], minus);
-                    nX = SELECT8(mw, pt, tn); nY = SELECT8(mw, pu, un);
-                    OUTPUT(q, X, Y, nX, nY);
-                }
-#undef ENTER_COLUMN
-#undef ENTER_EDGE_COLUMN
-#undef OUTPUT
-            }
-        }
+        int rolls = (rows_inside || full) && roll_end > roll_first;
+        if (rolls && rows_inside)
+            neighbours_row(row, out, ahead, out_ahead, width, channels, blocks_end, columns, full, roll_first, roll_end,
+                           row_low, col_low, a0, b0, a1, b1, 0);
+        else if (rolls)
+            neighbours_row(row, out, ahead, out_ahead, width, channels, blocks_end, columns, full, roll_first, roll_end,
+                           row_low, col_low, a0, b0, a1, b1, 1);
         int64_t inner_first = rolls ? roll_first : out_width, inner_last = rolls ? roll_end : out_width;
         for (int64_t q = 0; q < out_width; q++) {
             int inner = q >= inner_first && q < inner_last;
