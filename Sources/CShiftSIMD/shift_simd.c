@@ -418,8 +418,9 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
    The shift gradient at output pixel (r, q) reads the forward's four values x00 .. x11 (the
    forward's row and column maps; -1 reads zeros) and adds, per lane, g (x10 - x00), g (x11 - x01),
    g (x01 - x00) and g (x11 - x10) into sums[0..C), [C..2C), [2C..3C) and [3C..4C): pixel by pixel
-   in memory order, the same order on every level. */
-/* Along a row each lane's column selections are made once, as a column enters: for g's row
+   in memory order, the same order on every level.
+
+   Along a row each lane's column selections are made once, as a column enters: for g's row
    gA, S_k = (base -1 ? gA[k] : gA[k - 1]), so that input pixel q gathers S_{q+1} with weight
    a0 and S_q with b0; for x's upper row t, X_k = (base -1 ? t[k - 1] : t[k]), so that output q
    reads X_q as x00 and X_{q+1} as x01; likewise gB and u. The input gradient and the shift
@@ -454,6 +455,12 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
         LOAD8(x1_, xrow[1] + (int64_t)(column) * channels + c);                                    \
         LOAD8(x2_, xrow[2] + (int64_t)(column) * channels + c);                                    \
         SUMS_ENTER(pt, pu, nX, nY, x0_, x1_, x2_);                                                 \
+    } while (0)
+/* Column `mapped` of x as the padding maps an edge column (-1: zeros). */
+#define SUMS_ENTER_MAPPED(pt, pu, nX, nY, mapped)                                                  \
+    do {                                                                                           \
+        if ((mapped) >= 0) SUMS_ENTER_COLUMN(pt, pu, nX, nY, mapped);                              \
+        else SUMS_ENTER(pt, pu, nX, nY, zero, zero, zero);                                         \
     } while (0)
 #define SUMS_PIXEL(q, X, Y, nX, nY)                                                                \
     do {                                                                                           \
@@ -517,13 +524,7 @@ neighbours_backward_body(const float *x, const float *g, float *gx, const float 
                 /* Columns -1 and width of x are what the padding maps them to (zeros where it
                    leaves the input). */
                 lanes8 pt = zero, pu = zero, X, Y, nX, nY;
-                lanes8 x0 = zero, x1 = zero, x2 = zero;
-                if (columns[0] >= 0) {
-                    LOAD8(x0, xrow[0] + (int64_t)columns[0] * channels + c);
-                    LOAD8(x1, xrow[1] + (int64_t)columns[0] * channels + c);
-                    LOAD8(x2, xrow[2] + (int64_t)columns[0] * channels + c);
-                }
-                SUMS_ENTER(pt, pu, X, Y, x0, x1, x2);
+                SUMS_ENTER_MAPPED(pt, pu, X, Y, columns[0]);
                 SUMS_ENTER_COLUMN(pt, pu, X, Y, 0);
                 int64_t q = 0;
                 for (; q + 2 < width; q += 2) {
@@ -538,14 +539,7 @@ neighbours_backward_body(const float *x, const float *g, float *gx, const float 
                     X = nX; Y = nY;
                     q++;
                 }
-                x0 = x1 = x2 = zero;
-                int32_t beyond = columns[3 * (width - 1) + 2];
-                if (beyond >= 0) {
-                    LOAD8(x0, xrow[0] + (int64_t)beyond * channels + c);
-                    LOAD8(x1, xrow[1] + (int64_t)beyond * channels + c);
-                    LOAD8(x2, xrow[2] + (int64_t)beyond * channels + c);
-                }
-                SUMS_ENTER(pt, pu, nX, nY, x0, x1, x2);
+                SUMS_ENTER_MAPPED(pt, pu, nX, nY, columns[3 * (width - 1) + 2]);
                 SUMS_PIXEL(q, X, Y, nX, nY);
                 STORE8(sums + c, s0); STORE8(sums + channels + c, s1);
                 STORE8(sums + 2 * channels + c, s2); STORE8(sums + 3 * channels + c, s3);
@@ -553,6 +547,12 @@ neighbours_backward_body(const float *x, const float *g, float *gx, const float 
         }
     }
 }
+#undef GATHER_ENTER
+#undef GATHER_PIXEL
+#undef SUMS_ENTER
+#undef SUMS_ENTER_COLUMN
+#undef SUMS_ENTER_MAPPED
+#undef SUMS_PIXEL
 
 
 #if defined(__x86_64__) && defined(__clang__)
