@@ -84,12 +84,12 @@ extension CPUPlan {
                                                 gradInput: gradInput, partials: partials, inputShape: inputShape, plan: self)
         case .planes(let dense, let flat):
             let level = self.level
-            parallelChunks(count: problem.batch &* problem.channels, grain: grain, trace: trace) { range in
-                for index in range {
-                    let n = index / problem.channels, c = index % problem.channels
+            DensePlanes.forEachChannelRun(batch: problem.batch, channels: problem.channels, grain: grain, trace: trace) { c, images in
+                let taps = PlaneBackward<T>.Taps(problem, channel: c, shifts: shifts, learnsShifts: partials != nil)
+                for n in images {
                     let plane = PlaneBackward(problem: problem, x: input.plane(n, c), g: gradOutput.plane(n, c),
                                               gx: gradInput.plane(n, c), flat: flat, level: level)
-                    plane.run(n: n, channel: c, shifts: shifts, dense: dense, partials: partials)
+                    plane.run(n: n, channel: c, taps: taps, dense: dense, partials: partials)
                 }
             }
         case .channelsLastPixels, .flatPlanes, .rows:

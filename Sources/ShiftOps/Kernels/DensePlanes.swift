@@ -12,15 +12,33 @@ import CShiftSIMD
 /// formed in ``StridedRows``' order, so this path gives its bits.
 @usableFromInline
 enum DensePlanes {
-    /// Calls `body(taps, n, c)` for every `(n, c)` plane, planes spread over threads.
+    /// Calls `body(taps, n, c)` for every `(n, c)` plane, planes spread over threads
+    /// (``forEachChannelRun(batch:channels:grain:trace:_:)``).
     @inlinable @inline(__always)
     static func forEachPlane<Weight: ShiftFloatingPoint>(
         _ problem: ShiftProblem, shifts: ShiftTable<Weight>, plan: CPUPlan, _ body: (ChannelTaps<Weight>, Int, Int) -> Void
     ) {
-        parallelChunks(count: problem.batch &* problem.channels, grain: plan.grain, trace: plan.trace) { range in
-            for plane in range {
-                let c = plane % problem.channels
-                body(problem.taps(channel: c, shifts: shifts), plane / problem.channels, c)
+        forEachChannelRun(batch: problem.batch, channels: problem.channels, grain: plan.grain, trace: plan.trace) { c, images in
+            let taps = problem.taps(channel: c, shifts: shifts)
+            for n in images { body(taps, n, c) }
+        }
+    }
+
+    /// Calls `body(c, images)` for planes `(n, c)`, `n` in `images`, until every plane has been
+    /// passed once, planes spread over threads channel by channel: a task's planes of one
+    /// channel come in one call, so that the channel's taps are worked out once per task rather
+    /// than once per image (for small planes, a tenth of the forward's instructions). Each plane
+    /// is one contiguous block, so the order costs the memory streams nothing.
+    @inlinable @inline(__always)
+    static func forEachChannelRun(batch: Int, channels: Int, grain: Int, trace: ParallelTrace?,
+                                  _ body: (Int, Range<Int>) -> Void) {
+        parallelChunks(count: batch &* channels, grain: grain, trace: trace) { range in
+            var index = range.lowerBound
+            while index < range.upperBound {
+                let c = index / batch, first = c &* batch
+                let end = Swift.min(range.upperBound, first &+ batch)
+                body(c, (index &- first)..<(end &- first))
+                index = end
             }
         }
     }
@@ -406,8 +424,10 @@ struct FlatPlanes: Sendable {
     @inlinable @inline(__always)
     func forEachRowOutsideSpans<T>(_ taps: ChannelTaps<T>, edgeSlices: Bool = false, _ body: (Int, Int) -> Void) {
         for pd in 0..<outputDepth {
-            let covered = hasSpan(taps, pd, edgeSlices: edgeSlices) ? taps.h.interior : 0..<0
-            for ph in 0..<outputHeight where !covered.contains(ph) { body(pd, ph) }
+            // The rows before and after the covered ones, without testing every row.
+            let covered = hasSpan(taps, pd, edgeSlices: edgeSlices) ? taps.h.interior : outputHeight..<outputHeight
+            for ph in 0..<covered.lowerBound { body(pd, ph) }
+            for ph in covered.upperBound..<outputHeight { body(pd, ph) }
         }
     }
 }

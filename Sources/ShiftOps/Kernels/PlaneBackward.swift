@@ -37,13 +37,35 @@ struct PlaneBackward<T: ShiftFloatingPoint> {
     @inlinable @inline(__always)
     func run(n: Int, channel c: Int, shifts: ShiftTable<T>, dense: DensePlaneBackward?,
              partials: ShiftGradientPartials<T>?) {
-        let taps = problem.taps(channel: c, shifts: shifts)
+        run(n: n, channel: c, taps: Taps(problem, channel: c, shifts: shifts, learnsShifts: partials != nil), dense: dense,
+            partials: partials)
+    }
+
+    /// Channel `c`'s taps for both gradients, worked out once for all its planes.
+    @usableFromInline
+    struct Taps {
+        /// The taps of the forward and the input gradient.
+        @usableFromInline let input: ChannelTaps<T>
+        /// The cell the shift gradient differentiates (nil when it is not wanted).
+        @usableFromInline let cell: ChannelTaps<T>?
+
+        @inlinable @inline(__always)
+        init(_ problem: ShiftProblem, channel c: Int, shifts: ShiftTable<T>, learnsShifts: Bool) {
+            input = problem.taps(channel: c, shifts: shifts)
+            cell = learnsShifts ? problem.cellTaps(channel: c, shifts: shifts) : nil
+        }
+    }
+
+    /// ``run(n:channel:shifts:dense:partials:)`` with the channel's taps given; `taps.cell` is
+    /// set wherever `partials` is.
+    @inlinable @inline(__always)
+    func run(n: Int, channel c: Int, taps channelTaps: Taps, dense: DensePlaneBackward?, partials: ShiftGradientPartials<T>?) {
+        let taps = channelTaps.input
         if let dense { dense.gradInput(taps, g: g, gx: gx) }
-        guard let partials else {
+        guard let partials, let cell = channelTaps.cell else {
             if dense == nil { gradInputByRows(taps) }
             return
         }
-        let cell = problem.cellTaps(channel: c, shifts: shifts)
         let sums: (T, T, T)
         if dense != nil {
             sums = shiftGradient(cell)
