@@ -403,6 +403,179 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
     }
 }
 
+/* The forward where every channel's taps lie in the 5 x 5 neighbourhood of its output pixel
+   (bases -2 to 1 on both axes: at origin 0, shifts in (-2, 2)), for one image whose output grid is
+   its input grid and whose channel count is a multiple of 8. A lane's base b on an axis, as
+   k = b + 2 in 0..3, picks its taps with two mask bits (k & 1, k & 2): three selections pick one
+   of four values, so each of the lane's four values costs a few selections, never a
+   multiplication by a zero weight.
+
+   Output row r reads input rows r - 2 .. r + 2 (rows[5r + i], i = 0..4, mapped through the
+   padding; -1 where zero padding leaves the input, read from minus_row, a row of -0). The output
+   (a0 x00 + b0 x01) + (a1 x10 + b1 x11), the planar kernels' products and sums, is formed in two
+   passes along the row, one per half: the first writes a0 x00 + b0 x01 from the lane's upper
+   row (offset bh, one of the rows 0..3), the second adds a1 x10 + b1 x11 from its lower row
+   (bh + 1, one of 1..4). One half at a time keeps every value in a register (both at once need
+   more than AVX2 has). Along a pass, as column m enters, each lane selects its row's value T_m;
+   G_m = (k & 1 ? T_{m+1} : T_m), and the lane's column q + bw is P_q = (k & 2 ? G_q : G_{q-2}):
+   output q reads P_q and P_{q+1}, so each column costs four loads and a handful of selections,
+   and each P is made once.
+
+   Columns 0 and width - 1 read neighbours beyond the row on both sides of their taps: each of
+   their five columns is mapped through the padding, and where zero padding leaves a column out it reads
+   the zero that keeps the planar sums (neighbours_pixel's rule: -0 in a row left out; in a row
+   that is read +0 as a left tap and -0 as a right one). A lane whose two rows are both left out
+   writes +0, as the planar kernels do. */
+#define WIDE_PICK(m1, m0, v0, v1, v2, v3) SELECT8(m1, SELECT8(m0, v3, v2), SELECT8(m0, v1, v0))
+#define WIDE_ENTER(T, column)                                                                      \
+    do {                                                                                           \
+        lanes8 v0_, v1_, v2_, v3_;                                                                 \
+        int64_t at_ = (int64_t)(column) * channels + c;                                            \
+        LOAD8(v0_, row[0] + at_); LOAD8(v1_, row[1] + at_); LOAD8(v2_, row[2] + at_);              \
+        LOAD8(v3_, row[3] + at_);                                                                  \
+        (T) = WIDE_PICK(h1, h0, v0_, v1_, v2_, v3_);                                               \
+    } while (0)
+
+/* One half of channels c to c + 8 of an output row: row[0..4) are the four rows the half picks
+   from, missing[0..5) which of the five rows zero padding leaves out; `lower` (a constant) is the
+   second half, which adds onto the first and writes +0 where a lane reads no row. */
+static inline __attribute__((always_inline)) void
+wide_half(const float *const row[4], const int missing[5], int any_missing, float *out, int64_t width,
+          int64_t channels, int64_t c, const int32_t *columns, const int32_t *row_base, const int32_t *col_base,
+          const float *wa_, const float *wb_, const int lower) {
+    const lanes8 plus = {0}, minus = plus * -1.0f;
+    mask8 bh, bw;
+    LOAD8(bh, row_base + c);
+    LOAD8(bw, col_base + c);
+    /* k & 2 is a base of 0 or 1, k & 1 an odd base; as comparisons (not bit tests), so that the
+       selections compile to blends. */
+    const mask8 h0 = (bh == -1) | (bh == 1), h1 = bh >= 0, w0 = (bw == -1) | (bw == 1), w1 = bw >= 0;
+    lanes8 wa, wb;
+    LOAD8(wa, wa_ + c);
+    LOAD8(wb, wb_ + c);
+    /* Only rows zero padding cuts need these: the lanes that read no row, and the zero a
+       left-out column reads as a left tap in the lane's row. */
+    mask8 none = {0};
+    lanes8 zero = plus;
+    if (any_missing) {
+        const int s = lower ? 1 : 0;
+        lanes8 z[4];
+        mask8 pair[4];
+        for (int i = 0; i < 4; i++) {
+            z[i] = missing[i + s] ? minus : plus;
+            pair[i] = (mask8){0} - (missing[i] & missing[i + 1]);
+        }
+        zero = WIDE_PICK(h1, h0, z[0], z[1], z[2], z[3]);
+        none = (mask8)WIDE_PICK(h1, h0, (lanes8)pair[0], (lanes8)pair[1], (lanes8)pair[2], (lanes8)pair[3]);
+    }
+#define WIDE_OUTPUT(q, X0, X1)                                                                     \
+    do {                                                                                           \
+        float *o_at_ = out + (int64_t)(q) * channels + c;                                          \
+        lanes8 o_ = wa * (X0) + wb * (X1);                                                         \
+        if (lower) {                                                                               \
+            lanes8 first_;                                                                         \
+            LOAD8(first_, o_at_);                                                                  \
+            o_ = first_ + o_;                                                                      \
+            if (any_missing) o_ = SELECT8(none, plus, o_);                                         \
+        }                                                                                          \
+        STORE8(o_at_, o_);                                                                         \
+    } while (0)
+    /* The first and last columns, each of its five columns mapped. Columns 1 to width - 2 roll:
+       of the columns beyond the row they read only -1, as a left tap, and width, as a right one
+       (see below). */
+    const int rolls = width >= 3;
+    for (int64_t q = 0; q < width; q++) {
+        if (rolls && q == 1) q = width - 1;
+        lanes8 left[5], right[5];
+        for (int j = 0; j < 5; j++) {
+            int32_t column = columns[5 * q + j];
+            if (column >= 0) {
+                WIDE_ENTER(left[j], column);
+                right[j] = left[j];
+            } else {
+                left[j] = zero;
+                right[j] = minus;
+            }
+        }
+        WIDE_OUTPUT(q, WIDE_PICK(w1, w0, left[0], left[1], left[2], left[3]),
+                    WIDE_PICK(w1, w0, right[1], right[2], right[3], right[4]));
+    }
+    if (!rolls) return;
+    /* Columns 1 to width - 2, rolling: before output q, g1 holds G_{q-1}, g2 G_q, tn column
+       q + 1's value and p P_q. Column -1 enters P_1 only, which output 1 reads as its left tap,
+       and column width P_{width-1} only, which output width - 2 reads as its right tap: where
+       zero padding leaves them out they read the zeros of those roles. */
+    lanes8 t0, t1, t2, tn;
+    int32_t before = columns[1], after = columns[5 * (width - 1) + 3];
+    if (before >= 0) WIDE_ENTER(t0, before);
+    else t0 = zero;
+    WIDE_ENTER(t1, 0);
+    WIDE_ENTER(t2, 1);
+    WIDE_ENTER(tn, 2);
+    lanes8 g0 = SELECT8(w0, t1, t0), g1 = SELECT8(w0, t2, t1), g2 = SELECT8(w0, tn, t2);
+    lanes8 p = SELECT8(w1, g2, g0);
+    int64_t q = 1;
+    for (; q < width - 2; q++) {
+        lanes8 te;
+        WIDE_ENTER(te, q + 2);
+        lanes8 g3 = SELECT8(w0, te, tn);
+        lanes8 pn = SELECT8(w1, g3, g1);
+        WIDE_OUTPUT(q, p, pn);
+        g1 = g2; g2 = g3; tn = te; p = pn;
+    }
+    lanes8 te;
+    if (after >= 0) WIDE_ENTER(te, after);
+    else te = minus;
+    lanes8 g3 = SELECT8(w0, te, tn);
+    lanes8 pn = SELECT8(w1, g3, g1);
+    WIDE_OUTPUT(q, p, pn);
+#undef WIDE_OUTPUT
+}
+
+/* Part `part` of the row of `count` floats at p split into `parts` parts of `per` floats (the
+   last shorter), asked for ahead of use: for the read and with the intent to write. */
+static inline __attribute__((always_inline)) void
+prefetch_split(const float *p, float *w, int64_t count, int64_t per, int64_t part) {
+    int64_t first = per * part, end = first + per < count ? first + per : count;
+    if (p != NULL)
+        for (int64_t i = first; i < end; i += 16) __builtin_prefetch(p + i, 0, 3);
+    if (w != NULL)
+        for (int64_t i = first; i < end; i += 16) __builtin_prefetch(w + i, 1, 3);
+}
+
+static inline __attribute__((always_inline)) void
+wide_body(const float *x, float *y, const float *minus_row, int64_t width, int64_t channels, const int32_t *rows,
+          const int32_t *columns, const int32_t *row_base, const int32_t *col_base, const float *a0, const float *b0,
+          const float *a1, const float *b1, int64_t first_row, int64_t row_count) {
+    const int64_t row_length = width * channels, blocks = channels / 8, per = (row_length + blocks - 1) / blocks;
+    for (int64_t r = first_row; r < first_row + row_count; r++) {
+        const float *row[5];
+        int missing[5], any_missing = 0;
+        for (int i = 0; i < 5; i++) {
+            int32_t mapped = rows[5 * r + i];
+            missing[i] = mapped < 0;
+            any_missing |= missing[i];
+            row[i] = missing[i] ? minus_row : x + (int64_t)mapped * row_length;
+        }
+        float *out = y + r * row_length;
+        int more = r + 1 < first_row + row_count;
+        const float *ahead = more && rows[5 * (r + 1) + 4] >= 0 ? x + (int64_t)rows[5 * (r + 1) + 4] * row_length : NULL;
+        float *out_ahead = more ? out + row_length : NULL;
+        for (int64_t c = 0; c < channels; c += 8) {
+            prefetch_split(ahead, out_ahead, row_length, per, c / 8);
+            if (any_missing) {
+                wide_half(row, missing, 1, out, width, channels, c, columns, row_base, col_base, a0, b0, 0);
+                wide_half(row + 1, missing, 1, out, width, channels, c, columns, row_base, col_base, a1, b1, 1);
+            } else {
+                wide_half(row, missing, 0, out, width, channels, c, columns, row_base, col_base, a0, b0, 0);
+                wide_half(row + 1, missing, 0, out, width, channels, c, columns, row_base, col_base, a1, b1, 1);
+            }
+        }
+    }
+}
+#undef WIDE_ENTER
+#undef WIDE_PICK
+
 /* The backward of the neighbourhood forward, for one image whose output grid is its input grid
    and whose channels are a multiple of 8: rows first_row to first_row + row_count of gx, and
    those rows' shift-gradient sums added into sums.
@@ -595,6 +768,14 @@ neighbours_backward_body(const float *x, const float *g, float *gx, const float 
         neighbours_backward_body(x, g, gx, zero_row, height, width, channels, rows, columns, row_low, \
                                  col_low, a0, b0, a1, b1, sums, first_row, row_count);             \
     }                                                                                              \
+    __attribute__((target(features))) static void wide_##suffix(                                   \
+        const float *x, float *y, const float *minus_row, int64_t width, int64_t channels,          \
+        const int32_t *rows, const int32_t *columns, const int32_t *row_base, const int32_t *col_base, \
+        const float *a0, const float *b0, const float *a1, const float *b1, int64_t first_row,      \
+        int64_t row_count) {                                                                       \
+        wide_body(x, y, minus_row, width, channels, rows, columns, row_base, col_base, a0, b0, a1, b1, \
+                  first_row, row_count);                                                           \
+    }                                                                                              \
     __attribute__((target(features))) static void transpose_##suffix(                              \
         const float *source, int64_t ss, float *target, int64_t ts, int64_t rows, int64_t columns) { \
         transpose_body(source, ss, target, ts, rows, columns);                                     \
@@ -696,4 +877,12 @@ void shift_simd_neighbours_backward_f32(int level, const float *x, const float *
                                         float *sums, int64_t first_row, int64_t row_count) {
     DISPATCH(level, neighbours_backward, x, g, gx, zero_row, height, width, channels, rows, columns, row_low, col_low,
              a0, b0, a1, b1, sums, first_row, row_count);
+}
+
+void shift_simd_wide_neighbours_f32(int level, const float *x, float *y, const float *minus_row, int64_t width,
+                                    int64_t channels, const int32_t *rows, const int32_t *columns,
+                                    const int32_t *row_base, const int32_t *col_base, const float *a0, const float *b0,
+                                    const float *a1, const float *b1, int64_t first_row, int64_t row_count) {
+    DISPATCH(level, wide, x, y, minus_row, width, channels, rows, columns, row_base, col_base, a0, b0, a1, b1,
+             first_row, row_count);
 }

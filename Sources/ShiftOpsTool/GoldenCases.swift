@@ -104,11 +104,16 @@ enum GoldenCases {
         // Channels-last shifts in (-1, 1): the neighbourhood kernel above the portable level, the
         // tiles at it (so the two give the same hashes at every level).
         // With 16 channels the backward takes the neighbourhood kernel too, at every level.
+        // Shifts in (-2, 2) with 8 or 16 channels: the wide forward above the portable level.
         for padding in ShiftPadding.allCases {
             cases.append(floating(Float.self, "f32.neighbours.c19.\(padding)", shape: [2, 19, 6, 7], layout: .channelsLast,
-                                  mode: .active, padding: padding, geometry: .identity, narrowShifts: true))
+                                  mode: .active, padding: padding, geometry: .identity, shiftLimit: 0.98))
             cases.append(floating(Float.self, "f32.neighbours.c16.\(padding)", shape: [2, 16, 6, 7], layout: .channelsLast,
-                                  mode: .active, padding: padding, geometry: .identity, narrowShifts: true))
+                                  mode: .active, padding: padding, geometry: .identity, shiftLimit: 0.98))
+            cases.append(floating(Float.self, "f32.wide.c16.\(padding)", shape: [2, 16, 6, 7], layout: .channelsLast,
+                                  mode: .active, padding: padding, geometry: .identity, shiftLimit: 1.96))
+            cases.append(floating(Float.self, "f32.wide.c8.\(padding)", shape: [1, 8, 3, 4], layout: .channelsLast,
+                                  mode: .active, padding: padding, geometry: .identity, shiftLimit: 1.96))
         }
         // Empty tensors: no batch, no channels, an empty spatial axis, an empty output.
         let empty: [(String, [Int], ShiftGeometry, ShiftPadding)] = [
@@ -171,16 +176,18 @@ enum GoldenCases {
     /// both gradients.
     static func floating<T: ShiftFloatingPoint>(
         _: T.Type, _ name: String, shape: [Int], layout: Layout, mode: ShiftMode, padding: ShiftPadding,
-        geometry: ShiftGeometry, narrowShifts: Bool = false
+        geometry: ShiftGeometry, shiftLimit: Double? = nil
     ) -> Case {
         Case(name: name) {
             var random = SplitMix(name)
             let input: Tensor<T> = try make(shape: shape, layout: layout, &random) { T($0.unit() * 2 - 1) }
-            let shifts = narrowShifts
-                ? try Tensor<T>(shape: [shape[1], shape.count - 2], elements: (0..<(shape[1] * (shape.count - 2))).map { _ in
-                    T(random.unit() * 1.96 - 0.98)
+            // Shifts drawn from (-shiftLimit, shiftLimit) where given (2 * limit is exact, so the
+            // draws of a limit of 0.98 are those of the literal 1.96 the cases were written with).
+            let shifts = try shiftLimit.map { limit in
+                try Tensor<T>(shape: [shape[1], shape.count - 2], elements: (0..<(shape[1] * (shape.count - 2))).map { _ in
+                    T(random.unit() * (2 * limit) - limit)
                 })
-                : try shiftTable(T.self, channels: shape[1], rank: shape.count - 2, mode: mode, &random)
+            } ?? shiftTable(T.self, channels: shape[1], rank: shape.count - 2, mode: mode, &random)
             let output = try shift(input, shifts: shifts, mode: mode, padding: padding, geometry: geometry)
             // The other layout for the `into:` output: the tiles and flat planes look at both.
             var into: Tensor<T> = try make(shape: output.shape, layout: layout == .dense ? .channelsLast : .dense, &random) { _ in 0 }

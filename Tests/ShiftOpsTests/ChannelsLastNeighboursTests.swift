@@ -110,14 +110,17 @@ import ShiftOpsTestSupport
         #expect(bitwiseDifferences(y, try shift2d(x, shifts: s)) == 0)
     }
 
-    /// Problems the kernel does not serve take the tiles: a shift of 1 or more, an integer
-    /// shift (one tap), fewer than eight channels, `Double`, the portable level.
+    /// Problems the kernel does not serve take the tiles (or the wide kernel, for a shift of 1
+    /// or more that stays below 2): an integer shift (one tap), fewer than eight channels,
+    /// `Double`, the portable level.
     @Test func otherProblemsTakeTheTiles() throws {
         let x = try Tensor<Float>.random(shape: [1, 8, 6, 7], seed: 84).channelsLast()
         var s = try Self.shifts(channels: 8, seed: 85)
         #expect(try CPUPlan.forward(x, shifts: s).path == (VectorLevel.selected > 0 ? .channelsLastNeighbours : .channelsLastTiles))
         #expect(VectorLevel.$limit.withValue(0) { try! CPUPlan.forward(x, shifts: s).path } == .channelsLastTiles)
         s[[3, 1]] = 1.25
+        #expect(try CPUPlan.forward(x, shifts: s).path == (VectorLevel.selected > 0 ? .channelsLastWideNeighbours : .channelsLastTiles))
+        s[[3, 1]] = 2.25
         #expect(try CPUPlan.forward(x, shifts: s).path == .channelsLastTiles)
         s[[3, 1]] = 0
         #expect(try CPUPlan.forward(x, shifts: s).path == .channelsLastTiles)

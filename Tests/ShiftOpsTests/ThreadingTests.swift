@@ -75,6 +75,22 @@ import ShiftOpsTestSupport
         }
     }
 
+    /// The channels-last wide forward (shifts in (-2, 2)) spreads rows over threads.
+    @Test(.enabled(if: VectorLevel.selected > 0, "no vector level above portable here: the tiles serve instead"),
+          arguments: ShiftPadding.allCases)
+    func wideNeighbourhoodForwardIsBitwiseTheSameOnEveryThreadCount(padding: ShiftPadding) throws {
+        let x = try Tensor<Float>.random(shape: Self.shape(2), seed: 39).channelsLast()
+        let s = try Tensor<Float>.random(shape: [16, 2], in: -1.9...1.9, seed: 40)
+        #expect(try CPUPlan.forward(x, shifts: s, padding: padding).path == .channelsLastWideNeighbours)
+        let (single, _) = try traced(threads: 1) { try shift2d(x, shifts: s, padding: padding) }
+        for threads in [2, 3, 8] {
+            let (many, runs) = try traced(threads: threads) { try shift2d(x, shifts: s, padding: padding) }
+            #expect(!runs.isEmpty && runs.allSatisfy { $0.workers > 1 && $0.chunks > 1 }, "\(threads) threads: \(runs)")
+            #expect(bitwiseDifferences(many, single) == 0, "\(threads) threads")
+        }
+        #expect(bitwiseDifferences(single, try shift2d(x.contiguous(), shifts: s, padding: padding)) == 0, "vs NCHW")
+    }
+
     /// The channels-last neighbourhood backward spreads fixed blocks of rows over threads and
     /// adds their shift-gradient sums in block order; every vector level runs it.
     @Test(arguments: ShiftPadding.allCases)

@@ -11,6 +11,8 @@ extension CPUPlan {
         switch route {
         case .channelsLastNeighbours:
             ChannelsLastNeighbours.forward(problem, input: input, shifts: shifts, output: output, plan: self)
+        case .channelsLastWideNeighbours:
+            ChannelsLastNeighbours.forwardWide(problem, input: input, shifts: shifts, output: output, plan: self)
         case .tiles(let tiles):
             tiles.forward(problem, input: input, output: output, trace: trace) { c, plane, out in
                 DensePlanes.forwardPlane(problem.taps(channel: c, shifts: shifts), input: plane, output: out,
@@ -52,7 +54,7 @@ extension CPUPlan {
             StridedRows.forEachRow(problem, shifts: shifts, plan: self) { taps, n, c, pd, ph in
                 StridedRows.copyRow(taps, input: input.plane(n, c), output: output.plane(n, c, pd, ph), pd, ph, fill: fill)
             }
-        case .channelsLastNeighbours, .channelsLastPixels, .channelsLastImages, .planes:
+        case .channelsLastNeighbours, .channelsLastWideNeighbours, .channelsLastPixels, .channelsLastImages, .planes:
             preconditionFailure("a plan with a floating-point or backward path passed to the integer forward")
         }
     }
@@ -92,7 +94,7 @@ extension CPUPlan {
                     plane.run(n: n, channel: c, taps: taps, dense: dense, partials: partials)
                 }
             }
-        case .channelsLastPixels, .flatPlanes, .rows:
+        case .channelsLastWideNeighbours, .channelsLastPixels, .flatPlanes, .rows:
             preconditionFailure("a forward plan passed to the backward")
         }
         if let gradShifts, let partials {

@@ -10,6 +10,7 @@
 /// | --- | --- | --- |
 /// | forward | ``Path/channelsLastNeighbours`` | dense channels-last 2-D `Float` active shifts at stride 1 above the portable level, at least 8 channels, every channel's taps in its pixel's 3 x 3 neighbourhood (``ChannelsLastNeighbours``) |
 /// | backward | ``Path/channelsLastNeighbours`` | the same at every vector level, with a channel count that is a multiple of 8 and an output grid equal to the input grid |
+/// | forward | ``Path/channelsLastWideNeighbours`` | the same above the portable level with every channel's taps in its pixel's 5 x 5 neighbourhood, a multiple of 8 channels and an output grid equal to the input grid |
 /// | both | ``Path/channelsLastTiles`` | dense channels-last tensors whose blocks of channel planes fit the scratch (``ChannelsLastTiles``) |
 /// | forward | ``Path/channelsLastPixels`` | dense channels-last, floating point, planes too large for the tiles (``ChannelsLastPixels``) |
 /// | backward | ``Path/channelsLastImages`` | dense channels-last at stride 1, planes too large for the tiles (``ChannelsLastPixels``) |
@@ -21,7 +22,7 @@
 package struct CPUPlan: Sendable, CustomStringConvertible {
     /// The paths by name: what tests assert and the benchmark prints.
     package enum Path: String, Sendable, CaseIterable {
-        case channelsLastNeighbours, channelsLastTiles, channelsLastPixels, channelsLastImages, flatPlanes, densePlanes, rows,
+        case channelsLastNeighbours, channelsLastWideNeighbours, channelsLastTiles, channelsLastPixels, channelsLastImages, flatPlanes, densePlanes, rows,
              stridedPlanes
     }
 
@@ -29,6 +30,7 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
     @usableFromInline
     enum Route: Sendable {
         case channelsLastNeighbours
+        case channelsLastWideNeighbours
         case tiles(ChannelsLastTiles)
         case channelsLastPixels
         case channelsLastImages(ChannelsLastPixels)
@@ -58,6 +60,7 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
     package var path: Path {
         switch route {
         case .channelsLastNeighbours: .channelsLastNeighbours
+        case .channelsLastWideNeighbours: .channelsLastWideNeighbours
         case .tiles: .channelsLastTiles
         case .channelsLastPixels: .channelsLastPixels
         case .channelsLastImages: .channelsLastImages
@@ -91,6 +94,11 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
             && ChannelsLastNeighbours.applies(problem, xs, ys, shifts: shifts) {
             let pixels = problem.outputSize[2] &* problem.channels
             return CPUPlan(.channelsLastNeighbours, level: level, grain: WorkGrain.items(WorkGrain.rowElements, per: pixels))
+        }
+        if interpolates && Weight.self == Float.self && level > VectorLevel.portable
+            && ChannelsLastNeighbours.appliesWide(problem, xs, ys, shifts: shifts) {
+            let pixels = problem.outputSize[2] &* problem.channels
+            return CPUPlan(.channelsLastWideNeighbours, level: level, grain: WorkGrain.items(WorkGrain.rowElements, per: pixels))
         }
         if let tiles = ChannelsLastTiles(problem, xs, ys, elementSize: elementSize, level: level,
                                      scratchLimit: ChannelsLastTiles.scratchLimit) {

@@ -32,9 +32,10 @@ import CShiftTaps
 /// differently from the planar kernels', so its results agree with theirs to rounding, not bit
 /// for bit.
 ///
-/// Other channels-last problems (wider shifts, integer taps, 3-D, strides, `Double`, the portable
-/// vector level for the forward, fewer than eight channels) take ``ChannelsLastTiles``, or
-/// ``ChannelsLastPixels`` where the tiles do not fit.
+/// The wide forward (`ChannelsLastNeighbours+Wide.swift`) serves shifts in (-2, 2) the same way,
+/// from the 5 x 5 neighbourhood. Other channels-last problems (wider shifts, integer taps, 3-D,
+/// strides, `Double`, the portable vector level for the forward, fewer than eight channels) take
+/// ``ChannelsLastTiles``, or ``ChannelsLastPixels`` where the tiles do not fit.
 @usableFromInline
 enum ChannelsLastNeighbours {
     /// Whether the forward serves: dense channels-last 2-D tensors at stride 1, at least eight
@@ -55,9 +56,10 @@ enum ChannelsLastNeighbours {
         return true
     }
 
-    /// The per-call tables both directions read: each output row's and column's three neighbours
-    /// through the padding (-1 where zero padding leaves the input), and each channel's bases (-1
-    /// or 0; the kernels turn them into lane masks), weights and fractional parts, in `Float`.
+    /// The per-call tables the kernels read: each output row's and column's neighbours (three, or
+    /// five for the wide forward) through the padding (-1 where zero padding leaves the input),
+    /// and each channel's bases (the kernels turn them into lane masks), weights and fractional
+    /// parts, in `Float`.
     @usableFromInline
     struct Tables: @unchecked Sendable {
         @usableFromInline let rows, columns, rowLow, columnLow: UnsafeMutablePointer<Int32>
@@ -72,31 +74,34 @@ enum ChannelsLastNeighbours {
         }
     }
 
-    /// Runs `body` with the tables of `problem` and `shifts`, in temporary memory.
+    /// Runs `body` with the tables of `problem` and `shifts`, in temporary memory: `reach`
+    /// neighbours on each side of every row and column (1 for the 3 x 3 kernels, 2 for the wide
+    /// forward).
     @inlinable
-    static func withTables<T: ShiftFloatingPoint, R>(_ problem: ShiftProblem, shifts: ShiftTable<T>,
+    static func withTables<T: ShiftFloatingPoint, R>(_ problem: ShiftProblem, shifts: ShiftTable<T>, reach: Int = 1,
                                                      _ body: (Tables) -> R) -> R {
         precondition(T.self == Float.self, "the neighbourhood kernels compute in Float")
         let channels = problem.channels
         let (height, width) = (problem.inputSize[1], problem.inputSize[2])
         let (outHeight, outWidth) = (problem.outputSize[1], problem.outputSize[2])
-        let code = problem.padding.tapCode
-        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 3 &* (outHeight &+ outWidth) &+ 2 &* channels) { integers in
+        let code = problem.padding.tapCode, span = 2 &* reach &+ 1
+        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: span &* (outHeight &+ outWidth) &+ 2 &* channels) { integers in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 6 &* channels) { weights in
-                let rows = integers.baseAddress!, columns = rows + 3 &* outHeight
-                let rowLow = columns + 3 &* outWidth, columnLow = rowLow + channels
+                let rows = integers.baseAddress!, columns = rows + span &* outHeight
+                let rowLow = columns + span &* outWidth, columnLow = rowLow + channels
                 let tables = Tables(rows: rows, columns: columns, rowLow: rowLow, columnLow: columnLow,
                                     weights: weights.baseAddress!, channels: channels)
                 for r in 0..<outHeight {
-                    for i in 0..<3 { rows[3 &* r &+ i] = mapped(r &+ i &- 1, height, code) }
+                    for i in 0..<span { rows[span &* r &+ i] = mapped(r &+ i &- reach, height, code) }
                 }
                 for q in 0..<outWidth {
-                    for j in 0..<3 { columns[3 &* q &+ j] = mapped(q &+ j &- 1, width, code) }
+                    for j in 0..<span { columns[span &* q &+ j] = mapped(q &+ j &- reach, width, code) }
                 }
                 for c in 0..<channels {
                     let taps = problem.taps(channel: c, shifts: shifts)
-                    rowLow[c] = taps.h.base == -1 ? -1 : 0
-                    columnLow[c] = taps.w.base == -1 ? -1 : 0
+                    // The plans admit bases from -reach to reach - 1 only.
+                    rowLow[c] = Int32(taps.h.base)
+                    columnLow[c] = Int32(taps.w.base)
                     // The weights as the planar kernels form them: depth, then height, then width.
                     let top = taps.d.weight(0) * taps.h.weight(0), bottom = taps.d.weight(0) * taps.h.weight(1)
                     (tables.a0[c], tables.b0[c]) = (Float(top * taps.w.weight(0)), Float(top * taps.w.weight(1)))
