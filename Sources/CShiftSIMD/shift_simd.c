@@ -201,24 +201,19 @@ typedef int32_t mask8 __attribute__((vector_size(32)));
     lanes8 wa0, wb0, wa1, wb1;                                                                     \
     LOAD8(wa0, a0 + (c)); LOAD8(wb0, b0 + (c)); LOAD8(wa1, a1 + (c)); LOAD8(wb1, b1 + (c))
 
-/* Part `part` of `parts` of the `count` floats at p, asked for ahead of use. The neighbourhood
-   kernels walk a row channel block by channel block, so their first touch of a new input row
-   strides across it a pixel at a time, which the hardware prefetchers follow poorly from memory:
-   each row is asked for in memory order, one part per channel block, a row before it is read. */
+/* Part `part` of the row of `count` floats at p (to be read) and at w (to be written), split into
+   parts of `per` floats (the last shorter), asked for ahead of use. The neighbourhood kernels
+   walk a row channel block by channel block, so their first touch of a new input row strides
+   across it a pixel at a time, which the hardware prefetchers follow poorly from memory: each
+   row is asked for in memory order, one part per channel block, a row before it is read (the
+   next output row likewise, with the intent to write). */
 static inline __attribute__((always_inline)) void
-prefetch_part(const float *p, int64_t count, int64_t part, int64_t parts) {
-    if (p == NULL) return;
-    int64_t first = count * part / parts, end = count * (part + 1) / parts;
-    for (int64_t i = first; i < end; i += 16) __builtin_prefetch(p + i, 0, 3);
-}
-
-/* The same for the next output row, which the kernels also write a pixel's channel block at a
-   time: asked for with the intent to write. */
-static inline __attribute__((always_inline)) void
-prefetch_part_for_writing(float *p, int64_t count, int64_t part, int64_t parts) {
-    if (p == NULL) return;
-    int64_t first = count * part / parts, end = count * (part + 1) / parts;
-    for (int64_t i = first; i < end; i += 16) __builtin_prefetch(p + i, 1, 3);
+prefetch_split(const float *p, float *w, int64_t count, int64_t per, int64_t part) {
+    int64_t first = per * part, end = first + per < count ? first + per : count;
+    if (p != NULL)
+        for (int64_t i = first; i < end; i += 16) __builtin_prefetch(p + i, 0, 3);
+    if (w != NULL)
+        for (int64_t i = first; i < end; i += 16) __builtin_prefetch(w + i, 1, 3);
 }
 
 /* The zero that stands for a neighbour zero padding leaves out (p[i][j] NULL), chosen so that
@@ -285,9 +280,9 @@ neighbours_row(const float *const row[3], float *out, const float *ahead, float 
                int64_t roll_end, const int32_t *row_low, const int32_t *col_low, const float *a0, const float *b0,
                const float *a1, const float *b1, const int edge) {
     const lanes8 plus = {0}, minus = plus * -1.0f;
+    const int64_t parts = blocks_end / 8, per = parts > 0 ? (width * channels + parts - 1) / parts : 0;
     for (int64_t c = 0; c < blocks_end; c += 8) {
-        prefetch_part(ahead, width * channels, c / 8, blocks_end / 8);
-        prefetch_part_for_writing(out_ahead, width * channels, c / 8, blocks_end / 8);
+        prefetch_split(ahead, out_ahead, width * channels, per, c / 8);
         NEIGHBOUR_CHANNELS(c);
         lanes8 pt, pu, tn, un, X, Y, nX, nY;
 #define ROW_VALUE(v, i, column)                                                                    \
@@ -532,22 +527,12 @@ wide_half(const float *const row[4], const int missing[5], int any_missing, floa
 #undef WIDE_OUTPUT
 }
 
-/* Part `part` of the row of `count` floats at p split into `parts` parts of `per` floats (the
-   last shorter), asked for ahead of use: for the read and with the intent to write. */
-static inline __attribute__((always_inline)) void
-prefetch_split(const float *p, float *w, int64_t count, int64_t per, int64_t part) {
-    int64_t first = per * part, end = first + per < count ? first + per : count;
-    if (p != NULL)
-        for (int64_t i = first; i < end; i += 16) __builtin_prefetch(p + i, 0, 3);
-    if (w != NULL)
-        for (int64_t i = first; i < end; i += 16) __builtin_prefetch(w + i, 1, 3);
-}
-
 static inline __attribute__((always_inline)) void
 wide_body(const float *x, float *y, const float *minus_row, int64_t width, int64_t channels, const int32_t *rows,
           const int32_t *columns, const int32_t *row_base, const int32_t *col_base, const float *a0, const float *b0,
           const float *a1, const float *b1, int64_t first_row, int64_t row_count) {
-    const int64_t row_length = width * channels, blocks = channels / 8, per = (row_length + blocks - 1) / blocks;
+    const int64_t row_length = width * channels, blocks = channels / 8;
+    const int64_t per = blocks > 0 ? (row_length + blocks - 1) / blocks : 0;
     for (int64_t r = first_row; r < first_row + row_count; r++) {
         const float *row[5];
         int missing[5], any_missing = 0;
@@ -651,6 +636,7 @@ neighbours_backward_body(const float *x, const float *g, float *gx, const float 
                          const int32_t *row_low, const int32_t *col_low, const float *a0, const float *b0,
                          const float *a1, const float *b1, float *sums, int64_t first_row, int64_t row_count) {
     const lanes8 zero = {0};
+    const int64_t per = channels >= 8 ? (width * channels + channels / 8 - 1) / (channels / 8) : 0;
     for (int64_t r = first_row; r < first_row + row_count; r++) {
         const float *grow[3], *xrow[3];
         for (int i = 0; i < 3; i++) {
@@ -665,9 +651,8 @@ neighbours_backward_body(const float *x, const float *g, float *gx, const float 
         const float *x_ahead = more && rows[3 * (r + 1) + 2] >= 0
             ? x + (int64_t)rows[3 * (r + 1) + 2] * width * channels : NULL;
         for (int64_t c = 0; c < channels; c += 8) {
-            prefetch_part(g_ahead, width * channels, c / 8, channels / 8);
-            prefetch_part(x_ahead, width * channels, c / 8, channels / 8);
-            prefetch_part_for_writing(more ? out + width * channels : NULL, width * channels, c / 8, channels / 8);
+            prefetch_split(g_ahead, more ? out + width * channels : NULL, width * channels, per, c / 8);
+            prefetch_split(x_ahead, NULL, width * channels, per, c / 8);
             NEIGHBOUR_CHANNELS(c);
             {
                 /* Column -1 of g is zero; column q + 1 enters before pixel q. */
