@@ -406,7 +406,8 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
    multiplication by a zero weight.
 
    Output row r reads input rows r - 2 .. r + 2 (rows[5r + i], i = 0..4, mapped through the
-   padding; -1 where zero padding leaves the input, read from minus_row, a row of -0). The output
+   padding; -1 where zero padding leaves the input, which reads minus_channels, one pixel of -0,
+   at every column). The output
    (a0 x00 + b0 x01) + (a1 x10 + b1 x11), the planar kernels' products and sums, is formed in two
    passes along the row, one per half: the first writes a0 x00 + b0 x01 from the lane's upper
    row (offset bh, one of the rows 0..3), the second adds a1 x10 + b1 x11 from its lower row
@@ -422,20 +423,22 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
    that is read +0 as a left tap and -0 as a right one). A lane whose two rows are both left out
    writes +0, as the planar kernels do. */
 #define WIDE_PICK(m1, m0, v0, v1, v2, v3) SELECT8(m1, SELECT8(m0, v3, v2), SELECT8(m0, v1, v0))
+#define WIDE_AT(k, column) (row[k] + (int64_t)(column) * (any_missing ? step[k] : channels) + c)
 #define WIDE_ENTER(T, column)                                                                      \
     do {                                                                                           \
         lanes8 v0_, v1_, v2_, v3_;                                                                 \
-        int64_t at_ = (int64_t)(column) * channels + c;                                            \
-        LOAD8(v0_, row[0] + at_); LOAD8(v1_, row[1] + at_); LOAD8(v2_, row[2] + at_);              \
-        LOAD8(v3_, row[3] + at_);                                                                  \
+        LOAD8(v0_, WIDE_AT(0, column)); LOAD8(v1_, WIDE_AT(1, column));                            \
+        LOAD8(v2_, WIDE_AT(2, column)); LOAD8(v3_, WIDE_AT(3, column));                            \
         (T) = WIDE_PICK(h1, h0, v0_, v1_, v2_, v3_);                                               \
     } while (0)
 
 /* One half of channels c to c + 8 of an output row: row[0..4) are the four rows the half picks
-   from, missing[0..5) which of the five rows zero padding leaves out; `lower` (a constant) is the
-   second half, which adds onto the first and writes +0 where a lane reads no row. */
+   from, each a pixel's `step` floats after the last (0 for a row zero padding leaves out, which
+   reads the same channels of -0 at every column), missing[0..5) which of the five rows zero
+   padding leaves out; `lower` (a constant) is the second half, which adds onto the first and
+   writes +0 where a lane reads no row. */
 static inline __attribute__((always_inline)) void
-wide_half(const float *const row[4], const int missing[5], int any_missing, float *out, int64_t width,
+wide_half(const float *const row[4], const int64_t step[4], const int missing[5], int any_missing, float *out, int64_t width,
           int64_t channels, int64_t c, const int32_t *columns, const int32_t *row_base, const int32_t *col_base,
           const float *wa_, const float *wb_, const int lower) {
     const lanes8 plus = {0}, minus = plus * -1.0f;
@@ -528,19 +531,21 @@ wide_half(const float *const row[4], const int missing[5], int any_missing, floa
 }
 
 static inline __attribute__((always_inline)) void
-wide_body(const float *x, float *y, const float *minus_row, int64_t width, int64_t channels, const int32_t *rows,
+wide_body(const float *x, float *y, const float *minus_channels, int64_t width, int64_t channels, const int32_t *rows,
           const int32_t *columns, const int32_t *row_base, const int32_t *col_base, const float *a0, const float *b0,
           const float *a1, const float *b1, int64_t first_row, int64_t row_count) {
     const int64_t row_length = width * channels, blocks = channels / 8;
     const int64_t per = blocks > 0 ? (row_length + blocks - 1) / blocks : 0;
     for (int64_t r = first_row; r < first_row + row_count; r++) {
         const float *row[5];
+        int64_t step[5];
         int missing[5], any_missing = 0;
         for (int i = 0; i < 5; i++) {
             int32_t mapped = rows[5 * r + i];
             missing[i] = mapped < 0;
             any_missing |= missing[i];
-            row[i] = missing[i] ? minus_row : x + (int64_t)mapped * row_length;
+            row[i] = missing[i] ? minus_channels : x + (int64_t)mapped * row_length;
+            step[i] = missing[i] ? 0 : channels;
         }
         float *out = y + r * row_length;
         int more = r + 1 < first_row + row_count;
@@ -549,15 +554,16 @@ wide_body(const float *x, float *y, const float *minus_row, int64_t width, int64
         for (int64_t c = 0; c < channels; c += 8) {
             prefetch_split(ahead, out_ahead, row_length, per, c / 8);
             if (any_missing) {
-                wide_half(row, missing, 1, out, width, channels, c, columns, row_base, col_base, a0, b0, 0);
-                wide_half(row + 1, missing, 1, out, width, channels, c, columns, row_base, col_base, a1, b1, 1);
+                wide_half(row, step, missing, 1, out, width, channels, c, columns, row_base, col_base, a0, b0, 0);
+                wide_half(row + 1, step + 1, missing, 1, out, width, channels, c, columns, row_base, col_base, a1, b1, 1);
             } else {
-                wide_half(row, missing, 0, out, width, channels, c, columns, row_base, col_base, a0, b0, 0);
-                wide_half(row + 1, missing, 0, out, width, channels, c, columns, row_base, col_base, a1, b1, 1);
+                wide_half(row, step, missing, 0, out, width, channels, c, columns, row_base, col_base, a0, b0, 0);
+                wide_half(row + 1, step + 1, missing, 0, out, width, channels, c, columns, row_base, col_base, a1, b1, 1);
             }
         }
     }
 }
+#undef WIDE_AT
 #undef WIDE_ENTER
 #undef WIDE_PICK
 
@@ -754,11 +760,11 @@ neighbours_backward_body(const float *x, const float *g, float *gx, const float 
                                  col_low, a0, b0, a1, b1, sums, first_row, row_count);             \
     }                                                                                              \
     __attribute__((target(features))) static void wide_##suffix(                                   \
-        const float *x, float *y, const float *minus_row, int64_t width, int64_t channels,          \
+        const float *x, float *y, const float *minus_channels, int64_t width, int64_t channels,     \
         const int32_t *rows, const int32_t *columns, const int32_t *row_base, const int32_t *col_base, \
         const float *a0, const float *b0, const float *a1, const float *b1, int64_t first_row,      \
         int64_t row_count) {                                                                       \
-        wide_body(x, y, minus_row, width, channels, rows, columns, row_base, col_base, a0, b0, a1, b1, \
+        wide_body(x, y, minus_channels, width, channels, rows, columns, row_base, col_base, a0, b0, a1, b1, \
                   first_row, row_count);                                                           \
     }                                                                                              \
     __attribute__((target(features))) static void transpose_##suffix(                              \
@@ -864,10 +870,10 @@ void shift_simd_neighbours_backward_f32(int level, const float *x, const float *
              a0, b0, a1, b1, sums, first_row, row_count);
 }
 
-void shift_simd_wide_neighbours_f32(int level, const float *x, float *y, const float *minus_row, int64_t width,
+void shift_simd_wide_neighbours_f32(int level, const float *x, float *y, const float *minus_channels, int64_t width,
                                     int64_t channels, const int32_t *rows, const int32_t *columns,
                                     const int32_t *row_base, const int32_t *col_base, const float *a0, const float *b0,
                                     const float *a1, const float *b1, int64_t first_row, int64_t row_count) {
-    DISPATCH(level, wide, x, y, minus_row, width, channels, rows, columns, row_base, col_base, a0, b0, a1, b1,
+    DISPATCH(level, wide, x, y, minus_channels, width, channels, rows, columns, row_base, col_base, a0, b0, a1, b1,
              first_row, row_count);
 }

@@ -9,7 +9,7 @@ import CShiftSIMD
 /// values from the five candidates of each axis with selections, never a multiplication by a
 /// zero weight, and forms the planar kernels' sum with its own weights: the results are theirs,
 /// bit for bit, signed zeros included (`shift_simd_wide_neighbours_f32`). No scratch beyond one
-/// row of `-0` that zero padding's missing rows read, no transposes: the input is read and the
+/// pixel of `-0` that zero padding's missing rows read, no transposes: the input is read and the
 /// output written once, in memory order.
 extension ChannelsLastNeighbours {
     /// Whether the wide forward serves: the 3 x 3 kernel's conditions with bases -2 to 1, the
@@ -37,10 +37,11 @@ extension ChannelsLastNeighbours {
         let channels = problem.channels
         let (height, width) = (problem.inputSize[1], problem.inputSize[2])
         withTables(problem, shifts: shifts, reach: 2) { tables in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: width &* channels) { minusRow in
-                minusRow.initialize(repeating: -0.0)
+            // A row zero padding leaves out reads one pixel of -0 at every column.
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: channels) { minusPixel in
+                minusPixel.initialize(repeating: -0.0)
                 let (x, y, xs, ys, level) = (input.reading.float, output.base.float, input.strides, output.strides, plan.level)
-                let shared = UncheckedSendable((x, y, UnsafePointer(minusRow.baseAddress!)))
+                let shared = UncheckedSendable((x, y, UnsafePointer(minusPixel.baseAddress!)))
                 parallelChunks(count: problem.batch &* height, grain: plan.grain, trace: plan.trace) { range in
                     let (x, y, minus) = shared.value
                     var r = range.lowerBound
