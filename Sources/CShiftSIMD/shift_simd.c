@@ -432,15 +432,19 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
         (T) = WIDE_PICK(h1, h0, v0_, v1_, v2_, v3_);                                               \
     } while (0)
 
-/* One half of channels c to c + 8 of an output row: row[0..4) are the four rows the half picks
-   from, each a pixel's `step` floats after the last (0 for a row zero padding leaves out, which
-   reads the same channels of -0 at every column), missing[0..5) which of the five rows zero
-   padding leaves out; `lower` (a constant) is the second half, which adds onto the first and
-   writes +0 where a lane reads no row. */
+/* Channels c to c + 8 of one pass along a row of pick rows: row[0..4) are the four rows a lane
+   picks from (rows shift - 2 .. shift + 1 of output row r, missing5 saying which of r's five rows
+   zero padding leaves out; such a row has a step of 0 and reads one pixel of -0 at every
+   column). The lane's lower row of output r is its upper row of output r + 1, so one pass serves
+   both: with `finish` (a constant) it adds a1 x10 + b1 x11 onto finish_row (output r, holding
+   a0 x00 + b0 x01 already) and writes +0 where a lane reads no row; with `start` it writes
+   a0 x00 + b0 x01 into start_row (the next output row, or output r itself on the first pass of
+   a task, shift 0). */
 static inline __attribute__((always_inline)) void
-wide_half(const float *const row[4], const int64_t step[4], const int missing[5], int any_missing, float *out, int64_t width,
-          int64_t channels, int64_t c, const int32_t *columns, const int32_t *row_base, const int32_t *col_base,
-          const float *wa_, const float *wb_, const int lower) {
+wide_pass(const float *const row[4], const int64_t step[4], const int missing5[5], int shift, int any_missing,
+          float *finish_row, float *start_row, int64_t width, int64_t channels, int64_t c, const int32_t *columns,
+          const int32_t *row_base, const int32_t *col_base, const float *a0, const float *b0, const float *a1,
+          const float *b1, const int finish, const int start) {
     const lanes8 plus = {0}, minus = plus * -1.0f;
     mask8 bh, bw;
     LOAD8(bh, row_base + c);
@@ -448,35 +452,36 @@ wide_half(const float *const row[4], const int64_t step[4], const int missing[5]
     /* k & 2 is a base of 0 or 1, k & 1 an odd base; as comparisons (not bit tests), so that the
        selections compile to blends. */
     const mask8 h0 = (bh == -1) | (bh == 1), h1 = bh >= 0, w0 = (bw == -1) | (bw == 1), w1 = bw >= 0;
-    lanes8 wa, wb;
-    LOAD8(wa, wa_ + c);
-    LOAD8(wb, wb_ + c);
-    /* Only rows zero padding cuts need these: the lanes that read no row, and the zero a
-       left-out column reads as a left tap in the lane's row. */
+    lanes8 wa0, wb0, wa1, wb1;
+    LOAD8(wa0, a0 + c); LOAD8(wb0, b0 + c); LOAD8(wa1, a1 + c); LOAD8(wb1, b1 + c);
+    /* Only rows zero padding cuts need these: the lanes of output r that read no row, and the
+       zero a left-out column reads as a left tap in the lane's pick row. */
     mask8 none = {0};
     lanes8 zero = plus;
     if (any_missing) {
-        const int s = lower ? 1 : 0;
         lanes8 z[4];
         mask8 pair[4];
         for (int i = 0; i < 4; i++) {
-            z[i] = missing[i + s] ? minus : plus;
-            pair[i] = (mask8){0} - (missing[i] & missing[i + 1]);
+            z[i] = missing5[i + shift] ? minus : plus;
+            pair[i] = (mask8){0} - (missing5[i] & missing5[i + 1]);
         }
         zero = WIDE_PICK(h1, h0, z[0], z[1], z[2], z[3]);
         none = (mask8)WIDE_PICK(h1, h0, (lanes8)pair[0], (lanes8)pair[1], (lanes8)pair[2], (lanes8)pair[3]);
     }
 #define WIDE_OUTPUT(q, X0, X1)                                                                     \
     do {                                                                                           \
-        float *o_at_ = out + (int64_t)(q) * channels + c;                                          \
-        lanes8 o_ = wa * (X0) + wb * (X1);                                                         \
-        if (lower) {                                                                               \
+        int64_t at_ = (int64_t)(q) * channels + c;                                                 \
+        if (finish) {                                                                              \
             lanes8 first_;                                                                         \
-            LOAD8(first_, o_at_);                                                                  \
-            o_ = first_ + o_;                                                                      \
+            LOAD8(first_, finish_row + at_);                                                       \
+            lanes8 o_ = first_ + (wa1 * (X0) + wb1 * (X1));                                        \
             if (any_missing) o_ = SELECT8(none, plus, o_);                                         \
+            STORE8(finish_row + at_, o_);                                                          \
         }                                                                                          \
-        STORE8(o_at_, o_);                                                                         \
+        if (start) {                                                                               \
+            lanes8 s_ = wa0 * (X0) + wb0 * (X1);                                                   \
+            STORE8(start_row + at_, s_);                                                           \
+        }                                                                                          \
     } while (0)
     /* The first and last columns, each of its five columns mapped. Columns 1 to width - 2 roll:
        of the columns beyond the row they read only -1, as a left tap, and width, as a right one
@@ -530,6 +535,18 @@ wide_half(const float *const row[4], const int64_t step[4], const int missing[5]
 #undef WIDE_OUTPUT
 }
 
+/* Runs wide_pass with its flags as constants, so that each combination compiles to its own
+   loops. */
+#define WIDE_PASS(finish, start)                                                                   \
+    do {                                                                                           \
+        if (any_missing)                                                                           \
+            wide_pass(row + shift, step + shift, missing, shift, 1, out, start_row, width, channels, c, \
+                      columns, row_base, col_base, a0, b0, a1, b1, finish, start);                 \
+        else                                                                                       \
+            wide_pass(row + shift, step + shift, missing, shift, 0, out, start_row, width, channels, c, \
+                      columns, row_base, col_base, a0, b0, a1, b1, finish, start);                 \
+    } while (0)
+
 static inline __attribute__((always_inline)) void
 wide_body(const float *x, float *y, const float *minus_channels, int64_t width, int64_t channels, const int32_t *rows,
           const int32_t *columns, const int32_t *row_base, const int32_t *col_base, const float *a0, const float *b0,
@@ -539,11 +556,10 @@ wide_body(const float *x, float *y, const float *minus_channels, int64_t width, 
     for (int64_t r = first_row; r < first_row + row_count; r++) {
         const float *row[5];
         int64_t step[5];
-        int missing[5], any_missing = 0;
+        int missing[5];
         for (int i = 0; i < 5; i++) {
             int32_t mapped = rows[5 * r + i];
             missing[i] = mapped < 0;
-            any_missing |= missing[i];
             row[i] = missing[i] ? minus_channels : x + (int64_t)mapped * row_length;
             step[i] = missing[i] ? 0 : channels;
         }
@@ -553,16 +569,22 @@ wide_body(const float *x, float *y, const float *minus_channels, int64_t width, 
         float *out_ahead = more ? out + row_length : NULL;
         for (int64_t c = 0; c < channels; c += 8) {
             prefetch_split(ahead, out_ahead, row_length, per, c / 8);
-            if (any_missing) {
-                wide_half(row, step, missing, 1, out, width, channels, c, columns, row_base, col_base, a0, b0, 0);
-                wide_half(row + 1, step + 1, missing, 1, out, width, channels, c, columns, row_base, col_base, a1, b1, 1);
-            } else {
-                wide_half(row, step, missing, 0, out, width, channels, c, columns, row_base, col_base, a0, b0, 0);
-                wide_half(row + 1, step + 1, missing, 0, out, width, channels, c, columns, row_base, col_base, a1, b1, 1);
+            if (r == first_row) {
+                /* The task's first row: its upper half from its rows 0..3. */
+                int shift = 0, any_missing = missing[0] | missing[1] | missing[2] | missing[3];
+                float *start_row = out;
+                WIDE_PASS(0, 1);
             }
+            /* Its lower half from its rows 1..4, which are the next row's rows 0..3: the next
+               row's upper half in the same pass, unless it belongs to another task. */
+            int shift = 1, any_missing = missing[1] | missing[2] | missing[3] | missing[4];
+            float *start_row = out + row_length;
+            if (more) WIDE_PASS(1, 1);
+            else WIDE_PASS(1, 0);
         }
     }
 }
+#undef WIDE_PASS
 #undef WIDE_AT
 #undef WIDE_ENTER
 #undef WIDE_PICK
