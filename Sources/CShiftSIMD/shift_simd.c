@@ -407,21 +407,21 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
 
    Output row r reads input rows r - 2 .. r + 2 (rows[5r + i], i = 0..4, mapped through the
    padding; -1 where zero padding leaves the input, which reads minus_channels, one pixel of -0,
-   at every column). The output
-   (a0 x00 + b0 x01) + (a1 x10 + b1 x11), the planar kernels' products and sums, is formed in two
-   passes along the row, one per half: the first writes a0 x00 + b0 x01 from the lane's upper
-   row (offset bh, one of the rows 0..3), the second adds a1 x10 + b1 x11 from its lower row
-   (bh + 1, one of 1..4). One half at a time keeps every value in a register (both at once need
-   more than AVX2 has). Along a pass, as column m enters, each lane selects its row's value T_m;
-   G_m = (k & 1 ? T_{m+1} : T_m), and the lane's column q + bw is P_q = (k & 2 ? G_q : G_{q-2}):
-   output q reads P_q and P_{q+1}, so each column costs four loads and a handful of selections,
-   and each P is made once.
+   at every column). The output (a0 x00 + b0 x01) + (a1 x10 + b1 x11), the planar kernels'
+   products and sums, takes two halves: a0 x00 + b0 x01 from the lane's upper row (offset bh, one
+   of the rows 0..3) and a1 x10 + b1 x11, added onto it, from its lower row (bh + 1, one of
+   1..4). The lower row of output r is the upper row of output r + 1, so one pass along the row
+   of those values finishes r and starts r + 1 (wide_pass): each value is picked once, and a pass
+   carries few enough values to stay in registers. Along a pass, as column m enters, each lane
+   selects its row's value T_m; G_m = (k & 1 ? T_{m+1} : T_m), and the lane's column q + bw is
+   P_q = (k & 2 ? G_q : G_{q-2}): output q reads P_q and P_{q+1}, so each column costs four
+   loads and a handful of selections, and each P is made once.
 
    Columns 0 and width - 1 read neighbours beyond the row on both sides of their taps: each of
-   their five columns is mapped through the padding, and where zero padding leaves a column out it reads
-   the zero that keeps the planar sums (neighbours_pixel's rule: -0 in a row left out; in a row
-   that is read +0 as a left tap and -0 as a right one). A lane whose two rows are both left out
-   writes +0, as the planar kernels do. */
+   their five columns is mapped through the padding, and where zero padding leaves a column out
+   it reads the zero that keeps the planar sums (neighbours_pixel's rule: -0 in a row left out;
+   in a row that is read +0 as a left tap and -0 as a right one). A lane whose two rows are both
+   left out writes +0, as the planar kernels do. */
 #define WIDE_PICK(m1, m0, v0, v1, v2, v3) SELECT8(m1, SELECT8(m0, v3, v2), SELECT8(m0, v1, v0))
 #define WIDE_AT(k, column) (row[k] + (int64_t)(column) * (any_missing ? step[k] : channels) + c)
 #define WIDE_ENTER(T, column)                                                                      \
