@@ -86,13 +86,13 @@ extension CPUPlan {
                                                 gradInput: gradInput, partials: partials, inputShape: inputShape, plan: self)
         case .planes(let dense, let flat):
             let level = self.level
-            let learnsShifts = partials != nil
-            DensePlanes.forEachPlane(batch: problem.batch, channels: problem.channels, grain: grain, trace: trace,
-                                     taps: { PlaneBackward<T>.Taps(problem, channel: $0, shifts: shifts, learnsShifts: learnsShifts) }) {
-                taps, n, c in
-                let plane = PlaneBackward(problem: problem, x: input.plane(n, c), g: gradOutput.plane(n, c),
-                                          gx: gradInput.plane(n, c), flat: flat, level: level)
-                plane.run(n: n, channel: c, taps: taps, dense: dense, partials: partials)
+            DensePlanes.forEachChannelRun(batch: problem.batch, channels: problem.channels, grain: grain, trace: trace) { c, images in
+                let taps = PlaneBackward<T>.Taps(problem, channel: c, shifts: shifts, learnsShifts: partials != nil)
+                for n in images {
+                    let plane = PlaneBackward(problem: problem, x: input.plane(n, c), g: gradOutput.plane(n, c),
+                                              gx: gradInput.plane(n, c), flat: flat, level: level)
+                    plane.run(n: n, channel: c, taps: taps, dense: dense, partials: partials)
+                }
             }
         case .channelsLastWideNeighbours, .channelsLastPixels, .flatPlanes, .rows:
             preconditionFailure("a forward plan passed to the backward")
