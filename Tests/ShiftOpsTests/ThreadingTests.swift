@@ -64,24 +64,23 @@ import ShiftOpsTestSupport
     @Test(.enabled(if: VectorLevel.selected > 0, "no vector level above portable here: the tiles serve instead"),
           arguments: ShiftPadding.allCases)
     func neighbourhoodForwardIsBitwiseTheSameOnEveryThreadCount(padding: ShiftPadding) throws {
-        let x = try Tensor<Float>.random(shape: Self.shape(2), seed: 34).channelsLast()
-        let s = try Tensor<Float>.random(shape: [16, 2], in: -0.95...0.95, seed: 35)
-        #expect(try CPUPlan.forward(x, shifts: s, padding: padding).path == .channelsLastNeighbours)
-        let (single, _) = try traced(threads: 1) { try shift2d(x, shifts: s, padding: padding) }
-        for threads in [2, 3, 8] {
-            let (many, runs) = try traced(threads: threads) { try shift2d(x, shifts: s, padding: padding) }
-            #expect(!runs.isEmpty && runs.allSatisfy { $0.workers > 1 && $0.chunks > 1 }, "\(threads) threads: \(runs)")
-            #expect(bitwiseDifferences(many, single) == 0, "\(threads) threads")
-        }
+        try checkForwardThreadCounts(seed: 34, shifts: -0.95...0.95, padding: padding, path: .channelsLastNeighbours)
     }
 
     /// The channels-last wide forward (shifts in (-2, 2)) spreads rows over threads.
     @Test(.enabled(if: VectorLevel.selected > 0, "no vector level above portable here: the tiles serve instead"),
           arguments: ShiftPadding.allCases)
     func wideNeighbourhoodForwardIsBitwiseTheSameOnEveryThreadCount(padding: ShiftPadding) throws {
-        let x = try Tensor<Float>.random(shape: Self.shape(2), seed: 39).channelsLast()
-        let s = try Tensor<Float>.random(shape: [16, 2], in: -1.9...1.9, seed: 40)
-        #expect(try CPUPlan.forward(x, shifts: s, padding: padding).path == .channelsLastWideNeighbours)
+        try checkForwardThreadCounts(seed: 39, shifts: -1.9...1.9, padding: padding, path: .channelsLastWideNeighbours)
+    }
+
+    /// A channels-last 2-D forward with 16 channels and shifts from `shifts` takes `path`, splits
+    /// its rows over 2, 3 and 8 threads, and gives one thread's bits, which are NCHW's.
+    func checkForwardThreadCounts(seed: UInt64, shifts range: ClosedRange<Float>, padding: ShiftPadding,
+                                  path: CPUPlan.Path) throws {
+        let x = try Tensor<Float>.random(shape: Self.shape(2), seed: seed).channelsLast()
+        let s = try Tensor<Float>.random(shape: [16, 2], in: range, seed: seed + 1)
+        #expect(try CPUPlan.forward(x, shifts: s, padding: padding).path == path)
         let (single, _) = try traced(threads: 1) { try shift2d(x, shifts: s, padding: padding) }
         for threads in [2, 3, 8] {
             let (many, runs) = try traced(threads: threads) { try shift2d(x, shifts: s, padding: padding) }
