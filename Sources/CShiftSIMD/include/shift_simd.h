@@ -86,10 +86,9 @@ void shift_simd_neighbours_f32(int level, const float *x, float *y, int64_t widt
    ([height, width, channels], dense) and channels a multiple of 8, over output rows first_row to
    first_row + row_count. Output row r reads input rows rows[5r + i] (offsets i - 2, mapped through
    the padding; -1 reads minus_channels, channels floats of -0, at every column), output column q
-   input columns
-   columns[5q + j] likewise. Channel c's bases are row_base[c] and col_base[c]; it writes
-   (a0 x00 + b0 x01) + (a1 x10 + b1 x11) with its own weights, the planar kernels' sums bit for
-   bit, each lane's values selected, never multiplied by a zero weight. */
+   input columns columns[5q + j] likewise. Channel c's bases are row_base[c] and col_base[c]; it
+   writes (a0 x00 + b0 x01) + (a1 x10 + b1 x11) with its own weights, the planar kernels' sums bit
+   for bit, each lane's values selected, never multiplied by a zero weight. */
 void shift_simd_wide_neighbours_f32(int level, const float *x, float *y, const float *minus_channels, int64_t width,
                                     int64_t channels, const int32_t *rows, const int32_t *columns,
                                     const int32_t *row_base, const int32_t *col_base, const float *a0, const float *b0,
