@@ -3,8 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "ShiftOps",
-    // Synchronization's Mutex (the buffer pool, the parallel trace) needs macOS 15. Linux (x86-64
-    // and arm64) needs no declaration.
+    // Synchronization's Atomic (the parallel trace's counts) needs macOS 15. Linux (x86-64 and
+    // arm64) needs no declaration.
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "ShiftOps", targets: ["ShiftOps"]),

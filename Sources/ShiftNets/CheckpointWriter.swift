@@ -1,6 +1,5 @@
 import Foundation
 import ShiftOps
-import Synchronization
 
 /// Writes a checkpoint folder as one unit: the new files go into a fresh sibling folder, are
 /// flushed to disk, and the folder is swapped in with one rename. A reader sees the old
@@ -8,7 +7,7 @@ import Synchronization
 enum CheckpointWriter {
     /// The temporary folders this process is writing now: any other one with this process's id
     /// was left by a save that stopped half way.
-    private static let active = Mutex<Set<String>>([])
+    private static let active = Locked<Set<String>>([])
 
     /// Writes `files` (a name in the folder and the function that writes it at a given path) as
     /// the folder `directory`, replacing what was there.

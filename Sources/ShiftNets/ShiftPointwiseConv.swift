@@ -1,5 +1,4 @@
 import ShiftOps
-import Synchronization
 
 /// A shift followed by a 1x1 convolution (with the convolution's stride), computed image by image
 /// so that the shifted batch is never written to memory: the part of a conv-shift-conv block
@@ -210,7 +209,7 @@ public final class ShiftPointwiseConv<T: NetScalar>: Module<T> {
 
 /// The first error thrown by any of a parallel loop's tasks.
 final class ErrorSlot: Sendable {
-    private let error = Mutex<(any Error)?>(nil)
+    private let error = Locked<(any Error)?>(nil)
 
     func record(_ error: any Error) { self.error.withLock { if $0 == nil { $0 = error } } }
     var first: (any Error)? { error.withLock { $0 } }

@@ -88,7 +88,7 @@ package final class ParallelTrace: Sendable {
     /// The trace that parallel loops of the current task record into, if any.
     @TaskLocal package static var current: ParallelTrace?
 
-    private let recorded = Mutex<[Run]>([])
+    private let recorded = Locked<[Run]>([])
 
     package init() {}
 
@@ -99,8 +99,8 @@ package final class ParallelTrace: Sendable {
 
     @usableFromInline func record(_ run: Run) { recorded.withLock { $0.append(run) } }
 
-    /// Counts, from inside one call's workers, what they ran. Atomics rather than a lock:
-    /// ThreadSanitizer does not see `Mutex`'s futex on Linux and would report its own counters.
+    /// Counts, from inside one call's workers, what they ran; atomics, so that no worker waits
+    /// on another to count.
     @usableFromInline
     final class Tally: Sendable {
         private let chunks = Atomic<Int>(0), workers = Atomic<Int>(0)

@@ -1,4 +1,3 @@
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -40,7 +39,7 @@ public enum TensorMemory {
         var limit = 256 << 20
     }
 
-    static let state = Mutex(State())
+    static let state = Locked(State())
 
     /// The most bytes the pool keeps for reuse; 256 MiB by default. Lowering it releases buffers
     /// until the pool fits.
@@ -59,9 +58,7 @@ public enum TensorMemory {
 
     /// Returns every pooled buffer to the system.
     public static func releaseCachedBuffers() {
-        // With pooling off nothing is ever cached, and the lock is not touched: ThreadSanitizer
-        // (whose runs turn pooling off) does not see `Mutex`'s futex on Linux and would report
-        // two concurrent benchmark runs releasing an empty pool.
+        // With pooling off nothing is ever cached, and the lock need not be taken.
         guard isPoolingEnabled else { return }
         state.withLock { state in
             for buffers in state.free.values { buffers.forEach { free($0.base) } }
