@@ -9,6 +9,12 @@ enum CheckpointWriter {
     /// was left by a save that stopped half way.
     private static let active = Locked<Set<String>>([])
 
+    /// Held while a save puts its folder in place. Two saves of one folder in this process could
+    /// otherwise both find it absent and the second rename fail, or (without the exchange) both
+    /// move it to the one aside path; installs are a few renames and one removal, so one at a
+    /// time costs little.
+    private static let installing = Locked(())
+
     /// Writes `files` (a name in the folder and the function that writes it at a given path) as
     /// the folder `directory`, replacing what was there.
     ///
@@ -42,7 +48,7 @@ enum CheckpointWriter {
                 try flush(path)
             }
             try flush(temporary)
-            try install(temporary, as: folder)
+            try installing.withLock { _ in try install(temporary, as: folder) }
         } catch let crash as SimulatedCrash {
             // A kill leaves everything where it is; so does its stand-in.
             throw crash
@@ -89,7 +95,9 @@ enum CheckpointWriter {
 
     /// Puts the complete `temporary` folder in `folder`'s place and removes the old checkpoint.
     private static func install(_ temporary: String, as folder: CheckpointFolder) throws {
-        if fileKind(folder.path) != nil {
+        let present = fileKind(folder.path) != nil
+        try CheckpointTesting.reach(.beforeInstall)
+        if present {
             if !CheckpointTesting.exchangeUnavailable, exchange(temporary, folder.path) {
                 // `temporary` now holds the old checkpoint.
                 try? flush(folder.parent)
@@ -169,6 +177,8 @@ package enum CheckpointTesting {
     package enum Point: Equatable, Sendable {
         /// Before writing the file at this index (0-based, network order).
         case file(Int)
+        /// After the save looked whether the folder exists, before it puts the new one in place.
+        case beforeInstall
         /// After the old folder was renamed aside (only where folders cannot be swapped).
         case afterAside
         /// After the new folder is in place, before the old one is removed.
@@ -181,8 +191,11 @@ package enum CheckpointTesting {
     @TaskLocal package static var crash: Point?
     /// Makes the save take the path of a system that cannot swap two folders.
     @TaskLocal package static var exchangeUnavailable = false
+    /// Called at every point, before any failure or crash: a test widens a race window with it.
+    @TaskLocal package static var onReach: (@Sendable (Point) -> Void)?
 
     static func reach(_ point: Point) throws {
+        onReach?(point)
         if crash == point { throw SimulatedCrash() }
         // Past the swap the new checkpoint is in place, so only a crash can stop a save there.
         if failure == point, point != .beforeRemovingOld {

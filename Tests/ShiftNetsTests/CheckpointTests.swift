@@ -150,6 +150,49 @@ func entries(_ folder: String) -> [String] {
         #expect(entries(parent) == ["ckpt", "ckpt.shiftnets-tmp-1-abc"])
     }
 
+    /// H1: saves from several threads at once to one folder, on either install path, all succeed,
+    /// and it ends as one whole checkpoint of a net saved, with nothing beside it: no save takes
+    /// another's temporary folder for a leftover, and no two installs interleave. Under
+    /// ThreadSanitizer this is also the writer's locks taken from many threads.
+    @Test(arguments: [false, true])
+    func concurrentSavesToOneFolderLeaveOneWholeCheckpoint(exchangeUnavailable: Bool) throws {
+        let parent = try scratchFolder()
+        let folder = parent + "/ckpt"
+        let nets = try (1...4).map { try threeLayers(seed: UInt64($0)) }
+        let failures = Locked<[String]>([])
+        // Threads of their own: `concurrentPerform` called from a test, with the other tests on
+        // the pool, may run its iterations one after another.
+        let finished = DispatchGroup()
+        for k in nets.indices {
+            finished.enter()
+            Thread {
+                defer { finished.leave() }
+                do {
+                    // Each thread builds its own net (modules are not Sendable); seeds match
+                    // `nets`. Task-local values are set per thread: no task runs here.
+                    let net = try threeLayers(seed: UInt64(k + 1))
+                    // The pauses hold each save inside the windows where two installs could meet.
+                    try CheckpointTesting.$exchangeUnavailable.withValue(exchangeUnavailable) {
+                        try CheckpointTesting.$onReach.withValue({ point in
+                            if point == .beforeInstall || point == .afterAside { usleep(3000) }
+                        }) {
+                            for _ in 0..<3 { try net.save(to: folder) }
+                        }
+                    }
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }.start()
+        }
+        finished.wait()
+        #expect(failures.withLock { $0 } == [])
+        #expect(entries(parent) == ["ckpt"])
+        #expect(entries(folder) == Self.files)
+        let reader = try threeLayers(seed: 9)
+        try reader.load(from: folder)
+        #expect(nets.contains { snapshot($0) == snapshot(reader) })
+    }
+
     /// H1: the swap replaces the whole folder, so it refuses one holding anything but `.npy`
     /// files instead of deleting it, and refuses a target that is a file.
     @Test func saveRefusesToDeleteWhatIsNotACheckpoint() throws {
