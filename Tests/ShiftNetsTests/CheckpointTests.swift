@@ -44,25 +44,26 @@ func entries(_ folder: String) -> [String] {
 
     static let files = ["a.bias.npy", "a.weight.npy", "b.bias.npy", "b.weight.npy", "c.bias.npy", "c.weight.npy"]
 
-    /// H1: a save that fails at any file, on either install path, leaves the old checkpoint
-    /// whole and loadable and nothing else beside it.
+    /// H1: a save that fails at any file or just before it installs, on either install path,
+    /// leaves the old checkpoint whole and loadable and nothing else beside it.
     @Test(.tags(.slow), .skippedInFastLane, arguments: [false, true])
     func failedSaveKeepsTheOldCheckpointAndLeavesNoTemporaries(exchangeUnavailable: Bool) throws {
         let parent = try scratchFolder()
         let folder = parent + "/ckpt"
         let old = try threeLayers(seed: 1), new = try threeLayers(seed: 2)
         try old.save(to: folder)
-        for k in 0..<Self.files.count {
+        let points: [CheckpointTesting.Point] = (0..<Self.files.count).map { .file($0) } + [.beforeInstall]
+        for point in points {
             CheckpointTesting.$exchangeUnavailable.withValue(exchangeUnavailable) {
-                CheckpointTesting.$failure.withValue(.file(k)) {
+                CheckpointTesting.$failure.withValue(point) {
                     #expect(throws: ShiftOpsError.self) { try new.save(to: folder) }
                 }
             }
-            #expect(entries(parent) == ["ckpt"], "file \(k)")
-            #expect(entries(folder) == Self.files, "file \(k)")
+            #expect(entries(parent) == ["ckpt"], "\(point)")
+            #expect(entries(folder) == Self.files, "\(point)")
             let reader = try threeLayers(seed: 3)
             try reader.load(from: folder)
-            #expect(snapshot(reader) == snapshot(old), "file \(k)")
+            #expect(snapshot(reader) == snapshot(old), "\(point)")
         }
         // Without the exchange a failure between moving the old folder aside and installing the
         // new one moves it back.
@@ -86,7 +87,7 @@ func entries(_ folder: String) -> [String] {
     /// one, never a mix; the next save clears what the killed one left.
     @Test(.tags(.slow), .skippedInFastLane, arguments: [false, true])
     func killedSaveLeavesOneWholeCheckpoint(exchangeUnavailable: Bool) throws {
-        var points: [CheckpointTesting.Point] = (0..<Self.files.count).map { .file($0) } + [.beforeRemovingOld]
+        var points: [CheckpointTesting.Point] = (0..<Self.files.count).map { .file($0) } + [.beforeInstall, .beforeRemovingOld]
         if exchangeUnavailable { points.append(.afterAside) }
         for point in points {
             let parent = try scratchFolder()
