@@ -11,8 +11,8 @@ enum CheckpointWriter {
 
     /// Held while a save puts its folder in place. Two saves of one folder in this process could
     /// otherwise both find it absent and the second rename fail, or (without the exchange) both
-    /// move it to the one aside path; installs are a few renames and one removal, so one at a
-    /// time costs little.
+    /// move it to the one aside path. Installs are a few renames and the old folder's removal,
+    /// short beside writing and flushing the files, which run outside it.
     private static let installing = Locked(())
 
     /// Writes `files` (a name in the folder and the function that writes it at a given path) as
@@ -67,10 +67,13 @@ enum CheckpointWriter {
         default:
             throw ShiftOpsError(.invalidFile, argument: "directory", "\(folder.path) exists and is not a folder")
         }
+        try CheckpointTesting.reach(.beforeListing)
         let entries: [String]
         do {
             entries = try FileManager.default.contentsOfDirectory(atPath: folder.path)
         } catch {
+            // Another save of this folder may have moved it aside in between: nothing to refuse.
+            if fileKind(folder.path) == nil { return }
             throw ShiftOpsError(.invalidFile, argument: "directory", "cannot list \(folder.path): \(error.localizedDescription)")
         }
         if let other = entries.sorted().first(where: { !$0.hasSuffix(".npy") || fileKind(folder.path + "/" + $0, following: false) == .directory }) {
@@ -175,6 +178,8 @@ enum CheckpointWriter {
 package enum CheckpointTesting {
     /// A point in a save.
     package enum Point: Equatable, Sendable {
+        /// After the save found a folder in its place, before it lists what the folder holds.
+        case beforeListing
         /// Before writing the file at this index (0-based, network order).
         case file(Int)
         /// After the save looked whether the folder exists, before it puts the new one in place.

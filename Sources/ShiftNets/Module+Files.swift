@@ -10,7 +10,8 @@ extension Module {
     /// ``load(from:strict:checkingValues:)``, finds the old checkpoint or the new one, never a
     /// mix, even when the save fails or the process is killed part way. A symbolic link to a
     /// folder is kept; the folder it points to is replaced. Saves of one folder from several
-    /// threads at once each put a whole checkpoint in place in turn: the last one stays.
+    /// threads of one process at once each put a whole checkpoint in place in turn, and the last
+    /// to do so stays; saves from several processes at once are not coordinated.
     ///
     /// - Throws: ``ShiftOps/ShiftOpsError`` naming `module` for a bad layer name or two tensors under one
     ///   path (checked before anything is written), or `directory` when it is not a folder, holds

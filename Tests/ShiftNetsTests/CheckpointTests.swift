@@ -44,7 +44,7 @@ func entries(_ folder: String) -> [String] {
 
     static let files = ["a.bias.npy", "a.weight.npy", "b.bias.npy", "b.weight.npy", "c.bias.npy", "c.weight.npy"]
 
-    /// H1: a save that fails at any file or just before it installs, on either install path,
+    /// H1: a save that fails at any point before its folder is in place, on either install path,
     /// leaves the old checkpoint whole and loadable and nothing else beside it.
     @Test(.tags(.slow), .skippedInFastLane, arguments: [false, true])
     func failedSaveKeepsTheOldCheckpointAndLeavesNoTemporaries(exchangeUnavailable: Bool) throws {
@@ -52,7 +52,7 @@ func entries(_ folder: String) -> [String] {
         let folder = parent + "/ckpt"
         let old = try threeLayers(seed: 1), new = try threeLayers(seed: 2)
         try old.save(to: folder)
-        let points: [CheckpointTesting.Point] = (0..<Self.files.count).map { .file($0) } + [.beforeInstall]
+        let points: [CheckpointTesting.Point] = [.beforeListing] + (0..<Self.files.count).map { .file($0) } + [.beforeInstall]
         for point in points {
             CheckpointTesting.$exchangeUnavailable.withValue(exchangeUnavailable) {
                 CheckpointTesting.$failure.withValue(point) {
@@ -161,31 +161,25 @@ func entries(_ folder: String) -> [String] {
         let folder = parent + "/ckpt"
         let nets = try (1...4).map { try threeLayers(seed: UInt64($0)) }
         let failures = Locked<[String]>([])
-        // Threads of their own: `concurrentPerform` called from a test, with the other tests on
-        // the pool, may run its iterations one after another.
-        let finished = DispatchGroup()
-        for k in nets.indices {
-            finished.enter()
-            Thread {
-                defer { finished.leave() }
-                do {
-                    // Each thread builds its own net (modules are not Sendable); seeds match
-                    // `nets`. Task-local values are set per thread: no task runs here.
-                    let net = try threeLayers(seed: UInt64(k + 1))
-                    // The pauses hold each save inside the windows where two installs could meet.
-                    try CheckpointTesting.$exchangeUnavailable.withValue(exchangeUnavailable) {
-                        try CheckpointTesting.$onReach.withValue({ point in
-                            if point == .beforeInstall || point == .afterAside { usleep(3000) }
-                        }) {
-                            for _ in 0..<3 { try net.save(to: folder) }
-                        }
+        // Threads of their own (see `runOnOwnThreads`), each building its own net: modules are
+        // not Sendable. Seeds match `nets`; task-local values are set per thread, as no task runs
+        // there.
+        let finished = runOnOwnThreads(nets.count) { k in
+            do {
+                let net = try threeLayers(seed: UInt64(k + 1))
+                // The pauses hold each save inside the windows where two installs could meet.
+                try CheckpointTesting.$exchangeUnavailable.withValue(exchangeUnavailable) {
+                    try CheckpointTesting.$onReach.withValue({ point in
+                        if [.beforeListing, .beforeInstall, .afterAside].contains(point) { usleep(3000) }
+                    }) {
+                        for _ in 0..<3 { try net.save(to: folder) }
                     }
-                } catch {
-                    failures.withLock { $0.append("\(error)") }
                 }
-            }.start()
+            } catch {
+                failures.withLock { $0.append("\(error)") }
+            }
         }
-        finished.wait()
+        try #require(finished, "a save did not finish within a minute")
         #expect(failures.withLock { $0 } == [])
         #expect(entries(parent) == ["ckpt"])
         #expect(entries(folder) == Self.files)

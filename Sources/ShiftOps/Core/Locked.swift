@@ -17,7 +17,8 @@ package final class Locked<Value: ~Copyable>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var value: Value
 
-    package init(_ value: consuming Value) {
+    /// A lock guarding `value`, which from now on is reached only through ``withLock(_:)``.
+    package init(_ value: consuming sending Value) {
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         let status = pthread_mutex_init(mutex, nil)
@@ -30,12 +31,20 @@ package final class Locked<Value: ~Copyable>: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    /// Runs `body` on the value while holding the lock, and returns what it returns.
-    package func withLock<Result, Failure: Error>(
-        _ body: (inout Value) throws(Failure) -> Result
-    ) throws(Failure) -> Result {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
+    /// Runs `body` on the value while holding the lock, and returns what it returns. `sending`,
+    /// as in `Mutex`: neither the value nor the result can leave with a reference another thread
+    /// still holds. Not reentrant: `body` must not take the same lock.
+    package func withLock<Result: ~Copyable, Failure: Error>(
+        _ body: (inout sending Value) throws(Failure) -> sending Result
+    ) throws(Failure) -> sending Result {
+        // A failure here (an uninitialised mutex, a relock that Darwin reports rather than
+        // deadlocking on) would otherwise run `body` unguarded.
+        let locked = pthread_mutex_lock(mutex)
+        precondition(locked == 0, "pthread_mutex_lock failed with \(locked)")
+        defer {
+            let unlocked = pthread_mutex_unlock(mutex)
+            precondition(unlocked == 0, "pthread_mutex_unlock failed with \(unlocked)")
+        }
         return try body(&value)
     }
 }
