@@ -7,13 +7,12 @@ import ShiftOps
 enum CheckpointWriter {
     /// The temporary folders this process is writing now: any other one with this process's id
     /// was left by a save that stopped half way.
+    ///
+    /// Its lock is also held while a save puts its folder in place. Two saves of one folder in
+    /// this process could otherwise both find it absent and the second rename fail, or (without
+    /// the exchange) both move it to the one aside path. Installs are a few renames and the old
+    /// folder's removal, short beside writing and flushing the files, which run outside it.
     private static let active = Locked<Set<String>>([])
-
-    /// Held while a save puts its folder in place. Two saves of one folder in this process could
-    /// otherwise both find it absent and the second rename fail, or (without the exchange) both
-    /// move it to the one aside path. Installs are a few renames and the old folder's removal,
-    /// short beside writing and flushing the files, which run outside it.
-    private static let installing = Locked(())
 
     /// Writes `files` (a name in the folder and the function that writes it at a given path) as
     /// the folder `directory`, replacing what was there.
@@ -48,7 +47,7 @@ enum CheckpointWriter {
                 try flush(path)
             }
             try flush(temporary)
-            try installing.withLock { _ in try install(temporary, as: folder) }
+            try active.withLock { _ in try install(temporary, as: folder) }
         } catch let crash as SimulatedCrash {
             // A kill leaves everything where it is; so does its stand-in.
             throw crash
