@@ -165,7 +165,7 @@ transpose_body(const float *source, int64_t ss, float *target, int64_t ts, int64
                 transpose8x8(source + i * ss + j, ss, target + j * ts + i, ts);
     }
     /* Guarded: with whole blocks of columns (the usual case) the loop over every row would still
-       run, empty, and cost a quarter of the transpose. */
+       run, empty, for about a quarter of the transposes' instructions. */
     if (full_columns < columns)
         for (int64_t i = 0; i < full_rows; i++)
             for (int64_t j = full_columns; j < columns; j++) target[j * ts + i] = source[i * ss + j];

@@ -196,6 +196,7 @@ package enum CheckpointTesting {
     /// Makes the save take the path of a system that cannot swap two folders.
     @TaskLocal package static var exchangeUnavailable = false
     /// Called at every point, before any failure or crash: a test widens a race window with it.
+    /// It may run while the writer holds its lock, so it must not save a checkpoint itself.
     @TaskLocal package static var onReach: (@Sendable (Point) -> Void)?
 
     static func reach(_ point: Point) throws {

@@ -154,7 +154,7 @@ func entries(_ folder: String) -> [String] {
     /// H1: saves from several threads at once to one folder, on either install path, all succeed,
     /// and it ends as one whole checkpoint of a net saved, with nothing beside it: no save takes
     /// another's temporary folder for a leftover, and no two installs interleave. Under
-    /// ThreadSanitizer this is also the writer's locks taken from many threads.
+    /// ThreadSanitizer this is also the writer's lock taken from many threads.
     @Test(arguments: [false, true])
     func concurrentSavesToOneFolderLeaveOneWholeCheckpoint(exchangeUnavailable: Bool) throws {
         let parent = try scratchFolder()

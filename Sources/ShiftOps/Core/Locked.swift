@@ -13,9 +13,9 @@ import Darwin
 /// and it reports the guarded value as raced. A pthread mutex is one ThreadSanitizer knows, so
 /// the package's CI can run under it with every lock the library takes.
 ///
-/// Give it a value with a size: ThreadSanitizer reports a `Locked(())` taken from two threads as
-/// a race, as Swift places the empty value at the object's start, where every call reads the
-/// object's type.
+/// Give it a value of nonzero size, not `()`: ThreadSanitizer reports a `Locked(())` taken from
+/// two threads as a race. (The access to the empty value is reported at the object's start,
+/// which every call reads, outside the lock, for the object's type.)
 package final class Locked<Value: ~Copyable>: @unchecked Sendable {
     // Allocated rather than stored, because a pthread mutex must not move once initialised.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
