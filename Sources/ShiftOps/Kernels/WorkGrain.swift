@@ -7,6 +7,9 @@ enum WorkGrain {
     @usableFromInline static let rowElements = 4096
     /// Elements per task where the work items are whole planes.
     @usableFromInline static let planeElements = 8192
+    /// Elements per task of a layout change (``StridedCopy``): a copy does so little per element
+    /// that a task must be larger to pay for its thread.
+    static let copyElements = 1 << 16
 
     /// The work items per task: enough items of `itemElements` elements each to reach `elements`,
     /// and at least one.

@@ -110,8 +110,8 @@ public struct Tensor<Element: TensorElement>: Sendable {
 
     /// The elements in row-major order of the logical indices, whatever the layout.
     ///
-    /// A row-major contiguous tensor is copied in one block, at memory speed; any other layout is
-    /// gathered a row (innermost axis) at a time.
+    /// A row-major contiguous tensor is copied in one block; any other layout is gathered as
+    /// ``dense(order:)`` copies, at about the same speed.
     public var elements: [Element] {
         let n = count
         guard n > 0 else { return [] }
@@ -124,31 +124,12 @@ public struct Tensor<Element: TensorElement>: Sendable {
     }
 
     /// Copies the elements, in row-major logical order, from `source` (the element at all-zero
-    /// indices) to the dense `target`: one strided inner loop per row, so the per-element cost is
-    /// an add, not an index walk.
+    /// indices) to the dense `target`, through ``StridedCopy``: a block copy per contiguous run,
+    /// a transpose in registers for a channels-last `Float` tensor.
     @usableFromInline
     func gatherRows(from source: UnsafePointer<Element>, into target: UnsafeMutablePointer<Element>) {
-        let inner = rank > 0 ? shape[rank - 1] : 1
-        let innerStride = rank > 0 ? strides[rank - 1] : 0
-        let rows = rank > 0 ? count / Swift.max(inner, 1) : 1
-        guard inner > 0 else { return }
-        // The rows: an odometer over the outer axes.
-        var rowStart = StrideOdometer(shape: Array(shape.dropLast()), strides: Array(strides.dropLast()), position: 0)
-        var q = target
-        for _ in 0..<rows {
-            let p = rowStart.position
-            if innerStride == 1 {
-                q.update(from: source + p, count: inner)
-            } else {
-                var r = p
-                for i in 0..<inner {
-                    q[i] = source[r]
-                    r += innerStride
-                }
-            }
-            q += inner
-            rowStart.advance()
-        }
+        StridedCopy.copy(source, strides: strides, into: target, strides: Tensor.validDenseStrides(shape: shape, order: Array(shape.indices)),
+                         shape: shape)
     }
 
     func position(of indices: [Int]) -> Int {
