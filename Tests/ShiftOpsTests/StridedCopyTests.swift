@@ -33,13 +33,14 @@ struct StridedCopyTests {
             for shape in Self.shapes {
                 let orders = shape.count <= 4 ? Self.permutations(shape.count)
                     : [Array(0..<5), [0, 2, 3, 4, 1], Array((0..<5).reversed())]
+                let indices = Self.indices(shape)
                 for (name, x) in try Self.sources(shape, make) {
-                    let expected = Self.indices(shape).map { x[$0] }
+                    let expected = indices.map { x[$0] }
                     for order in orders {
                         let y = try VectorLevel.$limit.withValue(level) { try x.dense(order: order) }
                         let label = "\(T.self) \(shape) \(name) order \(order) level \(level)"
                         #expect(y.strides == Tensor<T>.validDenseStrides(shape: shape, order: order), "\(label)")
-                        #expect(Self.indices(shape).map { y[$0] } == expected, "\(label)")
+                        #expect(indices.map { y[$0] } == expected, "\(label)")
                         #expect(VectorLevel.$limit.withValue(level) { y.elements } == expected, "\(label)")
                     }
                 }
@@ -53,37 +54,36 @@ struct StridedCopyTests {
     @Test func uInt8() throws { try check { UInt8(truncatingIfNeeded: $0 &* 13) } }
     @Test func int32() throws { try check { Int32($0) &* -3 } }
 
-    /// Copies of at least two `WorkGrain.copyElements` split their outermost axis between
-    /// threads: each part lands where it belongs, on every path (the transposes, a strided loop
-    /// of bytes, block copies of a sliced tensor's rows).
+    /// Copies of at least two `WorkGrain.copyElements` split the plan's outermost axis between
+    /// threads: each part lands where it belongs, on every path (transposes of several images
+    /// and of one image's pixels, a strided loop of bytes, block copies of a sliced tensor's
+    /// rows), and the split is seen to run on two workers.
     @Test func largeCopiesSplitBetweenThreadsPutEveryPartInPlace() throws {
-        let shape = [10, 16, 30, 31]
-        let count = shape.reduce(1, *)
-        // Both the permuted copies (split by image) and the sliced one (whose rows merge into
-        // one axis of 4800, split by rows) reach two tasks of `WorkGrain.copyElements`.
-        #expect(shape[0] / WorkGrain.items(WorkGrain.copyElements, per: count / shape[0]) >= 2, "the copy must split")
-        #expect(count / 31 * 30 >= 2 * WorkGrain.copyElements, "the sliced copy must split")
-        let x = try Tensor<Float>(shape: shape, elements: (0..<count).map { Float($0) })
-        let bytes = try Tensor<Int8>(shape: shape, elements: (0..<count).map { Int8(truncatingIfNeeded: $0 % 251) })
-        let rows = try x.sliced(axis: 3, range: 1..<31)
-        /// Whether `y` holds `x`'s element at every index (nested loops: a walk of 130 000 index
-        /// arrays would dominate the test).
-        func same<T: TensorElement>(_ x: Tensor<T>, _ y: Tensor<T>) -> Bool {
+        /// Whether `y` holds `x`'s element at every index, and the copy was split.
+        func check<T: TensorElement>(_ x: Tensor<T>, order: [Int], _ label: String) throws {
+            let y = try Tensor<T>(uninitializedShape: x.shape, order: order)
+            let trace = ParallelTrace()
+            StridedCopy.copy(x.storage.base + x.offset, strides: x.strides, into: y.storage.base + y.offset, strides: y.strides,
+                             shape: x.shape, trace: trace)
+            #expect(trace.runs.count == 1 && trace.runs.allSatisfy { $0.workers == 2 }, "\(label): \(trace.runs)")
+            // Nested loops: a walk of 150 000 index arrays would dominate the test.
+            var same = true
             for n in 0..<x.shape[0] { for c in 0..<x.shape[1] { for h in 0..<x.shape[2] { for w in 0..<x.shape[3] {
-                if x[[n, c, h, w]] != y[[n, c, h, w]] { return false }
+                if x[[n, c, h, w]] != y[[n, c, h, w]] { same = false }
             } } } }
-            return true
+            #expect(same, "\(label)")
         }
-        for threads in [1, 2] {
-            try Parallelism.$threadLimit.withValue(threads) {
-                let y = try x.channelsLast()
-                #expect(same(x, y), "\(threads) threads")
-                #expect(y.elements == x.elements, "\(threads) threads")
-                let b = try bytes.channelsLast()
-                #expect(same(bytes, b), "\(threads) threads")
-                #expect(b.elements == bytes.elements, "\(threads) threads")
-                #expect(same(rows, try rows.dense()), "\(threads) threads")
-            }
+        let shape = [10, 16, 30, 31], count = shape.reduce(1, *)
+        let x = try Tensor<Float>(shape: shape, elements: (0..<count).map { Float($0) })
+        try Parallelism.$threadLimit.withValue(2) {
+            let channelsLast = [0, 2, 3, 1]
+            try check(x, order: channelsLast, "Float to channels-last")
+            try check(try x.dense(order: channelsLast), order: [0, 1, 2, 3], "Float from channels-last")
+            let image = try Tensor<Float>(shape: [1, 16, 100, 90], elements: (0..<144_000).map { Float($0) })
+            try check(image, order: channelsLast, "one image's transpose, split by pixels")
+            let bytes = try Tensor<Int8>(shape: shape, elements: (0..<count).map { Int8(truncatingIfNeeded: $0 % 251) })
+            try check(bytes, order: channelsLast, "Int8 to channels-last")
+            try check(try x.sliced(axis: 3, range: 1..<31), order: [0, 1, 2, 3], "a sliced tensor's rows")
         }
     }
 
@@ -118,7 +118,8 @@ struct StridedCopyTests {
     /// A special value's bits survive: the elements move, never pass through arithmetic.
     @Test func floatBitsAreMovedUnchanged() throws {
         let bits: [UInt32] = [0x7fc0_0001, 0xffa0_0000, 0x8000_0000, 0x0000_0001, 0x7f80_0000, 0xff80_0000, 0x3f80_0000, 0x7fbf_ffff]
-        let x = try Tensor<Float>(shape: [1, 8, 2, 4], elements: (0..<64).map { Float(bitPattern: bits[$0 % 8] &+ UInt32($0 / 8)) })
+        // Nine channels: the transposes' leftover column and rows move the bits too.
+        let x = try Tensor<Float>(shape: [1, 9, 3, 5], elements: (0..<135).map { Float(bitPattern: bits[$0 % 8] &+ UInt32($0 / 8)) })
         let y = try x.channelsLast()
         #expect(Self.indices(x.shape).allSatisfy { x[$0].bitPattern == y[$0].bitPattern })
         #expect(y.elements.map(\.bitPattern) == x.elements.map(\.bitPattern))

@@ -37,34 +37,41 @@ enum StridedCopy {
     }
 
     /// Copies `shape`-shaped elements from `source` (the element at all-zero indices) at
-    /// `sourceStrides` into `target` at `targetStrides` (strides in elements; the target's must
-    /// not overlap). Elements that hold no references move as raw bytes; any other element type
-    /// (a conformance of the caller's own) is assigned one by one.
+    /// `sourceStrides` into the uninitialised `target` at `targetStrides` (strides in elements;
+    /// the target must not overlap itself or the source). Elements that hold no references and
+    /// are aligned to their size move as raw bytes; any other element type (a conformance of the
+    /// caller's own) is initialised one by one. `trace` is for tests that show the split ran.
     static func copy<Element>(_ source: UnsafePointer<Element>, strides sourceStrides: [Int],
-                              into target: UnsafeMutablePointer<Element>, strides targetStrides: [Int], shape: [Int]) {
+                              into target: UnsafeMutablePointer<Element>, strides targetStrides: [Int], shape: [Int],
+                              trace: ParallelTrace? = nil) {
         guard !shape.contains(0) else { return }
         let axes = plan(shape: shape, source: sourceStrides, target: targetStrides)
         let size = MemoryLayout<Element>.stride
-        guard _isPOD(Element.self), [1, 2, 4, 8].contains(size) else {
+        guard _isPOD(Element.self), [1, 2, 4, 8].contains(size), MemoryLayout<Element>.alignment == size else {
             walk(axes, inner: 1) { s, t, inner in
-                for i in 0..<inner.count { target[t &+ i &* inner.target] = source[s &+ i &* inner.source] }
+                for i in 0..<inner.count { (target + (t &+ i &* inner.target)).initialize(to: source[s &+ i &* inner.source]) }
             }
             return
         }
         let kernel = Kernel(axes, size: size, level: VectorLevel.current)
         let (from, to) = (UnsafeMutableRawPointer(mutating: source), UnsafeMutableRawPointer(target))
-        // Large copies split the outermost axis the kernel walks (images, usually) between
-        // threads; each writes its own part of the target.
+        // Large copies split the plan's outermost axis (images, usually; the pixels of a single
+        // image's transpose) between threads, each writing its own part of the target. A
+        // transpose's own axis splits in whole blocks of 8. Not recorded in the caller's
+        // trace: a test tracing an op's threads would count a small copy's single worker too.
         let count = shape.reduce(1, &*)
-        guard axes.count > kernel.inner, count >= WorkGrain.copyElements else {
+        guard !axes.isEmpty, count >= 2 &* WorkGrain.copyElements else {
             kernel.run(axes, from, to)
             return
         }
-        let outer = axes[0], perItem = count / outer.count
-        parallelChunks(count: outer.count, grain: WorkGrain.items(WorkGrain.copyElements, per: perItem), trace: nil) { range in
+        let outer = axes[0]
+        let unit = kernel.path == .transpose && axes.count == 2 ? 8 : 1
+        let units = (outer.count &+ unit &- 1) / unit
+        parallelChunks(count: units, grain: WorkGrain.items(WorkGrain.copyElements, per: count / units), trace: trace) { range in
+            let first = range.lowerBound &* unit, end = Swift.min(range.upperBound &* unit, outer.count)
             var part = axes
-            part[0].count = range.count
-            kernel.run(part, from + range.lowerBound &* outer.source &* size, to + range.lowerBound &* outer.target &* size)
+            part[0].count = end &- first
+            kernel.run(part, from + first &* outer.source &* size, to + first &* outer.target &* size)
         }
     }
 
@@ -115,16 +122,18 @@ enum StridedCopy {
         }
     }
 
-    /// The strided loop over the innermost axis, on unsigned lanes of the element's size.
+    /// The strided loop over the innermost axis, on unsigned lanes of the element's size (raw
+    /// loads and stores: the memory stays bound to the element type).
     private static func lanes<Lane: FixedWidthInteger>(_ axes: [Axis], _ from: UnsafeMutableRawPointer, _ to: UnsafeMutableRawPointer,
                                                       as: Lane.Type) {
-        let (source, target) = (from.assumingMemoryBound(to: Lane.self), to.assumingMemoryBound(to: Lane.self))
+        let size = MemoryLayout<Lane>.stride
         walk(axes, inner: 1) { s, t, inner in
-            var (p, q) = (s, t)
+            var (p, q) = (s &* size, t &* size)
+            let (sourceStep, targetStep) = (inner.source &* size, inner.target &* size)
             for _ in 0..<inner.count {
-                target[q] = source[p]
-                p &+= inner.source
-                q &+= inner.target
+                to.storeBytes(of: from.load(fromByteOffset: p, as: Lane.self), toByteOffset: q, as: Lane.self)
+                p &+= sourceStep
+                q &+= targetStep
             }
         }
     }

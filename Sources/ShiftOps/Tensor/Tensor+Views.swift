@@ -172,11 +172,11 @@ extension Tensor {
 
     /// A dense copy laid out in memory in `order` (outermost axis first); row-major by default.
     ///
-    /// The copy costs about what copying the bytes does: runs that are contiguous in both
-    /// layouts move as blocks, the swap between channels-first and channels-last of a 4-byte
-    /// element type (`Float`, `Int32`) as transposes in registers, anything else in a strided
-    /// loop; copies of a few hundred kilobytes and more share the threads of
-    /// ``Parallelism/threadLimit``.
+    /// The copy costs a small multiple of copying the bytes: runs that are contiguous in both
+    /// layouts move as blocks; where the two innermost axes swap (channels-first to
+    /// channels-last and back) a 4-byte element type (`Float`, `Int32`) moves as 8 x 8
+    /// transposes in registers where the CPU has AVX2, anything else in a strided loop. Copies
+    /// of 131,072 elements and more share the threads of ``Parallelism/threadLimit``.
     ///
     /// - Throws: ``ShiftOpsError/Code/invalidArgument`` naming `order` when it is not a
     ///   permutation of the axes.
@@ -202,8 +202,9 @@ extension Tensor {
     }
 
     /// A dense copy whose channel axis (axis 1) is innermost in memory: NHWC for an `[N, C, H, W]`
-    /// tensor, NLC, NDHWC. The logical shape and indices are unchanged. For `Float` data the
-    /// copy is one transpose in registers per image (see ``dense(order:)``).
+    /// tensor, NLC, NDHWC. The logical shape and indices are unchanged. From a dense
+    /// channels-first `Float` tensor, on a CPU with AVX2, the copy is one transpose in registers
+    /// per image (see ``dense(order:)``).
     ///
     /// - Throws: ``ShiftOpsError/Code/invalidRank`` naming `self` below rank 3.
     public func channelsLast() throws -> Tensor {

@@ -125,7 +125,7 @@ public struct Tensor<Element: TensorElement>: Sendable {
 
     /// Copies the elements, in row-major logical order, from `source` (the element at all-zero
     /// indices) to the dense `target`, through ``StridedCopy``: a block copy per contiguous run,
-    /// a transpose in registers for a channels-last `Float` tensor.
+    /// transposes in registers for a channels-last tensor of 4-byte elements (with AVX2).
     @usableFromInline
     func gatherRows(from source: UnsafePointer<Element>, into target: UnsafeMutablePointer<Element>) {
         StridedCopy.copy(source, strides: strides, into: target, strides: Tensor.validDenseStrides(shape: shape, order: Array(shape.indices)),
