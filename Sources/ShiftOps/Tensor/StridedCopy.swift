@@ -7,7 +7,7 @@ import CShiftSIMD
 /// target's strides (its memory order, so that writes run forward) and merged where both layouts
 /// keep two neighbours contiguous. What is left is walked one innermost run at a time: a block
 /// copy where both runs are contiguous, a transpose in registers where the last two axes swap
-/// (`Float` and `Int32` between channels-first and channels-last), else a strided loop. The
+/// (4-byte elements between channels-first and channels-last, with AVX2), else a strided loop. The
 /// elements move as unsigned integers of their size, so one compiled loop serves every element
 /// type and none goes through the generic value witnesses.
 enum StridedCopy {
@@ -57,8 +57,9 @@ enum StridedCopy {
         let (from, to) = (UnsafeMutableRawPointer(mutating: source), UnsafeMutableRawPointer(target))
         // Large copies split the plan's outermost axis (images, usually; the pixels of a single
         // image's transpose) between threads, each writing its own part of the target. A
-        // transpose's own axis splits in whole blocks of 8. Not recorded in the caller's
-        // trace: a test tracing an op's threads would count a small copy's single worker too.
+        // transpose's own axis splits in whole blocks of 8. Recorded only in a trace passed in,
+        // never the task's: a test tracing an op's threads would count a small copy's single
+        // worker too.
         let count = shape.reduce(1, &*)
         guard !axes.isEmpty, count >= 2 &* WorkGrain.copyElements else {
             kernel.run(axes, from, to)
