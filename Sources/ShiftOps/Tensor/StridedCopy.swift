@@ -141,26 +141,15 @@ enum StridedCopy {
 
     /// Calls `body` with the source and target positions of every block of the last `inner`
     /// axes, in the target's memory order, and the innermost axis (a single element where there
-    /// are no axes).
+    /// are no axes): the package's odometer, once for each layout, in step.
     private static func walk(_ axes: [Axis], inner: Int, _ body: (Int, Int, Axis) -> Void) {
         let innermost = axes.last ?? Axis(count: 1, source: 0, target: 0)
-        let outer = Array(axes.dropLast(Swift.min(inner, axes.count)))
-        var index = [Int](repeating: 0, count: outer.count)
-        var (s, t) = (0, 0)
-        while true {
-            body(s, t, innermost)
-            var k = outer.count - 1
-            while k >= 0 {
-                index[k] &+= 1
-                s &+= outer[k].source
-                t &+= outer[k].target
-                if index[k] < outer[k].count { break }
-                s &-= outer[k].source &* outer[k].count
-                t &-= outer[k].target &* outer[k].count
-                index[k] = 0
-                k &-= 1
-            }
-            if k < 0 { return }
-        }
+        let outer = axes.dropLast(Swift.min(inner, axes.count))
+        var source = StrideOdometer(shape: outer.map(\.count), strides: outer.map(\.source), position: 0)
+        var target = StrideOdometer(shape: outer.map(\.count), strides: outer.map(\.target), position: 0)
+        repeat {
+            body(source.position, target.position, innermost)
+            target.advance()
+        } while source.advance()
     }
 }
