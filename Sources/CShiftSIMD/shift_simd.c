@@ -173,6 +173,77 @@ transpose_body(const float *source, int64_t ss, float *target, int64_t ts, int64
         for (int64_t j = 0; j < columns; j++) target[j * ts + i] = source[i * ss + j];
 }
 
+/* 32 bytes of any elements, moved, never interpreted. */
+typedef int8_t bytes32 __attribute__((vector_size(32)));
+
+/* Bytewise `mask ? a : b`, the mask's bytes all ones or all zeros (a comparison's result, so that
+   the compiler can use a byte blend). */
+#define SELECT32(mask, a, b) (((a) & (mask)) | ((b) & ~(mask)))
+
+/* out[i * out_step + b] for i < count, the 32 bytes b of one chunk, from its entries' sources p[k]
+   (already at the chunk's bytes) and masks m[k], k < entries: the loop written once per count of
+   entries so that the pointers and masks stay in registers. */
+#define SELECT_CHUNK_LOOP(entries)                                                                 \
+    for (int64_t i = 0; i < count; i++) {                                                          \
+        int64_t at = i * in_step;                                                                  \
+        bytes32 v, u;                                                                              \
+        memcpy(&v, p[0] + at, sizeof v);                                                           \
+        for (int k = 1; k < (entries); k++) {                                                      \
+            memcpy(&u, p[k] + at, sizeof u);                                                       \
+            v = SELECT32(m[k], u, v);                                                              \
+        }                                                                                          \
+        memcpy(o + i * out_step, &v, sizeof v);                                                    \
+    }
+
+static inline __attribute__((always_inline)) void
+select_pixels_body(uint8_t *out, int64_t out_step, const uint8_t *const *sources, int64_t in_step,
+                   int64_t pixel_bytes, int64_t count, const int32_t *first, const int32_t *entry_source,
+                   const uint8_t *entry_mask) {
+    int64_t chunks = (pixel_bytes + 31) / 32;
+    /* A chunk at a time along the pixels, so that each chunk's few sources and masks stay in
+       registers; a row's pixels stay in cache between the chunks. */
+    for (int64_t j = 0; j < chunks; j++) {
+        int64_t offset = 32 * j < pixel_bytes - 32 ? 32 * j : pixel_bytes - 32;
+        int32_t e = first[j], entries = first[j + 1] - e;
+        uint8_t *o = out + offset;
+        enum { HELD = 4 };
+        const uint8_t *p[HELD];
+        bytes32 m[HELD];
+        int held = entries < HELD ? entries : HELD;
+        for (int k = 0; k < held; k++) {
+            bytes32 raw;
+            p[k] = sources[entry_source[e + k]] + offset;
+            memcpy(&raw, entry_mask + 32 * (int64_t)(e + k), sizeof raw);
+            m[k] = raw != 0;
+        }
+        switch (entries) {
+        case 1: SELECT_CHUNK_LOOP(1) break;
+        case 2: SELECT_CHUNK_LOOP(2) break;
+        case 3: SELECT_CHUNK_LOOP(3) break;
+        case 4: SELECT_CHUNK_LOOP(4) break;
+        default:
+            /* Many sources in one chunk (channels with scattered shifts): the first four as
+               above, the rest from memory. */
+            for (int64_t i = 0; i < count; i++) {
+                int64_t at = i * in_step;
+                bytes32 v, u, raw;
+                memcpy(&v, p[0] + at, sizeof v);
+                for (int k = 1; k < HELD; k++) {
+                    memcpy(&u, p[k] + at, sizeof u);
+                    v = SELECT32(m[k], u, v);
+                }
+                for (int32_t k = HELD; k < entries; k++) {
+                    memcpy(&u, sources[entry_source[e + k]] + offset + at, sizeof u);
+                    memcpy(&raw, entry_mask + 32 * (int64_t)(e + k), sizeof raw);
+                    v = SELECT32(raw != 0, u, v);
+                }
+                memcpy(o + i * out_step, &v, sizeof v);
+            }
+        }
+    }
+}
+#undef SELECT_CHUNK_LOOP
+
 typedef int32_t mask8 __attribute__((vector_size(32)));
 
 /* Lane-wise `mask ? a : b`, the mask's lanes all ones or all zeros (a comparison's result, so
@@ -795,6 +866,12 @@ neighbours_backward_body(const float *x, const float *g, float *gx, const float 
     __attribute__((target(features))) static void transpose_##suffix(                              \
         const float *source, int64_t ss, float *target, int64_t ts, int64_t rows, int64_t columns) { \
         transpose_body(source, ss, target, ts, rows, columns);                                     \
+    }                                                                                              \
+    __attribute__((target(features))) static void select_pixels_##suffix(                          \
+        uint8_t *out, int64_t out_step, const uint8_t *const *sources, int64_t in_step, int64_t pixel_bytes, \
+        int64_t count, const int32_t *first, const int32_t *entry_source, const uint8_t *entry_mask) { \
+        select_pixels_body(out, out_step, sources, in_step, pixel_bytes, count, first, entry_source, \
+                           entry_mask);                                                            \
     }
 LEVEL_FUNCTIONS(avx2, "avx2")
 LEVEL_FUNCTIONS(avx512, "avx512f")
@@ -901,4 +978,12 @@ void shift_simd_wide_neighbours_f32(int level, const float *x, float *y, const f
                                     const float *a1, const float *b1, int64_t first_row, int64_t row_count) {
     DISPATCH(level, wide, x, y, minus_channels, width, channels, rows, columns, row_base, col_base, a0, b0, a1, b1,
              first_row, row_count);
+}
+
+void shift_simd_select_pixels(int level, void *out, int64_t out_step, const void *const *sources, int64_t in_step,
+                              int64_t pixel_bytes, int64_t count, const int32_t *first, const int32_t *entry_source,
+                              const uint8_t *entry_mask) {
+    /* Bytes are only moved here, so any element type's bits survive, on every level. */
+    DISPATCH(level, select_pixels, (uint8_t *)out, out_step, (const uint8_t *const *)sources, in_step, pixel_bytes,
+             count, first, entry_source, entry_mask);
 }

@@ -133,6 +133,12 @@ import ShiftOpsTestSupport
         }
     })
     func channelsLastTilesGiveTheNCHWBits(config: ShiftCase) throws {
+        // The integer forwards would take the channels-last integer kernel
+        // (`ChannelsLastIntegerShiftTests`); here the tiles' copies are under test.
+        try ChannelsLastIntegerShift.$isEnabled.withValue(false) { try tilesGiveTheNCHWBits(config: config) }
+    }
+
+    func tilesGiveTheNCHWBits(config: ShiftCase) throws {
         let shape = [[2, 19, 40], [2, 19, 12, 14], [2, 19, 5, 6, 7]][config.k - 1]
         let x = try Tensor<Float>.random(shape: shape, seed: 61)
         let s: Tensor<Float> = config.shifts(channels: shape[1], seed: 62)
@@ -160,7 +166,7 @@ import ShiftOpsTestSupport
         let g = try Tensor<Float>.random(shape: shape, seed: 66)
         let (last, gLast) = (try x.channelsLast(), try g.channelsLast())
         let limit = 2 * shape.dropFirst(2).reduce(1, *) * MemoryLayout<Float>.stride
-        try ChannelsLastTiles.$scratchLimit.withValue(limit) {
+        try ChannelsLastIntegerShift.$isEnabled.withValue(false) { try ChannelsLastTiles.$scratchLimit.withValue(limit) {
             let forwardPlan = try CPUPlan.forward(last, shifts: s, mode: config.mode, padding: config.padding)
             let backwardPlan = try CPUPlan.backward(gradOutput: gLast, input: last, shifts: s, mode: config.mode,
                                                     padding: config.padding)
@@ -172,7 +178,7 @@ import ShiftOpsTestSupport
             let (nchw, other) = (try config.backward(g, x, s), try config.backward(gLast, last, s))
             #expect(bitwiseDifferences(other.input, nchw.input) == 0, "gradInput")
             if let shifts = other.shifts { #expect(bitwiseDifferences(shifts, nchw.shifts!) == 0, "gradShifts") }
-        }
+        } }
     }
 
     /// The direct channels-last kernels, for planes too large for the tiles' scratch (here

@@ -109,6 +109,18 @@ void shift_simd_neighbours_backward_f32(int level, const float *x, const float *
                                         const float *a0, const float *b0, const float *a1, const float *b1,
                                         float *sums, int64_t first_row, int64_t row_count);
 
+/* count pixels of an integer shift on channels-last data, each pixel_bytes (at least 32) bytes of
+   channels: output pixel i at out + i * out_step takes its bytes from sources[k] + i * in_step,
+   source k being where channels of one set of taps read (a fill row where the padding reads the
+   fill). The bytes are taken 32 at a time: chunk j covers bytes min(32 j, pixel_bytes - 32) to
+   32 more (the last chunk overlaps the one before where pixel_bytes is not a multiple of 32);
+   its entries first[j] to first[j + 1] name a source (entry_source) and the bytes taken from it
+   (entry_mask, 32 bytes of 0 or 0xFF each), and together cover each byte once. Bytes are moved,
+   never interpreted. */
+void shift_simd_select_pixels(int level, void *out, int64_t out_step, const void *const *sources, int64_t in_step,
+                              int64_t pixel_bytes, int64_t count, const int32_t *first, const int32_t *entry_source,
+                              const uint8_t *entry_mask);
+
 #ifdef __cplusplus
 }
 #endif

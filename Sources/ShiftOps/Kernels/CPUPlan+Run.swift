@@ -13,6 +13,8 @@ extension CPUPlan {
             ChannelsLastNeighbours.forward(problem, input: input, shifts: shifts, output: output, plan: self)
         case .channelsLastWideNeighbours:
             ChannelsLastNeighbours.forwardWide(problem, input: input, shifts: shifts, output: output, plan: self)
+        case .channelsLastIntegerShift:
+            ChannelsLastIntegerShift.forward(problem, input: input, shifts: shifts, output: output, fill: 0, plan: self)
         case .tiles(let tiles):
             tiles.forward(problem, input: input, output: output, trace: trace) { c, plane, out in
                 DensePlanes.forwardPlane(problem.taps(channel: c, shifts: shifts), input: plane, output: out,
@@ -41,6 +43,8 @@ extension CPUPlan {
         output: StridedPointer<Element>, fill: Element
     ) {
         switch route {
+        case .channelsLastIntegerShift:
+            ChannelsLastIntegerShift.forward(problem, input: input, shifts: shifts, output: output, fill: fill, plan: self)
         case .tiles(let tiles):
             tiles.forward(problem, input: input, output: output, trace: trace) { c, plane, out in
                 DensePlanes.copyPlane(problem.taps(channel: c, shifts: shifts), input: plane, output: out,
@@ -94,7 +98,7 @@ extension CPUPlan {
                     plane.run(n: n, channel: c, taps: taps, dense: dense, partials: partials)
                 }
             }
-        case .channelsLastWideNeighbours, .channelsLastPixels, .flatPlanes, .rows:
+        case .channelsLastWideNeighbours, .channelsLastIntegerShift, .channelsLastPixels, .flatPlanes, .rows:
             preconditionFailure("a forward plan passed to the backward")
         }
         if let gradShifts, let partials {

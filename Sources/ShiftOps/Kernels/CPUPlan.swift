@@ -11,6 +11,7 @@
 /// | forward | ``Path/channelsLastNeighbours`` | dense channels-last 2-D `Float` active shifts at stride 1 above the portable level, at least 8 channels, every channel's taps in its pixel's 3 x 3 neighbourhood (``ChannelsLastNeighbours``) |
 /// | backward | ``Path/channelsLastNeighbours`` | the same at every vector level, with a channel count that is a multiple of 8 and an output grid equal to the input grid |
 /// | forward | ``Path/channelsLastWideNeighbours`` | the same above the portable level with every channel's taps in its pixel's 5 x 5 neighbourhood, a multiple of 8 channels and an output grid equal to the input grid |
+/// | forward | ``Path/channelsLastIntegerShift`` | dense channels-last tensors of bitwise-copyable elements, at least 32 bytes per pixel, every channel reading one tap per axis (integer shifts: ``ChannelsLastIntegerShift``) |
 /// | both | ``Path/channelsLastTiles`` | dense channels-last tensors whose blocks of channel planes fit the scratch (``ChannelsLastTiles``) |
 /// | forward | ``Path/channelsLastPixels`` | dense channels-last, floating point, planes too large for the tiles (``ChannelsLastPixels``) |
 /// | backward | ``Path/channelsLastImages`` | dense channels-last at stride 1, planes too large for the tiles (``ChannelsLastPixels``) |
@@ -22,7 +23,7 @@
 package struct CPUPlan: Sendable, CustomStringConvertible {
     /// The paths by name: what tests assert and the benchmark prints.
     package enum Path: String, Sendable, CaseIterable {
-        case channelsLastNeighbours, channelsLastWideNeighbours, channelsLastTiles, channelsLastPixels, channelsLastImages, flatPlanes, densePlanes, rows,
+        case channelsLastNeighbours, channelsLastWideNeighbours, channelsLastIntegerShift, channelsLastTiles, channelsLastPixels, channelsLastImages, flatPlanes, densePlanes, rows,
              stridedPlanes
     }
 
@@ -31,6 +32,7 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
     enum Route: Sendable {
         case channelsLastNeighbours
         case channelsLastWideNeighbours
+        case channelsLastIntegerShift
         case tiles(ChannelsLastTiles)
         case channelsLastPixels
         case channelsLastImages(ChannelsLastPixels)
@@ -61,6 +63,7 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
         switch route {
         case .channelsLastNeighbours: .channelsLastNeighbours
         case .channelsLastWideNeighbours: .channelsLastWideNeighbours
+        case .channelsLastIntegerShift: .channelsLastIntegerShift
         case .tiles: .channelsLastTiles
         case .channelsLastPixels: .channelsLastPixels
         case .channelsLastImages: .channelsLastImages
@@ -84,11 +87,13 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
     }
 
     /// The forward's plan: `x` input-shaped, `y` output-shaped. `interpolates` is false for the
-    /// integer (data movement) forward, which has no pixel-by-pixel channels-last kernel; the
-    /// shifts decide whether the channels-last neighbourhood kernel serves.
+    /// integer (data movement) forward, which has no pixel-by-pixel channels-last kernel;
+    /// `bitwiseCopyable` says whether the elements may be moved as bytes. The shifts decide
+    /// whether the channels-last neighbourhood and integer-shift kernels serve.
     @inlinable
     static func forward<Weight: ShiftFloatingPoint>(_ problem: ShiftProblem, _ xs: LiftedStrides, _ ys: LiftedStrides,
-                                                    elementSize: Int, interpolates: Bool, shifts: ShiftTable<Weight>) -> CPUPlan {
+                                                    elementSize: Int, bitwiseCopyable: Bool, interpolates: Bool,
+                                                    shifts: ShiftTable<Weight>) -> CPUPlan {
         let level = VectorLevel.current
         if interpolates && Weight.self == Float.self && level > VectorLevel.portable
             && ChannelsLastNeighbours.applies(problem, xs, ys, shifts: shifts) {
@@ -99,6 +104,11 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
             && ChannelsLastNeighbours.appliesWide(problem, xs, ys, shifts: shifts) {
             let pixels = problem.outputSize[2] &* problem.channels
             return CPUPlan(.channelsLastWideNeighbours, level: level, grain: WorkGrain.items(WorkGrain.rowElements, per: pixels))
+        }
+        if ChannelsLastIntegerShift.applies(problem, xs, ys, elementSize: elementSize, bitwiseCopyable: bitwiseCopyable,
+                                            shifts: shifts) {
+            let pixels = problem.outputSize[2] &* problem.channels
+            return CPUPlan(.channelsLastIntegerShift, level: level, grain: WorkGrain.items(WorkGrain.rowElements, per: pixels))
         }
         if let tiles = ChannelsLastTiles(problem, xs, ys, elementSize: elementSize, level: level,
                                      scratchLimit: ChannelsLastTiles.scratchLimit) {
@@ -162,8 +172,8 @@ extension CPUPlan {
         let problem = try ShiftProblem.make(input: input, shifts: shifts, spatialRank: spatialRank(of: input),
                                             mode: mode, padding: padding, geometry: geometry)
         let y = try output ?? Tensor<T>(shape: problem.outputShape, order: input.dimensionOrder)
-        return forward(problem, LiftedStrides(input), LiftedStrides(y), elementSize: MemoryLayout<T>.stride, interpolates: true,
-                       shifts: ShiftTable(shifts))
+        return forward(problem, LiftedStrides(input), LiftedStrides(y), elementSize: MemoryLayout<T>.stride,
+                       bitwiseCopyable: true, interpolates: true, shifts: ShiftTable(shifts))
     }
 
     /// The plan of the integer forward `shift(_:shifts:mode:padding:geometry:fill:)`.
@@ -174,8 +184,8 @@ extension CPUPlan {
         let problem = try ShiftProblem.make(input: input, shifts: shifts, spatialRank: spatialRank(of: input),
                                             mode: mode, padding: padding, geometry: geometry)
         let y = try Tensor<Q>(shape: problem.outputShape, order: input.dimensionOrder)
-        return forward(problem, LiftedStrides(input), LiftedStrides(y), elementSize: MemoryLayout<Q>.stride, interpolates: false,
-                       shifts: ShiftTable(shifts))
+        return forward(problem, LiftedStrides(input), LiftedStrides(y), elementSize: MemoryLayout<Q>.stride,
+                       bitwiseCopyable: _isPOD(Q.self), interpolates: false, shifts: ShiftTable(shifts))
     }
 
     /// The plan `shiftBackward(gradOutput:input:shifts:mode:padding:geometry:)` would follow.

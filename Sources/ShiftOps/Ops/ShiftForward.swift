@@ -13,7 +13,7 @@ enum ShiftOp {
         if problem.hasNoOutput { return output }
         let table = ShiftTable(shifts)
         let plan = CPUPlan.forward(problem, LiftedStrides(input), LiftedStrides(output),
-                                   elementSize: MemoryLayout<T>.stride, interpolates: true, shifts: table)
+                                   elementSize: MemoryLayout<T>.stride, bitwiseCopyable: true, interpolates: true, shifts: table)
         plan.runForward(problem, input: StridedPointer(input), shifts: table, output: StridedPointer(output))
         return output
     }
@@ -31,7 +31,7 @@ enum ShiftOp {
         output.makeUnique()
         let table = ShiftTable(shifts)
         let plan = CPUPlan.forward(problem, LiftedStrides(input), LiftedStrides(output),
-                                   elementSize: MemoryLayout<T>.stride, interpolates: true, shifts: table)
+                                   elementSize: MemoryLayout<T>.stride, bitwiseCopyable: true, interpolates: true, shifts: table)
         plan.runForward(problem, input: StridedPointer(input), shifts: table, output: StridedPointer(output))
     }
 
@@ -51,7 +51,8 @@ enum ShiftOp {
         if problem.hasNoOutput { return output }
         let (xs, ys) = (LiftedStrides(input), LiftedStrides(output))
         let table = ShiftTable(shifts)
-        let plan = CPUPlan.forward(problem, xs, ys, elementSize: MemoryLayout<Element>.stride, interpolates: false, shifts: table)
+        let plan = CPUPlan.forward(problem, xs, ys, elementSize: MemoryLayout<Element>.stride,
+                                   bitwiseCopyable: _isPOD(Element.self), interpolates: false, shifts: table)
         plan.runIntegerForward(problem, input: StridedPointer(input), shifts: table,
                                output: StridedPointer(output), fill: fill)
         return output

@@ -1,0 +1,174 @@
+import Testing
+@testable import ShiftOps
+import ShiftOpsTestSupport
+
+/// The integer-shift forward on channels-last data (``ChannelsLastIntegerShift``): grouped and
+/// sparse shifts, and active shifts that sit on the lattice, of any bitwise-copyable element type
+/// and any rank, padding, stride and origin, with pixels of at least 32 bytes. Its results are the
+/// NCHW copy kernels' elements, bit for bit, fill included, on every vector level and thread
+/// count.
+struct ChannelsLastIntegerShiftTests {
+    /// Integer shifts in -`reach`...`reach` on `rank` axes, seeded.
+    static func shifts(channels: Int, rank: Int, reach: Int = 3, seed: UInt64) throws -> Tensor<Float> {
+        var generator = SeededGenerator(seed: seed)
+        return try Tensor<Float>(shape: [channels, rank], elements: (0..<channels * rank).map { _ in
+            Float(Int.random(in: -reach...reach, using: &generator))
+        })
+    }
+
+    /// Random elements of an integer type, seeded.
+    static func integers<Q: TensorElement & FixedWidthInteger>(_: Q.Type, shape: [Int], seed: UInt64) throws -> Tensor<Q> {
+        var generator = SeededGenerator(seed: seed)
+        return try Tensor<Q>(shape: shape, elements: (0..<shape.reduce(1, *)).map { _ in Q.random(in: .min ... .max, using: &generator) })
+    }
+
+    /// The channels-last integer forward of `x` against NCHW's, and the path it took.
+    func expectNCHWElements<Q: TensorElement & FixedWidthInteger>(
+        _ x: Tensor<Q>, shifts s: Tensor<Float>, mode: ShiftMode = .grouped, padding: ShiftPadding,
+        geometry: ShiftGeometry = .identity, fill: Q, path: CPUPlan.Path = .channelsLastIntegerShift,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let last = try x.channelsLast()
+        #expect(try CPUPlan.forward(integer: last, shifts: s, mode: mode, padding: padding, geometry: geometry).path == path,
+                sourceLocation: sourceLocation)
+        let expected = try shift(x, shifts: s, mode: mode, padding: padding, geometry: geometry, fill: fill)
+        let y = try shift(last, shifts: s, mode: mode, padding: padding, geometry: geometry, fill: fill)
+        #expect(y.dimensionOrder == last.dimensionOrder, sourceLocation: sourceLocation)
+        #expect(y.shape == expected.shape, sourceLocation: sourceLocation)
+        #expect(y.elements == expected.elements, "\(Q.self) \(x.shape) \(padding) \(geometry)", sourceLocation: sourceLocation)
+    }
+
+    /// The same for the floating-point forward, compared bit for bit.
+    func expectNCHWBits<T: ShiftFloatingPoint>(
+        _ x: Tensor<T>, shifts s: Tensor<T>, mode: ShiftMode, padding: ShiftPadding, geometry: ShiftGeometry = .identity,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let last = try x.channelsLast()
+        #expect(try CPUPlan.forward(last, shifts: s, mode: mode, padding: padding, geometry: geometry).path
+                    == .channelsLastIntegerShift, sourceLocation: sourceLocation)
+        let expected = try shift(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
+        let y = try shift(last, shifts: s, mode: mode, padding: padding, geometry: geometry)
+        #expect(y.dimensionOrder == last.dimensionOrder, sourceLocation: sourceLocation)
+        func bits(_ v: T) -> [UInt64] { [v.sign == .minus ? 1 : 0, UInt64(v.exponentBitPattern), UInt64(v.significandBitPattern)] }
+        let differ = zip(y.elements, expected.elements).filter { pair in bits(pair.0) != bits(pair.1) }.count
+        #expect(y.shape == expected.shape && differ == 0, "\(T.self) \(x.shape) \(mode) \(padding): \(differ) differ",
+                sourceLocation: sourceLocation)
+    }
+
+    /// Shapes of each rank whose pixels take whole and partial 32-byte chunks: `Int8` with 32 and
+    /// 45 channels, `Int32` with 8 and 11, `Int128` (16 bytes) with 2 and 5.
+    static let ranks = [1, 2, 3]
+
+    static func shape(rank: Int, channels: Int) -> [Int] {
+        [[2, channels, 11], [2, channels, 6, 7], [1, channels, 4, 5, 3]][rank - 1]
+    }
+
+    @Test(arguments: ShiftPadding.allCases, ranks)
+    func integersGiveTheNCHWElements(padding: ShiftPadding, rank: Int) throws {
+        for channels in [32, 45] {
+            let x = try Self.integers(Int8.self, shape: Self.shape(rank: rank, channels: channels), seed: 300)
+            try expectNCHWElements(x, shifts: Self.shifts(channels: channels, rank: rank, seed: 301), padding: padding, fill: -7)
+        }
+        for channels in [8, 11] {
+            let x = try Self.integers(Int32.self, shape: Self.shape(rank: rank, channels: channels), seed: 302)
+            try expectNCHWElements(x, shifts: Self.shifts(channels: channels, rank: rank, seed: 303), padding: padding, fill: 5)
+        }
+        for channels in [2, 5] {
+            let x = try Self.integers(Int128.self, shape: Self.shape(rank: rank, channels: channels), seed: 304)
+            try expectNCHWElements(x, shifts: Self.shifts(channels: channels, rank: rank, seed: 305), padding: padding,
+                                   fill: Int128(-3) << 80)
+        }
+    }
+
+    /// `Float` and `Double` in every mode whose every tap is one sample: grouped and sparse shifts
+    /// (sparse rounds half to even), and active shifts on the lattice.
+    @Test(arguments: ShiftPadding.allCases, ranks)
+    func floatsGiveTheNCHWBits(padding: ShiftPadding, rank: Int) throws {
+        let channels = 9
+        let integers = try Self.shifts(channels: channels, rank: rank, seed: 306)
+        let rounded = try Tensor<Float>(shape: integers.shape, elements: integers.elements.enumerated().map { i, v in
+            v + [0.4, -0.5, 0.5, -0.3][i % 4]
+        })
+        let x = try Tensor<Float>.random(shape: Self.shape(rank: rank, channels: channels), seed: 307)
+        try expectNCHWBits(x, shifts: integers, mode: .grouped, padding: padding)
+        try expectNCHWBits(x, shifts: rounded, mode: .sparse, padding: padding)
+        try expectNCHWBits(x, shifts: integers, mode: .active, padding: padding)
+        let doubles = try Tensor<Double>(shape: integers.shape, elements: integers.elements.map(Double.init))
+        try expectNCHWBits(Tensor<Double>.random(shape: Self.shape(rank: rank, channels: 5), seed: 308),
+                           shifts: Tensor<Double>(shape: [5, rank], elements: Array(doubles.elements.prefix(5 * rank))),
+                           mode: .grouped, padding: padding)
+    }
+
+    /// Strides, origins and output sizes of every axis, so that rows and columns leave the input
+    /// far on either side.
+    @Test(arguments: ShiftPadding.allCases)
+    func geometriesGiveTheNCHWElements(padding: ShiftPadding) throws {
+        let x = try Self.integers(UInt8.self, shape: [2, 40, 5, 6, 7], seed: 309)
+        let s = try Self.shifts(channels: 40, rank: 3, reach: 4, seed: 310)
+        for geometry in [ShiftGeometry(stride: [1, 2, 3]), ShiftGeometry(stride: [2, 1, 2], origin: [-1, 2, -3]),
+                         ShiftGeometry(stride: [1, 1, 2], origin: [3, -4, 1], outputSize: [4, 9, 8])] {
+            try expectNCHWElements(x, shifts: s, padding: padding, geometry: geometry, fill: 200)
+        }
+    }
+
+    /// Shifts far beyond the image, so that whole rows and columns read the fill (zero padding)
+    /// or wrap many times (the others).
+    @Test(arguments: ShiftPadding.allCases)
+    func shiftsBeyondTheImage(padding: ShiftPadding) throws {
+        let x = try Self.integers(Int32.self, shape: [2, 16, 5, 6], seed: 311)
+        let s = try Tensor<Float>(shape: [16, 2], elements: (0..<32).map { Float(($0 * 37) % 41 - 20) })
+        try expectNCHWElements(x, shifts: s, padding: padding, fill: -1)
+    }
+
+    /// Rows longer than the fill row the call keeps (64 KiB), so that they run in pieces, with
+    /// rows that zero padding leaves out reading the fill piece by piece.
+    @Test(arguments: [ShiftPadding.zeros, .periodic])
+    func rowsLongerThanTheFillRow(padding: ShiftPadding) throws {
+        let x = try Self.integers(Int32.self, shape: [1, 64, 3, 300], seed: 312)
+        #expect(300 * 64 * 4 > ChannelsLastIntegerShift.fillBytes)
+        try expectNCHWElements(x, shifts: Self.shifts(channels: 64, rank: 2, reach: 2, seed: 313), padding: padding, fill: 9)
+    }
+
+    /// Channels that share a shift in runs (the grouped pattern), one source per chunk, and
+    /// every channel its own shift, more sources in a chunk than the kernel holds in registers.
+    @Test func fewAndManySourcesPerChunk() throws {
+        let x = try Self.integers(Int8.self, shape: [2, 64, 7, 9], seed: 314)
+        let runValues: [Float] = (0..<64).flatMap { (c: Int) -> [Float] in [Float(c / 8 % 3 - 1), Float(c / 24 - 1)] }
+        let runs = try Tensor<Float>(shape: [64, 2], elements: runValues)
+        try expectNCHWElements(x, shifts: runs, padding: .zeros, fill: 1)
+        let eachValues: [Float] = (0..<64).flatMap { (c: Int) -> [Float] in [Float(c % 8 - 4), Float(c / 8 - 4)] }
+        let each = try Tensor<Float>(shape: [64, 2], elements: eachValues)
+        try expectNCHWElements(x, shifts: each, padding: .symmetric, fill: 1)
+    }
+
+    /// Every vector level and one thread give the same elements as the default, and a large
+    /// call spreads its rows over several workers.
+    @Test func everyLevelAndThreadCount() throws {
+        let x = try Tensor<Float>.random(shape: [4, 64, 24, 24], seed: 315).channelsLast()
+        let s = try Self.shifts(channels: 64, rank: 2, reach: 2, seed: 316)
+        let trace = ParallelTrace()
+        let y = try Parallelism.$threadLimit.withValue(2) {
+            try ParallelTrace.$current.withValue(trace) { try shift2d(x, shifts: s, mode: .grouped) }
+        }
+        #expect(trace.runs.contains { $0.workers > 1 }, "\(trace.runs)")
+        let single = try Parallelism.$threadLimit.withValue(1) { try shift2d(x, shifts: s, mode: .grouped) }
+        #expect(bitwiseDifferences(single, y) == 0)
+        for level in VectorLevel.names.indices where Int32(level) <= VectorLevel.selected {
+            let at = try VectorLevel.$limit.withValue(Int32(level)) {
+                (try CPUPlan.forward(x, shifts: s, mode: .grouped).path, try shift2d(x, shifts: s, mode: .grouped))
+            }
+            #expect(at.0 == .channelsLastIntegerShift)
+            #expect(bitwiseDifferences(at.1, y) == 0, "level \(VectorLevel.names[level])")
+        }
+    }
+
+    /// Pixels under 32 bytes, and interpolating shifts, take the tiles.
+    @Test func otherCallsTakeTheTiles() throws {
+        let narrow = try Self.integers(Int8.self, shape: [1, 31, 6, 6], seed: 317)
+        try expectNCHWElements(narrow, shifts: Self.shifts(channels: 31, rank: 2, seed: 318), padding: .zeros, fill: 0,
+                               path: .channelsLastTiles)
+        let x = try Tensor<Float>.random(shape: [1, 16, 6, 6], seed: 319).channelsLast()
+        let s = try Tensor<Float>(shape: [16, 2], elements: (0..<32).map { $0 == 5 ? 2.5 : Float($0 % 3) })
+        #expect(try CPUPlan.forward(x, shifts: s, mode: .active).path == .channelsLastTiles)
+    }
+}
