@@ -162,6 +162,80 @@ struct ChannelsLastIntegerShiftTests {
         }
     }
 
+    /// The grouped input gradient on channels-last data against NCHW's, bit for bit, and the path
+    /// it took.
+    func expectNCHWGradient<T: ShiftFloatingPoint>(
+        _ x: Tensor<T>, shifts s: Tensor<T>, padding: ShiftPadding, geometry: ShiftGeometry = .identity,
+        path: CPUPlan.Path = .channelsLastIntegerShift, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws where T.RawSignificand: FixedWidthInteger {
+        let y = try shift(x, shifts: s, mode: .grouped, padding: padding, geometry: geometry)
+        // Signed zeros among the gradients: each input that one output reads keeps its sign.
+        let values = try Tensor<T>.random(shape: y.shape, seed: 320).elements.enumerated().map { (i: Int, v: T) -> T in
+            i % 7 == 0 ? -0.0 : v
+        }
+        let g = try Tensor<T>(shape: y.shape, elements: values)
+        let (last, gLast) = (try x.channelsLast(), try g.channelsLast())
+        #expect(try CPUPlan.backward(gradOutput: gLast, input: last, shifts: s, mode: .grouped, padding: padding,
+                                     geometry: geometry).path == path, sourceLocation: sourceLocation)
+        let expected = try shiftBackward(gradOutput: g, input: x, shifts: s, mode: .grouped, padding: padding, geometry: geometry)
+        let gradients = try shiftBackward(gradOutput: gLast, input: last, shifts: s, mode: .grouped, padding: padding,
+                                          geometry: geometry)
+        #expect(gradients.input.dimensionOrder == last.dimensionOrder && gradients.shifts == nil, sourceLocation: sourceLocation)
+        func bits(_ v: T) -> [UInt64] { [v.sign == .minus ? 1 : 0, UInt64(v.exponentBitPattern), UInt64(v.significandBitPattern)] }
+        let differ = zip(gradients.input.elements, expected.input.elements).filter { pair in bits(pair.0) != bits(pair.1) }.count
+        #expect(differ == 0, "\(T.self) \(x.shape) \(padding) \(geometry): \(differ) differ", sourceLocation: sourceLocation)
+    }
+
+    @Test(arguments: ShiftPadding.allCases, ranks)
+    func groupedGradientsGiveTheNCHWBits(padding: ShiftPadding, rank: Int) throws {
+        let s = try Self.shifts(channels: 9, rank: rank, seed: 321)
+        try expectNCHWGradient(Tensor<Float>.random(shape: Self.shape(rank: rank, channels: 9), seed: 322), shifts: s,
+                               padding: padding)
+        let doubles = try Tensor<Double>(shape: [5, rank], elements: s.elements.prefix(5 * rank).map(Double.init))
+        try expectNCHWGradient(Tensor<Double>.random(shape: Self.shape(rank: rank, channels: 5), seed: 323), shifts: doubles,
+                               padding: padding)
+        // Shifts beyond the image: inputs that no output reads, and taps folded many times.
+        let far = try Tensor<Float>(shape: [16, rank], elements: (0..<16 * rank).map { Float(($0 * 37) % 41 - 20) })
+        try expectNCHWGradient(Tensor<Float>.random(shape: Self.shape(rank: rank, channels: 16), seed: 324), shifts: far,
+                               padding: padding)
+    }
+
+    /// Origins and output sizes at stride 1 (output grids other than the input's); other strides
+    /// take the tiles.
+    @Test(arguments: ShiftPadding.allCases)
+    func groupedGradientsOfOtherGrids(padding: ShiftPadding) throws {
+        let x = try Tensor<Float>.random(shape: [2, 12, 5, 6, 7], seed: 325)
+        let s = try Self.shifts(channels: 12, rank: 3, reach: 4, seed: 326)
+        for geometry in [ShiftGeometry(stride: [1], origin: [-1, 2, -3]), ShiftGeometry(stride: [1], origin: [3, -4, 1], outputSize: [4, 9, 8])] {
+            try expectNCHWGradient(x, shifts: s, padding: padding, geometry: geometry)
+        }
+        try expectNCHWGradient(x, shifts: s, padding: padding, geometry: ShiftGeometry(stride: [1, 2, 1]), path: .channelsLastTiles)
+    }
+
+    /// The input gradient on every vector level and thread count, over several workers.
+    @Test func groupedGradientOnEveryLevelAndThreadCount() throws {
+        let x = try Tensor<Float>.random(shape: [4, 64, 24, 24], seed: 327).channelsLast()
+        let g = try Tensor<Float>.random(shape: [4, 64, 24, 24], seed: 328).channelsLast()
+        let s = try Self.shifts(channels: 64, rank: 2, reach: 2, seed: 329)
+        let trace = ParallelTrace()
+        let gx = try Parallelism.$threadLimit.withValue(2) {
+            try ParallelTrace.$current.withValue(trace) {
+                try shift2dBackward(gradOutput: g, input: x, shifts: s, mode: .grouped, padding: .reflect).input
+            }
+        }
+        #expect(trace.runs.count == 2 && trace.runs.allSatisfy { $0.workers > 1 }, "\(trace.runs)")
+        let single = try Parallelism.$threadLimit.withValue(1) {
+            try shift2dBackward(gradOutput: g, input: x, shifts: s, mode: .grouped, padding: .reflect).input
+        }
+        #expect(bitwiseDifferences(single, gx) == 0)
+        for level in VectorLevel.names.indices where Int32(level) <= VectorLevel.selected {
+            let at = try VectorLevel.$limit.withValue(Int32(level)) {
+                try shift2dBackward(gradOutput: g, input: x, shifts: s, mode: .grouped, padding: .reflect).input
+            }
+            #expect(bitwiseDifferences(at, gx) == 0, "level \(VectorLevel.names[level])")
+        }
+    }
+
     /// Pixels under 32 bytes, and interpolating shifts, take the tiles.
     @Test func otherCallsTakeTheTiles() throws {
         let narrow = try Self.integers(Int8.self, shape: [1, 31, 6, 6], seed: 317)

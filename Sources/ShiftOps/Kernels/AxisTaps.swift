@@ -176,6 +176,18 @@ struct AxisTaps<Weight: ShiftFloatingPoint> {
     /// The weight of tap `b`.
     @inlinable @inline(__always)
     func weight(_ b: Int) -> Weight { b == 0 ? 1 - weight : weight }
+
+    /// The adjoint of a one-tap axis at step 1 as a gather: input `i` reads output `i - base`,
+    /// with zero padding where no output reads it (the input gradient before any tap that other
+    /// padding folds back).
+    @inlinable
+    var adjointGather: AxisTaps {
+        var mirrored = self
+        (mirrored.length, mirrored.count, mirrored.base) = (count, length, -base)
+        mirrored.interior = readersInside(length: length, count: count)
+        mirrored.paddingCode = ShiftPadding.zeros.tapCode
+        return mirrored
+    }
 }
 
 /// The taps of the three (lifted) spatial axes of one channel.

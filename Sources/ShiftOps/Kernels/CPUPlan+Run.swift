@@ -80,6 +80,10 @@ extension CPUPlan {
             tiles.backward(problem, input: input, gradOutput: gradOutput, gradInput: gradInput, trace: trace) { n, c, plane in
                 plane.run(n: n, channel: c, shifts: shifts, dense: tiles.dense, partials: partials)
             }
+        case .channelsLastIntegerShift:
+            // The plan takes this path only where the shift gradient is not wanted.
+            precondition(partials == nil, "the integer-shift backward with a shift gradient")
+            ChannelsLastIntegerShift.backward(problem, gradOutput: gradOutput, shifts: shifts, gradInput: gradInput, plan: self)
         case .channelsLastImages(let pixels):
             pixels.backward(problem, input: input, gradOutput: gradOutput, shifts: shifts, gradInput: gradInput,
                             partials: partials, trace: trace)
@@ -98,7 +102,7 @@ extension CPUPlan {
                     plane.run(n: n, channel: c, taps: taps, dense: dense, partials: partials)
                 }
             }
-        case .channelsLastWideNeighbours, .channelsLastIntegerShift, .channelsLastPixels, .flatPlanes, .rows:
+        case .channelsLastWideNeighbours, .channelsLastPixels, .flatPlanes, .rows:
             preconditionFailure("a forward plan passed to the backward")
         }
         if let gradShifts, let partials {

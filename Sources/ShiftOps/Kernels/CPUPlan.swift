@@ -12,6 +12,7 @@
 /// | backward | ``Path/channelsLastNeighbours`` | the same at every vector level, with a channel count that is a multiple of 8 and an output grid equal to the input grid |
 /// | forward | ``Path/channelsLastWideNeighbours`` | the same above the portable level with every channel's taps in its pixel's 5 x 5 neighbourhood, a multiple of 8 channels and an output grid equal to the input grid |
 /// | forward | ``Path/channelsLastIntegerShift`` | dense channels-last tensors of bitwise-copyable elements, at least 32 bytes per pixel, every channel reading one tap per axis (integer shifts: ``ChannelsLastIntegerShift``) |
+/// | backward | ``Path/channelsLastIntegerShift`` | the same at stride 1 without the shift gradient (grouped shifts) |
 /// | both | ``Path/channelsLastTiles`` | dense channels-last tensors whose blocks of channel planes fit the scratch (``ChannelsLastTiles``) |
 /// | forward | ``Path/channelsLastPixels`` | dense channels-last, floating point, planes too large for the tiles (``ChannelsLastPixels``) |
 /// | backward | ``Path/channelsLastImages`` | dense channels-last at stride 1, planes too large for the tiles (``ChannelsLastPixels``) |
@@ -135,6 +136,10 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
         let level = VectorLevel.current
         if Weight.self == Float.self && learnsShifts && ChannelsLastNeighbours.appliesBackward(problem, xs, gs, gxs, shifts: shifts) {
             return CPUPlan(.channelsLastNeighbours, level: level, grain: 1)
+        }
+        if !learnsShifts && ChannelsLastIntegerShift.appliesBackward(problem, gs, gxs, elementSize: elementSize, shifts: shifts) {
+            let pixels = problem.inputSize[2] &* problem.channels
+            return CPUPlan(.channelsLastIntegerShift, level: level, grain: WorkGrain.items(WorkGrain.rowElements, per: pixels))
         }
         if let tiles = ChannelsLastTiles(problem, xs, gs, gradInput: gxs, needsInput: learnsShifts,
                                          elementSize: elementSize, level: level, scratchLimit: ChannelsLastTiles.scratchLimit) {

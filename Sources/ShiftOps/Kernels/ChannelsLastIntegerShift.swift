@@ -56,14 +56,14 @@ enum ChannelsLastIntegerShift {
         /// Each entry's 32 bytes: 0xFF where the chunk's byte comes from the entry's source.
         @usableFromInline var entryMask: [UInt8] = []
 
-        /// Groups `problem`'s channels by their taps and lays the chunks of a pixel of
-        /// `elementSize`-byte channels over them.
+        /// Groups `channels` channels by their taps (`taps(c)`, one tap per axis) and lays the
+        /// chunks of a pixel of `elementSize`-byte channels over them.
         @inlinable
-        init(_ problem: ShiftProblem, shifts: ShiftTable<Weight>, elementSize: Int) {
-            var sourceOf = [Int32](repeating: 0, count: problem.channels)
+        init(channels: Int, elementSize: Int, taps channelTaps: (Int) -> ChannelTaps<Weight>) {
+            var sourceOf = [Int32](repeating: 0, count: channels)
             var known: [SIMD3<Int>: Int32] = [:]
-            for c in 0..<problem.channels {
-                let taps = problem.taps(channel: c, shifts: shifts)
+            for c in 0..<channels {
+                let taps = channelTaps(c)
                 let key = SIMD3(taps.d.base, taps.h.base, taps.w.base)
                 if let k = known[key] {
                     sourceOf[c] = k
@@ -75,7 +75,7 @@ enum ChannelsLastIntegerShift {
                 }
             }
             let chunk = ChannelsLastIntegerShift.chunkBytes
-            let pixelBytes = problem.channels &* elementSize
+            let pixelBytes = channels &* elementSize
             for j in 0..<(pixelBytes &+ chunk &- 1) / chunk {
                 let offset = Swift.min(j &* chunk, pixelBytes &- chunk)
                 var order: [Int32] = []
@@ -103,13 +103,63 @@ enum ChannelsLastIntegerShift {
         _ problem: ShiftProblem, input: StridedPointer<Element>, shifts: ShiftTable<Weight>,
         output: StridedPointer<Element>, fill: Element, plan: CPUPlan
     ) {
+        let selections = Selections(channels: problem.channels, elementSize: MemoryLayout<Element>.stride) { c in
+            problem.taps(channel: c, shifts: shifts)
+        }
+        gather(selections, batch: problem.batch, channels: problem.channels, from: input, into: output, fill: fill, plan: plan)
+    }
+
+    /// Whether the input gradient of a grouped shift serves (the shift gradient not wanted): `g`
+    /// and `gx` dense channels-last at stride 1, with the forward's conditions otherwise.
+    @inlinable
+    static func appliesBackward<Weight: ShiftFloatingPoint>(_ problem: ShiftProblem, _ gs: LiftedStrides, _ gxs: LiftedStrides,
+                                                            elementSize: Int, shifts: ShiftTable<Weight>) -> Bool {
+        problem.step == [1, 1, 1] && applies(problem, gxs, gs, elementSize: elementSize, bitwiseCopyable: true, shifts: shifts)
+    }
+
+    /// The input gradient of integer taps at stride 1: output `p` reads input `p + base` on each
+    /// axis, so input `i` gets `g[i - base]` where that output exists and 0 where none reads it,
+    /// a gather of `g` with the mirrored taps (``AxisTaps/adjointGather``) and zeros for fill;
+    /// padding other than zeros then adds the taps it folds back onto the edge pixels
+    /// (``ChannelTaps/foldPaddedTaps(g:_:into:_:)``), per plane in the planar kernels' order, so
+    /// that the results are theirs bit for bit.
+    @inlinable
+    static func backward<T: ShiftFloatingPoint>(_ problem: ShiftProblem, gradOutput: StridedPointer<T>, shifts: ShiftTable<T>,
+                                                gradInput: StridedPointer<T>, plan: CPUPlan) {
+        let selections = Selections(channels: problem.channels, elementSize: MemoryLayout<T>.stride) { c in
+            let taps = problem.taps(channel: c, shifts: shifts)
+            return ChannelTaps(d: taps.d.adjointGather, h: taps.h.adjointGather, w: taps.w.adjointGather)
+        }
+        gather(selections, batch: problem.batch, channels: problem.channels, from: gradOutput, into: gradInput, fill: 0, plan: plan)
+        guard problem.padding != .zeros else { return }
+        let (g, gs, gx, gxs) = (gradOutput.reading, gradOutput.strides, gradInput.base, gradInput.strides)
+        let shared = UncheckedSendable((g, gx))
+        let channels = problem.channels
+        parallelChunks(count: problem.batch &* channels, grain: plan.grain, trace: plan.trace) { planes in
+            let (g, gx) = shared.value
+            for plane in planes {
+                let (n, c) = plane.quotientAndRemainder(dividingBy: channels)
+                problem.taps(channel: c, shifts: shifts).foldPaddedTaps(g: g + (n &* gs.n &+ c &* gs.c), gs,
+                                                                        into: gx + (n &* gxs.n &+ c &* gxs.c), gxs)
+            }
+        }
+    }
+
+    /// Each pixel of `output` from `input` as `selections` say, output rows spread over threads;
+    /// taps that zero padding leaves out read `fill`. The sources' taps give the output grid.
+    @inlinable
+    static func gather<Element, Weight: ShiftFloatingPoint>(
+        _ selections: Selections<Weight>, batch: Int, channels: Int, from input: StridedPointer<Element>,
+        into output: StridedPointer<Element>, fill: Element, plan: CPUPlan
+    ) {
         let size = MemoryLayout<Element>.stride
-        let selections = Selections(problem, shifts: shifts, elementSize: size)
         let sources = selections.sources, count = sources.count
         let (xs, ys) = (input.strides, output.strides)
-        let (outDepth, outHeight, outWidth) = (problem.outputSize[0], problem.outputSize[1], problem.outputSize[2])
-        let pixelBytes = problem.channels &* size
-        let inStep = problem.step[2] &* xs.w &* size, outStep = ys.w &* size
+        let axes = sources[0]
+        let (outDepth, outHeight, outWidth) = (axes.d.count, axes.h.count, axes.w.count)
+        let columnStep = axes.w.step
+        let pixelBytes = channels &* size
+        let inStep = columnStep &* xs.w &* size, outStep = ys.w &* size
         // Each source's depth and height index for every output slice and row, its column index
         // for every edge column (-1: the fill), and the columns every source reads inside.
         var interior = 0..<outWidth
@@ -126,7 +176,8 @@ enum ChannelsLastIntegerShift {
         // The fill, as a row of input pixels at the sources' column step: long enough for
         // `piece` output pixels, the longest stretch one kernel call takes.
         let piece = Swift.max(1, fillBytes / Swift.max(inStep, 1))
-        let fillCount = problem.padding == .zeros ? (piece &- 1) &* (inStep / size) &+ problem.channels : 0
+        let readsFill = axes.w.paddingCode == ShiftPadding.zeros.tapCode
+        let fillCount = readsFill ? (piece &- 1) &* (inStep / size) &+ channels : 0
         let fillRow = UnsafeMutablePointer<Element>.allocate(capacity: fillCount)
         fillRow.initialize(repeating: fill, count: fillCount)
         defer { fillRow.deinitialize(count: fillCount).deallocate() }
@@ -137,7 +188,7 @@ enum ChannelsLastIntegerShift {
             selections.entrySource.withUnsafeBufferPointer { entrySource in
                 selections.entryMask.withUnsafeBufferPointer { entryMask in
                     let tables = UncheckedSendable((first.baseAddress!, entrySource.baseAddress!, entryMask.baseAddress!))
-                    parallelChunks(count: problem.batch &* outDepth &* outHeight, grain: plan.grain, trace: plan.trace) { rows in
+                    parallelChunks(count: batch &* outDepth &* outHeight, grain: plan.grain, trace: plan.trace) { rows in
                         let (x, y, fillRow) = shared.value
                         let (first, entrySource, entryMask) = tables.value
                         let fillBase = UnsafeRawPointer(fillRow)
@@ -161,7 +212,7 @@ enum ChannelsLastIntegerShift {
                                         while q < interior.upperBound {
                                             let pixels = Swift.min(piece, interior.upperBound &- q)
                                             for k in 0..<count {
-                                                pointers[k] = rowStart[k].map { $0 + (q &* problem.step[2] &+ sources[k].w.base) &* xs.w &* size }
+                                                pointers[k] = rowStart[k].map { $0 + (q &* columnStep &+ sources[k].w.base) &* xs.w &* size }
                                                     ?? fillBase
                                             }
                                             run(outRow + q &* outStep, pixels)
