@@ -198,8 +198,13 @@ typedef int8_t bytes32 __attribute__((vector_size(32)));
 static inline __attribute__((always_inline)) void
 select_pixels_body(uint8_t *out, int64_t out_step, const uint8_t *const *sources, int64_t in_step,
                    int64_t pixel_bytes, int64_t count, const int32_t *first, const int32_t *entry_source,
-                   const uint8_t *entry_mask) {
+                   const uint8_t *entry_mask, const uint8_t *ahead, int64_t ahead_bytes, uint8_t *out_ahead,
+                   int64_t out_ahead_bytes) {
     int64_t chunks = (pixel_bytes + 31) / 32;
+    /* The sweeps stride across the rows a pixel at a time, which the hardware prefetchers follow
+       poorly from memory: the next row to be read, and the next to be written, are asked for in
+       memory order, a part per chunk. */
+    int64_t per_in = (ahead_bytes / chunks + 63) & ~(int64_t)63, per_out = (out_ahead_bytes / chunks + 63) & ~(int64_t)63;
     /* A chunk at a time along the pixels, so that each chunk's few sources and masks stay in
        registers; the row's pixels stay in cache between the chunks. (In blocks of pixels that fit
        the first-level cache it ran no faster.) */
@@ -207,6 +212,11 @@ select_pixels_body(uint8_t *out, int64_t out_step, const uint8_t *const *sources
         int64_t offset = 32 * j < pixel_bytes - 32 ? 32 * j : pixel_bytes - 32;
         int32_t e = first[j], entries = first[j + 1] - e;
         uint8_t *o = out + offset;
+        if (ahead != NULL)
+            for (int64_t b = per_in * j; b < per_in * (j + 1) && b < ahead_bytes; b += 64) __builtin_prefetch(ahead + b, 0, 3);
+        if (out_ahead != NULL)
+            for (int64_t b = per_out * j; b < per_out * (j + 1) && b < out_ahead_bytes; b += 64)
+                __builtin_prefetch(out_ahead + b, 1, 3);
         enum { HELD = 9 };
         const uint8_t *p[HELD];
         bytes32 m[HELD];
@@ -875,9 +885,10 @@ neighbours_backward_body(const float *x, const float *g, float *gx, const float 
     }                                                                                              \
     __attribute__((target(features))) static void select_pixels_##suffix(                          \
         uint8_t *out, int64_t out_step, const uint8_t *const *sources, int64_t in_step, int64_t pixel_bytes, \
-        int64_t count, const int32_t *first, const int32_t *entry_source, const uint8_t *entry_mask) { \
+        int64_t count, const int32_t *first, const int32_t *entry_source, const uint8_t *entry_mask, \
+        const uint8_t *ahead, int64_t ahead_bytes, uint8_t *out_ahead, int64_t out_ahead_bytes) {  \
         select_pixels_body(out, out_step, sources, in_step, pixel_bytes, count, first, entry_source, \
-                           entry_mask);                                                            \
+                           entry_mask, ahead, ahead_bytes, out_ahead, out_ahead_bytes);           \
     }
 LEVEL_FUNCTIONS(avx2, "avx2")
 LEVEL_FUNCTIONS(avx512, "avx512f")
@@ -988,8 +999,10 @@ void shift_simd_wide_neighbours_f32(int level, const float *x, float *y, const f
 
 void shift_simd_select_pixels(int level, void *out, int64_t out_step, const void *const *sources, int64_t in_step,
                               int64_t pixel_bytes, int64_t count, const int32_t *first, const int32_t *entry_source,
-                              const uint8_t *entry_mask) {
+                              const uint8_t *entry_mask, const void *ahead, int64_t ahead_bytes, void *out_ahead,
+                              int64_t out_ahead_bytes) {
     /* Bytes are only moved here, so any element type's bits survive, on every level. */
     DISPATCH(level, select_pixels, (uint8_t *)out, out_step, (const uint8_t *const *)sources, in_step, pixel_bytes,
-             count, first, entry_source, entry_mask);
+             count, first, entry_source, entry_mask, (const uint8_t *)ahead, ahead_bytes, (uint8_t *)out_ahead,
+             out_ahead_bytes);
 }

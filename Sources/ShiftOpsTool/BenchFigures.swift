@@ -12,8 +12,13 @@ enum BenchFigures {
         static let activeForward = "shift active forward"
         static let activeBackward = "shift active backward"
         static let groupedForward = "shift grouped forward"
+        static let groupedBackward = "shift grouped backward"
+        static let int8Forward = "shift int8 sparse forward"
         static let lastForward = "channels-last active forward"
         static let lastBackward = "channels-last active backward"
+        static let lastGroupedForward = "channels-last grouped forward"
+        static let lastGroupedBackward = "channels-last grouped backward"
+        static let lastInt8Forward = "channels-last int8 sparse forward"
         static let convForward = "depthwise 3x3 forward"
         static let convBackward = "depthwise 3x3 backward"
         static let naiveForward = "naive active forward"
@@ -136,6 +141,15 @@ enum BenchFigures {
                     figure("C8", label("channels-last / NCHW active backward"), last.backward, nchw.backward, goal: goal("C8"), atMost: true),
                 ]
             }
+            // The integer shifts in both layouts: pure data movement.
+            figures += [
+                figure("C8", "channels-last / NCHW grouped forward", ours(Case.lastGroupedForward), ours(Case.groupedForward),
+                       goal: goal("C8"), atMost: true),
+                figure("C8", "channels-last / NCHW grouped backward", ours(Case.lastGroupedBackward), ours(Case.groupedBackward),
+                       goal: goal("C8"), atMost: true),
+                figure("C8", "channels-last / NCHW int8 sparse forward", ours(Case.lastInt8Forward), ours(Case.int8Forward),
+                       goal: goal("C8"), atMost: true),
+            ]
             return figures
         }
 

@@ -4,8 +4,9 @@ import ShiftOpsTestSupport
 
 /// The benchmark cases for one 2-D shape, on fixed-seed data, each checked before it is timed:
 /// the shift modes forward and backward (NCHW, Float), the Int8 quantized forward, the active shift
-/// on channels-last tensors, our 3x3 depthwise convolution and the naive reference; and the active
-/// shift, NCHW and channels-last, again with shifts from U(-1, 1).
+/// on channels-last tensors, the grouped shift and the Int8 forward on channels-last tensors, our
+/// 3x3 depthwise convolution and the naive reference; and the active shift, NCHW and
+/// channels-last, again with shifts from U(-1, 1).
 struct BenchSuite {
     typealias Row = BenchCommand.Row
     typealias Figure = BenchCommand.Figure
@@ -87,7 +88,7 @@ struct BenchSuite {
                              tolerance: 0)
         let quantizedCopy = BenchCopy.measure(bytes: quantized.count, threads: settings.threads, timer: timer, prefix: "int8 copy")
         rows += quantizedCopy.rows
-        let quantizedForward = try timer.time("shift int8 sparse forward", bytes: 2 * quantized.count) {
+        let quantizedForward = try timer.time(BenchFigures.Case.int8Forward, bytes: 2 * quantized.count) {
             sink &+= try shift2d(quantized, shifts: realShifts, mode: .sparse, padding: padding, fill: 0).count
         }
         rows.append(quantizedForward)
@@ -125,6 +126,37 @@ struct BenchSuite {
             try BenchMemory.measure(op: { try shift2dBackward(gradOutput: gLast, input: xLast, shifts: realShifts, padding: padding) },
                                     reference: { (try Tensor<Float>(shape: shape, order: lastOrder), try Tensor<Float>(shape: [shape[1], 2])) })
         }))
+
+        // The integer shifts on channels-last data, checked bit for bit against NCHW.
+        if settings.modes.contains(.grouped) {
+            let y = try shift2d(x, shifts: integerShifts, mode: .grouped, padding: padding)
+            let gx = try shift2dBackward(gradOutput: g, input: x, shifts: integerShifts, mode: .grouped, padding: padding).input
+            let yLast = try shift2d(xLast, shifts: integerShifts, mode: .grouped, padding: padding)
+            let gxLast = try shift2dBackward(gradOutput: gLast, input: xLast, shifts: integerShifts, mode: .grouped, padding: padding).input
+            try BenchCheck.check("channels-last grouped forward", BenchCheck.bitwiseDifferences(yLast.elements, y.elements), tolerance: 0)
+            try BenchCheck.check("channels-last grouped backward", BenchCheck.bitwiseDifferences(gxLast.elements, gx.elements), tolerance: 0)
+            let forward = try timer.time(BenchFigures.Case.lastGroupedForward, bytes: 2 * size) {
+                sink &+= try shift2d(xLast, shifts: integerShifts, mode: .grouped, padding: padding).count
+            }
+            let backward = try timer.time(BenchFigures.Case.lastGroupedBackward, bytes: 2 * size) {
+                sink &+= try shift2dBackward(gradOutput: gLast, input: xLast, shifts: integerShifts, mode: .grouped,
+                                             padding: padding).input.count
+            }
+            rows += [forward, backward]
+            paths.append((forward.name, try CPUPlan.forward(xLast, shifts: integerShifts, mode: .grouped, padding: padding).description))
+            paths.append((backward.name, try CPUPlan.backward(gradOutput: gLast, input: xLast, shifts: integerShifts, mode: .grouped,
+                                                              padding: padding).description))
+        }
+        let quantizedLast = try quantized.channelsLast()
+        let yQuantizedLast = try shift2d(quantizedLast, shifts: realShifts, mode: .sparse, padding: padding, fill: 0)
+        try BenchCheck.check("channels-last int8 sparse forward",
+                             yQuantizedLast.elements == yQuantized.elements ? 0 : .infinity, tolerance: 0)
+        let lastQuantizedForward = try timer.time(BenchFigures.Case.lastInt8Forward, bytes: 2 * quantized.count) {
+            sink &+= try shift2d(quantizedLast, shifts: realShifts, mode: .sparse, padding: padding, fill: 0).count
+        }
+        rows.append(lastQuantizedForward)
+        paths.append((lastQuantizedForward.name, try CPUPlan.forward(integer: quantizedLast, shifts: realShifts, mode: .sparse,
+                                                                     padding: padding).description))
 
         // The active shift at U(-1, 1), NCHW and channels-last, each checked like the default range.
         let naiveNarrow = ReferenceShift.forward(x, shifts: narrowShifts, padding: padding)

@@ -89,6 +89,11 @@ enum BenchCheck {
         }
     }
 
+    /// How many elements differ in their bits: 0 where a layout's kernel must give another's bits.
+    static func bitwiseDifferences(_ a: [Float], _ b: [Float]) -> Double {
+        a.count != b.count ? .infinity : Double(zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count)
+    }
+
     /// `|<g, f(v)> - <f^T g, v>| / max(|<g, f(v)>|, 1)` in Double: the input gradient must be the
     /// forward's transpose applied to `g`.
     static func adjointError(g: [Float], y: [Float], gradInput: [Float], x: [Float]) -> Double {

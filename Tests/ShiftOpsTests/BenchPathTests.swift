@@ -16,13 +16,17 @@ import ShiftOpsTool
                                  ("shift grouped forward", "flatPlanes ("), ("shift grouped backward", "densePlanes ("),
                                  ("shift int8 sparse forward", "flatPlanes ("),
                                  ("channels-last active forward", "channelsLastTiles ("),
-                                 ("channels-last active backward", "channelsLastTiles (")] {
+                                 ("channels-last active backward", "channelsLastTiles ("),
+                                 ("channels-last grouped forward", "channelsLastIntegerShift ("),
+                                 ("channels-last grouped backward", "channelsLastIntegerShift ("),
+                                 // Nine Int8 channels are 9 bytes a pixel, under a 32-byte chunk.
+                                 ("channels-last int8 sparse forward", "channelsLastTiles (")] {
             #expect(path(name)?.contains(expected) == true, "\(name): \(paths)")
         }
         // The active cases timed again with shifts from U(-1,1) print their paths too.
         for name in ["shift active forward", "shift active backward", "channels-last active forward", "channels-last active backward"] {
             #expect(path(name + " U(-1,1)") != nil, "\(name) U(-1,1): \(paths)")
         }
-        #expect(paths.count == 11, "\(paths)")
+        #expect(paths.count == 14, "\(paths)")
     }
 }

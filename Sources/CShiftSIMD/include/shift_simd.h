@@ -116,10 +116,12 @@ void shift_simd_neighbours_backward_f32(int level, const float *x, const float *
    32 more (the last chunk overlaps the one before where pixel_bytes is not a multiple of 32);
    its entries first[j] to first[j + 1] name a source (entry_source) and the bytes taken from it
    (entry_mask, 32 bytes of 0 or 0xFF each), and together cover each byte once. Bytes are moved,
-   never interpreted. */
+   never interpreted. ahead (ahead_bytes) and out_ahead (out_ahead_bytes), either NULL, are asked
+   for while the chunks are swept: the next input row to be read and output row to be written. */
 void shift_simd_select_pixels(int level, void *out, int64_t out_step, const void *const *sources, int64_t in_step,
                               int64_t pixel_bytes, int64_t count, const int32_t *first, const int32_t *entry_source,
-                              const uint8_t *entry_mask);
+                              const uint8_t *entry_mask, const void *ahead, int64_t ahead_bytes, void *out_ahead,
+                              int64_t out_ahead_bytes);
 
 #ifdef __cplusplus
 }

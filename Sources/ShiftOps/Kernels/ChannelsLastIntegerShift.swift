@@ -160,6 +160,7 @@ enum ChannelsLastIntegerShift {
         let columnStep = axes.w.step
         let pixelBytes = channels &* size
         let inStep = columnStep &* xs.w &* size, outStep = ys.w &* size
+        let inRowBytes = axes.w.length &* xs.w &* size, outRowBytes = outWidth &* ys.w &* size
         // Each source's depth and height index for every output slice and row, its column index
         // for every edge column (-1: the fill), and the columns every source reads inside.
         var interior = 0..<outWidth
@@ -194,9 +195,11 @@ enum ChannelsLastIntegerShift {
                         let fillBase = UnsafeRawPointer(fillRow)
                         withUnsafeTemporaryAllocation(of: UnsafeRawPointer?.self, capacity: count) { rowStart in
                             withUnsafeTemporaryAllocation(of: UnsafeRawPointer?.self, capacity: count) { pointers in
-                                    @inline(__always) func run(_ out: UnsafeMutableRawPointer, _ pixels: Int) {
+                                    @inline(__always) func run(_ out: UnsafeMutableRawPointer, _ pixels: Int,
+                                                               ahead: (UnsafeRawPointer?, UnsafeMutableRawPointer?) = (nil, nil)) {
                                         shift_simd_select_pixels(level, out, Int64(outStep), pointers.baseAddress!, Int64(inStep),
-                                                                 Int64(pixelBytes), Int64(pixels), first, entrySource, entryMask)
+                                                                 Int64(pixelBytes), Int64(pixels), first, entrySource, entryMask,
+                                                                 ahead.0, Int64(inRowBytes), ahead.1, Int64(outRowBytes))
                                     }
                                     for r in rows {
                                         let ph = r % outHeight, rest = r / outHeight
@@ -208,6 +211,18 @@ enum ChannelsLastIntegerShift {
                                                 : UnsafeRawPointer(x + (n &* xs.n &+ id &* xs.d &+ ih &* xs.h))
                                         }
                                         let outRow = UnsafeMutableRawPointer(y + (n &* ys.n &+ pd &* ys.d &+ ph &* ys.h))
+                                        // The input row the next output row reads that this one does not (the furthest down its
+                                        // sources read), and the next output row.
+                                        var ahead: (UnsafeRawPointer?, UnsafeMutableRawPointer?) = (nil, nil)
+                                        if ph &+ 1 < outHeight {
+                                            var newest = (id: -1, ih: -1)
+                                            for k in 0..<count {
+                                                let id = depthIndex[k &* outDepth &+ pd], ih = rowIndex[k &* outHeight &+ ph &+ 1]
+                                                if id >= 0 && ih > newest.ih { newest = (id, ih) }
+                                            }
+                                            if newest.ih >= 0 { ahead.0 = UnsafeRawPointer(x + (n &* xs.n &+ newest.id &* xs.d &+ newest.ih &* xs.h)) }
+                                            ahead.1 = outRow + ys.h &* size
+                                        }
                                         var q = interior.lowerBound
                                         while q < interior.upperBound {
                                             let pixels = Swift.min(piece, interior.upperBound &- q)
@@ -215,7 +230,7 @@ enum ChannelsLastIntegerShift {
                                                 pointers[k] = rowStart[k].map { $0 + (q &* columnStep &+ sources[k].w.base) &* xs.w &* size }
                                                     ?? fillBase
                                             }
-                                            run(outRow + q &* outStep, pixels)
+                                            run(outRow + q &* outStep, pixels, ahead: q == interior.lowerBound ? ahead : (nil, nil))
                                             q &+= pixels
                                         }
                                         for (e, q) in edges.enumerated() {

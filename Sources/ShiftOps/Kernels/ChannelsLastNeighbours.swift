@@ -33,9 +33,10 @@ import CShiftTaps
 /// for bit.
 ///
 /// The wide forward (`ChannelsLastNeighbours+Wide.swift`) serves shifts in (-2, 2) the same way,
-/// from the 5 x 5 neighbourhood. Other channels-last problems (wider shifts, integer taps, 3-D,
-/// strides, `Double`, the portable vector level for the forward, fewer than eight channels) take
-/// ``ChannelsLastTiles``, or ``ChannelsLastPixels`` where the tiles do not fit.
+/// from the 5 x 5 neighbourhood. Integer taps take ``ChannelsLastIntegerShift``; other
+/// channels-last problems (wider shifts, 3-D, strides, `Double`, the portable vector level for the
+/// forward, fewer than eight channels) take ``ChannelsLastTiles``, or ``ChannelsLastPixels`` where
+/// the tiles do not fit.
 @usableFromInline
 enum ChannelsLastNeighbours {
     /// Whether the forward serves: dense channels-last 2-D tensors at stride 1, at least eight
