@@ -259,6 +259,7 @@ select_pixels_body(uint8_t *out, int64_t out_step, const uint8_t *const *sources
     }
 }
 #undef SELECT_CHUNK_LOOP
+#undef SELECT32
 
 typedef int32_t mask8 __attribute__((vector_size(32)));
 

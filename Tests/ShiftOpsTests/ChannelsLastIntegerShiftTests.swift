@@ -126,7 +126,52 @@ struct ChannelsLastIntegerShiftTests {
     func rowsLongerThanTheFillRow(padding: ShiftPadding) throws {
         let x = try Self.integers(Int32.self, shape: [1, 64, 3, 300], seed: 312)
         #expect(300 * 64 * 4 > ChannelsLastIntegerShift.fillBytes)
-        try expectNCHWElements(x, shifts: Self.shifts(channels: 64, rank: 2, reach: 2, seed: 313), padding: padding, fill: 9)
+        let s = try Self.shifts(channels: 64, rank: 2, reach: 2, seed: 313)
+        try expectNCHWElements(x, shifts: s, padding: padding, fill: 9)
+        // At a column step of 3 the fill row's pixels sit three apart: 85 to a piece.
+        try expectNCHWElements(x, shifts: s, padding: padding, geometry: ShiftGeometry(stride: [1, 3]), fill: 9)
+    }
+
+    /// Axes of one pixel may have any stride, negative too: no call moves along them. Inputs and
+    /// gradients of width 1 borrowed with odd strides on that axis, against NCHW, forward and
+    /// backward, with output rows wider than the input (an output size) and as wide.
+    @Test(arguments: ShiftPadding.allCases)
+    func axesOfOnePixelWithAnyStride(padding: ShiftPadding) throws {
+        let (channels, height) = (16, 5)
+        let values = try Tensor<Float>.random(shape: [2 * channels * height], seed: 330).elements
+        let s = try Tensor<Float>(shape: [channels, 2], elements: (0..<2 * channels).map { Float($0 % 5 - 2) })
+        for wStride in [-7, 0, 1000] {
+            try values.withUnsafeBufferPointer { buffer in
+                try Tensor<Float>.withBorrowed(buffer, shape: [2, channels, height, 1], strides: [channels * height, 1, channels, wStride]) { x in
+                    let nchw = try x.dense()
+                    for (geometry, width) in [(ShiftGeometry.identity, 1), (ShiftGeometry(stride: [1], outputSize: [height, 4]), 4)] {
+                        // A channels-last output: one in the input's odd order would take another path.
+                        var y = try Tensor<Float>(shape: [2, channels, height, width]).channelsLast()
+                        #expect(try CPUPlan.forward(x, shifts: s, mode: .grouped, padding: padding, geometry: geometry, output: y).path
+                                    == .channelsLastIntegerShift)
+                        try shift(x, shifts: s, mode: .grouped, padding: padding, geometry: geometry, into: &y)
+                        let expected = try shift(nchw, shifts: s, mode: .grouped, padding: padding, geometry: geometry)
+                        #expect(bitwiseDifferences(y, expected) == 0, "forward, w stride \(wStride), \(geometry)")
+                    }
+                    // The gradient of width 1 borrowed the same way.
+                    let gradients = try shiftBackward(gradOutput: x, input: x, shifts: s, mode: .grouped, padding: padding)
+                    #expect(try CPUPlan.backward(gradOutput: x, input: x, shifts: s, mode: .grouped, padding: padding).path
+                                == .channelsLastIntegerShift)
+                    let expected = try shiftBackward(gradOutput: nchw, input: nchw, shifts: s, mode: .grouped, padding: padding)
+                    #expect(bitwiseDifferences(gradients.input, expected.input) == 0, "backward, w stride \(wStride)")
+                }
+            }
+        }
+    }
+
+    /// An output given with `into:`: a channels-last view that starts inside a larger tensor.
+    @Test func intoAChannelsLastView() throws {
+        let x = try Tensor<Float>.random(shape: [2, 16, 6, 7], seed: 331).channelsLast()
+        let s = try Self.shifts(channels: 16, rank: 2, seed: 332)
+        var view = try Tensor<Float>(shape: [2, 16, 9, 7], repeating: .nan).channelsLast().sliced(axis: 2, range: 2..<8)
+        #expect(try CPUPlan.forward(x, shifts: s, mode: .grouped, output: view).path == .channelsLastIntegerShift)
+        try shift(x, shifts: s, mode: .grouped, padding: .zeros, into: &view)
+        #expect(bitwiseDifferences(view, try shift(x.dense(), shifts: s, mode: .grouped)) == 0)
     }
 
     /// Channels that share a shift in runs (the grouped pattern), one source per chunk, and
@@ -234,6 +279,19 @@ struct ChannelsLastIntegerShiftTests {
             }
             #expect(bitwiseDifferences(at, gx) == 0, "level \(VectorLevel.names[level])")
         }
+    }
+
+    /// A single long 1-D row splits its interior between workers, every part its own columns.
+    @Test(arguments: [ShiftPadding.zeros, .reflect])
+    func aSingleLongRowOnSeveralWorkers(padding: ShiftPadding) throws {
+        let x = try Self.integers(Int32.self, shape: [1, 64, 1000], seed: 333).channelsLast()
+        let s = try Self.shifts(channels: 64, rank: 1, reach: 3, seed: 334)
+        let trace = ParallelTrace()
+        let y = try Parallelism.$threadLimit.withValue(2) {
+            try ParallelTrace.$current.withValue(trace) { try shift(x, shifts: s, mode: .grouped, padding: padding, fill: 4) }
+        }
+        #expect(trace.runs.count == 1 && trace.runs.allSatisfy { $0.workers == 2 && $0.chunks == 8 }, "\(trace.runs)")
+        #expect(y.elements == (try shift(x.dense(), shifts: s, mode: .grouped, padding: padding, fill: 4)).elements)
     }
 
     /// Pixels under 32 bytes, and interpolating shifts, take the tiles.

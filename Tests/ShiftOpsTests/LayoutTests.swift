@@ -133,8 +133,8 @@ import ShiftOpsTestSupport
         }
     })
     func channelsLastTilesGiveTheNCHWBits(config: ShiftCase) throws {
-        // The integer forwards would take the channels-last integer kernel
-        // (`ChannelsLastIntegerShiftTests`); here the tiles' copies are under test.
+        // The integer forwards and the grouped input gradient would take the channels-last
+        // integer kernel (`ChannelsLastIntegerShiftTests`); here the tiles' copies are under test.
         try ChannelsLastIntegerShift.$isEnabled.withValue(false) { try tilesGiveTheNCHWBits(config: config) }
     }
 

@@ -182,6 +182,7 @@ struct AxisTaps<Weight: ShiftFloatingPoint> {
     /// padding folds back).
     @inlinable
     var adjointGather: AxisTaps {
+        assert(step == 1 && taps == 1, "the adjoint of a gather with step \(step) and \(taps) taps is no gather")
         var mirrored = self
         (mirrored.length, mirrored.count, mirrored.base) = (count, length, -base)
         mirrored.interior = readersInside(length: length, count: count)

@@ -11,7 +11,7 @@
 /// | forward | ``Path/channelsLastNeighbours`` | dense channels-last 2-D `Float` active shifts at stride 1 above the portable level, at least 8 channels, every channel's taps in its pixel's 3 x 3 neighbourhood (``ChannelsLastNeighbours``) |
 /// | backward | ``Path/channelsLastNeighbours`` | the same at every vector level, with a channel count that is a multiple of 8 and an output grid equal to the input grid |
 /// | forward | ``Path/channelsLastWideNeighbours`` | the same above the portable level with every channel's taps in its pixel's 5 x 5 neighbourhood, a multiple of 8 channels and an output grid equal to the input grid |
-/// | forward | ``Path/channelsLastIntegerShift`` | dense channels-last tensors of bitwise-copyable elements, at least 32 bytes per pixel, every channel reading one tap per axis (integer shifts: ``ChannelsLastIntegerShift``) |
+/// | forward | ``Path/channelsLastIntegerShift`` | dense channels-last tensors of bitwise-copyable elements, at least 2 channels and 32 bytes per pixel, every channel reading one tap per axis (integer shifts: ``ChannelsLastIntegerShift``) |
 /// | backward | ``Path/channelsLastIntegerShift`` | the same at stride 1 without the shift gradient (grouped shifts) |
 /// | both | ``Path/channelsLastTiles`` | dense channels-last tensors whose blocks of channel planes fit the scratch (``ChannelsLastTiles``) |
 /// | forward | ``Path/channelsLastPixels`` | dense channels-last, floating point, planes too large for the tiles (``ChannelsLastPixels``) |

@@ -1,7 +1,8 @@
 import CShiftSIMD
 
 /// The integer-shift forward (grouped and sparse shifts, or any call whose every channel reads
-/// one tap) computed on channels-last data: the plan's ``CPUPlan/Path/channelsLastIntegerShift``.
+/// one tap) and the grouped input gradient, computed on channels-last data: the plan's
+/// ``CPUPlan/Path/channelsLastIntegerShift``.
 ///
 /// Every channel of an output pixel is a copy of the same channel of one input pixel, or the
 /// fill. Channels that share their taps on every axis (the same integer shift) read the same
@@ -10,23 +11,31 @@ import CShiftSIMD
 /// many. Each output pixel is then written 32 bytes at a time: each 32-byte chunk of the pixel's
 /// channels is loaded from the source of its first channels and the bytes of the chunk's other
 /// sources are selected into it by constant masks, never computed with, so any element type's
-/// bits move unchanged (`shift_simd_select_pixels`). Input and output are read and written once,
-/// in memory order, with no scratch beyond a row of the fill.
+/// bits move unchanged (`shift_simd_select_pixels`). No transposes and no scratch beyond a row of
+/// the fill: the input is read and the output written a chunk at a time along each row, each row
+/// asked for ahead of its first use.
 ///
 /// The output columns where every source's column lies inside the input run as one call per
 /// row; the few edge columns each map their sources through the padding. Rows and columns that
 /// zero padding leaves out read a row of the fill.
 ///
-/// The results are the NCHW copy kernels' bit for bit (`LayoutTests` and
-/// `ChannelsLastIntegerShiftTests` assert it). The path serves dense channels-last tensors of any
-/// rank, stride and padding whose pixels hold at least 32 bytes (8 `Float` channels, 32 `Int8`
-/// ones) of bitwise-copyable elements; others take ``ChannelsLastTiles``.
+/// The input gradient (``backward(_:gradOutput:shifts:gradInput:plan:)``) is the same gather with
+/// the taps mirrored, plus the taps that padding other than zeros folds back.
+///
+/// The results are the NCHW kernels' bit for bit (`ChannelsLastIntegerShiftTests` asserts it),
+/// with one exception: the NCHW input gradient multiplies each `g` by a weight of 1, which quiets
+/// a signalling NaN, where the gather moves its bits unchanged. The path serves dense
+/// channels-last tensors of at least two channels, any rank, stride and padding (the backward at
+/// stride 1), whose pixels hold at least 32 bytes (8 `Float` channels, 32 `Int8` ones) of
+/// bitwise-copyable elements; other calls take the plan's next path (``ChannelsLastTiles`` where
+/// its blocks fit).
 @usableFromInline
 enum ChannelsLastIntegerShift {
     /// The bytes of a chunk: the width of the selections.
     @usableFromInline static let chunkBytes = 32
 
-    /// The most bytes of fill rows a call keeps: rows longer than this run in pieces.
+    /// About the most bytes of fill a call keeps, under zero padding: rows longer than that run in
+    /// pieces that each read at most this much of it (plus one pixel).
     @usableFromInline static let fillBytes = 1 << 16
 
     /// Whether the path may serve at all: tests turn it off to reach the tiles' copies. Only
@@ -39,8 +48,10 @@ enum ChannelsLastIntegerShift {
     static func applies<Weight: ShiftFloatingPoint>(_ problem: ShiftProblem, _ xs: LiftedStrides, _ ys: LiftedStrides,
                                                     elementSize: Int, bitwiseCopyable: Bool,
                                                     shifts: ShiftTable<Weight>) -> Bool {
-        guard isEnabled, bitwiseCopyable, problem.channels &* elementSize >= chunkBytes, ChannelsLastPixels.applies(problem, xs, ys)
-        else { return false }
+        // The chunk tables hold 32-bit entry indices, at most one per byte of a pixel.
+        let pixelBytes = problem.channels &* elementSize
+        guard isEnabled, bitwiseCopyable, pixelBytes >= chunkBytes, pixelBytes <= Int(Int32.max),
+              ChannelsLastPixels.applies(problem, xs, ys) else { return false }
         return (0..<problem.channels).allSatisfy { problem.taps(channel: $0, shifts: shifts).isCopy }
     }
 
@@ -64,6 +75,9 @@ enum ChannelsLastIntegerShift {
             var known: [SIMD3<Int>: Int32] = [:]
             for c in 0..<channels {
                 let taps = channelTaps(c)
+                // The key names the taps only where each axis reads one tap (so weight 0) and
+                // every source shares the axes' lengths, steps and padding.
+                assert(taps.isCopy, "a channel that interpolates in the integer-shift kernel")
                 let key = SIMD3(taps.d.base, taps.h.base, taps.w.base)
                 if let k = known[key] {
                     sourceOf[c] = k
@@ -159,8 +173,13 @@ enum ChannelsLastIntegerShift {
         let (outDepth, outHeight, outWidth) = (axes.d.count, axes.h.count, axes.w.count)
         let columnStep = axes.w.step
         let pixelBytes = channels &* size
-        let inStep = columnStep &* xs.w &* size, outStep = ys.w &* size
-        let inRowBytes = axes.w.length &* xs.w &* size, outRowBytes = outWidth &* ys.w &* size
+        // Along an axis of one pixel the stride is anything (even negative) and no call moves
+        // along it: at most one column reads inside, and edge columns take one pixel per call.
+        let inStep = axes.w.length > 1 ? columnStep &* xs.w &* size : 0
+        let outStep = outWidth > 1 ? ys.w &* size : 0
+        // What a row spans, for asking for it ahead (rows of several pixels are dense).
+        let inRowBytes = axes.w.length > 1 ? axes.w.length &* xs.w &* size : pixelBytes
+        let outRowBytes = outWidth > 1 ? outWidth &* ys.w &* size : pixelBytes
         // Each source's depth and height index for every output slice and row, its column index
         // for every edge column (-1: the fill), and the columns every source reads inside.
         var interior = 0..<outWidth
@@ -175,72 +194,83 @@ enum ChannelsLastIntegerShift {
             for (e, q) in edges.enumerated() { columnIndex[k &* edges.count &+ e] = s.w.index(q, 0) }
         }
         // The fill, as a row of input pixels at the sources' column step: long enough for
-        // `piece` output pixels, the longest stretch one kernel call takes.
-        let piece = Swift.max(1, fillBytes / Swift.max(inStep, 1))
+        // `piece` output pixels, the longest stretch one kernel call takes (the whole interior
+        // where nothing reads the fill, or where it is short).
         let readsFill = axes.w.paddingCode == ShiftPadding.zeros.tapCode
+        let piece = readsFill ? Swift.max(1, Swift.min(fillBytes / Swift.max(inStep, 1), interior.count))
+            : Swift.max(1, interior.count)
         let fillCount = readsFill ? (piece &- 1) &* (inStep / size) &+ channels : 0
         let fillRow = UnsafeMutablePointer<Element>.allocate(capacity: fillCount)
         fillRow.initialize(repeating: fill, count: fillCount)
         defer { fillRow.deinitialize(count: fillCount).deallocate() }
 
+        // Rows are the work items; where there are too few to keep the threads busy (1-D data, a
+        // single image of few rows), each row's interior is split into parts as well.
+        let rowCount = batch &* outDepth &* outHeight
+        let threads = Swift.max(1, Parallelism.threadLimit)
+        let parts = rowCount >= 4 &* threads ? 1
+            : Swift.max(1, Swift.min((4 &* threads &+ rowCount &- 1) / rowCount, interior.count &* channels / WorkGrain.rowElements))
         let shared = UncheckedSendable((input.reading, output.base, fillRow))
         let level = plan.level
         selections.first.withUnsafeBufferPointer { first in
             selections.entrySource.withUnsafeBufferPointer { entrySource in
                 selections.entryMask.withUnsafeBufferPointer { entryMask in
                     let tables = UncheckedSendable((first.baseAddress!, entrySource.baseAddress!, entryMask.baseAddress!))
-                    parallelChunks(count: batch &* outDepth &* outHeight, grain: plan.grain, trace: plan.trace) { rows in
+                    parallelChunks(count: rowCount &* parts, grain: parts > 1 ? 1 : plan.grain, trace: plan.trace) { items in
                         let (x, y, fillRow) = shared.value
                         let (first, entrySource, entryMask) = tables.value
                         let fillBase = UnsafeRawPointer(fillRow)
-                        withUnsafeTemporaryAllocation(of: UnsafeRawPointer?.self, capacity: count) { rowStart in
-                            withUnsafeTemporaryAllocation(of: UnsafeRawPointer?.self, capacity: count) { pointers in
-                                    @inline(__always) func run(_ out: UnsafeMutableRawPointer, _ pixels: Int,
-                                                               ahead: (UnsafeRawPointer?, UnsafeMutableRawPointer?) = (nil, nil)) {
-                                        shift_simd_select_pixels(level, out, Int64(outStep), pointers.baseAddress!, Int64(inStep),
-                                                                 Int64(pixelBytes), Int64(pixels), first, entrySource, entryMask,
-                                                                 ahead.0, Int64(inRowBytes), ahead.1, Int64(outRowBytes))
+                        // Per task: each source's input row, and its pointer for one kernel call.
+                        withUnsafeTemporaryAllocation(of: UnsafeRawPointer?.self, capacity: 2 &* count) { scratch in
+                            let rowStart = scratch.baseAddress!, pointers = rowStart + count
+                            @inline(__always) func run(_ out: UnsafeMutableRawPointer, _ pixels: Int,
+                                                       ahead: (UnsafeRawPointer?, UnsafeMutableRawPointer?) = (nil, nil)) {
+                                shift_simd_select_pixels(level, out, Int64(outStep), pointers, Int64(inStep),
+                                                         Int64(pixelBytes), Int64(pixels), first, entrySource, entryMask,
+                                                         ahead.0, Int64(inRowBytes), ahead.1, Int64(outRowBytes))
+                            }
+                            for item in items {
+                                let (r, part) = item.quotientAndRemainder(dividingBy: parts)
+                                let ph = r % outHeight, rest = r / outHeight
+                                let pd = rest % outDepth, n = rest / outDepth
+                                // Each source's input row, nil where zero padding leaves it.
+                                for k in 0..<count {
+                                    let id = depthIndex[k &* outDepth &+ pd], ih = rowIndex[k &* outHeight &+ ph]
+                                    rowStart[k] = id < 0 || ih < 0 ? nil
+                                        : UnsafeRawPointer(x + (n &* xs.n &+ id &* xs.d &+ ih &* xs.h))
+                                }
+                                let outRow = UnsafeMutableRawPointer(y + (n &* ys.n &+ pd &* ys.d &+ ph &* ys.h))
+                                // The input row the next output row reads that this one does not (the furthest down its
+                                // sources read), and the next output row.
+                                var ahead: (UnsafeRawPointer?, UnsafeMutableRawPointer?) = (nil, nil)
+                                if part == 0 && ph &+ 1 < outHeight {
+                                    var newest = (id: -1, ih: -1)
+                                    for k in 0..<count {
+                                        let id = depthIndex[k &* outDepth &+ pd], ih = rowIndex[k &* outHeight &+ ph &+ 1]
+                                        if id >= 0 && ih > newest.ih { newest = (id, ih) }
                                     }
-                                    for r in rows {
-                                        let ph = r % outHeight, rest = r / outHeight
-                                        let pd = rest % outDepth, n = rest / outDepth
-                                        // Each source's input row, nil where zero padding leaves it.
-                                        for k in 0..<count {
-                                            let id = depthIndex[k &* outDepth &+ pd], ih = rowIndex[k &* outHeight &+ ph]
-                                            rowStart[k] = id < 0 || ih < 0 ? nil
-                                                : UnsafeRawPointer(x + (n &* xs.n &+ id &* xs.d &+ ih &* xs.h))
-                                        }
-                                        let outRow = UnsafeMutableRawPointer(y + (n &* ys.n &+ pd &* ys.d &+ ph &* ys.h))
-                                        // The input row the next output row reads that this one does not (the furthest down its
-                                        // sources read), and the next output row.
-                                        var ahead: (UnsafeRawPointer?, UnsafeMutableRawPointer?) = (nil, nil)
-                                        if ph &+ 1 < outHeight {
-                                            var newest = (id: -1, ih: -1)
-                                            for k in 0..<count {
-                                                let id = depthIndex[k &* outDepth &+ pd], ih = rowIndex[k &* outHeight &+ ph &+ 1]
-                                                if id >= 0 && ih > newest.ih { newest = (id, ih) }
-                                            }
-                                            if newest.ih >= 0 { ahead.0 = UnsafeRawPointer(x + (n &* xs.n &+ newest.id &* xs.d &+ newest.ih &* xs.h)) }
-                                            ahead.1 = outRow + ys.h &* size
-                                        }
-                                        var q = interior.lowerBound
-                                        while q < interior.upperBound {
-                                            let pixels = Swift.min(piece, interior.upperBound &- q)
-                                            for k in 0..<count {
-                                                pointers[k] = rowStart[k].map { $0 + (q &* columnStep &+ sources[k].w.base) &* xs.w &* size }
-                                                    ?? fillBase
-                                            }
-                                            run(outRow + q &* outStep, pixels, ahead: q == interior.lowerBound ? ahead : (nil, nil))
-                                            q &+= pixels
-                                        }
-                                        for (e, q) in edges.enumerated() {
-                                            for k in 0..<count {
-                                                let iw = columnIndex[k &* edges.count &+ e]
-                                                pointers[k] = iw < 0 ? fillBase : rowStart[k].map { $0 + iw &* xs.w &* size } ?? fillBase
-                                            }
-                                            run(outRow + q &* outStep, 1)
-                                        }
+                                    if newest.ih >= 0 { ahead.0 = UnsafeRawPointer(x + (n &* xs.n &+ newest.id &* xs.d &+ newest.ih &* xs.h)) }
+                                    ahead.1 = outRow + ys.h &* size
+                                }
+                                let span = interior.count
+                                let columns = (interior.lowerBound &+ span &* part / parts)..<(interior.lowerBound &+ span &* (part &+ 1) / parts)
+                                var q = columns.lowerBound
+                                while q < columns.upperBound {
+                                    let pixels = Swift.min(piece, columns.upperBound &- q)
+                                    for k in 0..<count {
+                                        pointers[k] = rowStart[k].map { $0 + (q &* columnStep &+ sources[k].w.base) &* xs.w &* size }
+                                            ?? fillBase
                                     }
+                                    run(outRow + q &* outStep, pixels, ahead: q == columns.lowerBound ? ahead : (nil, nil))
+                                    q &+= pixels
+                                }
+                                for (e, q) in edges.enumerated() where part == 0 {
+                                    for k in 0..<count {
+                                        let iw = columnIndex[k &* edges.count &+ e]
+                                        pointers[k] = iw < 0 ? fillBase : rowStart[k].map { $0 + iw &* xs.w &* size } ?? fillBase
+                                    }
+                                    run(outRow + q &* outStep, 1)
+                                }
                             }
                         }
                     }
