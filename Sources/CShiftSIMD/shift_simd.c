@@ -259,6 +259,65 @@ select_pixels_body(uint8_t *out, int64_t out_step, const uint8_t *const *sources
     }
 }
 #undef SELECT_CHUNK_LOOP
+
+/* count (at least 1) output pixels of an integer shift whose every channel reads inside a 3 x 3
+   neighbourhood: rows[i] is input row i of the three (a fill row where the padding reads the
+   fill) at the centre column of output pixel 0, and output pixel i reads columns i - 1, i, i + 1
+   of them (in_step apart), except that the first pixel's left column is before[i] and the last
+   pixel's right column after[i] (through the padding where the row ends there). Chunk j's four masks (masks + 128 j) pick, per byte, the upper or lower row
+   (else the middle) and the left or right column (else the middle): each input column's row is
+   selected once as the column enters, and each output selects among three such columns, so a
+   chunk costs 3 loads and 4 selections per pixel, whatever the number of sources. */
+static inline __attribute__((always_inline)) void
+select_neighbours_body(uint8_t *out, int64_t out_step, const uint8_t *const *rows, const uint8_t *const *before,
+                       const uint8_t *const *after, int64_t in_step, int64_t pixel_bytes, int64_t count,
+                       const uint8_t *masks, const uint8_t *ahead, int64_t ahead_bytes, uint8_t *out_ahead,
+                       int64_t out_ahead_bytes) {
+    int64_t chunks = (pixel_bytes + 31) / 32;
+    int64_t per_in = (ahead_bytes / chunks + 63) & ~(int64_t)63, per_out = (out_ahead_bytes / chunks + 63) & ~(int64_t)63;
+    for (int64_t j = 0; j < chunks; j++) {
+        int64_t offset = 32 * j < pixel_bytes - 32 ? 32 * j : pixel_bytes - 32;
+        if (ahead != NULL)
+            for (int64_t b = per_in * j; b < per_in * (j + 1) && b < ahead_bytes; b += 64) __builtin_prefetch(ahead + b, 0, 3);
+        if (out_ahead != NULL)
+            for (int64_t b = per_out * j; b < per_out * (j + 1) && b < out_ahead_bytes; b += 64)
+                __builtin_prefetch(out_ahead + b, 1, 3);
+        bytes32 raw, up, down, left, right;
+        memcpy(&raw, masks + 128 * j, sizeof raw);
+        up = raw != 0;
+        memcpy(&raw, masks + 128 * j + 32, sizeof raw);
+        down = raw != 0;
+        memcpy(&raw, masks + 128 * j + 64, sizeof raw);
+        left = raw != 0;
+        memcpy(&raw, masks + 128 * j + 96, sizeof raw);
+        right = raw != 0;
+        const uint8_t *r0 = rows[0] + offset, *r1 = rows[1] + offset, *r2 = rows[2] + offset;
+        uint8_t *o = out + offset;
+        bytes32 a, b, c, left_column, here, right_column, v;
+#define COLUMN(t, p0, p1, p2)                                                                      \
+    do {                                                                                           \
+        memcpy(&a, (p0), sizeof a);                                                                \
+        memcpy(&b, (p1), sizeof b);                                                                \
+        memcpy(&c, (p2), sizeof c);                                                                \
+        (t) = SELECT32(down, c, SELECT32(up, a, b));                                               \
+    } while (0)
+        COLUMN(left_column, before[0] + offset, before[1] + offset, before[2] + offset);
+        COLUMN(here, r0, r1, r2);
+        for (int64_t i = 0; i + 1 < count; i++) {
+            int64_t at = (i + 1) * in_step;
+            COLUMN(right_column, r0 + at, r1 + at, r2 + at);
+            v = SELECT32(right, right_column, SELECT32(left, left_column, here));
+            memcpy(o + i * out_step, &v, sizeof v);
+            left_column = here;
+            here = right_column;
+        }
+        /* The last pixel's right column comes through the padding where the row ends there. */
+        COLUMN(right_column, after[0] + offset, after[1] + offset, after[2] + offset);
+        v = SELECT32(right, right_column, SELECT32(left, left_column, here));
+        memcpy(o + (count - 1) * out_step, &v, sizeof v);
+#undef COLUMN
+    }
+}
 #undef SELECT32
 
 typedef int32_t mask8 __attribute__((vector_size(32)));
@@ -884,6 +943,14 @@ neighbours_backward_body(const float *x, const float *g, float *gx, const float 
         const float *source, int64_t ss, float *target, int64_t ts, int64_t rows, int64_t columns) { \
         transpose_body(source, ss, target, ts, rows, columns);                                     \
     }                                                                                              \
+    __attribute__((target(features))) static void select_neighbours_##suffix(                      \
+        uint8_t *out, int64_t out_step, const uint8_t *const *rows, const uint8_t *const *before,   \
+        const uint8_t *const *after, int64_t in_step, int64_t pixel_bytes, int64_t count,           \
+        const uint8_t *masks, const uint8_t *ahead, int64_t ahead_bytes, uint8_t *out_ahead,        \
+        int64_t out_ahead_bytes) {                                                                 \
+        select_neighbours_body(out, out_step, rows, before, after, in_step, pixel_bytes, count, masks, ahead, \
+                               ahead_bytes, out_ahead, out_ahead_bytes);                           \
+    }                                                                                              \
     __attribute__((target(features))) static void select_pixels_##suffix(                          \
         uint8_t *out, int64_t out_step, const uint8_t *const *sources, int64_t in_step, int64_t pixel_bytes, \
         int64_t count, const int32_t *first, const int32_t *entry_source, const uint8_t *entry_mask, \
@@ -1006,4 +1073,13 @@ void shift_simd_select_pixels(int level, void *out, int64_t out_step, const void
     DISPATCH(level, select_pixels, (uint8_t *)out, out_step, (const uint8_t *const *)sources, in_step, pixel_bytes,
              count, first, entry_source, entry_mask, (const uint8_t *)ahead, ahead_bytes, (uint8_t *)out_ahead,
              out_ahead_bytes);
+}
+
+void shift_simd_select_neighbours(int level, void *out, int64_t out_step, const void *const *rows,
+                                  const void *const *before, const void *const *after, int64_t in_step,
+                                  int64_t pixel_bytes, int64_t count, const uint8_t *masks, const void *ahead,
+                                  int64_t ahead_bytes, void *out_ahead, int64_t out_ahead_bytes) {
+    DISPATCH(level, select_neighbours, (uint8_t *)out, out_step, (const uint8_t *const *)rows,
+             (const uint8_t *const *)before, (const uint8_t *const *)after, in_step, pixel_bytes, count, masks,
+             (const uint8_t *)ahead, ahead_bytes, (uint8_t *)out_ahead, out_ahead_bytes);
 }

@@ -294,6 +294,46 @@ struct ChannelsLastIntegerShiftTests {
         #expect(y.elements == (try shift(x.dense(), shifts: s, mode: .grouped, padding: padding, fill: 4)).elements)
     }
 
+    /// The classic grouped pattern (channel `c` takes offset `c mod 9` of `{-1, 0, 1}^2`, on
+    /// the last two axes): many sources per chunk, all inside a 3 x 3 neighbourhood, so the
+    /// kernel that selects each lane's row and then its column serves; forward and backward,
+    /// against NCHW.
+    @Test(arguments: ShiftPadding.allCases, ranks)
+    func theThreeByThreeKernel(padding: ShiftPadding, rank: Int) throws {
+        func classic(_ channels: Int) throws -> Tensor<Float> {
+            let values: [Float] = (0..<channels).flatMap { (c: Int) -> [Float] in
+                let offsets = [Float(c % 9 / 3 - 1), Float(c % 3 - 1)]
+                return Array(repeating: 0, count: Swift.max(0, rank - 2)) + offsets.suffix(rank)
+            }
+            return try Tensor<Float>(shape: [channels, rank], elements: values)
+        }
+        // The kernel's tables exist for these calls: 8 and 9 sources per chunk (1-D data has 3,
+        // too few for it to pay).
+        for (channels, size) in [(18, 4), (45, 1)] where rank >= 2 {
+            let shifts = try classic(channels)
+            let problem = try ShiftProblem.make(inputShape: Self.shape(rank: rank, channels: channels), shifts: shifts,
+                                                spatialRank: rank, mode: .grouped, padding: padding, geometry: .identity)
+            let rolling = withExtendedLifetime(shifts) {
+                let table = ShiftTable(shifts)
+                let selections = ChannelsLastIntegerShift.Selections(channels: channels, elementSize: size) {
+                    problem.taps(channel: $0, shifts: table)
+                }
+                return ChannelsLastIntegerShift.Rolling(selections, channels: channels, elementSize: size)
+            }
+            #expect(rolling != nil, "\(channels) channels of \(size) bytes")
+        }
+        let x = try Tensor<Float>.random(shape: Self.shape(rank: rank, channels: 18), seed: 335)
+        try expectNCHWBits(x, shifts: classic(18), mode: .grouped, padding: padding)
+        try expectNCHWGradient(x, shifts: classic(18), padding: padding)
+        try expectNCHWElements(Self.integers(Int8.self, shape: Self.shape(rank: rank, channels: 45), seed: 336),
+                               shifts: classic(45), padding: padding, fill: 3)
+        // Rows long enough to run in pieces, each piece reading a pixel of fill on either side.
+        if rank == 2 {
+            let long = try Self.integers(Int32.self, shape: [1, 64, 3, 300], seed: 337)
+            try expectNCHWElements(long, shifts: classic(64), padding: padding, fill: 8)
+        }
+    }
+
     /// Pixels under 32 bytes, and interpolating shifts, take the tiles.
     @Test func otherCallsTakeTheTiles() throws {
         let narrow = try Self.integers(Int8.self, shape: [1, 31, 6, 6], seed: 317)

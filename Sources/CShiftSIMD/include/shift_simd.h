@@ -123,6 +123,20 @@ void shift_simd_select_pixels(int level, void *out, int64_t out_step, const void
                               const uint8_t *entry_mask, const void *ahead, int64_t ahead_bytes, void *out_ahead,
                               int64_t out_ahead_bytes);
 
+/* count (at least 1) pixels of an integer shift whose every channel reads inside a 3 x 3
+   neighbourhood, the same bytes as shift_simd_select_pixels: rows[0..3) are the three input rows
+   at the centre column of output pixel 0 (a fill row where the padding reads the fill), pixel i
+   reading columns i - 1 to i + 1 (in_step bytes apart), except that the first pixel's left
+   columns are before[0..3) and the last pixel's right columns after[0..3) (each a pixel, mapped
+   through the padding where a row ends there); the columns between must lie inside. Chunk j (as in
+   shift_simd_select_pixels) takes each byte from the row and column its four masks (masks +
+   128 j: upper row, lower row, left column, right column; 32 bytes of 0 or 0xFF each) say, the
+   middle where neither of a pair is set. ahead and out_ahead as in shift_simd_select_pixels. */
+void shift_simd_select_neighbours(int level, void *out, int64_t out_step, const void *const *rows,
+                                  const void *const *before, const void *const *after, int64_t in_step,
+                                  int64_t pixel_bytes, int64_t count, const uint8_t *masks, const void *ahead,
+                                  int64_t ahead_bytes, void *out_ahead, int64_t out_ahead_bytes);
+
 #ifdef __cplusplus
 }
 #endif

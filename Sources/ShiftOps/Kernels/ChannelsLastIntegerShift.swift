@@ -19,6 +19,14 @@ import CShiftSIMD
 /// row; the few edge columns each map their sources through the padding. Rows and columns that
 /// zero padding leaves out read a row of the fill.
 ///
+/// Where every source lies in one 3 x 3 neighbourhood and a chunk holds more than three sources
+/// on average (the classic grouped pattern, channel `c` at offset `c mod 9`, has eight), a second
+/// kernel serves instead (``Rolling``, `shift_simd_select_neighbours`): each lane's row is selected
+/// once per input column as the column enters, and each output selects among three such columns,
+/// so a chunk costs 3 loads and 4 selections per pixel however many sources it holds. It takes
+/// every column whose middle input column lies inside, the ends of each call mapped through the
+/// padding, so that a centred pattern leaves no edge columns.
+///
 /// The input gradient (``backward(_:gradOutput:shifts:gradInput:plan:)``) is the same gather with
 /// the taps mirrored, plus the taps that padding other than zeros folds back.
 ///
@@ -66,12 +74,14 @@ enum ChannelsLastIntegerShift {
         @usableFromInline var entrySource: [Int32] = []
         /// Each entry's 32 bytes: 0xFF where the chunk's byte comes from the entry's source.
         @usableFromInline var entryMask: [UInt8] = []
+        /// Each channel's source.
+        @usableFromInline var sourceOf: [Int32] = []
 
         /// Groups `channels` channels by their taps (`taps(c)`, one tap per axis) and lays the
         /// chunks of a pixel of `elementSize`-byte channels over them.
         @inlinable
         init(channels: Int, elementSize: Int, taps channelTaps: (Int) -> ChannelTaps<Weight>) {
-            var sourceOf = [Int32](repeating: 0, count: channels)
+            sourceOf = [Int32](repeating: 0, count: channels)
             var known: [SIMD3<Int>: Int32] = [:]
             for c in 0..<channels {
                 let taps = channelTaps(c)
@@ -107,6 +117,45 @@ enum ChannelsLastIntegerShift {
                 }
                 first.append(Int32(entrySource.count))
             }
+        }
+    }
+
+    /// The 3 x 3 kernel's tables (`shift_simd_select_neighbours`), where it serves: unit steps,
+    /// one depth tap for all, every source's row and column within two of the least, and more
+    /// than three sources per chunk on average (its 3 loads and 4 selections per pixel and chunk
+    /// against about one load and one selection per source).
+    @usableFromInline
+    struct Rolling {
+        /// The least row and column base: the three rows and columns read are these and the two after.
+        @usableFromInline let rowBase: Int, columnBase: Int
+        /// Per chunk, 128 bytes: the upper-row, lower-row, left-column and right-column masks.
+        @usableFromInline let masks: [UInt8]
+
+        @inlinable
+        init?<Weight>(_ selections: Selections<Weight>, channels: Int, elementSize: Int) {
+            let sources = selections.sources, first = sources[0]
+            let chunkBytes = ChannelsLastIntegerShift.chunkBytes
+            let pixelBytes = channels &* elementSize
+            let chunks = (pixelBytes &+ chunkBytes &- 1) / chunkBytes
+            guard first.h.step == 1, first.w.step == 1, selections.entrySource.count > 3 &* chunks,
+                  sources.allSatisfy({ $0.d.base == first.d.base }) else { return nil }
+            let rows = sources.map(\.h.base), columns = sources.map(\.w.base)
+            (rowBase, columnBase) = (rows.min()!, columns.min()!)
+            guard rows.max()! &- rowBase <= 2, columns.max()! &- columnBase <= 2 else { return nil }
+            var masks = [UInt8](repeating: 0, count: 128 &* chunks)
+            for j in 0..<chunks {
+                let offset = Swift.min(j &* chunkBytes, pixelBytes &- chunkBytes)
+                for byte in 0..<chunkBytes {
+                    let k = Int(selections.sourceOf[(offset &+ byte) / elementSize])
+                    let (row, column) = (rows[k] &- rowBase, columns[k] &- columnBase)
+                    let at = 128 &* j &+ byte
+                    if row == 0 { masks[at] = 0xFF }
+                    if row == 2 { masks[at &+ 32] = 0xFF }
+                    if column == 0 { masks[at &+ 64] = 0xFF }
+                    if column == 2 { masks[at &+ 96] = 0xFF }
+                }
+            }
+            self.masks = masks
         }
     }
 
@@ -184,6 +233,12 @@ enum ChannelsLastIntegerShift {
         // for every edge column (-1: the fill), and the columns every source reads inside.
         var interior = 0..<outWidth
         for s in sources { interior = interior.clamped(to: s.w.interior) }
+        // Where the 3 x 3 kernel serves, it takes the columns whose middle input column lies
+        // inside (their outer ones mapped through the padding at the ends of each call).
+        let rolling = Rolling(selections, channels: channels, elementSize: size)
+        if let rolling {
+            interior = (0..<outWidth).clamped(to: Swift.max(0, -rolling.columnBase &- 1)..<Swift.max(0, axes.w.length &- rolling.columnBase &- 1))
+        }
         let edges = Array(0..<interior.lowerBound) + Array(interior.upperBound..<outWidth)
         var depthIndex = [Int](repeating: 0, count: count &* outDepth)
         var rowIndex = [Int](repeating: 0, count: count &* outHeight)
@@ -199,6 +254,7 @@ enum ChannelsLastIntegerShift {
         let readsFill = axes.w.paddingCode == ShiftPadding.zeros.tapCode
         let piece = readsFill ? Swift.max(1, Swift.min(fillBytes / Swift.max(inStep, 1), interior.count))
             : Swift.max(1, interior.count)
+        // The 3 x 3 kernel reads one pixel more on either side of a piece.
         let fillCount = readsFill ? (piece &- 1) &* (inStep / size) &+ channels : 0
         let fillRow = UnsafeMutablePointer<Element>.allocate(capacity: fillCount)
         fillRow.initialize(repeating: fill, count: fillCount)
@@ -212,17 +268,21 @@ enum ChannelsLastIntegerShift {
             : Swift.max(1, Swift.min((4 &* threads &+ rowCount &- 1) / rowCount, interior.count &* channels / WorkGrain.rowElements))
         let shared = UncheckedSendable((input.reading, output.base, fillRow))
         let level = plan.level
+        let rollingMasks = rolling?.masks ?? []
         selections.first.withUnsafeBufferPointer { first in
             selections.entrySource.withUnsafeBufferPointer { entrySource in
                 selections.entryMask.withUnsafeBufferPointer { entryMask in
-                    let tables = UncheckedSendable((first.baseAddress!, entrySource.baseAddress!, entryMask.baseAddress!))
+                  rollingMasks.withUnsafeBufferPointer { rollingMasks in
+                    let tables = UncheckedSendable((first.baseAddress!, entrySource.baseAddress!, entryMask.baseAddress!,
+                                                    rollingMasks.baseAddress))
                     parallelChunks(count: rowCount &* parts, grain: parts > 1 ? 1 : plan.grain, trace: plan.trace) { items in
                         let (x, y, fillRow) = shared.value
-                        let (first, entrySource, entryMask) = tables.value
+                        let (first, entrySource, entryMask, masks) = tables.value
                         let fillBase = UnsafeRawPointer(fillRow)
-                        // Per task: each source's input row, and its pointer for one kernel call.
-                        withUnsafeTemporaryAllocation(of: UnsafeRawPointer?.self, capacity: 2 &* count) { scratch in
-                            let rowStart = scratch.baseAddress!, pointers = rowStart + count
+                        // Per task: each source's input row, its pointer for one kernel call, and the
+                        // 3 x 3 kernel's three rows, left columns and right columns.
+                        withUnsafeTemporaryAllocation(of: UnsafeRawPointer?.self, capacity: 2 &* count &+ 9) { scratch in
+                            let rowStart = scratch.baseAddress!, pointers = rowStart + count, three = pointers + count
                             @inline(__always) func run(_ out: UnsafeMutableRawPointer, _ pixels: Int,
                                                        ahead: (UnsafeRawPointer?, UnsafeMutableRawPointer?) = (nil, nil)) {
                                 shift_simd_select_pixels(level, out, Int64(outStep), pointers, Int64(inStep),
@@ -257,6 +317,31 @@ enum ChannelsLastIntegerShift {
                                 var q = columns.lowerBound
                                 while q < columns.upperBound {
                                     let pixels = Swift.min(piece, columns.upperBound &- q)
+                                    if let rolling {
+                                        // The three rows at the middle column of pixel q, and the first
+                                        // pixel's left and the last pixel's right columns through the padding.
+                                        let id = depthIndex[pd], middle = q &+ rolling.columnBase &+ 1
+                                        let (leftColumn, rightColumn) = (
+                                            ChannelsLastNeighbours.mapped(middle &- 1, axes.w.length, axes.w.paddingCode),
+                                            ChannelsLastNeighbours.mapped(middle &+ pixels, axes.w.length, axes.w.paddingCode))
+                                        for i in 0..<3 {
+                                            let ih = ChannelsLastNeighbours.mapped(ph &+ rolling.rowBase &+ i, axes.h.length, axes.h.paddingCode)
+                                            guard id >= 0 && ih >= 0 else {
+                                                (three[i], three[i &+ 3], three[i &+ 6]) = (fillBase, fillBase, fillBase)
+                                                continue
+                                            }
+                                            let row = UnsafeRawPointer(x + (n &* xs.n &+ id &* xs.d &+ Int(ih) &* xs.h))
+                                            three[i] = row + middle &* xs.w &* size
+                                            three[i &+ 3] = leftColumn < 0 ? fillBase : row + Int(leftColumn) &* xs.w &* size
+                                            three[i &+ 6] = rightColumn < 0 ? fillBase : row + Int(rightColumn) &* xs.w &* size
+                                        }
+                                        let rowAhead = q == columns.lowerBound ? ahead : (nil, nil)
+                                        shift_simd_select_neighbours(level, outRow + q &* outStep, Int64(outStep), three, three + 3,
+                                                                     three + 6, Int64(inStep), Int64(pixelBytes), Int64(pixels), masks,
+                                                                     rowAhead.0, Int64(inRowBytes), rowAhead.1, Int64(outRowBytes))
+                                        q &+= pixels
+                                        continue
+                                    }
                                     for k in 0..<count {
                                         pointers[k] = rowStart[k].map { $0 + (q &* columnStep &+ sources[k].w.base) &* xs.w &* size }
                                             ?? fillBase
@@ -274,6 +359,7 @@ enum ChannelsLastIntegerShift {
                             }
                         }
                     }
+                  }
                 }
             }
         }
