@@ -261,10 +261,10 @@ select_pixels_body(uint8_t *out, int64_t out_step, const uint8_t *const *sources
 #undef SELECT_CHUNK_LOOP
 
 /* count (at least 1) output pixels of an integer shift whose every channel reads inside a 3 x 3
-   neighbourhood: rows[i] is input row i of the three (a fill row where the padding reads the
+   neighbourhood: rows[r] is input row r of the three (a fill row where the padding reads the
    fill) at the centre column of output pixel 0, and output pixel i reads columns i - 1, i, i + 1
-   of them (in_step apart), except that the first pixel's left column is before[i] and the last
-   pixel's right column after[i] (through the padding where the row ends there). Chunk j's four masks (masks + 128 j) pick, per byte, the upper or lower row
+   of them (in_step apart), except that the first pixel's left column is before[r] and the last
+   pixel's right column after[r] (through the padding where the row ends there). Chunk j's four masks (masks + 128 j) pick, per byte, the upper or lower row
    (else the middle) and the left or right column (else the middle): each input column's row is
    selected once as the column enters, and each output selects among three such columns, so a
    chunk costs 3 loads and 4 selections per pixel, whatever the number of sources. */

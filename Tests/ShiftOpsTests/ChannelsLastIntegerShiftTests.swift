@@ -121,15 +121,18 @@ struct ChannelsLastIntegerShiftTests {
     }
 
     /// Rows longer than the fill row the call keeps (64 KiB), so that they run in pieces, with
-    /// rows that zero padding leaves out reading the fill piece by piece.
+    /// rows that zero padding leaves out reading the fill piece by piece. On one thread and four
+    /// rows, so that no row is split between workers instead.
     @Test(arguments: [ShiftPadding.zeros, .periodic])
     func rowsLongerThanTheFillRow(padding: ShiftPadding) throws {
-        let x = try Self.integers(Int32.self, shape: [1, 64, 3, 300], seed: 312)
+        let x = try Self.integers(Int32.self, shape: [1, 64, 4, 300], seed: 312)
         #expect(300 * 64 * 4 > ChannelsLastIntegerShift.fillBytes)
         let s = try Self.shifts(channels: 64, rank: 2, reach: 2, seed: 313)
-        try expectNCHWElements(x, shifts: s, padding: padding, fill: 9)
-        // At a column step of 3 the fill row's pixels sit three apart: 85 to a piece.
-        try expectNCHWElements(x, shifts: s, padding: padding, geometry: ShiftGeometry(stride: [1, 3]), fill: 9)
+        try Parallelism.$threadLimit.withValue(1) {
+            try expectNCHWElements(x, shifts: s, padding: padding, fill: 9)
+            // At a column step of 3 the fill row's pixels sit three apart: 85 to a piece.
+            try expectNCHWElements(x, shifts: s, padding: padding, geometry: ShiftGeometry(stride: [1, 3]), fill: 9)
+        }
     }
 
     /// Axes of one pixel may have any stride, negative too: no call moves along them. Inputs and
@@ -174,8 +177,9 @@ struct ChannelsLastIntegerShiftTests {
         #expect(bitwiseDifferences(view, try shift(x.dense(), shifts: s, mode: .grouped)) == 0)
     }
 
-    /// Channels that share a shift in runs (the grouped pattern), one source per chunk, and
-    /// every channel its own shift, more sources in a chunk than the kernel holds in registers.
+    /// Channels that share a shift in runs of eight (four sources to a 32-channel chunk, inside one
+    /// 3 x 3 neighbourhood: the 3 x 3 kernel), and every channel its own shift, more sources in a
+    /// chunk than the selections hold in registers.
     @Test func fewAndManySourcesPerChunk() throws {
         let x = try Self.integers(Int8.self, shape: [2, 64, 7, 9], seed: 314)
         let runValues: [Float] = (0..<64).flatMap { (c: Int) -> [Float] in [Float(c / 8 % 3 - 1), Float(c / 24 - 1)] }
@@ -327,10 +331,25 @@ struct ChannelsLastIntegerShiftTests {
         try expectNCHWGradient(x, shifts: classic(18), padding: padding)
         try expectNCHWElements(Self.integers(Int8.self, shape: Self.shape(rank: rank, channels: 45), seed: 336),
                                shifts: classic(45), padding: padding, fill: 3)
-        // Rows long enough to run in pieces, each piece reading a pixel of fill on either side.
+        // Rows long enough to run in pieces (one thread, four rows: no row split between workers),
+        // each piece's outer columns inside the row but the row's ends; other output grids, and
+        // a pattern off centre (bases 0 to 2), so that edge columns remain; and every vector level.
         if rank == 2 {
-            let long = try Self.integers(Int32.self, shape: [1, 64, 3, 300], seed: 337)
-            try expectNCHWElements(long, shifts: classic(64), padding: padding, fill: 8)
+            let long = try Self.integers(Int32.self, shape: [1, 64, 4, 300], seed: 337)
+            try Parallelism.$threadLimit.withValue(1) { try expectNCHWElements(long, shifts: classic(64), padding: padding, fill: 8) }
+            let shifted = try Tensor<Float>(shape: [18, 2], elements: classic(18).elements.map { $0 - 1 })
+            for (shifts, geometry) in [(try classic(18), ShiftGeometry(stride: [1], origin: [2, -3], outputSize: [9, 8])),
+                                       (shifted, ShiftGeometry.identity), (shifted, ShiftGeometry(stride: [1], origin: [-1, 1]))] {
+                try expectNCHWBits(x, shifts: shifts, mode: .grouped, padding: padding, geometry: geometry)
+                try expectNCHWGradient(x, shifts: shifts, padding: padding, geometry: geometry)
+            }
+            let wide = try Tensor<Float>.random(shape: [2, 64, 9, 10], seed: 338).channelsLast()
+            let y = try shift2d(wide, shifts: classic(64), mode: .grouped, padding: padding)
+            for level in VectorLevel.names.indices where Int32(level) <= VectorLevel.selected {
+                let at = try VectorLevel.$limit.withValue(Int32(level)) { try shift2d(wide, shifts: classic(64), mode: .grouped, padding: padding) }
+                #expect(bitwiseDifferences(at, y) == 0, "level \(VectorLevel.names[level])")
+            }
+            #expect(bitwiseDifferences(y, try shift2d(wide.dense(), shifts: classic(64), mode: .grouped, padding: padding)) == 0)
         }
     }
 

@@ -20,7 +20,8 @@ import CShiftSIMD
 /// zero padding leaves out read a row of the fill.
 ///
 /// Where every source lies in one 3 x 3 neighbourhood and a chunk holds more than three sources
-/// on average (the classic grouped pattern, channel `c` at offset `c mod 9`, has eight), a second
+/// on average (the classic grouped pattern, channel `c` at offset `c mod 9`, has eight to a
+/// `Float` chunk and nine to an `Int8` one), a second
 /// kernel serves instead (``Rolling``, `shift_simd_select_neighbours`): each lane's row is selected
 /// once per input column as the column enters, and each output selects among three such columns,
 /// so a chunk costs 3 loads and 4 selections per pixel however many sources it holds. It takes
@@ -137,7 +138,9 @@ enum ChannelsLastIntegerShift {
             let chunkBytes = ChannelsLastIntegerShift.chunkBytes
             let pixelBytes = channels &* elementSize
             let chunks = (pixelBytes &+ chunkBytes &- 1) / chunkBytes
+            // The rows and columns are mapped to 32-bit indices.
             guard first.h.step == 1, first.w.step == 1, selections.entrySource.count > 3 &* chunks,
+                  first.h.length < Int(Int32.max), first.w.length < Int(Int32.max),
                   sources.allSatisfy({ $0.d.base == first.d.base }) else { return nil }
             let rows = sources.map(\.h.base), columns = sources.map(\.w.base)
             (rowBase, columnBase) = (rows.min()!, columns.min()!)
@@ -254,7 +257,7 @@ enum ChannelsLastIntegerShift {
         let readsFill = axes.w.paddingCode == ShiftPadding.zeros.tapCode
         let piece = readsFill ? Swift.max(1, Swift.min(fillBytes / Swift.max(inStep, 1), interior.count))
             : Swift.max(1, interior.count)
-        // The 3 x 3 kernel reads one pixel more on either side of a piece.
+        // (The 3 x 3 kernel's outer columns read the fill row's first pixel: it needs no more.)
         let fillCount = readsFill ? (piece &- 1) &* (inStep / size) &+ channels : 0
         let fillRow = UnsafeMutablePointer<Element>.allocate(capacity: fillCount)
         fillRow.initialize(repeating: fill, count: fillCount)
