@@ -173,6 +173,21 @@ transpose_body(const float *source, int64_t ss, float *target, int64_t ts, int64
         for (int64_t j = 0; j < columns; j++) target[j * ts + i] = source[i * ss + j];
 }
 
+/* Part `part` of the `bytes` bytes at p (to be read) and at w (to be written), either NULL, split
+   into parts of `per` bytes (the last shorter), asked for ahead of use, a line at a time. The
+   channels-last kernels sweep a row a block of channels at a time, so their first touch of a new
+   row strides across it a pixel at a time, which the hardware prefetchers follow poorly from
+   memory: each row is asked for in memory order, one part per block, a row before it is read
+   (the next output row likewise, with the intent to write). */
+static inline __attribute__((always_inline)) void
+prefetch_part(const uint8_t *p, uint8_t *w, int64_t bytes, int64_t per, int64_t part) {
+    int64_t first = per * part, end = first + per < bytes ? first + per : bytes;
+    if (p != NULL)
+        for (int64_t i = first; i < end; i += 64) __builtin_prefetch(p + i, 0, 3);
+    if (w != NULL)
+        for (int64_t i = first; i < end; i += 64) __builtin_prefetch(w + i, 1, 3);
+}
+
 /* 32 bytes of any elements, moved, never interpreted. */
 typedef int8_t bytes32 __attribute__((vector_size(32)));
 
@@ -201,10 +216,8 @@ select_pixels_body(uint8_t *out, int64_t out_step, const uint8_t *const *sources
                    const uint8_t *entry_mask, const uint8_t *ahead, int64_t ahead_bytes, uint8_t *out_ahead,
                    int64_t out_ahead_bytes) {
     int64_t chunks = (pixel_bytes + 31) / 32;
-    /* The sweeps stride across the rows a pixel at a time, which the hardware prefetchers follow
-       poorly from memory: the next row to be read, and the next to be written, are asked for in
-       memory order, a part per chunk. */
-    int64_t per_in = (ahead_bytes / chunks + 63) & ~(int64_t)63, per_out = (out_ahead_bytes / chunks + 63) & ~(int64_t)63;
+    /* The next row to be read and the next to be written, a part per chunk (prefetch_part). */
+    int64_t per_in = (ahead_bytes + chunks - 1) / chunks, per_out = (out_ahead_bytes + chunks - 1) / chunks;
     /* A chunk at a time along the pixels, so that each chunk's few sources and masks stay in
        registers; the row's pixels stay in cache between the chunks. (In blocks of pixels that fit
        the first-level cache it ran no faster.) */
@@ -212,11 +225,8 @@ select_pixels_body(uint8_t *out, int64_t out_step, const uint8_t *const *sources
         int64_t offset = 32 * j < pixel_bytes - 32 ? 32 * j : pixel_bytes - 32;
         int32_t e = first[j], entries = first[j + 1] - e;
         uint8_t *o = out + offset;
-        if (ahead != NULL)
-            for (int64_t b = per_in * j; b < per_in * (j + 1) && b < ahead_bytes; b += 64) __builtin_prefetch(ahead + b, 0, 3);
-        if (out_ahead != NULL)
-            for (int64_t b = per_out * j; b < per_out * (j + 1) && b < out_ahead_bytes; b += 64)
-                __builtin_prefetch(out_ahead + b, 1, 3);
+        prefetch_part(ahead, NULL, ahead_bytes, per_in, j);
+        prefetch_part(NULL, out_ahead, out_ahead_bytes, per_out, j);
         enum { HELD = 9 };
         const uint8_t *p[HELD];
         bytes32 m[HELD];
@@ -274,14 +284,11 @@ select_neighbours_body(uint8_t *out, int64_t out_step, const uint8_t *const *row
                        const uint8_t *masks, const uint8_t *ahead, int64_t ahead_bytes, uint8_t *out_ahead,
                        int64_t out_ahead_bytes) {
     int64_t chunks = (pixel_bytes + 31) / 32;
-    int64_t per_in = (ahead_bytes / chunks + 63) & ~(int64_t)63, per_out = (out_ahead_bytes / chunks + 63) & ~(int64_t)63;
+    int64_t per_in = (ahead_bytes + chunks - 1) / chunks, per_out = (out_ahead_bytes + chunks - 1) / chunks;
     for (int64_t j = 0; j < chunks; j++) {
         int64_t offset = 32 * j < pixel_bytes - 32 ? 32 * j : pixel_bytes - 32;
-        if (ahead != NULL)
-            for (int64_t b = per_in * j; b < per_in * (j + 1) && b < ahead_bytes; b += 64) __builtin_prefetch(ahead + b, 0, 3);
-        if (out_ahead != NULL)
-            for (int64_t b = per_out * j; b < per_out * (j + 1) && b < out_ahead_bytes; b += 64)
-                __builtin_prefetch(out_ahead + b, 1, 3);
+        prefetch_part(ahead, NULL, ahead_bytes, per_in, j);
+        prefetch_part(NULL, out_ahead, out_ahead_bytes, per_out, j);
         bytes32 raw, up, down, left, right;
         memcpy(&raw, masks + 128 * j, sizeof raw);
         up = raw != 0;
@@ -351,19 +358,11 @@ typedef int32_t mask8 __attribute__((vector_size(32)));
     lanes8 wa0, wb0, wa1, wb1;                                                                     \
     LOAD8(wa0, a0 + (c)); LOAD8(wb0, b0 + (c)); LOAD8(wa1, a1 + (c)); LOAD8(wb1, b1 + (c))
 
-/* Part `part` of the row of `count` floats at p (to be read) and at w (to be written), split into
-   parts of `per` floats (the last shorter), asked for ahead of use. The neighbourhood kernels
-   walk a row channel block by channel block, so their first touch of a new input row strides
-   across it a pixel at a time, which the hardware prefetchers follow poorly from memory: each
-   row is asked for in memory order, one part per channel block, a row before it is read (the
-   next output row likewise, with the intent to write). */
+/* prefetch_part for a row of `count` floats in parts of `per` floats, as the neighbourhood
+   kernels count them. */
 static inline __attribute__((always_inline)) void
 prefetch_split(const float *p, float *w, int64_t count, int64_t per, int64_t part) {
-    int64_t first = per * part, end = first + per < count ? first + per : count;
-    if (p != NULL)
-        for (int64_t i = first; i < end; i += 16) __builtin_prefetch(p + i, 0, 3);
-    if (w != NULL)
-        for (int64_t i = first; i < end; i += 16) __builtin_prefetch(w + i, 1, 3);
+    prefetch_part((const uint8_t *)p, (uint8_t *)w, count * (int64_t)sizeof(float), per * (int64_t)sizeof(float), part);
 }
 
 /* The zero that stands for a neighbour zero padding leaves out (p[i][j] NULL), chosen so that

@@ -49,10 +49,8 @@ struct ChannelsLastIntegerShiftTests {
         let expected = try shift(x, shifts: s, mode: mode, padding: padding, geometry: geometry)
         let y = try shift(last, shifts: s, mode: mode, padding: padding, geometry: geometry)
         #expect(y.dimensionOrder == last.dimensionOrder, sourceLocation: sourceLocation)
-        func bits(_ v: T) -> [UInt64] { [v.sign == .minus ? 1 : 0, UInt64(v.exponentBitPattern), UInt64(v.significandBitPattern)] }
-        let differ = zip(y.elements, expected.elements).filter { pair in bits(pair.0) != bits(pair.1) }.count
-        #expect(y.shape == expected.shape && differ == 0, "\(T.self) \(x.shape) \(mode) \(padding): \(differ) differ",
-                sourceLocation: sourceLocation)
+        let differ = bitwiseDifferences(y, expected)
+        #expect(differ == 0, "\(T.self) \(x.shape) \(mode) \(padding): \(differ) differ", sourceLocation: sourceLocation)
     }
 
     /// Shapes of each rank whose pixels take whole and partial 32-byte chunks: `Int8` with 32 and
@@ -230,8 +228,7 @@ struct ChannelsLastIntegerShiftTests {
         let gradients = try shiftBackward(gradOutput: gLast, input: last, shifts: s, mode: .grouped, padding: padding,
                                           geometry: geometry)
         #expect(gradients.input.dimensionOrder == last.dimensionOrder && gradients.shifts == nil, sourceLocation: sourceLocation)
-        func bits(_ v: T) -> [UInt64] { [v.sign == .minus ? 1 : 0, UInt64(v.exponentBitPattern), UInt64(v.significandBitPattern)] }
-        let differ = zip(gradients.input.elements, expected.input.elements).filter { pair in bits(pair.0) != bits(pair.1) }.count
+        let differ = bitwiseDifferences(gradients.input, expected.input)
         #expect(differ == 0, "\(T.self) \(x.shape) \(padding) \(geometry): \(differ) differ", sourceLocation: sourceLocation)
     }
 

@@ -18,14 +18,11 @@ func expectClose<T: ShiftFloatingPoint>(_ actual: Tensor<T>, _ expected: Tensor<
             sourceLocation: sourceLocation)
 }
 
-/// How many elements of two same-shaped tensors differ in their bits (-1 for different shapes).
-func bitwiseDifferences(_ a: Tensor<Float>, _ b: Tensor<Float>) -> Int {
+/// How many elements of two same-shaped tensors differ in their bits (-1 for different shapes):
+/// sign, exponent and significand, so NaN payloads and signed zeros count.
+func bitwiseDifferences<T: ShiftFloatingPoint>(_ a: Tensor<T>, _ b: Tensor<T>) -> Int {
     guard a.shape == b.shape else { return -1 }
-    return zip(a.elements, b.elements).filter { $0.bitPattern != $1.bitPattern }.count
-}
-
-/// How many elements of two same-shaped tensors differ in their bits (-1 for different shapes).
-func bitwiseDifferences(_ a: Tensor<Double>, _ b: Tensor<Double>) -> Int {
-    guard a.shape == b.shape else { return -1 }
-    return zip(a.elements, b.elements).filter { $0.bitPattern != $1.bitPattern }.count
+    return zip(a.elements, b.elements).filter { (x: T, y: T) -> Bool in
+        x.sign != y.sign || x.exponentBitPattern != y.exponentBitPattern || x.significandBitPattern != y.significandBitPattern
+    }.count
 }
