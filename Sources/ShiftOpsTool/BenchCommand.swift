@@ -15,9 +15,10 @@ enum BenchCommand {
           warm-up; GB/s counts the compulsory traffic (each input read once, each output written once).
           "copy" is the fastest of several copies of the same bytes (prefaulted; one and all threads).
           Goals: the 32x64x56x56 goals for shapes at least its size, the 8x64x56x56 (cache-resident)
-          ones below; C9's goals for any 3-D shape. Shifts are drawn from U(-1.5,1.5) per channel and
-          axis; the channels-last and 3-D active cases are timed again at U(-1,1) (named so), and
-          their figures (C7c, C7d, C8, C9) are printed at both ranges.
+          ones below; C9's goals for any 3-D shape, and C8 for its channels-last (NDHWC) cases.
+          Shifts are drawn from U(-1.5,1.5) per channel and axis; the channels-last and 3-D active
+          cases are timed again at U(-1,1) (named so), and their figures (C7c, C7d, C8, C9) are
+          printed at both ranges.
           --pytorch FILE reads Benchmarks/pytorch_cpu.py's JSON, prints it beside ours, C7a-d and
           C9's ratios to PyTorch's depthwise conv3d (else "not measured").
           I1 and T1 run on the first 2-D shape; --tsm FILE reads Benchmarks/tsm_torch.py's JSON for T1.
@@ -149,8 +150,8 @@ enum BenchCommand {
                 figures += resultFigures
                 output(Report.table(shape: result.shape, settings: settings, rows: result.rows, figures: resultFigures,
                                     sideBySide: sideBySide))
-                output(result.paths.map { "path: " + $0.name.padding(toLength: 38, withPad: " ", startingAt: 0) + $0.plan }
-                    .joined(separator: "\n"))
+                let nameWidth = max(38, (result.paths.map(\.name.count).max() ?? 0) + 1)
+                output(result.paths.map { "path: " + Report.pad($0.name, nameWidth) + $0.plan }.joined(separator: "\n"))
             }
             if let shape = settings.shapes.first(where: { $0.count == 4 }) {
                 let interop = try BenchInterop(shape: shape, settings: settings, progress: progress).run(tsm: tsm)

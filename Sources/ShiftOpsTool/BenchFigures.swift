@@ -24,6 +24,8 @@ enum BenchFigures {
         static let naiveForward = "naive active forward"
         static let forward3D = "shift3d active forward"
         static let backward3D = "shift3d active backward"
+        static let lastForward3D = "channels-last shift3d active forward"
+        static let lastBackward3D = "channels-last shift3d active backward"
 
         /// The same case timed with shifts drawn from `narrowShifts`.
         static func narrow(_ name: String) -> String { name + " " + narrowName }
@@ -64,7 +66,8 @@ enum BenchFigures {
     /// depthwise `conv3d` forward and forward+backward over ours at least these.
     static let goals3D = (forward: 2.0, backward: 5.0, pytorchForward: 5.0, pytorchTraining: 20.0)
 
-    /// The shape's figures: C1-C8 for `[N, C, H, W]`, C9 for `[N, C, D, H, W]`. A figure whose case
+    /// The shape's figures: C1-C8 for `[N, C, H, W]`; C9, and C8 for channels-last (NDHWC) data, for
+    /// `[N, C, D, H, W]`. A figure whose case
     /// was not timed (a mode left out, PyTorch's file not given or without the case) is kept, with
     /// no value and a note saying why.
     static func make(shape: [Int], rows: [Row], pytorch: PyTorchFigures?) -> [Figure] {
@@ -169,6 +172,10 @@ enum BenchFigures {
                            goal: goals.pytorchForward, atMost: false, fromPyTorch: true),
                     figure("C9", label("PyTorch fastest depthwise conv3d fwd+bwd / 3-D active fwd+bwd"), convTraining,
                            sum(forward, backward), goal: goals.pytorchTraining, atMost: false, fromPyTorch: true),
+                    figure("C8", label("3-D channels-last / NCDHW active forward"), ours(Case.lastForward3D + suffix), forward,
+                           goal: goal("C8", large: true), atMost: true),
+                    figure("C8", label("3-D channels-last / NCDHW active backward"), ours(Case.lastBackward3D + suffix), backward,
+                           goal: goal("C8", large: true), atMost: true),
                 ]
             }
             return figures

@@ -12,10 +12,12 @@ enum Report {
         let layout = shape.count == 5 ? "NCDHW" : "NCHW"
         var lines = ["", "shape \(label) float32 \(layout) unless named, \(settings.padding) padding, \(settings.threads) threads, median of \(settings.repetitions) (copies: \(settings.repetitions * 5))",
                      "vector loops: \(VectorLevel.names[Int(VectorLevel.selected)]) (this processor has up to \(VectorLevel.names[Int(VectorLevel.supported)]); SHIFTOPS_SIMD=portable|avx2|avx512 lowers it)"]
-        lines.append(pad("case", 38) + pad("median ms", 11, right: true) + pad("min ms", 11, right: true) + pad("GB/s", 9, right: true)
+        // The case column as wide as its longest name (the channels-last 3-D cases' are longer).
+        let caseWidth = max(38, (rows.map(\.name.count).max() ?? 0) + 2)
+        lines.append(pad("case", caseWidth) + pad("median ms", 11, right: true) + pad("min ms", 11, right: true) + pad("GB/s", 9, right: true)
                      + pad("extra bytes", 13, right: true))
         for row in rows {
-            lines.append(pad(row.name, 38) + pad(String(format: "%.3f", row.median * 1e3), 11, right: true)
+            lines.append(pad(row.name, caseWidth) + pad(String(format: "%.3f", row.median * 1e3), 11, right: true)
                          + pad(String(format: "%.3f", row.minimum * 1e3), 11, right: true)
                          + pad(String(format: "%.1f", row.gigabytesPerSecond), 9, right: true)
                          + pad(row.extraBytes.map(String.init) ?? "-", 13, right: true))

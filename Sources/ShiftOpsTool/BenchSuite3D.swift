@@ -3,8 +3,9 @@ import ShiftOps
 import ShiftOpsTestSupport
 
 /// The benchmark cases for one 3-D shape `[N, C, D, H, W]`: `shift3d` forward and backward per mode,
-/// and the active mode again with shifts from U(-1, 1), each checked before timing against a naive
-/// trilinear reference and the adjoint identity. The active mode's figures and their goals come
+/// the active mode again with shifts from U(-1, 1), and the active mode on channels-last (NDHWC)
+/// data at both ranges, each checked before timing against a naive trilinear reference and the
+/// adjoint identity. The active mode's figures and their goals come
 /// from `BenchFigures`; the other modes' ratios to copy are reported without a goal.
 struct BenchSuite3D {
     let shape: [Int]
@@ -58,24 +59,33 @@ struct BenchSuite3D {
                                      goal: nil, atMost: true))
             }
         }
-        // The active shift at U(-1, 1), the range of a layer that replaces a 3x3x3 depthwise convolution.
-        let y = try shift3d(x, shifts: narrowShifts, padding: padding)
-        let (forwardName, backwardName) = (BenchFigures.Case.narrow(BenchFigures.Case.forward3D),
-                                           BenchFigures.Case.narrow(BenchFigures.Case.backward3D))
-        try BenchCheck.check(forwardName, Tolerance.relativeError(y, ReferenceShift.forward(x, shifts: narrowShifts, padding: padding)),
-                             tolerance: 1e-5)
-        let gradients = try shift3dBackward(gradOutput: g, input: x, shifts: narrowShifts, padding: padding)
-        try BenchCheck.check("\(backwardName) (adjoint identity)",
-                             BenchCheck.adjointError(g: g.elements, y: y.elements, gradInput: gradients.input.elements, x: x.elements),
-                             tolerance: 1e-4)
-        rows.append(try timer.time(forwardName, bytes: 2 * size) {
-            sink &+= try shift3d(x, shifts: narrowShifts, padding: padding).count
-        })
-        rows.append(try timer.time(backwardName, bytes: 3 * size) {
-            sink &+= try shift3dBackward(gradOutput: g, input: x, shifts: narrowShifts, padding: padding).input.count
-        })
-        paths.append((forwardName, try CPUPlan.forward(x, shifts: narrowShifts, padding: padding).description))
-        paths.append((backwardName, try CPUPlan.backward(gradOutput: g, input: x, shifts: narrowShifts, padding: padding).description))
+        // The active shift at U(-1, 1), the range of a layer that replaces a 3x3x3 depthwise convolution,
+        // and on channels-last (NDHWC) data at both ranges, each layout checked against the naive
+        // reference and the adjoint identity.
+        let (xLast, gLast) = (try x.channelsLast(), try g.channelsLast())
+        typealias Case = BenchFigures.Case
+        for (input, gradOutput, shifts, forwardName, backwardName) in [
+            (x, g, narrowShifts, Case.narrow(Case.forward3D), Case.narrow(Case.backward3D)),
+            (xLast, gLast, realShifts, Case.lastForward3D, Case.lastBackward3D),
+            (xLast, gLast, narrowShifts, Case.narrow(Case.lastForward3D), Case.narrow(Case.lastBackward3D)),
+        ] {
+            let y = try shift3d(input, shifts: shifts, padding: padding)
+            try BenchCheck.check(forwardName, Tolerance.relativeError(y, ReferenceShift.forward(x, shifts: shifts, padding: padding)),
+                                 tolerance: 1e-5)
+            let gradients = try shift3dBackward(gradOutput: gradOutput, input: input, shifts: shifts, padding: padding)
+            try BenchCheck.check("\(backwardName) (adjoint identity)",
+                                 BenchCheck.adjointError(g: gradOutput.elements, y: y.elements, gradInput: gradients.input.elements,
+                                                         x: input.elements), tolerance: 1e-4)
+            rows.append(try timer.time(forwardName, bytes: 2 * size) {
+                sink &+= try shift3d(input, shifts: shifts, padding: padding).count
+            })
+            rows.append(try timer.time(backwardName, bytes: 3 * size) {
+                sink &+= try shift3dBackward(gradOutput: gradOutput, input: input, shifts: shifts, padding: padding).input.count
+            })
+            paths.append((forwardName, try CPUPlan.forward(input, shifts: shifts, padding: padding).description))
+            paths.append((backwardName, try CPUPlan.backward(gradOutput: gradOutput, input: input, shifts: shifts,
+                                                             padding: padding).description))
+        }
         precondition(sink != 0)
         return BenchResult(shape: shape, rows: rows, figures: figures, memoryProbes: probes, paths: paths)
     }

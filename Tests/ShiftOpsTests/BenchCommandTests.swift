@@ -87,7 +87,9 @@ import ShiftOpsTestSupport
         #expect(status == 0, "\(errors)")
         for name in ["shape 2x3x4x5x6 float32 NCDHW", "shift3d active backward", "shift3d grouped forward",
                      "3-D active forward / copy", "3-D active backward / copy", "shift3d active forward U(-1,1)",
-                     "shift3d active backward U(-1,1)", "3-D active backward / copy, U(-1,1)"] {
+                     "shift3d active backward U(-1,1)", "3-D active backward / copy, U(-1,1)",
+                     "channels-last shift3d active forward", "channels-last shift3d active backward U(-1,1)",
+                     "3-D channels-last / NCDHW active backward, U(-1,1)"] {
             #expect(output.contains(name), "\(name) in \(output)")
         }
         #expect(!output.contains("  C7"), "C7a-d are 2-D figures: \(output)")

@@ -45,6 +45,8 @@ import Testing
     }
 
     func checkThreeD(_ byId: [String: [String]]) {
+        let c8 = byId["C8"] ?? []
+        #expect(c8.count == 4 && c8.allSatisfy { $0.contains("3-D channels-last / NCDHW") && $0.contains("goal <= 1.3 ") }, "\(c8)")
         let c9 = byId["C9"] ?? []
         #expect(c9.count == 8, "\(c9)")
         for (label, goal) in Self.c9Goals {
@@ -112,7 +114,9 @@ import Testing
         }
         let volume = [8, 32, 16, 56, 56]
         let ours = [row(volume, "copy: memcpy, 1 thread", 1)]
-            + [Case.forward3D, Case.backward3D].flatMap { [row(volume, $0, 2), row(volume, Case.narrow($0), 2)] }
+            + [Case.forward3D, Case.backward3D, Case.lastForward3D, Case.lastBackward3D].flatMap {
+                [row(volume, $0, 2), row(volume, Case.narrow($0), 2)]
+            }
         let pytorch = PyTorchFigures(path: "made-up.json", version: "test",
                                      rows: [C.conv3dForward, C.conv3dTraining].map { row(volume, $0, 3) })
         checkThreeD(lines(BenchFigures.make(shape: volume, rows: ours, pytorch: pytorch).map(Report.figureLine).joined(separator: "\n")))
@@ -167,19 +171,31 @@ import Testing
         // 3-D: PyTorch's faster layout, forward and forward+backward each.
         let volume = [8, 32, 16, 56, 56]
         let ours3D = [row(volume, "copy: memcpy, 1 thread", 4), row(volume, Case.forward3D, 8), row(volume, Case.backward3D, 20),
-                      row(volume, Case.narrow(Case.forward3D), 6), row(volume, Case.narrow(Case.backward3D), 12)]
+                      row(volume, Case.narrow(Case.forward3D), 6), row(volume, Case.narrow(Case.backward3D), 12),
+                      row(volume, Case.lastForward3D, 10), row(volume, Case.lastBackward3D, 30),
+                      row(volume, Case.narrow(Case.lastForward3D), 7.8), row(volume, Case.narrow(Case.lastBackward3D), 15.6)]
         let pytorch3D = PyTorchFigures(path: "made-up.json", version: "test", rows: [
             row(volume, C.conv3dForward, 40), row(volume, C.lastConv3dForward, 30),
             row(volume, C.conv3dTraining, 250), row(volume, C.lastConv3dTraining, 300),
         ])
-        let c9 = BenchFigures.make(shape: volume, rows: ours3D, pytorch: pytorch3D)
+        let figures3D = BenchFigures.make(shape: volume, rows: ours3D, pytorch: pytorch3D)
+        let c9 = figures3D.filter { $0.id == "C9" }
         let expected3D: [Double] = [8 / 4, 20 / 4, 30 / 8, 250 / 28, 6 / 4, 12 / 4, 30 / 6, 250 / 18]
-        #expect(c9.count == 8 && c9.allSatisfy { $0.id == "C9" })
+        #expect(c9.count == 8)
         for (figure, value) in zip(c9, expected3D) {
             #expect(abs(try #require(figure.value) - value) < 1e-12, "\(figure.label): \(String(describing: figure.value)) != \(value)")
         }
         // A value equal to its goal meets it (forward / copy 2, backward / copy 5, PyTorch / ours 5).
         #expect(c9.map(\.met) == [true, true, false, false, true, true, true, false])
         #expect(c9.suffix(4).allSatisfy { $0.label.hasSuffix(", U(-1,1)") } && c9.prefix(4).allSatisfy { !$0.label.contains("U(-1,1)") })
+        // Channels-last (NDHWC) over NCDHW at both ranges, C8's goal; 1.3 itself meets it.
+        let c8 = figures3D.filter { $0.id == "C8" }
+        #expect(c8.map(\.label) == ["3-D channels-last / NCDHW active forward", "3-D channels-last / NCDHW active backward",
+                                    "3-D channels-last / NCDHW active forward, U(-1,1)",
+                                    "3-D channels-last / NCDHW active backward, U(-1,1)"])
+        for (figure, value) in zip(c8, [10.0 / 8, 30.0 / 20, 7.8 / 6, 15.6 / 12]) {
+            #expect(abs(try #require(figure.value) - value) < 1e-12 && figure.goal == 1.3, "\(figure.label)")
+        }
+        #expect(c8.map(\.met) == [true, false, true, true])
     }
 }

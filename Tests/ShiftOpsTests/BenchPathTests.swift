@@ -29,4 +29,20 @@ import ShiftOpsTool
         }
         #expect(paths.count == 14, "\(paths)")
     }
+
+    /// The 3-D shape's paths, the channels-last (NDHWC) cases' among them: every name, however
+    /// long, is followed by a space and its path.
+    @Test func benchPrintsTheThreeDimensionalPaths() {
+        var output = "", errors = ""
+        let status = ShiftOpsCommand.main(["bench", "--shape", "1,4,3,5,6", "--repetitions", "1", "--modes", "active"],
+                                          output: { output += $0 + "\n" }, errors: { errors += $0 + "\n" })
+        #expect(status == 0, "\(errors)")
+        let paths = output.split(separator: "\n").filter { $0.hasPrefix("path: ") }
+        for (name, expected) in [("shift3d active forward", "flatPlanes ("), ("shift3d active backward U(-1,1)", "densePlanes ("),
+                                 ("channels-last shift3d active forward", "channelsLastTiles ("),
+                                 ("channels-last shift3d active backward U(-1,1)", "channelsLastTiles (")] {
+            #expect(paths.contains { $0.dropFirst(6).hasPrefix(name + " ") && $0.contains(expected) }, "\(name): \(paths)")
+        }
+        #expect(paths.count == 8, "\(paths)")
+    }
 }
