@@ -811,7 +811,8 @@ static inline __attribute__((always_inline)) void
 neighbours_backward_body(const float *x, const float *g, float *gx, const float *zero_row, int64_t height,
                          int64_t width, int64_t channels, const int32_t *rows, const int32_t *columns,
                          const int32_t *row_low, const int32_t *col_low, const float *a0, const float *b0,
-                         const float *a1, const float *b1, float *sums, int64_t first_row, int64_t row_count) {
+                         const float *a1, const float *b1, float *sums, int64_t first_row, int64_t row_count,
+                         int gather, const int32_t *round_row, const int32_t *round_col) {
     const lanes8 zero = {0};
     const int64_t per = channels >= 8 ? (width * channels + channels / 8 - 1) / (channels / 8) : 0;
     for (int64_t r = first_row; r < first_row + row_count; r++) {
@@ -831,7 +832,33 @@ neighbours_backward_body(const float *x, const float *g, float *gx, const float 
             prefetch_split(g_ahead, more ? out + width * channels : NULL, width * channels, per, c / 8);
             prefetch_split(x_ahead, NULL, width * channels, per, c / 8);
             NEIGHBOUR_CHANNELS(c);
-            {
+            if (gather == 2) {
+                /* The integer shift's adjoint: input pixel (r, j) takes g at (r - bh, j - bw), the
+                   lane's rounded offsets in -1 .. 1, or +0 beyond the grid: a selection of bits,
+                   as the integer gather moves them. */
+                mask8 oh, ow;
+                LOAD8(oh, round_row + c);
+                LOAD8(ow, round_col + c);
+                const mask8 above = oh == 1, below = oh == -1, left = ow == 1, right = ow == -1;
+#define ROUNDED_ENTER(v, column)                                                                   \
+    do {                                                                                           \
+        lanes8 g0_, g1_, g2_;                                                                      \
+        LOAD8(g0_, grow[0] + (int64_t)(column) * channels + c);                                    \
+        LOAD8(g1_, grow[1] + (int64_t)(column) * channels + c);                                    \
+        LOAD8(g2_, grow[2] + (int64_t)(column) * channels + c);                                    \
+        (v) = SELECT8(above, g0_, SELECT8(below, g2_, g1_));                                       \
+    } while (0)
+                lanes8 L = zero, C, R;
+                ROUNDED_ENTER(C, 0);
+                for (int64_t q = 0; q < width; q++) {
+                    if (q + 1 < width) ROUNDED_ENTER(R, q + 1);
+                    else R = zero;
+                    lanes8 o = SELECT8(left, L, SELECT8(right, R, C));
+                    STORE8(out + q * channels + c, o);
+                    L = C; C = R;
+                }
+#undef ROUNDED_ENTER
+            } else {
                 /* Column -1 of g is zero; column q + 1 enters before pixel q. */
                 lanes8 pA = zero, pB = zero, SA, SB, nSA, nSB;
                 GATHER_ENTER(pA, pB, SA, SB, 0);
@@ -926,9 +953,11 @@ neighbours_backward_body(const float *x, const float *g, float *gx, const float 
         const float *x, const float *g, float *gx, const float *zero_row, int64_t height, int64_t width, \
         int64_t channels, const int32_t *rows, const int32_t *columns, const int32_t *row_low,      \
         const int32_t *col_low, const float *a0, const float *b0, const float *a1, const float *b1, \
-        float *sums, int64_t first_row, int64_t row_count) {                                       \
+        float *sums, int64_t first_row, int64_t row_count, int gather, const int32_t *round_row,   \
+        const int32_t *round_col) {                                                                \
         neighbours_backward_body(x, g, gx, zero_row, height, width, channels, rows, columns, row_low, \
-                                 col_low, a0, b0, a1, b1, sums, first_row, row_count);             \
+                                 col_low, a0, b0, a1, b1, sums, first_row, row_count, gather, round_row, \
+                                 round_col);                                                       \
     }                                                                                              \
     __attribute__((target(features))) static void wide_##suffix(                                   \
         const float *x, float *y, const float *minus_channels, int64_t width, int64_t channels,     \
@@ -1051,9 +1080,10 @@ void shift_simd_neighbours_backward_f32(int level, const float *x, const float *
                                         int64_t height, int64_t width, int64_t channels, const int32_t *rows,
                                         const int32_t *columns, const int32_t *row_low, const int32_t *col_low,
                                         const float *a0, const float *b0, const float *a1, const float *b1,
-                                        float *sums, int64_t first_row, int64_t row_count) {
+                                        float *sums, int64_t first_row, int64_t row_count, int gather,
+                                        const int32_t *round_row, const int32_t *round_col) {
     DISPATCH(level, neighbours_backward, x, g, gx, zero_row, height, width, channels, rows, columns, row_low, col_low,
-             a0, b0, a1, b1, sums, first_row, row_count);
+             a0, b0, a1, b1, sums, first_row, row_count, gather, round_row, round_col);
 }
 
 void shift_simd_wide_neighbours_f32(int level, const float *x, float *y, const float *minus_channels, int64_t width,

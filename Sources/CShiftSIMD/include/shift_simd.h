@@ -102,12 +102,17 @@ void shift_simd_wide_neighbours_f32(int level, const float *x, float *y, const f
    adds, pixel by pixel in memory order, g (x10 - x00), g (x11 - x01), g (x01 - x00) and
    g (x11 - x10) into sums[0..C), [C..2C), [2C..3C) and [3C..4C), x00 .. x11 being the values the
    forward reads through rows and columns (as in shift_simd_neighbours_f32). The same bits on
-   every level. */
+   every level. gather says what gx gets: 1, the gather above; 2, the adjoint of an integer shift
+   instead, channel c's output pixel (r, q) having read input (r + round_row[c], q + round_col[c]),
+   offsets in -1 .. 1 (input pixel (r, q) takes g at (r - round_row[c], q - round_col[c]), or +0
+   beyond the grid: g's bits, moved, never computed with). round_row and round_col are read only
+   for 2. */
 void shift_simd_neighbours_backward_f32(int level, const float *x, const float *g, float *gx, const float *zero_row,
                                         int64_t height, int64_t width, int64_t channels, const int32_t *rows,
                                         const int32_t *columns, const int32_t *row_low, const int32_t *col_low,
                                         const float *a0, const float *b0, const float *a1, const float *b1,
-                                        float *sums, int64_t first_row, int64_t row_count);
+                                        float *sums, int64_t first_row, int64_t row_count, int gather,
+                                        const int32_t *round_row, const int32_t *round_col);
 
 /* count pixels of an integer shift on channels-last data, each pixel_bytes (at least 32) bytes of
    channels: output pixel i at out + i * out_step takes its bytes from sources[k] + i * in_step,

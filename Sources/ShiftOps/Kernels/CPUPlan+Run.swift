@@ -30,7 +30,7 @@ extension CPUPlan {
             StridedRows.forEachRow(problem, shifts: shifts, plan: self) { taps, n, c, pd, ph in
                 StridedRows.row(taps, input: input.plane(n, c), output: output.plane(n, c, pd, ph), pd, ph)
             }
-        case .channelsLastImages, .planes:
+        case .channelsLastImages, .channelsLastSparseNeighbours, .planes:
             preconditionFailure("a backward plan passed to the forward")
         }
     }
@@ -58,7 +58,8 @@ extension CPUPlan {
             StridedRows.forEachRow(problem, shifts: shifts, plan: self) { taps, n, c, pd, ph in
                 StridedRows.copyRow(taps, input: input.plane(n, c), output: output.plane(n, c, pd, ph), pd, ph, fill: fill)
             }
-        case .channelsLastNeighbours, .channelsLastWideNeighbours, .channelsLastPixels, .channelsLastImages, .planes:
+        case .channelsLastNeighbours, .channelsLastWideNeighbours, .channelsLastPixels, .channelsLastImages, .channelsLastSparseNeighbours,
+             .planes:
             preconditionFailure("a plan with a floating-point or backward path passed to the integer forward")
         }
     }
@@ -87,6 +88,11 @@ extension CPUPlan {
         case .channelsLastImages(let pixels):
             pixels.backward(problem, input: input, gradOutput: gradOutput, shifts: shifts, gradInput: gradInput,
                             partials: partials, trace: trace)
+        case .channelsLastSparseNeighbours:
+            // The plan takes this path only where the shift gradient is wanted.
+            guard let partials else { preconditionFailure("the sparse neighbourhood backward without a shift gradient") }
+            try ChannelsLastNeighbours.sparseBackward(problem, input: input, gradOutput: gradOutput, shifts: shifts,
+                                                      gradInput: gradInput, partials: partials, inputShape: inputShape, plan: self)
         case .channelsLastNeighbours:
             // The plan takes this path only for learned (active) shifts.
             guard let partials else { preconditionFailure("the neighbourhood backward without a shift gradient") }

@@ -13,6 +13,7 @@
 /// | forward | ``Path/channelsLastWideNeighbours`` | the same above the portable level with every channel's taps in its pixel's 5 x 5 neighbourhood, a multiple of 8 channels and an output grid equal to the input grid |
 /// | forward | ``Path/channelsLastIntegerShift`` | dense channels-last tensors of bitwise-copyable elements, at least 2 channels and 32 bytes per pixel, every channel reading one tap per axis (integer shifts: ``ChannelsLastIntegerShift``) |
 /// | backward | ``Path/channelsLastIntegerShift`` | the same at stride 1 without the shift gradient (grouped shifts) |
+/// | backward | ``Path/channelsLastSparseNeighbours`` | sparse shifts where the 3 x 3 neighbourhood backward serves their interpolated taps (every shift in (-1, 1) and not an integer): its shift-gradient sums, and the integer shift's adjoint gathered in the same pass (``ChannelsLastNeighbours/sparseBackward(_:input:gradOutput:shifts:gradInput:partials:inputShape:plan:)``) |
 /// | both | ``Path/channelsLastTiles`` | dense channels-last tensors whose blocks of channel planes fit the scratch (``ChannelsLastTiles``) |
 /// | forward | ``Path/channelsLastPixels`` | dense channels-last, floating point, planes too large for the tiles (``ChannelsLastPixels``) |
 /// | backward | ``Path/channelsLastImages`` | dense channels-last at stride 1, planes too large for the tiles (``ChannelsLastPixels``) |
@@ -24,8 +25,8 @@
 package struct CPUPlan: Sendable, CustomStringConvertible {
     /// The paths by name: what tests assert and the benchmark prints.
     package enum Path: String, Sendable, CaseIterable {
-        case channelsLastNeighbours, channelsLastWideNeighbours, channelsLastIntegerShift, channelsLastTiles, channelsLastPixels, channelsLastImages, flatPlanes, densePlanes, rows,
-             stridedPlanes
+        case channelsLastNeighbours, channelsLastWideNeighbours, channelsLastIntegerShift, channelsLastSparseNeighbours,
+             channelsLastTiles, channelsLastPixels, channelsLastImages, flatPlanes, densePlanes, rows, stridedPlanes
     }
 
     /// The path with what it needs, set up once.
@@ -34,6 +35,7 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
         case channelsLastNeighbours
         case channelsLastWideNeighbours
         case channelsLastIntegerShift
+        case channelsLastSparseNeighbours
         case tiles(ChannelsLastTiles)
         case channelsLastPixels
         case channelsLastImages(ChannelsLastPixels)
@@ -65,6 +67,7 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
         case .channelsLastNeighbours: .channelsLastNeighbours
         case .channelsLastWideNeighbours: .channelsLastWideNeighbours
         case .channelsLastIntegerShift: .channelsLastIntegerShift
+        case .channelsLastSparseNeighbours: .channelsLastSparseNeighbours
         case .tiles: .channelsLastTiles
         case .channelsLastPixels: .channelsLastPixels
         case .channelsLastImages: .channelsLastImages
@@ -136,6 +139,11 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
         let level = VectorLevel.current
         if Weight.self == Float.self && learnsShifts && ChannelsLastNeighbours.appliesBackward(problem, xs, gs, gxs, shifts: shifts) {
             return CPUPlan(.channelsLastNeighbours, level: level, grain: 1)
+        }
+        if Weight.self == Float.self && learnsShifts
+            && ChannelsLastNeighbours.appliesSparseBackward(problem, xs, gs, gxs, shifts: shifts) {
+            let pixels = problem.inputSize[2] &* problem.channels
+            return CPUPlan(.channelsLastSparseNeighbours, level: level, grain: WorkGrain.items(WorkGrain.rowElements, per: pixels))
         }
         if !learnsShifts && ChannelsLastIntegerShift.appliesBackward(problem, gs, gxs, elementSize: elementSize, shifts: shifts) {
             let pixels = problem.inputSize[2] &* problem.channels

@@ -197,6 +197,14 @@ enum ChannelsLastIntegerShift {
             return ChannelTaps(d: taps.d.adjointGather, h: taps.h.adjointGather, w: taps.w.adjointGather)
         }
         gather(selections, batch: problem.batch, channels: problem.channels, from: gradOutput, into: gradInput, fill: 0, plan: plan)
+        foldPadding(problem, gradOutput: gradOutput, shifts: shifts, gradInput: gradInput, plan: plan)
+    }
+
+    /// Adds onto `gradInput`, the integer shift's adjoint under zero padding, what padding other
+    /// than zeros folds back onto its edge pixels, plane by plane in the planar kernels' order.
+    @inlinable
+    static func foldPadding<T: ShiftFloatingPoint>(_ problem: ShiftProblem, gradOutput: StridedPointer<T>, shifts: ShiftTable<T>,
+                                                   gradInput: StridedPointer<T>, plan: CPUPlan) {
         guard problem.padding != .zeros else { return }
         let (g, gs, gx, gxs) = (gradOutput.reading, gradOutput.strides, gradInput.base, gradInput.strides)
         let shared = UncheckedSendable((g, gx))

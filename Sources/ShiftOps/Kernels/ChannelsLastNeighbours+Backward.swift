@@ -32,12 +32,19 @@ extension ChannelsLastNeighbours {
     /// count and vector level. Its sums are not the planar kernels' (their order differs), nor is
     /// the input gradient's; both agree with them to rounding.
     ///
+    /// With `roundedOffsets` (each channel's rounded row and column offsets, in -1 ... 1),
+    /// `gradInput` is instead the adjoint of that integer shift under zero padding, gathered in
+    /// the same pass over `g` (the sparse backward,
+    /// ``sparseBackward(_:input:gradOutput:shifts:gradInput:partials:inputShape:plan:)``, which
+    /// adds the padding's fold-back).
+    ///
     /// - Throws: ``ShiftOpsError/Code/outOfMemory`` when the partial sums or the zero row cannot
     ///   be allocated, before anything is written.
     @inlinable
     static func backward<T: ShiftFloatingPoint>(
         _ problem: ShiftProblem, input: StridedPointer<T>, gradOutput: StridedPointer<T>, shifts: ShiftTable<T>,
-        gradInput: StridedPointer<T>, partials: ShiftGradientPartials<T>, inputShape: [Int], plan: CPUPlan
+        gradInput: StridedPointer<T>, partials: ShiftGradientPartials<T>, inputShape: [Int], plan: CPUPlan,
+        roundedOffsets: (rows: UnsafePointer<Int32>, columns: UnsafePointer<Int32>)? = nil
     ) throws {
         let (batch, channels) = (problem.batch, problem.channels)
         let (height, width) = (problem.inputSize[1], problem.inputSize[2])
@@ -50,9 +57,9 @@ extension ChannelsLastNeighbours {
         withTables(problem, shifts: shifts) { tables in
             let (x, g, gx) = (input.reading.float, gradOutput.reading.float, gradInput.base.float)
             let (xs, gs, gxs, level) = (input.strides, gradOutput.strides, gradInput.strides, plan.level)
-            let shared = UncheckedSendable((x, g, gx, zeros.base, sums.base))
+            let shared = UncheckedSendable((x, g, gx, zeros.base, sums.base, roundedOffsets))
             parallelChunks(count: batch &* units, grain: 1, trace: plan.trace) { range in
-                let (x, g, gx, zeros, sums) = shared.value
+                let (x, g, gx, zeros, sums, rounded) = shared.value
                 for unit in range {
                     let n = unit / units, first = (unit &- n &* units) &* rows
                     let slot = sums + unit &* 4 &* channels
@@ -61,14 +68,14 @@ extension ChannelsLastNeighbours {
                         level, x + n &* xs.n, g + n &* gs.n, gx + n &* gxs.n, zeros, Int64(height), Int64(width),
                         Int64(channels), tables.rows, tables.columns, tables.rowLow, tables.columnLow,
                         tables.a0, tables.b0, tables.a1, tables.b1, slot, Int64(first),
-                        Int64(Swift.min(rows, height &- first)))
+                        Int64(Swift.min(rows, height &- first)), rounded == nil ? 1 : 2, rounded?.rows, rounded?.columns)
                 }
             }
             // Per image: the padding's fold-back, then the planes' shift gradients.
             parallelChunks(count: batch, grain: 1, trace: plan.trace) { range in
-                let (_, g, gx, _, sums) = shared.value
+                let (_, g, gx, _, sums, _) = shared.value
                 for n in range {
-                    if problem.padding != .zeros {
+                    if roundedOffsets == nil && problem.padding != .zeros {
                         foldBack(problem, g: g + n &* gs.n, gx: gx + n &* gxs.n, tables: tables)
                     }
                     storeShiftGradients(n: n, units: units, channels: channels, sums: sums, tables: tables,
