@@ -19,6 +19,8 @@ enum BenchFigures {
         static let lastGroupedForward = "channels-last grouped forward"
         static let lastGroupedBackward = "channels-last grouped backward"
         static let lastInt8Forward = "channels-last int8 sparse forward"
+        static let sparseBackward = "shift sparse backward"
+        static let lastSparseBackward = "channels-last sparse backward"
         static let convForward = "depthwise 3x3 forward"
         static let convBackward = "depthwise 3x3 backward"
         static let naiveForward = "naive active forward"
@@ -152,6 +154,9 @@ enum BenchFigures {
                        goal: goal("C8"), atMost: true),
                 figure("C8", "channels-last / NCHW int8 sparse forward", ours(Case.lastInt8Forward), ours(Case.int8Forward),
                        goal: goal("C8"), atMost: true),
+                // The sparse backward where its channels-last kernel serves: shifts in (-1, 1).
+                figure("C8", "channels-last / NCHW sparse backward, " + narrowName, ours(Case.narrow(Case.lastSparseBackward)),
+                       ours(Case.narrow(Case.sparseBackward)), goal: goal("C8"), atMost: true),
             ]
             return figures
         }

@@ -6,7 +6,7 @@ import ShiftOpsTestSupport
 /// the shift modes forward and backward (NCHW, Float), the Int8 quantized forward, the active shift
 /// on channels-last tensors, the grouped shift and the Int8 forward on channels-last tensors, our
 /// 3x3 depthwise convolution and the naive reference; and the active shift, NCHW and
-/// channels-last, again with shifts from U(-1, 1).
+/// channels-last, again with shifts from U(-1, 1), as well as the sparse backward in both layouts.
 struct BenchSuite {
     typealias Row = BenchCommand.Row
     typealias Figure = BenchCommand.Figure
@@ -178,6 +178,33 @@ struct BenchSuite {
             paths.append((forwardName, try CPUPlan.forward(input, shifts: narrowShifts, padding: padding).description))
             paths.append((backwardName, try CPUPlan.backward(gradOutput: gradOutput, input: input, shifts: narrowShifts,
                                                              padding: padding).description))
+        }
+
+        // The sparse backward at U(-1, 1), where its channels-last kernel serves, in both layouts: the
+        // input gradients bit for bit, the shift gradients within the layouts' tolerance.
+        if settings.modes.contains(.sparse) {
+            let nchw = try shift2dBackward(gradOutput: g, input: x, shifts: narrowShifts, mode: .sparse, padding: padding)
+            let y = try shift2d(x, shifts: narrowShifts, mode: .sparse, padding: padding)
+            try BenchCheck.check("sparse backward U(-1,1) (adjoint identity)",
+                                 BenchCheck.adjointError(g: g.elements, y: y.elements, gradInput: nchw.input.elements, x: x.elements),
+                                 tolerance: 1e-4)
+            let last = try shift2dBackward(gradOutput: gLast, input: xLast, shifts: narrowShifts, mode: .sparse, padding: padding)
+            try BenchCheck.check("channels-last sparse backward U(-1,1) input gradient",
+                                 BenchCheck.bitwiseDifferences(last.input.elements, nchw.input.elements), tolerance: 0)
+            guard let lastShifts = last.shifts, let nchwShifts = nchw.shifts else {
+                throw UsageError("bench: the sparse backward gave no shift gradient")
+            }
+            try BenchCheck.check("channels-last sparse backward U(-1,1) shift gradient",
+                                 Tolerance.relativeError(lastShifts, nchwShifts), tolerance: 1e-4)
+            for (input, gradOutput, name) in [(x, g, BenchFigures.Case.sparseBackward), (xLast, gLast, BenchFigures.Case.lastSparseBackward)] {
+                let name = BenchFigures.Case.narrow(name)
+                rows.append(try timer.time(name, bytes: 3 * size) {
+                    sink &+= try shift2dBackward(gradOutput: gradOutput, input: input, shifts: narrowShifts, mode: .sparse,
+                                                 padding: padding).input.count
+                })
+                paths.append((name, try CPUPlan.backward(gradOutput: gradOutput, input: input, shifts: narrowShifts, mode: .sparse,
+                                                         padding: padding).description))
+            }
         }
 
         let conv = try depthwiseConv2d(x, weight: weight)

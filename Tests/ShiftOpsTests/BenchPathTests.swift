@@ -30,6 +30,20 @@ import ShiftOpsTool
         #expect(paths.count == 14, "\(paths)")
     }
 
+    /// The sparse backward at U(-1,1) in both layouts, the channels-last one on its own kernel.
+    @Test func benchPrintsTheSparseBackwardPaths() {
+        var output = "", errors = ""
+        let status = ShiftOpsCommand.main(["bench", "--shape", "2,16,12,10", "--repetitions", "1", "--modes", "sparse", "--no-naive"],
+                                          output: { output += $0 + "\n" }, errors: { errors += $0 + "\n" })
+        #expect(status == 0, "\(errors)")
+        let paths = output.split(separator: "\n").filter { $0.hasPrefix("path: ") }
+        for (name, expected) in [("shift sparse backward U(-1,1)", "densePlanes ("),
+                                 ("channels-last sparse backward U(-1,1)", "channelsLastSparseNeighbours (")] {
+            #expect(paths.contains { $0.dropFirst(6).hasPrefix(name + " ") && $0.contains(expected) }, "\(name): \(paths)")
+        }
+        #expect(output.contains("channels-last / NCHW sparse backward, U(-1,1)"), "\(output)")
+    }
+
     /// The 3-D shape's paths, the channels-last (NDHWC) cases' among them: every name, however
     /// long, is followed by a space and its path.
     @Test func benchPrintsTheThreeDimensionalPaths() {
