@@ -2,9 +2,9 @@
 /// and the tensors' strides; the forward and the backward each switch on it once.
 ///
 /// Every path gives the same bits (the benchmark and the golden outputs check it), except the
-/// channels-last neighbourhood backward, whose sums are ordered differently (it agrees with the
-/// others to rounding, and gives the same bits on every vector level and thread count); they
-/// differ in speed only. The choice, in order of preference:
+/// channels-last neighbourhood backward and the sparse backward's shift gradient on the same
+/// kernel, whose sums are ordered differently (they agree with the others to rounding, and give
+/// the same bits on every vector level and thread count); they differ in speed only. The choice, in order of preference:
 ///
 /// | direction | path | when |
 /// | --- | --- | --- |
