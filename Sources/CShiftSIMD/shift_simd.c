@@ -761,7 +761,9 @@ wide_body(const float *x, float *y, const float *minus_channels, int64_t width, 
    reads X_q as x00 and X_{q+1} as x01; likewise gB and u. The input gradient and the shift
    gradient run as two passes along the row (the second reading g and x from cache), each with
    few enough values live that nothing spills; a pass does two columns per iteration, so that
-   the values it carries need no copies. */
+   the values it carries need no copies. With gather == 2 (the sparse backward) the first pass
+   instead selects each lane's rounded neighbour of g, the integer shift's adjoint, and the sums
+   are the same. */
 #define GATHER_ENTER(pA, pB, nSA, nSB, column)                                                     \
     do {                                                                                           \
         lanes8 g0_, g1_, g2_;                                                                      \

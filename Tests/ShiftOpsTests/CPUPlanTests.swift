@@ -51,6 +51,19 @@ import Testing
         let volumePlan = try CPUPlan.forward(volume, shifts: Tensor<Float>(shape: [19, 3], repeating: 0.5))
         #expect(volumePlan.path == .channelsLastTiles)
         if case .tiles(let tiles) = volumePlan.route { #expect(tiles.tile == 16, "a multiple of 8 channels") }
+        // A tile of 8 grows to 16 channels (a cache line of each pixel) only where that leaves a
+        // task for every thread and all threads' tiles within four budgets.
+        func backwardTile(_ shape: [Int], threads: Int) throws -> Int? {
+            let volume = try Tensor<Float>(uninitializedShape: shape, order: [0, 2, 3, 4, 1])
+            let plan = try Parallelism.$threadLimit.withValue(threads) {
+                try CPUPlan.backward(gradOutput: volume, input: volume, shifts: Tensor<Float>(shape: [shape[1], 3], repeating: 0.5))
+            }
+            if case .tiles(let tiles) = plan.route { return tiles.tile }
+            return nil
+        }
+        #expect(try backwardTile([2, 32, 16, 56, 56], threads: 2) == 16)
+        #expect(try backwardTile([2, 32, 16, 56, 56], threads: 4) == 8, "four threads' tiles of 16 exceed four budgets")
+        #expect(try backwardTile([1, 16, 16, 56, 56], threads: 2) == 8, "one tile of 16 would leave a thread idle")
         let large = try Tensor<Float>(uninitializedShape: [1, 5, 640, 640], order: x.dimensionOrder)
         #expect(try paths(large) == (.channelsLastPixels, .channelsLastImages))
         // One channel: channels-last is NCHW.

@@ -35,6 +35,32 @@ import ShiftOpsTestSupport
         #expect(Tolerance.relativeError(ours.input, exact.input) <= Tolerance.result(Float.self))
     }
 
+    /// Origins other than 0 and shifts at half-way points, where the rounded offset (half to
+    /// even) and the interpolated base differ: the bases `origin + floor(-shift)` stay -1 or 0 and
+    /// the rounded offsets within -1 ... 1, at the portable level and the level in use.
+    @Test(arguments: ShiftPadding.allCases)
+    func originsAndHalfwayShifts(padding: ShiftPadding) throws {
+        for (origin, values) in [(1, [Float(0.5), 1.5, 0.51, 1.49]), (-1, [Float(-0.5), -1.5, -0.49, -1.49])] {
+            let shape = [2, 8, 5, 7]
+            let x = try Tensor<Float>.random(shape: shape, seed: 241), g = try Tensor<Float>.random(shape: shape, seed: 242)
+            let s = try Tensor<Float>(shape: [8, 2], elements: (0..<16).map { values[($0 + $0 / 4) % 4] })
+            let geometry = ShiftGeometry(stride: [1], origin: [origin])
+            let (xLast, gLast) = (try x.channelsLast(), try g.channelsLast())
+            let nchw = try shift2dBackward(gradOutput: g, input: x, shifts: s, mode: .sparse, padding: padding, geometry: geometry)
+            for level in [0, VectorLevel.selected] {
+                try VectorLevel.$limit.withValue(level) {
+                    #expect(try CPUPlan.backward(gradOutput: gLast, input: xLast, shifts: s, mode: .sparse, padding: padding,
+                                                 geometry: geometry).path == .channelsLastSparseNeighbours)
+                    let ours = try shift2dBackward(gradOutput: gLast, input: xLast, shifts: s, mode: .sparse, padding: padding,
+                                                   geometry: geometry)
+                    #expect(bitwiseDifferences(ours.input, nchw.input) == 0, "origin \(origin), level \(level)")
+                    #expect(Tolerance.relativeError(try #require(ours.shifts), try #require(nchw.shifts))
+                            <= Tolerance.shiftGradient(Float.self), "origin \(origin), level \(level)")
+                }
+            }
+        }
+    }
+
     /// Every vector level and one thread give the same bits.
     @Test func theSameBitsOnEveryLevelAndThreadCount() throws {
         let (x, g, s) = try Self.problem([3, 24, 11, 9], seed: 211)
@@ -69,8 +95,7 @@ import ShiftOpsTestSupport
     }
 
     /// Problems it does not serve: a shift on the lattice, one of 1 or more, a stride, `Double`,
-    /// a channel count that is not a multiple of eight; and without the shift gradient the
-    /// integer gather alone.
+    /// a channel count that is not a multiple of eight.
     @Test func otherProblemsTakeOtherPaths() throws {
         let (x, g, original) = try Self.problem([1, 8, 6, 7], seed: 231)
         let (xLast, gLast) = (try x.channelsLast(), try g.channelsLast())

@@ -7,10 +7,11 @@
 /// padding's fold-back added as ``ChannelsLastIntegerShift`` adds it.
 ///
 /// It serves where the active backward does: dense channels-last 2-D `Float` tensors at stride
-/// 1, the output grid the input's, a multiple of eight channels, every shift in (-1, 1) and not
-/// an integer on either axis (the trained shifts of a sparse layer that L1 has not yet sent to
-/// zero), at every vector level. A shift on the lattice, or beyond (-1, 1), sends the call to the
-/// tiles.
+/// 1, the output grid the input's, a multiple of eight channels, every channel's shift not an
+/// integer and its base `origin + floor(-shift)` -1 or 0 on both axes (at origin 0, every shift
+/// in (-1, 1): the trained shifts of a sparse layer that L1 has not yet sent to zero), at every
+/// vector level. The rounded offsets then lie in -1 ... 1 (rounding gives the base or one more).
+/// Any other call takes the tiles (or, where they do not fit, the direct kernels).
 extension ChannelsLastNeighbours {
     /// The problem whose taps the shift gradient differentiates: the same call in active mode.
     @inlinable
@@ -34,8 +35,8 @@ extension ChannelsLastNeighbours {
     /// over `gradOutput` as each `(n, c)` plane's shift gradient (into `partials`, from the
     /// interpolated taps), then what padding other than zeros folds back onto the edge pixels.
     ///
-    /// - Throws: ``ShiftOpsError/Code/outOfMemory`` when the partial sums cannot be allocated,
-    ///   before anything is written.
+    /// - Throws: ``ShiftOpsError/Code/outOfMemory`` when the partial sums or the zero row cannot
+    ///   be allocated, before anything is written.
     @inlinable
     static func sparseBackward<T: ShiftFloatingPoint>(
         _ problem: ShiftProblem, input: StridedPointer<T>, gradOutput: StridedPointer<T>, shifts: ShiftTable<T>,
@@ -47,6 +48,8 @@ extension ChannelsLastNeighbours {
             for c in 0..<channels {
                 // Output p reads input p + base: the rounded taps, at stride 1.
                 let taps = problem.taps(channel: c, shifts: shifts)
+                // The kernel selects among three rows and columns; the plan admits no other offset.
+                precondition((-1...1).contains(taps.h.base) && (-1...1).contains(taps.w.base), "a rounded offset beyond 1")
                 (rows[c], columns[c]) = (Int32(taps.h.base), Int32(taps.w.base))
             }
             try backward(interpolated(problem), input: input, gradOutput: gradOutput, shifts: shifts, gradInput: gradInput,

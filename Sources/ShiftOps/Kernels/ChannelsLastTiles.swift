@@ -12,9 +12,10 @@ import CShiftSIMD
 ///
 /// A task's scratch holds `tile` planes of every tensor it touches, within ``scratchLimit``, or,
 /// where even ``minimumTile`` channels' planes exceed that (3-D volumes, large images), within
-/// ``largeScratchFactor`` times it (twice that for a tile of 16 channels). Where they do not fit even that (or all of the channels'
-/// planes, for fewer channels), or the elements are not 1, 2, 4 or 8 bytes, the direct kernels
-/// (``ChannelsLastPixels``) and the strided row path serve instead.
+/// ``largeScratchFactor`` times it (up to twice that for a tile of 16 channels). Where they do
+/// not fit even that (or all of the channels' planes, for fewer channels), or the elements are
+/// not 1, 2, 4 or 8 bytes, the direct kernels (``ChannelsLastPixels``) and the strided row path
+/// serve instead.
 @usableFromInline
 struct ChannelsLastTiles: Sendable {
     /// Channels per task.
@@ -42,11 +43,12 @@ struct ChannelsLastTiles: Sendable {
     /// images), tiles may take this many times as much, working from the shared cache: still
     /// several times faster than the pixel-by-pixel kernels on the 2-core machine measured. Such
     /// tiles are a multiple of 8 channels where they can be, so that the transposes move whole
-    /// 8 x 8 blocks, and a tile of 8 grows to 16 within twice this budget: sixteen `Float`
+    /// 8 x 8 blocks, and a tile of 8 grows to 16 within twice this budget where that leaves a
+    /// task for every thread and all threads' tiles within four budgets: sixteen `Float`
     /// channels are a whole cache line of each pixel, while with 8 two tasks read each line at
-    /// different times. On a 16 x 56 x 56 volume that gives 16 channels per task (the forward's
-    /// 6.4 MB, a backward that learns shifts 9.6 MB), and the backward of 8 images took 18.9-20.0
-    /// ms against 22.9-25.0 with 8.
+    /// different times. On a 16 x 56 x 56 volume and 2 threads that gives 16 channels per task
+    /// (the forward's 6.4 MB, a backward that learns shifts 9.6 MB), and that backward of 8
+    /// images took 18.1-23.5 ms (median 20.4) against 20.2-27.7 (24.7) with 8.
     @usableFromInline static let largeScratchFactor = 8
 
     /// Fewer channels per task than this and the transposes cost more than they save.
@@ -89,7 +91,17 @@ struct ChannelsLastTiles: Sendable {
         if tile < least && perChannel > 0 {
             let budget = scratchLimit &* Self.largeScratchFactor
             tile = Swift.min(problem.channels, 16, budget / perChannel)
-            if tile >= 8 { tile = Swift.min(problem.channels, 16, 2 &* budget / perChannel) & ~7 }
+            if tile >= 8 {
+                // Sixteen `Float` channels are a whole cache line of each pixel; with 8, two tasks
+                // read each line at different times. So a tile grows to 16 within twice the
+                // budget, where the tasks still outnumber the threads and all threads' tiles stay
+                // within four budgets (the shared cache of the machine measured).
+                let grown = Swift.min(problem.channels, 16, 2 &* budget / perChannel) & ~7
+                let threads = Swift.max(Parallelism.threadLimit, 1)
+                let tasks = problem.batch &* ((problem.channels &+ grown &- 1) / grown)
+                let growing = grown > tile && tasks >= threads && threads &* grown &* perChannel <= 4 &* budget
+                tile = growing ? grown : tile & ~7
+            }
         }
         guard tile >= least else { return nil }
         func strides(_ size: [Int]) -> LiftedStrides {
