@@ -4,7 +4,8 @@
 /// Every path gives the same bits (the benchmark and the golden outputs check it), except the
 /// channels-last neighbourhood backward and the sparse backward's shift gradient on the same
 /// kernel, whose sums are ordered differently (they agree with the others to rounding, and give
-/// the same bits on every vector level and thread count); they differ in speed only. The choice, in order of preference:
+/// the same bits on every vector level and thread count); they differ in speed only. The choice,
+/// in order of preference:
 ///
 /// | direction | path | when |
 /// | --- | --- | --- |

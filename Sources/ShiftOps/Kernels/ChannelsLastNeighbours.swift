@@ -34,10 +34,10 @@ import CShiftTaps
 ///
 /// The wide forward (`ChannelsLastNeighbours+Wide.swift`) serves shifts in (-2, 2) the same way,
 /// from the 5 x 5 neighbourhood, and the sparse backward (`ChannelsLastNeighbours+Sparse.swift`)
-/// runs the backward's sums with the integer shift's adjoint in place of its gather. Integer taps take ``ChannelsLastIntegerShift``; other
-/// channels-last problems (wider shifts, 3-D, strides, `Double`, the portable vector level for the
-/// forward, fewer than eight channels) take ``ChannelsLastTiles``, or ``ChannelsLastPixels`` where
-/// the tiles do not fit.
+/// runs the backward's sums with the integer shift's adjoint in place of its gather. Integer
+/// taps take ``ChannelsLastIntegerShift``; other channels-last problems (wider shifts, 3-D,
+/// strides, `Double`, the portable vector level for the forward, fewer than eight channels) take
+/// ``ChannelsLastTiles``, or ``ChannelsLastPixels`` where the tiles do not fit.
 @usableFromInline
 enum ChannelsLastNeighbours {
     /// Whether the forward serves: dense channels-last 2-D tensors at stride 1, at least eight
