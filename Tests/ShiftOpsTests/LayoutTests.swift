@@ -167,7 +167,8 @@ import ShiftOpsTestSupport
         let g = try Tensor<Float>.random(shape: shape, seed: 66)
         let (last, gLast) = (try x.channelsLast(), try g.channelsLast())
         let limit = 2 * shape.dropFirst(2).reduce(1, *) * MemoryLayout<Float>.stride
-        // Two threads, so that the tiles that grow to 16 channels do on any machine.
+        // Two threads, so that the tiles that grow to 16 channels do on any machine: the forward's
+        // 2 x 16 channels of two planes are exactly four budgets of 16 planes.
         try Parallelism.$threadLimit.withValue(2) {
         try ChannelsLastIntegerShift.$isEnabled.withValue(false) { try ChannelsLastTiles.$scratchLimit.withValue(limit) {
             let forwardPlan = try CPUPlan.forward(last, shifts: s, mode: config.mode, padding: config.padding)

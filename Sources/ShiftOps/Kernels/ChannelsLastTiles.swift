@@ -44,11 +44,13 @@ struct ChannelsLastTiles: Sendable {
     /// several times faster than the pixel-by-pixel kernels on the 2-core machine measured. Such
     /// tiles are a multiple of 8 channels where they can be, so that the transposes move whole
     /// 8 x 8 blocks, and a tile of 8 grows to 16 within twice this budget where that leaves a
-    /// task for every thread and all threads' tiles within four budgets: sixteen `Float`
-    /// channels are a whole cache line of each pixel, while with 8 two tasks read each line at
-    /// different times. On a 16 x 56 x 56 volume and 2 threads that gives 16 channels per task
-    /// (the forward's 6.4 MB, a backward that learns shifts 9.6 MB), and that backward of 8
-    /// images took 18.1-23.5 ms (median 20.4) against 20.2-27.7 (24.7) with 8.
+    /// task for every thread and all threads' tiles within four budgets (a tile below 16 fills
+    /// more than a sixteenth of a budget, so in effect on at most three threads): sixteen
+    /// `Float` channels are a whole cache line of each pixel, while with 8 two tasks read each
+    /// line at different times. On a 16 x 56 x 56 volume the forward's 16 channels (6.4 MB) fit
+    /// the budget itself; on 2 threads a backward that learns shifts grows from 8 to 16 channels
+    /// (9.6 MB), and that backward of 8 images took 18.1-23.5 ms (median 20.4) against 20.2-27.7
+    /// (24.7) with 8.
     @usableFromInline static let largeScratchFactor = 8
 
     /// Fewer channels per task than this and the transposes cost more than they save.
@@ -94,8 +96,8 @@ struct ChannelsLastTiles: Sendable {
             if tile >= 8 {
                 // Sixteen `Float` channels are a whole cache line of each pixel; with 8, two tasks
                 // read each line at different times. So a tile grows to 16 within twice the
-                // budget, where the tasks still outnumber the threads and all threads' tiles stay
-                // within four budgets (the shared cache of the machine measured).
+                // budget, where there are at least as many tasks as threads and all threads' tiles
+                // stay within four budgets (the shared cache of the machine measured).
                 let grown = Swift.min(problem.channels, 16, 2 &* budget / perChannel) & ~7
                 let threads = Swift.max(Parallelism.threadLimit, 1)
                 let tasks = problem.batch &* ((problem.channels &+ grown &- 1) / grown)
