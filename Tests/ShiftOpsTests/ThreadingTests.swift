@@ -90,17 +90,19 @@ import ShiftOpsTestSupport
         #expect(bitwiseDifferences(single, try shift2d(x.contiguous(), shifts: s, padding: padding)) == 0, "vs NCHW")
     }
 
-    /// The channels-last neighbourhood backward spreads fixed blocks of rows over threads and
-    /// adds their shift-gradient sums in block order; every vector level runs it.
-    @Test(arguments: ShiftPadding.allCases)
-    func neighbourhoodBackwardIsBitwiseTheSameOnEveryThreadCount(padding: ShiftPadding) throws {
+    /// The channels-last neighbourhood backward, active and sparse, spreads fixed blocks of rows
+    /// over threads and adds their shift-gradient sums in block order; every vector level runs it.
+    @Test(arguments: ShiftPadding.allCases, [ShiftMode.active, .sparse])
+    func neighbourhoodBackwardIsBitwiseTheSameOnEveryThreadCount(padding: ShiftPadding, mode: ShiftMode) throws {
         let x = try Tensor<Float>.random(shape: Self.shape(2), seed: 36).channelsLast()
         let g = try Tensor<Float>.random(shape: Self.shape(2), seed: 37).channelsLast()
         let s = try Tensor<Float>.random(shape: [16, 2], in: -0.95...0.95, seed: 38)
-        #expect(try CPUPlan.backward(gradOutput: g, input: x, shifts: s, padding: padding).path == .channelsLastNeighbours)
-        let (single, _) = try traced(threads: 1) { try shift2dBackward(gradOutput: g, input: x, shifts: s, padding: padding) }
+        #expect(try CPUPlan.backward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding).path
+                == (mode == .sparse ? .channelsLastSparseNeighbours : .channelsLastNeighbours))
+        func run() throws -> ShiftGradients<Float> { try shift2dBackward(gradOutput: g, input: x, shifts: s, mode: mode, padding: padding) }
+        let (single, _) = try traced(threads: 1) { try run() }
         for threads in [2, 3, 8] {
-            let (many, runs) = try traced(threads: threads) { try shift2dBackward(gradOutput: g, input: x, shifts: s, padding: padding) }
+            let (many, runs) = try traced(threads: threads) { try run() }
             #expect(!runs.isEmpty && runs.contains { $0.workers > 1 && $0.chunks > 1 }, "\(threads) threads: \(runs)")
             #expect(bitwiseDifferences(many.input, single.input) == 0, "gradInput, \(threads) threads")
             #expect(bitwiseDifferences(try #require(many.shifts), try #require(single.shifts)) == 0, "gradShifts, \(threads) threads")
