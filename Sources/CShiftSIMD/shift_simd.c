@@ -274,10 +274,11 @@ select_pixels_body(uint8_t *out, int64_t out_step, const uint8_t *const *sources
    neighbourhood: rows[r] is input row r of the three (a fill row where the padding reads the
    fill) at the centre column of output pixel 0, and output pixel i reads columns i - 1, i, i + 1
    of them (in_step apart), except that the first pixel's left column is before[r] and the last
-   pixel's right column after[r] (through the padding where the row ends there). Chunk j's four masks (masks + 128 j) pick, per byte, the upper or lower row
-   (else the middle) and the left or right column (else the middle): each input column's row is
-   selected once as the column enters, and each output selects among three such columns, so a
-   chunk costs 3 loads and 4 selections per pixel, whatever the number of sources. */
+   pixel's right column after[r] (through the padding where the row ends there). Chunk j's four
+   masks (masks + 128 j) pick, per byte, the upper or lower row (else the middle) and the left or
+   right column (else the middle): each input column's row is selected once as the column
+   enters, and each output selects among three such columns, so a chunk costs 3 loads and 4
+   selections per pixel, whatever the number of sources. */
 static inline __attribute__((always_inline)) void
 select_neighbours_body(uint8_t *out, int64_t out_step, const uint8_t *const *rows, const uint8_t *const *before,
                        const uint8_t *const *after, int64_t in_step, int64_t pixel_bytes, int64_t count,
@@ -850,15 +851,17 @@ neighbours_backward_body(const float *x, const float *g, float *gx, const float 
         LOAD8(g2_, grow[2] + (int64_t)(column) * channels + c);                                    \
         (v) = SELECT8(above, g0_, SELECT8(below, g2_, g1_));                                       \
     } while (0)
-                lanes8 L = zero, C, R;
+                lanes8 L = zero, C, R, o;
                 ROUNDED_ENTER(C, 0);
-                for (int64_t q = 0; q < width; q++) {
-                    if (q + 1 < width) ROUNDED_ENTER(R, q + 1);
-                    else R = zero;
-                    lanes8 o = SELECT8(left, L, SELECT8(right, R, C));
+                for (int64_t q = 0; q + 1 < width; q++) {
+                    ROUNDED_ENTER(R, q + 1);
+                    o = SELECT8(left, L, SELECT8(right, R, C));
                     STORE8(out + q * channels + c, o);
                     L = C; C = R;
                 }
+                /* The last pixel's right neighbour lies beyond the grid. */
+                o = SELECT8(left, L, SELECT8(right, zero, C));
+                STORE8(out + (width - 1) * channels + c, o);
 #undef ROUNDED_ENTER
             } else {
                 /* Column -1 of g is zero; column q + 1 enters before pixel q. */

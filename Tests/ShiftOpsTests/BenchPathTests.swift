@@ -3,12 +3,16 @@ import ShiftOpsTool
 
 /// `shiftops bench` prints the CPU path (``CPUPlan``) each shift case takes.
 @Suite struct BenchPathTests {
-    @Test func benchPrintsThePathOfEachCase() {
+    /// `shiftops bench` with these arguments, which must succeed: its output and its `path:` lines.
+    static func bench(_ arguments: [String]) -> (output: String, paths: [Substring]) {
         var output = "", errors = ""
-        let status = ShiftOpsCommand.main(["bench", "--shape", "2,9,12,10", "--repetitions", "1", "--modes", "active,grouped"],
-                                          output: { output += $0 + "\n" }, errors: { errors += $0 + "\n" })
+        let status = ShiftOpsCommand.main(["bench"] + arguments, output: { output += $0 + "\n" }, errors: { errors += $0 + "\n" })
         #expect(status == 0, "\(errors)")
-        let paths = output.split(separator: "\n").filter { $0.hasPrefix("path: ") }
+        return (output, output.split(separator: "\n").filter { $0.hasPrefix("path: ") })
+    }
+
+    @Test func benchPrintsThePathOfEachCase() {
+        let paths = Self.bench(["--shape", "2,9,12,10", "--repetitions", "1", "--modes", "active,grouped"]).paths
         func path(_ name: String) -> String? {
             paths.first { $0.dropFirst(6).hasPrefix(name + " ") }.map(String.init)
         }
@@ -32,11 +36,7 @@ import ShiftOpsTool
 
     /// The sparse backward at U(-1,1) in both layouts, the channels-last one on its own kernel.
     @Test func benchPrintsTheSparseBackwardPaths() {
-        var output = "", errors = ""
-        let status = ShiftOpsCommand.main(["bench", "--shape", "2,16,12,10", "--repetitions", "1", "--modes", "sparse", "--no-naive"],
-                                          output: { output += $0 + "\n" }, errors: { errors += $0 + "\n" })
-        #expect(status == 0, "\(errors)")
-        let paths = output.split(separator: "\n").filter { $0.hasPrefix("path: ") }
+        let (output, paths) = Self.bench(["--shape", "2,16,12,10", "--repetitions", "1", "--modes", "sparse", "--no-naive"])
         for (name, expected) in [("shift sparse backward U(-1,1)", "densePlanes ("),
                                  ("channels-last sparse backward U(-1,1)", "channelsLastSparseNeighbours (")] {
             #expect(paths.contains { $0.dropFirst(6).hasPrefix(name + " ") && $0.contains(expected) }, "\(name): \(paths)")
@@ -47,11 +47,7 @@ import ShiftOpsTool
     /// The 3-D shape's paths, the channels-last (NDHWC) cases' among them: every name, however
     /// long, is followed by a space and its path.
     @Test func benchPrintsTheThreeDimensionalPaths() {
-        var output = "", errors = ""
-        let status = ShiftOpsCommand.main(["bench", "--shape", "1,4,3,5,6", "--repetitions", "1", "--modes", "active"],
-                                          output: { output += $0 + "\n" }, errors: { errors += $0 + "\n" })
-        #expect(status == 0, "\(errors)")
-        let paths = output.split(separator: "\n").filter { $0.hasPrefix("path: ") }
+        let paths = Self.bench(["--shape", "1,4,3,5,6", "--repetitions", "1", "--modes", "active"]).paths
         for (name, expected) in [("shift3d active forward", "flatPlanes ("), ("shift3d active backward U(-1,1)", "densePlanes ("),
                                  ("channels-last shift3d active forward", "channelsLastTiles ("),
                                  ("channels-last shift3d active backward U(-1,1)", "channelsLastTiles (")] {

@@ -7,16 +7,12 @@ import ShiftOpsTestSupport
 /// neighbourhood backward's sums over the interpolated taps, the active channels-last backward's
 /// bits, and NCHW's sparse shift gradient within the layouts' tolerance.
 @Suite struct ChannelsLastSparseBackwardTests {
-    static let shapes = [[2, 8, 9, 10], [1, 16, 1, 5], [2, 8, 4, 1], [1, 8, 1, 1], [1, 16, 2, 3], [3, 64, 13, 17]]
+    /// The active backward's images and problems: every pixel an edge one, and larger.
+    typealias Active = ChannelsLastNeighboursBackwardTests
 
-    static func problem(_ shape: [Int], seed: UInt64) throws -> (x: Tensor<Float>, g: Tensor<Float>, s: Tensor<Float>) {
-        (try Tensor<Float>.random(shape: shape, seed: seed), try Tensor<Float>.random(shape: shape, seed: seed &+ 1),
-         try ChannelsLastNeighboursTests.shifts(channels: shape[1], seed: seed &+ 2))
-    }
-
-    @Test(arguments: ShiftPadding.allCases, shapes)
+    @Test(arguments: ShiftPadding.allCases, Active.shapes)
     func givesTheIntegerAdjointAndTheActiveShiftGradient(padding: ShiftPadding, shape: [Int]) throws {
-        let (x, g, s) = try Self.problem(shape, seed: 201)
+        let (x, g, s) = try Active.problem(shape, seed: 201)
         let (xLast, gLast) = (try x.channelsLast(), try g.channelsLast())
         #expect(try CPUPlan.backward(gradOutput: gLast, input: xLast, shifts: s, mode: .sparse, padding: padding).path
                 == .channelsLastSparseNeighbours)
@@ -63,7 +59,7 @@ import ShiftOpsTestSupport
 
     /// Every vector level and one thread give the same bits.
     @Test func theSameBitsOnEveryLevelAndThreadCount() throws {
-        let (x, g, s) = try Self.problem([3, 24, 11, 9], seed: 211)
+        let (x, g, s) = try Active.problem([3, 24, 11, 9], seed: 211)
         let (xLast, gLast) = (try x.channelsLast(), try g.channelsLast())
         func run() throws -> ShiftGradients<Float> {
             try shift2dBackward(gradOutput: gLast, input: xLast, shifts: s, mode: .sparse, padding: .reflect)
@@ -84,7 +80,7 @@ import ShiftOpsTestSupport
     /// Inputs that no output reads get exactly zero: a shift of 0.6 rounds to 1, so the last
     /// column (zero padding) is read by no output of that channel.
     @Test func unreadInputsGetExactZero() throws {
-        let (x, g, _) = try Self.problem([1, 8, 5, 6], seed: 221)
+        let (x, g, _) = try Active.problem([1, 8, 5, 6], seed: 221)
         let s = try Tensor<Float>(shape: [8, 2], elements: [Float](repeating: 0.6, count: 16))
         let ours = try shift2dBackward(gradOutput: g.channelsLast(), input: x.channelsLast(), shifts: s, mode: .sparse)
         for c in 0..<8 {
@@ -97,7 +93,7 @@ import ShiftOpsTestSupport
     /// Problems it does not serve: a shift on the lattice, one of 1 or more, a stride, `Double`,
     /// a channel count that is not a multiple of eight.
     @Test func otherProblemsTakeOtherPaths() throws {
-        let (x, g, original) = try Self.problem([1, 8, 6, 7], seed: 231)
+        let (x, g, original) = try Active.problem([1, 8, 6, 7], seed: 231)
         let (xLast, gLast) = (try x.channelsLast(), try g.channelsLast())
         func path(_ s: Tensor<Float>, strided: Bool = false) throws -> CPUPlan.Path {
             let output = strided ? try Tensor<Float>.random(shape: [1, 8, 3, 4], seed: 235).channelsLast() : gLast
