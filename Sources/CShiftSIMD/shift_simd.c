@@ -500,7 +500,7 @@ neighbours_row(const float *const row[3], float *out, const float *ahead, float 
 }
 
 static inline __attribute__((always_inline)) void
-neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int64_t channels,
+neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int64_t column_step, int64_t channels,
                 const int32_t *rows, const int32_t *columns, const int32_t *row_low, const int32_t *col_low,
                 const float *a0, const float *b0, const float *a1, const float *b1, int64_t first_row, int64_t row_count) {
     /* Columns 1 to inner_end - 1 read their three neighbours unmapped. */
@@ -523,9 +523,11 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
         /* Where the output grid is the input's, whole rows roll: those inside, and those with a row
            left out by zero padding whose middle row is inside (so that every lane reads a row).
            Elsewhere, the columns whose neighbours are all inside. */
-        int full = out_width == width && (rows_inside || !rows_out[1]);
+        int full = column_step == 1 && out_width == width && (rows_inside || !rows_out[1]);
         int64_t roll_first = full ? 0 : 1, roll_end = full ? width : inner_end;
-        int rolls = (rows_inside || full) && roll_end > roll_first;
+        /* A roll enters consecutive input columns, one per output: only at a column step of 1.
+           At other steps every pixel maps its own nine neighbours. */
+        int rolls = column_step == 1 && (rows_inside || full) && roll_end > roll_first;
         if (rolls && rows_inside)
             neighbours_row(row, out, ahead, out_ahead, width, channels, blocks_end, columns, full, roll_first, roll_end,
                            row_low, col_low, a0, b0, a1, b1, 0);
@@ -948,11 +950,12 @@ neighbours_backward_body(const float *x, const float *g, float *gx, const float 
         dot_differences2_body(g, x0, x1, count, lanes);                                            \
     }                                                                                              \
     __attribute__((target(features))) static void neighbours_##suffix(                             \
-        const float *x, float *y, int64_t width, int64_t out_width, int64_t channels, const int32_t *rows, \
-        const int32_t *columns, const int32_t *row_low, const int32_t *col_low, const float *a0,     \
-        const float *b0, const float *a1, const float *b1, int64_t first_row, int64_t row_count) {  \
-        neighbours_body(x, y, width, out_width, channels, rows, columns, row_low, col_low, a0, b0, a1, b1, \
-                        first_row, row_count);                                                     \
+        const float *x, float *y, int64_t width, int64_t out_width, int64_t column_step, int64_t channels, \
+        const int32_t *rows, const int32_t *columns, const int32_t *row_low, const int32_t *col_low,  \
+        const float *a0, const float *b0, const float *a1, const float *b1, int64_t first_row,       \
+        int64_t row_count) {                                                                       \
+        neighbours_body(x, y, width, out_width, column_step, channels, rows, columns, row_low, col_low, a0, b0, \
+                        a1, b1, first_row, row_count);                                             \
     }                                                                                              \
     __attribute__((target(features))) static void neighbours_backward_##suffix(                    \
         const float *x, const float *g, float *gx, const float *zero_row, int64_t height, int64_t width, \
@@ -1073,12 +1076,12 @@ void shift_simd_transpose32(int level, const void *source, int64_t source_stride
     DISPATCH(level, transpose, (const float *)source, source_stride, (float *)target, target_stride, rows, columns);
 }
 
-void shift_simd_neighbours_f32(int level, const float *x, float *y, int64_t width, int64_t out_width, int64_t channels,
-                               const int32_t *rows, const int32_t *columns, const int32_t *row_low,
-                               const int32_t *col_low, const float *a0, const float *b0, const float *a1,
-                               const float *b1, int64_t first_row, int64_t row_count) {
-    DISPATCH(level, neighbours, x, y, width, out_width, channels, rows, columns, row_low, col_low, a0, b0, a1, b1,
-             first_row, row_count);
+void shift_simd_neighbours_f32(int level, const float *x, float *y, int64_t width, int64_t out_width,
+                               int64_t column_step, int64_t channels, const int32_t *rows, const int32_t *columns,
+                               const int32_t *row_low, const int32_t *col_low, const float *a0, const float *b0,
+                               const float *a1, const float *b1, int64_t first_row, int64_t row_count) {
+    DISPATCH(level, neighbours, x, y, width, out_width, column_step, channels, rows, columns, row_low, col_low, a0, b0,
+             a1, b1, first_row, row_count);
 }
 
 void shift_simd_neighbours_backward_f32(int level, const float *x, const float *g, float *gx, const float *zero_row,

@@ -1,4 +1,5 @@
 import Foundation
+import ShiftOps
 
 /// The CPU benchmark's figures with their goals, each a ratio of two cases timed in one run (or of
 /// one of ours and one of PyTorch's). They are built from the rows by case name, so the arithmetic
@@ -31,12 +32,17 @@ enum BenchFigures {
 
         /// The same case timed with shifts drawn from `narrowShifts`.
         static func narrow(_ name: String) -> String { name + " " + narrowName }
+        /// The same case at stride 2 (`strideGeometry`), shifts from `narrowShifts`.
+        static func strided(_ name: String) -> String { narrow(name + " " + strideName) }
     }
 
     /// Shifts of a layer that replaces a 3x3 depthwise convolution: channels-last and 3-D figures are
     /// also reported with these, beside the default range.
     static let narrowShifts: ClosedRange<Float> = -1...1
     static let narrowName = "U(-1,1)"
+    /// The strided forward's geometry and name: a downsampling layer's shift.
+    static let strideGeometry = ShiftGeometry(stride: 2)
+    static let strideName = "stride 2"
     /// The range every other case draws its shifts from, per channel and axis.
     static let defaultShifts: ClosedRange<Float> = -1.5...1.5
 
@@ -157,6 +163,8 @@ enum BenchFigures {
                 // The sparse backward where its channels-last kernel serves: shifts in (-1, 1).
                 figure("C8", "channels-last / NCHW sparse backward, " + narrowName, ours(Case.narrow(Case.lastSparseBackward)),
                        ours(Case.narrow(Case.sparseBackward)), goal: goal("C8"), atMost: true),
+                figure("C8", "channels-last / NCHW active forward, \(strideName), \(narrowName)",
+                       ours(Case.strided(Case.lastForward)), ours(Case.strided(Case.activeForward)), goal: goal("C8"), atMost: true),
             ]
             return figures
         }

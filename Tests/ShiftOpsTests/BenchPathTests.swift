@@ -1,4 +1,5 @@
 import Testing
+@testable import ShiftOps
 import ShiftOpsTool
 
 /// `shiftops bench` prints the CPU path (``CPUPlan``) each shift case takes.
@@ -31,7 +32,12 @@ import ShiftOpsTool
         for name in ["shift active forward", "shift active backward", "channels-last active forward", "channels-last active backward"] {
             #expect(path(name + " U(-1,1)") != nil, "\(name) U(-1,1): \(paths)")
         }
-        #expect(paths.count == 14, "\(paths)")
+        // The forward at stride 2: NCHW row by row, channels-last on its neighbourhood kernel
+        // above the portable level.
+        #expect(path("shift active forward stride 2 U(-1,1)")?.contains("rows (") == true, "\(paths)")
+        let lastStrided = VectorLevel.selected > 0 ? "channelsLastNeighbours (" : "channelsLastTiles ("
+        #expect(path("channels-last active forward stride 2 U(-1,1)")?.contains(lastStrided) == true, "\(paths)")
+        #expect(paths.count == 16, "\(paths)")
     }
 
     /// The sparse backward at U(-1,1) in both layouts, the channels-last one on its own kernel.

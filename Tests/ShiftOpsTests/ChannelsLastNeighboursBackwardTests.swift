@@ -85,8 +85,8 @@ import ShiftOpsTestSupport
     }
 
     /// Problems the backward does not serve take the other paths: a channel count that is not a
-    /// multiple of 8, an output grid other than the input's, a shift outside (-1, 1), a volume of
-    /// depth 1, `Double`.
+    /// multiple of 8, an output grid other than the input's, a stride, a shift outside (-1, 1), a
+    /// volume of depth 1, `Double`.
     @Test func otherProblemsTakeOtherPaths() throws {
         let (x, g, s) = try Self.problem([1, 8, 6, 7], seed: 131)
         let (xLast, gLast) = (try x.channelsLast(), try g.channelsLast())
@@ -99,6 +99,14 @@ import ShiftOpsTestSupport
         let geometry = ShiftGeometry(stride: [1], origin: [0], outputSize: [6, 8])
         let gWide = try Tensor<Float>.random(shape: [1, 8, 6, 8], seed: 133).channelsLast()
         #expect(try CPUPlan.backward(gradOutput: gWide, input: xLast, shifts: s, geometry: geometry).path == .channelsLastTiles)
+        // A stride with an output grid the input's size still reads another grid (the forward
+        // serves strides; the backward does not).
+        let strided = ShiftGeometry(stride: [2], origin: [0], outputSize: [6, 7])
+        #expect(try CPUPlan.forward(xLast, shifts: s, geometry: strided).path
+            == (VectorLevel.selected > 0 ? .channelsLastNeighbours : .channelsLastTiles))
+        #expect(try CPUPlan.backward(gradOutput: gLast, input: xLast, shifts: s, geometry: strided).path == .channelsLastTiles)
+        #expect(try CPUPlan.backward(gradOutput: gLast, input: xLast, shifts: s, mode: .sparse, geometry: strided).path
+            == .channelsLastTiles)
         // A volume of depth 1 is no image: its depth gradient is not zero under zero padding.
         let volume = try Tensor<Float>.random(shape: [2, 8, 1, 4, 5], seed: 135)
         let volumeGrad = try Tensor<Float>.random(shape: [2, 8, 1, 4, 5], seed: 136)

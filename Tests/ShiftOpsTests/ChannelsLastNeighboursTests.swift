@@ -3,7 +3,7 @@ import Testing
 import ShiftOpsTestSupport
 
 /// The channels-last neighbourhood forward (``ChannelsLastNeighbours``): channels-last 2-D
-/// `Float` at stride 1 whose every shift lies in (-1, 1), computed on the channels-last data.
+/// `Float` at any stride whose every shift lies in (-1, 1), computed on the channels-last data.
 /// Its results are the planar kernels', bit for bit (checked against NCHW), at every padding, on
 /// images small enough that every pixel is an edge one and larger ones, with channel counts that
 /// leave lanes over (19) or fill them (64), and on data full of signed zeros.
@@ -69,6 +69,58 @@ import ShiftOpsTestSupport
         #expect(try CPUPlan.forward(last, shifts: s, padding: padding, geometry: geometry).path == .channelsLastNeighbours)
         let y = try shift2d(last, shifts: s, padding: padding, geometry: geometry)
         #expect(bitwiseDifferences(y, try shift2d(x, shifts: s, padding: padding, geometry: geometry)) == 0, "\(padding)")
+    }
+
+    /// Strided grids: output pixel `(r, q)`'s neighbourhood is centred on input
+    /// `(r * strideH, q * strideW)`, so the rows and columns an output reads no longer follow
+    /// on from its neighbour's. Strides on one axis and both, an output wider than the default
+    /// (its last pixels read padding only), an origin of -1 (every base -1), channel counts with
+    /// lanes over, and data of signed zeros: the planar kernels' bits on every thread count.
+    @Test(.enabled(if: VectorLevel.selected > 0, "no vector level above portable here: the tiles serve instead"),
+          arguments: ShiftPadding.allCases)
+    func givesThePlanarBitsAtStrides(padding: ShiftPadding) throws {
+        // Shifts in (-1, 1), or in (-1, 0) for origin -1, which keeps every base at -1.
+        func shifts(channels: Int, belowZero: Bool) throws -> Tensor<Float> {
+            guard belowZero else { return try Self.shifts(channels: channels, seed: 94) }
+            var generator = SeededGenerator(seed: 95)
+            return try Tensor<Float>(shape: [channels, 2], elements: (0..<channels * 2).map { _ in
+                Float.random(in: -0.98 ... -0.02, using: &generator)
+            })
+        }
+        let cases: [(geometry: ShiftGeometry, belowZero: Bool)] = [
+            (ShiftGeometry(stride: 2), false),
+            (ShiftGeometry(stride: [2, 1]), false),
+            (ShiftGeometry(stride: [1, 3]), false),
+            (ShiftGeometry(stride: [3, 2]), false),
+            (ShiftGeometry(stride: [2], origin: [0], outputSize: [5, 6]), false),
+            (ShiftGeometry(stride: [2], origin: [-1], outputSize: [4, 5]), true),
+        ]
+        var zeros = SeededGenerator(seed: 96)
+        let signedZeros: [Float] = [0, -0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude]
+        let inputs = [
+            try Tensor<Float>.random(shape: [2, 19, 7, 9], seed: 97),
+            try Tensor<Float>(shape: [2, 19, 7, 9], elements: (0..<(2 * 19 * 7 * 9)).map { _ in
+                signedZeros[Int.random(in: 0..<signedZeros.count, using: &zeros)]
+            }),
+            try Tensor<Float>.random(shape: [1, 64, 12, 11], seed: 98),
+        ]
+        for x in inputs {
+            let last = try x.channelsLast()
+            for (geometry, belowZero) in cases {
+                let s = try shifts(channels: x.shape[1], belowZero: belowZero)
+                let label = "\(padding) \(x.shape) stride \(geometry.stride) origin \(geometry.origin)"
+                #expect(try CPUPlan.forward(last, shifts: s, padding: padding, geometry: geometry).path == .channelsLastNeighbours,
+                        "\(label)")
+                let y = try shift2d(last, shifts: s, padding: padding, geometry: geometry)
+                let nchw = try shift2d(x, shifts: s, padding: padding, geometry: geometry)
+                #expect(y.shape == nchw.shape, "\(label)")
+                #expect(bitwiseDifferences(y, nchw) == 0, "\(label)")
+                let single = try Parallelism.$threadLimit.withValue(1) {
+                    try shift2d(last, shifts: s, padding: padding, geometry: geometry)
+                }
+                #expect(bitwiseDifferences(single, y) == 0, "\(label), one thread")
+            }
+        }
     }
 
     func givesThePlanarBits(padding: ShiftPadding, x: Tensor<Float>) throws {

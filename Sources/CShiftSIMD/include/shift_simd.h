@@ -69,17 +69,19 @@ void shift_simd_transpose32(int level, const void *source, int64_t source_stride
                             int64_t target_stride, int64_t rows, int64_t columns);
 
 /* The channels-last 2-D forward of one image where every channel's taps lie in the 3 x 3
-   neighbourhood of its output pixel (two taps per axis, bases -1 or 0): x is [H, width, channels]
-   and y [H', out_width, channels], both dense. Output row r, for first_row <= r < first_row +
-   row_count, reads input rows rows[3r + i] (offsets i - 1, mapped through the padding; -1 reads
-   zeros), and output column q input columns columns[3q + j] likewise. Channel c reads offsets -1
+   neighbourhood of its output pixel's centre (two taps per axis, bases -1 or 0): x is
+   [H, width, channels] and y [H', out_width, channels], both dense. Output row r, for first_row <=
+   r < first_row + row_count, reads input rows rows[3r + i] (the centre's offsets i - 1, mapped
+   through the padding; -1 reads zeros), and output column q input columns columns[3q + j]
+   likewise; neighbouring output columns' centres lie column_step input columns apart (the stride
+   along a row). Channel c reads offsets -1
    and 0 on an axis where row_low[c] (col_low[c]) is -1, else 0 and +1, and writes
    (a0 x00 + b0 x01) + (a1 x10 + b1 x11) with its own weights: the sums the planar kernels form,
    bit for bit, each lane's values selected, never multiplied by a zero weight. */
-void shift_simd_neighbours_f32(int level, const float *x, float *y, int64_t width, int64_t out_width, int64_t channels,
-                               const int32_t *rows, const int32_t *columns, const int32_t *row_low,
-                               const int32_t *col_low, const float *a0, const float *b0, const float *a1,
-                               const float *b1, int64_t first_row, int64_t row_count);
+void shift_simd_neighbours_f32(int level, const float *x, float *y, int64_t width, int64_t out_width,
+                               int64_t column_step, int64_t channels, const int32_t *rows, const int32_t *columns,
+                               const int32_t *row_low, const int32_t *col_low, const float *a0, const float *b0,
+                               const float *a1, const float *b1, int64_t first_row, int64_t row_count);
 
 /* The channels-last 2-D forward of one image where every channel's taps lie in the 5 x 5
    neighbourhood of its output pixel (two taps per axis, bases -2 to 1), the output grid the input's

@@ -2,15 +2,16 @@ import CShiftSIMD
 
 extension ChannelsLastNeighbours {
     /// Whether the backward serves: the forward's conditions (``applies(_:_:_:shifts:)``) for
-    /// `x` and `g`, a dense channels-last `gx`, active (learned) shifts, an output grid equal to
-    /// the input grid, and a channel count that is a multiple of 8. Unlike the forward it serves
+    /// `x` and `g`, a dense channels-last `gx`, active (learned) shifts, stride 1 with an output
+    /// grid equal to the input grid, and a channel count that is a multiple of 8. Unlike the forward it serves
     /// every vector level, the portable one included, so that every level gives the same bits.
     /// The caller checks the element type (`Float`).
     @inlinable
     static func appliesBackward<Weight: ShiftFloatingPoint>(_ problem: ShiftProblem, _ xs: LiftedStrides, _ gs: LiftedStrides,
                                                             _ gxs: LiftedStrides, shifts: ShiftTable<Weight>) -> Bool {
-        problem.mode == .active && problem.channels % 8 == 0 && problem.outputSize == problem.inputSize
-            && ChannelsLastPixels.applies(problem, gxs, gs) && applies(problem, xs, gs, shifts: shifts)
+        problem.mode == .active && problem.channels % 8 == 0 && problem.step == [1, 1, 1]
+            && problem.outputSize == problem.inputSize && ChannelsLastPixels.applies(problem, gxs, gs)
+            && applies(problem, xs, gs, shifts: shifts)
     }
 
     /// Rows of one image per unit of work: enough pixels that a unit is worth a thread, fixed by

@@ -6,11 +6,12 @@ import CShiftTaps
 /// plan's ``CPUPlan/Path/channelsLastNeighbours``): the layers that replace a 3 x 3 depthwise
 /// convolution, whose shifts lie in (-1, 1).
 ///
-/// The forward serves active shifts at stride 1 on dense channels-last 2-D `Float` tensors of at
-/// least eight channels, above the portable vector level, where every channel interpolates on
+/// The forward serves active shifts at any stride on dense channels-last 2-D `Float` tensors of
+/// at least eight channels, above the portable vector level, where every channel interpolates on
 /// both axes (no shift is an integer) with a base `origin + floor(-shift)` of -1 or 0 on each (at
 /// origin 0: every shift in (-1, 1) and not 0). One channel outside that sends the whole call to
-/// the tiles.
+/// the tiles. Output pixel `(r, q)`'s neighbourhood is centred on input pixel
+/// `(r * strideH, q * strideW)`.
 ///
 /// A channel that interpolates on both axes with bases -1 or 0 reads, for output pixel `(r, q)`,
 /// two of the rows `r - 1, r, r + 1` and two of the columns `q - 1, q, q + 1`. Eight channels of
@@ -23,32 +24,38 @@ import CShiftTaps
 /// sign keeps every sum as theirs (see `shift_simd.c`), so signed zeros come out the same too.
 /// The neighbours of edge pixels are mapped through the padding once per row and column, the
 /// same for every channel. The forward needs no scratch and no transposes: the input is read and
-/// the output written once, in memory order.
+/// the output written once, in memory order. At stride 1 along the rows, each input column's
+/// selections are made once as the column enters and serve the two outputs that read it; at
+/// other strides, every output pixel maps and selects its own nine neighbours (a strided output
+/// has a fraction of the input's pixels, and the tiles would transpose all of them).
 ///
 /// The backward (`ChannelsLastNeighbours+Backward.swift`) serves the same problems at every
-/// vector level, with a multiple of eight channels and the output grid the input's. It gathers
-/// the input gradient from the mirrored neighbourhood and sums the shift gradient per lane into
-/// partial sums (scratch of four values per channel and block of rows); its sums are ordered
-/// differently from the planar kernels', so its results agree with theirs to rounding, not bit
-/// for bit.
+/// vector level, with a multiple of eight channels, stride 1 and the output grid the input's. It
+/// gathers the input gradient from the mirrored neighbourhood and sums the shift gradient per
+/// lane into partial sums (scratch of four values per channel and block of rows); its sums are
+/// ordered differently from the planar kernels', so its results agree with theirs to rounding,
+/// not bit for bit.
 ///
 /// The wide forward (`ChannelsLastNeighbours+Wide.swift`) serves shifts in (-2, 2) the same way,
 /// from the 5 x 5 neighbourhood, and the sparse backward (`ChannelsLastNeighbours+Sparse.swift`)
 /// runs the backward's sums with the integer shift's adjoint in place of its gather. Integer
 /// taps take ``ChannelsLastIntegerShift``; other channels-last problems (wider shifts, 3-D,
-/// strides, `Double`, the portable vector level for the forward, fewer than eight channels) take
-/// ``ChannelsLastTiles``, or ``ChannelsLastPixels`` where the tiles do not fit.
+/// strides in the backward and the wide forward, `Double`, the portable vector level for the
+/// forward, fewer than eight channels) take ``ChannelsLastTiles``, or ``ChannelsLastPixels``
+/// where the tiles do not fit.
 @usableFromInline
 enum ChannelsLastNeighbours {
-    /// Whether the forward serves: dense channels-last 2-D tensors at stride 1, at least eight
+    /// Whether the forward serves: dense channels-last 2-D tensors at any stride, at least eight
     /// channels, every channel interpolating on both axes with its taps in the neighbourhood.
     /// The caller checks the element type (`Float`) and the vector level.
     @inlinable
     static func applies<Weight: ShiftFloatingPoint>(_ problem: ShiftProblem, _ xs: LiftedStrides, _ ys: LiftedStrides,
                                                     shifts: ShiftTable<Weight>) -> Bool {
-        // The row and column maps hold 32-bit indices.
-        let fits = (problem.inputSize + problem.outputSize).allSatisfy { $0 < Int(Int32.max) }
-        guard problem.spatialRank == 2, problem.step == [1, 1, 1], problem.inputSize[0] == 1, problem.outputSize[0] == 1,
+        // The row and column maps hold 32-bit indices, up to a neighbour beyond the last centre.
+        // (The problem's validation keeps these products far from overflow.)
+        let fits = problem.inputSize.allSatisfy { $0 < Int(Int32.max) }
+            && (1...2).allSatisfy { (problem.outputSize[$0] &- 1) &* problem.step[$0] &+ 2 < Int(Int32.max) }
+        guard problem.spatialRank == 2, problem.step[0] == 1, problem.inputSize[0] == 1, problem.outputSize[0] == 1,
               problem.channels >= 8, fits, ChannelsLastPixels.applies(problem, xs, ys) else { return false }
         for c in 0..<problem.channels {
             let taps = problem.taps(channel: c, shifts: shifts)
@@ -93,11 +100,13 @@ enum ChannelsLastNeighbours {
                 let rowLow = columns + span &* outWidth, columnLow = rowLow + channels
                 let tables = Tables(rows: rows, columns: columns, rowLow: rowLow, columnLow: columnLow,
                                     weights: weights.baseAddress!, channels: channels)
+                // Output pixel (r, q)'s neighbourhood is centred on input (r * step, q * step).
+                let (stepH, stepW) = (problem.step[1], problem.step[2])
                 for r in 0..<outHeight {
-                    for i in 0..<span { rows[span &* r &+ i] = mapped(r &+ i &- reach, height, code) }
+                    for i in 0..<span { rows[span &* r &+ i] = mapped(r &* stepH &+ i &- reach, height, code) }
                 }
                 for q in 0..<outWidth {
-                    for j in 0..<span { columns[span &* q &+ j] = mapped(q &+ j &- reach, width, code) }
+                    for j in 0..<span { columns[span &* q &+ j] = mapped(q &* stepW &+ j &- reach, width, code) }
                 }
                 for c in 0..<channels {
                     let taps = problem.taps(channel: c, shifts: shifts)
@@ -139,7 +148,7 @@ enum ChannelsLastNeighbours {
                     let n = r / outHeight, first = r &- n &* outHeight
                     let count = Swift.min(outHeight &- first, range.upperBound &- r)
                     shift_simd_neighbours_f32(level, x + n &* xs.n, y + n &* ys.n, Int64(width), Int64(outWidth),
-                                              Int64(channels), tables.rows, tables.columns, tables.rowLow,
+                                              Int64(problem.step[2]), Int64(channels), tables.rows, tables.columns, tables.rowLow,
                                               tables.columnLow, tables.a0, tables.b0, tables.a1, tables.b1,
                                               Int64(first), Int64(count))
                     r &+= count
