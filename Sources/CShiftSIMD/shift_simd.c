@@ -76,6 +76,31 @@ linear_body(float *restrict out, const float *restrict p, float a, float b, int6
     }
 }
 
+/* linear_body for an output row at stride 2 over a dense input row: out[i] (+)= a p[2i] + b p[2i + 1].
+   Sixteen consecutive floats hold eight outputs' pairs, split into their even and odd lanes by
+   two shuffles; the last vector reads p[2i + 15], the last pair's second value, and no further. */
+static inline __attribute__((always_inline)) void
+linear_step2_body(float *restrict out, const float *restrict p, float a, float b, int64_t count, int accumulate) {
+    int64_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        lanes8 lo, hi;
+        LOAD8(lo, p + 2 * i); LOAD8(hi, p + 2 * i + 8);
+        lanes8 x = __builtin_shufflevector(lo, hi, 0, 2, 4, 6, 8, 10, 12, 14);
+        lanes8 y = __builtin_shufflevector(lo, hi, 1, 3, 5, 7, 9, 11, 13, 15);
+        lanes8 v = a * x + b * y;
+        if (accumulate) {
+            lanes8 o;
+            LOAD8(o, out + i);
+            v = o + v;
+        }
+        STORE8(out + i, v);
+    }
+    for (; i < count; i++) {
+        float v = a * p[2 * i] + b * p[2 * i + 1];
+        out[i] = accumulate ? out[i] + v : v;
+    }
+}
+
 static inline __attribute__((always_inline)) void
 dot_differences_body(const float *g, const float *x, int64_t count, float *diff_lanes, float *base_lanes) {
     lanes8 diff = {0}, base = {0};
@@ -941,6 +966,10 @@ neighbours_backward_body(const float *x, const float *g, float *gx, const float 
         float *out, const float *p, float a, float b, int64_t count, int accumulate) {             \
         linear_body(out, p, a, b, count, accumulate);                                              \
     }                                                                                              \
+    __attribute__((target(features))) static void linear_step2_##suffix(                           \
+        float *out, const float *p, float a, float b, int64_t count, int accumulate) {             \
+        linear_step2_body(out, p, a, b, count, accumulate);                                        \
+    }                                                                                              \
     __attribute__((target(features))) static void dot_differences_##suffix(                        \
         const float *g, const float *x, int64_t count, float *diff_lanes, float *base_lanes) {     \
         dot_differences_body(g, x, count, diff_lanes, base_lanes);                                 \
@@ -1057,6 +1086,11 @@ void shift_simd_trilinear_f32(int level, float *out, const float *p0, const floa
 void shift_simd_linear_f32(int level, float *out, const float *p, float a, float b, int64_t count,
                            int accumulate) {
     DISPATCH(level, linear, out, p, a, b, count, accumulate);
+}
+
+void shift_simd_linear_step2_f32(int level, float *out, const float *p, float a, float b, int64_t count,
+                                 int accumulate) {
+    DISPATCH(level, linear_step2, out, p, a, b, count, accumulate);
 }
 
 void shift_simd_dot_differences_f32(int level, const float *g, const float *x, int64_t count,

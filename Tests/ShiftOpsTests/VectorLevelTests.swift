@@ -43,4 +43,41 @@ import ShiftOpsTestSupport
             }
         }
     }
+
+    /// Rows at stride 2 over dense input rows (the row path in NCHW, and on the tiles' planes in
+    /// channels-last) take an eight-lane loop above the portable level: every rank, padding and
+    /// both orders of tap passes, row lengths that leave lanes over, an origin and a longer
+    /// output, at each level against the portable level bit for bit and the reference within
+    /// rounding.
+    @Test(.enabled(if: VectorLevel.selected > 0,
+                   "no wider level here (no AVX2, or SHIFTOPS_SIMD=portable): only the portable loops run"),
+          arguments: ShiftPadding.allCases)
+    func stridedRowsGiveThePortableBits(padding: ShiftPadding) throws {
+        let cases: [([Int], ShiftGeometry)] = [
+            ([2, 5, 67], ShiftGeometry(stride: 2)),
+            ([2, 5, 9, 41], ShiftGeometry(stride: 2)),
+            ([2, 5, 9, 40], ShiftGeometry(stride: [1, 2])),
+            ([1, 5, 8, 34], ShiftGeometry(stride: [2], origin: [1], outputSize: [5, 20])),
+            ([1, 3, 5, 6, 37], ShiftGeometry(stride: 2)),
+        ]
+        for (shape, geometry) in cases {
+            let x = try Tensor<Float>.random(shape: shape, seed: 74)
+            let rank = shape.count - 2
+            let s = try Tensor<Float>.random(shape: [shape[1], rank], in: -1.5...1.5, seed: 75)
+            func forward(_ input: Tensor<Float>) throws -> Tensor<Float> {
+                try shift(input, shifts: s, padding: padding, geometry: geometry)
+            }
+            let label = "\(padding) \(shape) stride \(geometry.stride)"
+            #expect(try CPUPlan.forward(x, shifts: s, padding: padding, geometry: geometry).path == .rows, "\(label)")
+            let last = try x.channelsLast()
+            let portable = try VectorLevel.$limit.withValue(0) { [try forward(x), try forward(last)] }
+            let exact = ReferenceShift.forward(x, shifts: s, padding: padding, geometry: geometry)
+            #expect(Tolerance.relativeError(portable[0], exact) < 1e-5, "\(label)")
+            for level in Self.levels.dropFirst() {
+                let wide = try VectorLevel.$limit.withValue(level) { [try forward(x), try forward(last)] }
+                #expect(bitwiseDifferences(wide[0], portable[0]) == 0, "\(label) at \(VectorLevel.names[Int(level)])")
+                #expect(bitwiseDifferences(wide[1], portable[1]) == 0, "\(label), channels-last, at \(VectorLevel.names[Int(level)])")
+            }
+        }
+    }
 }

@@ -50,6 +50,12 @@ void shift_simd_trilinear_f32(int level, float *out, const float *p0, const floa
 void shift_simd_linear_f32(int level, float *out, const float *p, float a, float b, int64_t count,
                            int accumulate);
 
+/* out[i] = a * p[2i] + b * p[2i + 1] (accumulate == 0) or out[i] += a * p[2i] + b * p[2i + 1]: one
+   interpolated output row at stride 2 over a dense input row, the sums the strided row loop
+   forms, bit for bit. */
+void shift_simd_linear_step2_f32(int level, float *out, const float *p, float a, float b, int64_t count,
+                                 int accumulate);
+
 /* For i < count rounded down to a multiple of 8, lane i % 8 of diff_lanes accumulates
    g[i] * (x[i + 1] - x[i]) and lane i % 8 of base_lanes g[i] * x[i], i ascending: the shift
    gradient's sums along a span, eight lanes on every level so that the bits never change. The

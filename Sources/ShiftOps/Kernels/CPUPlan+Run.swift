@@ -28,7 +28,7 @@ extension CPUPlan {
             }
         case .rows:
             StridedRows.forEachRow(problem, shifts: shifts, plan: self) { taps, n, c, pd, ph in
-                StridedRows.row(taps, input: input.plane(n, c), output: output.plane(n, c, pd, ph), pd, ph)
+                StridedRows.row(taps, input: input.plane(n, c), output: output.plane(n, c, pd, ph), pd, ph, level: level)
             }
         case .channelsLastImages, .channelsLastSparseNeighbours, .planes:
             preconditionFailure("a backward plan passed to the forward")

@@ -51,7 +51,9 @@ enum DensePlanes {
     ) {
         guard let flat else {
             for pd in 0..<taps.d.count {
-                for ph in 0..<taps.h.count { StridedRows.row(taps, input: input, output: output.plane(0, 0, pd, ph), pd, ph) }
+                for ph in 0..<taps.h.count {
+                    StridedRows.row(taps, input: input, output: output.plane(0, 0, pd, ph), pd, ph, level: level)
+                }
             }
             return
         }

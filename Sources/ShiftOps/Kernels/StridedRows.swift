@@ -39,10 +39,11 @@ enum StridedRows {
     }
 
     /// Output row `(pd, ph)` of one plane: the sum over the vertical taps of the interpolated
-    /// input rows. `input` is the input plane, `output` the start of the output row.
+    /// input rows. `input` is the input plane, `output` the start of the output row; `level`
+    /// (``VectorLevel``) lets rows at stride 2 over dense input rows take the vector loop.
     @inlinable @inline(__always)
     static func row<T: ShiftFloatingPoint>(_ taps: ChannelTaps<T>, input: StridedPointer<T>, output: StridedPointer<T>,
-                                           _ pd: Int, _ ph: Int) {
+                                           _ pd: Int, _ ph: Int, level: Int32 = VectorLevel.portable) {
         if taps.isCopy {
             copyRow(taps, input: input, output: output, pd, ph, fill: 0)
             return
@@ -51,7 +52,7 @@ enum StridedRows {
         var first = true
         taps.forEachRowTap(pd, ph) { bd, bh, id, ih in
             interpolateRow(plane + (id &* xs.d &+ ih &* xs.h), xs.w, taps.w, weight: taps.d.weight(bd) * taps.h.weight(bh),
-                           into: out, ws, assign: first)
+                           into: out, ws, assign: first, level: level)
             first = false
         }
         if first { fillRow(out, ws, count: taps.w.count, with: 0) }
@@ -108,7 +109,7 @@ enum StridedRows {
     @inlinable @inline(__always)
     static func interpolateRow<T: ShiftFloatingPoint>(
         _ src: UnsafePointer<T>, _ ss: Int, _ w: AxisTaps<T>, weight: T,
-        into out: UnsafeMutablePointer<T>, _ os: Int, assign: Bool
+        into out: UnsafeMutablePointer<T>, _ os: Int, assign: Bool, level: Int32 = VectorLevel.portable
     ) {
         let a = weight * w.weight(0), b = weight * w.weight(1)
         let lo = w.interior.lowerBound, hi = w.interior.upperBound
@@ -127,6 +128,11 @@ enum StridedRows {
                 if assign { for p in lo..<hi { out[p] = a * s0[p] + b * s1[p] } }
                 else { for p in lo..<hi { out[p] += a * s0[p] + b * s1[p] } }
             }
+        } else if w.step == 2 && w.taps == 2 && ss == 1 && os == 1 && hi > lo
+                    && VectorLoops.linearStep2(level, out + lo, src + (2 &* lo &+ w.base), a, b, count: hi &- lo,
+                                               accumulate: !assign) {
+            // A downsampling row over a dense input row: the same products and sums, eight lanes
+            // at a time.
         } else {
             var i = (lo &* w.step &+ w.base) &* ss
             let di = w.step &* ss

@@ -46,6 +46,17 @@ enum VectorLoops {
         return true
     }
 
+    /// `out[i] (+)= a p[2i] + b p[2i + 1]`: a row at stride 2 over a dense input row.
+    @inlinable @inline(__always)
+    static func linearStep2<T: ShiftFloatingPoint>(_ level: Int32, _ out: UnsafeMutablePointer<T>, _ p: UnsafePointer<T>,
+                                                   _ a: T, _ b: T, count: Int, accumulate: Bool) -> Bool {
+        guard level > VectorLevel.portable, T.self == Float.self else { return false }
+        shift_simd_linear_step2_f32(level, UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self),
+                                    UnsafeRawPointer(p).assumingMemoryBound(to: Float.self),
+                                    float(a), float(b), Int64(count), accumulate ? 1 : 0)
+        return true
+    }
+
     /// `value` as the `Float` it is (callers have checked `T == Float`).
     @inlinable @inline(__always)
     static func float<T: ShiftFloatingPoint>(_ value: T) -> Float { unsafeBitCast(value, to: Float.self) }
