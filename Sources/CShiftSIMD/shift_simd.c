@@ -576,8 +576,9 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
 }
 
 /* The forward where every channel's taps lie in the 5 x 5 neighbourhood of its output pixel
-   (bases -2 to 1 on both axes: at origin 0, shifts in (-2, 2)), for one image whose output grid is
-   its input grid and whose channel count is a multiple of 8. A lane's base b on an axis, as
+   (bases -2 to 1 on both axes: at origin 0, shifts in (-2, 2)), for one image whose channel count
+   is a multiple of 8 (the scheme below is the output grid the input's; strided grids and others
+   map each pixel's five rows and columns, as the edge columns do). A lane's base b on an axis, as
    k = b + 2 in 0..3, picks its taps with two mask bits (k & 1, k & 2): three selections pick one
    of four values, so each of the lane's four values costs a few selections, never a
    multiplication by a zero weight.
@@ -616,10 +617,11 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
    both: with `finish` (a constant) it adds a1 x10 + b1 x11 onto finish_row (output r, holding
    a0 x00 + b0 x01 already) and writes +0 where a lane reads no row; with `start` it writes
    a0 x00 + b0 x01 into start_row (the next output row, or output r itself on the first pass of
-   a task, shift 0). */
+   a task, and on every row's first pass where rows share nothing: shift 0). */
 static inline __attribute__((always_inline)) void
 wide_pass(const float *const row[4], const int64_t step[4], const int missing5[5], int shift, int any_missing,
-          float *finish_row, float *start_row, int64_t width, int64_t channels, int64_t c, const int32_t *columns,
+          float *finish_row, float *start_row, int64_t width, int64_t out_width, int rolls_along, int64_t channels,
+          int64_t c, const int32_t *columns,
           const int32_t *row_base, const int32_t *col_base, const float *a0, const float *b0, const float *a1,
           const float *b1, const int finish, const int start) {
     const lanes8 plus = {0}, minus = plus * -1.0f;
@@ -662,9 +664,10 @@ wide_pass(const float *const row[4], const int64_t step[4], const int missing5[5
     } while (0)
     /* The first and last columns, each of its five columns mapped. Columns 1 to width - 2 roll:
        of the columns beyond the row they read only -1, as a left tap, and width, as a right one
-       (see below). */
-    const int rolls = width >= 3;
-    for (int64_t q = 0; q < width; q++) {
+       (see below). Without rolls_along (a stride along the row, or an output row of another
+       length), every output column maps its own five. */
+    const int rolls = rolls_along && width >= 3;
+    for (int64_t q = 0; q < out_width; q++) {
         if (rolls && q == 1) q = width - 1;
         lanes8 left[5], right[5];
         for (int j = 0; j < 5; j++) {
@@ -717,19 +720,23 @@ wide_pass(const float *const row[4], const int64_t step[4], const int missing5[5
 #define WIDE_PASS(finish, start)                                                                   \
     do {                                                                                           \
         if (any_missing)                                                                           \
-            wide_pass(row + shift, step + shift, missing, shift, 1, out, start_row, width, channels, c, \
-                      columns, row_base, col_base, a0, b0, a1, b1, finish, start);                 \
+            wide_pass(row + shift, step + shift, missing, shift, 1, out, start_row, width, out_width, \
+                      rolls_along, channels, c, columns, row_base, col_base, a0, b0, a1, b1, finish, start); \
         else                                                                                       \
-            wide_pass(row + shift, step + shift, missing, shift, 0, out, start_row, width, channels, c, \
-                      columns, row_base, col_base, a0, b0, a1, b1, finish, start);                 \
+            wide_pass(row + shift, step + shift, missing, shift, 0, out, start_row, width, out_width, \
+                      rolls_along, channels, c, columns, row_base, col_base, a0, b0, a1, b1, finish, start); \
     } while (0)
 
 static inline __attribute__((always_inline)) void
-wide_body(const float *x, float *y, const float *minus_channels, int64_t width, int64_t channels, const int32_t *rows,
-          const int32_t *columns, const int32_t *row_base, const int32_t *col_base, const float *a0, const float *b0,
-          const float *a1, const float *b1, int64_t first_row, int64_t row_count) {
-    const int64_t row_length = width * channels, blocks = channels / 8;
+wide_body(const float *x, float *y, const float *minus_channels, int64_t width, int64_t out_width, int64_t column_step,
+          int64_t row_step, int64_t channels, const int32_t *rows, const int32_t *columns, const int32_t *row_base,
+          const int32_t *col_base, const float *a0, const float *b0, const float *a1, const float *b1,
+          int64_t first_row, int64_t row_count) {
+    const int64_t row_length = width * channels, out_length = out_width * channels, blocks = channels / 8;
     const int64_t per = blocks > 0 ? (row_length + blocks - 1) / blocks : 0;
+    /* Output rows share a pass only where the next one's upper rows are this one's lower rows
+       (stride 1 down the image); columns roll only at stride 1 along a row of the input's length. */
+    const int shares = row_step == 1, rolls_along = column_step == 1 && out_width == width;
     for (int64_t r = first_row; r < first_row + row_count; r++) {
         const float *row[5];
         int64_t step[5];
@@ -740,23 +747,25 @@ wide_body(const float *x, float *y, const float *minus_channels, int64_t width, 
             row[i] = missing[i] ? minus_channels : x + (int64_t)mapped * row_length;
             step[i] = missing[i] ? 0 : channels;
         }
-        float *out = y + r * row_length;
+        float *out = y + r * out_length;
         int more = r + 1 < first_row + row_count;
         const float *ahead = more && rows[5 * (r + 1) + 4] >= 0 ? x + (int64_t)rows[5 * (r + 1) + 4] * row_length : NULL;
-        float *out_ahead = more ? out + row_length : NULL;
+        float *out_ahead = more && out_width == width ? out + out_length : NULL;
         for (int64_t c = 0; c < channels; c += 8) {
             prefetch_split(ahead, out_ahead, row_length, per, c / 8);
-            if (r == first_row) {
-                /* The task's first row: its upper half from its rows 0..3. */
+            if (r == first_row || !shares) {
+                /* The task's first row (or every row, where rows share nothing): its upper half
+                   from its rows 0..3. */
                 int shift = 0, any_missing = missing[0] | missing[1] | missing[2] | missing[3];
                 float *start_row = out;
                 WIDE_PASS(0, 1);
             }
-            /* Its lower half from its rows 1..4, which are the next row's rows 0..3: the next
-               row's upper half in the same pass, unless it belongs to another task. */
+            /* Its lower half from its rows 1..4, which are the next row's rows 0..3 where rows
+               share: the next row's upper half in the same pass, unless it belongs to another
+               task. */
             int shift = 1, any_missing = missing[1] | missing[2] | missing[3] | missing[4];
-            float *start_row = out + row_length;
-            if (more) WIDE_PASS(1, 1);
+            float *start_row = out + out_length;
+            if (more && shares) WIDE_PASS(1, 1);
             else WIDE_PASS(1, 0);
         }
     }
@@ -997,12 +1006,12 @@ neighbours_backward_body(const float *x, const float *g, float *gx, const float 
                                  round_col);                                                       \
     }                                                                                              \
     __attribute__((target(features))) static void wide_##suffix(                                   \
-        const float *x, float *y, const float *minus_channels, int64_t width, int64_t channels,     \
-        const int32_t *rows, const int32_t *columns, const int32_t *row_base, const int32_t *col_base, \
-        const float *a0, const float *b0, const float *a1, const float *b1, int64_t first_row,      \
-        int64_t row_count) {                                                                       \
-        wide_body(x, y, minus_channels, width, channels, rows, columns, row_base, col_base, a0, b0, a1, b1, \
-                  first_row, row_count);                                                           \
+        const float *x, float *y, const float *minus_channels, int64_t width, int64_t out_width,     \
+        int64_t column_step, int64_t row_step, int64_t channels, const int32_t *rows,               \
+        const int32_t *columns, const int32_t *row_base, const int32_t *col_base, const float *a0,  \
+        const float *b0, const float *a1, const float *b1, int64_t first_row, int64_t row_count) {  \
+        wide_body(x, y, minus_channels, width, out_width, column_step, row_step, channels, rows, columns, \
+                  row_base, col_base, a0, b0, a1, b1, first_row, row_count);                       \
     }                                                                                              \
     __attribute__((target(features))) static void transpose_##suffix(                              \
         const float *source, int64_t ss, float *target, int64_t ts, int64_t rows, int64_t columns) { \
@@ -1129,11 +1138,12 @@ void shift_simd_neighbours_backward_f32(int level, const float *x, const float *
 }
 
 void shift_simd_wide_neighbours_f32(int level, const float *x, float *y, const float *minus_channels, int64_t width,
-                                    int64_t channels, const int32_t *rows, const int32_t *columns,
-                                    const int32_t *row_base, const int32_t *col_base, const float *a0, const float *b0,
-                                    const float *a1, const float *b1, int64_t first_row, int64_t row_count) {
-    DISPATCH(level, wide, x, y, minus_channels, width, channels, rows, columns, row_base, col_base, a0, b0, a1, b1,
-             first_row, row_count);
+                                    int64_t out_width, int64_t column_step, int64_t row_step, int64_t channels,
+                                    const int32_t *rows, const int32_t *columns, const int32_t *row_base,
+                                    const int32_t *col_base, const float *a0, const float *b0, const float *a1,
+                                    const float *b1, int64_t first_row, int64_t row_count) {
+    DISPATCH(level, wide, x, y, minus_channels, width, out_width, column_step, row_step, channels, rows, columns,
+             row_base, col_base, a0, b0, a1, b1, first_row, row_count);
 }
 
 void shift_simd_select_pixels(int level, void *out, int64_t out_step, const void *const *sources, int64_t in_step,

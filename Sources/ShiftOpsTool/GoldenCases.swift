@@ -105,7 +105,7 @@ enum GoldenCases {
         // tiles at it (so the two give the same hashes at every level).
         // With 16 channels the backward takes the neighbourhood kernel too, at every level.
         // Shifts in (-2, 2) with 8 or 16 channels: the wide forward above the portable level.
-        // Strided grids: the neighbourhood forward's per-pixel path above the portable level.
+        // Strided grids: the neighbourhood forwards' per-pixel paths above the portable level.
         for padding in ShiftPadding.allCases {
             cases.append(floating(Float.self, "f32.neighbours.stride2.c19.\(padding)", shape: [2, 19, 7, 9],
                                   layout: .channelsLast, mode: .active, padding: padding, geometry: ShiftGeometry(stride: 2),
@@ -113,6 +113,9 @@ enum GoldenCases {
             cases.append(floating(Float.self, "f32.neighbours.stride13.c16.\(padding)", shape: [1, 16, 5, 10],
                                   layout: .channelsLast, mode: .active, padding: padding, geometry: ShiftGeometry(stride: [1, 3]),
                                   shiftLimit: 0.98))
+            cases.append(floating(Float.self, "f32.wide.stride2.c16.\(padding)", shape: [1, 16, 7, 9],
+                                  layout: .channelsLast, mode: .active, padding: padding, geometry: ShiftGeometry(stride: 2),
+                                  shiftLimit: 1.96))
             cases.append(floating(Float.self, "f32.neighbours.c19.\(padding)", shape: [2, 19, 6, 7], layout: .channelsLast,
                                   mode: .active, padding: padding, geometry: .identity, shiftLimit: 0.98))
             cases.append(floating(Float.self, "f32.neighbours.c16.\(padding)", shape: [2, 16, 6, 7], layout: .channelsLast,

@@ -3,7 +3,7 @@ import Testing
 import ShiftOpsTestSupport
 
 /// The channels-last wide forward (``ChannelsLastNeighbours/forwardWide(_:input:shifts:output:plan:)``):
-/// channels-last 2-D `Float` at stride 1, every shift in (-2, 2), computed on the channels-last
+/// channels-last 2-D `Float` at any stride, every shift in (-2, 2), computed on the channels-last
 /// data. Its results are the planar kernels', bit for bit (checked against NCHW), at every
 /// padding, on images small enough that every pixel is an edge one and larger ones, and on data
 /// full of signed zeros.
@@ -97,15 +97,71 @@ struct ChannelsLastWideNeighboursTests {
         #expect(bitwiseDifferences(y, try shift2d(x, shifts: s)) == 0)
     }
 
+    /// Other output grids: strides on one axis and both, an output wider than the input's (its
+    /// last pixels read padding only), smaller and larger grids at stride 1 (no roll), an origin
+    /// of 1 with shifts in (-1, 1) (bases 0 and 1), one and sixteen channel blocks, and data of signed zeros: the planar kernels' bits on every
+    /// thread count. Rows that share no pass (a stride down the image) take two passes each.
+    @Test(arguments: ShiftPadding.allCases)
+    func givesThePlanarBitsOnOtherGrids(padding: ShiftPadding) throws {
+        // At origin 1, shifts in (-1, 1) give bases 0 and 1: the latter beyond the 3 x 3 kernel.
+        func originOneShifts(channels: Int) throws -> Tensor<Float> {
+            var generator = SeededGenerator(seed: 113)
+            var values = (0..<channels * 2).map { _ in
+                var v = Float.random(in: -0.98...0.98, using: &generator)
+                if v == v.rounded() { v += 0.25 }
+                return v
+            }
+            values[0] = -0.5
+            return try Tensor<Float>(shape: [channels, 2], elements: values)
+        }
+        let cases: [(geometry: ShiftGeometry, originOne: Bool)] = [
+            (ShiftGeometry(stride: 2), false),
+            (ShiftGeometry(stride: [2, 1]), false),
+            (ShiftGeometry(stride: [1, 3]), false),
+            (ShiftGeometry(stride: [3, 2]), false),
+            (ShiftGeometry(stride: [2], origin: [0], outputSize: [6, 7]), false),
+            (ShiftGeometry(stride: [1], origin: [0], outputSize: [7, 8]), false),
+            (ShiftGeometry(stride: [1], origin: [0], outputSize: [9, 12]), false),
+            (ShiftGeometry(stride: [2], origin: [1], outputSize: [4, 5]), true),
+        ]
+        var zeros = SeededGenerator(seed: 114)
+        let signedZeros: [Float] = [0, -0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude]
+        let inputs = [
+            try Tensor<Float>.random(shape: [2, 8, 7, 9], seed: 115),
+            try Tensor<Float>(shape: [2, 8, 7, 9], elements: (0..<(2 * 8 * 7 * 9)).map { _ in
+                signedZeros[Int.random(in: 0..<signedZeros.count, using: &zeros)]
+            }),
+            try Tensor<Float>.random(shape: [1, 128, 12, 11], seed: 116),
+        ]
+        for x in inputs {
+            let last = try x.channelsLast()
+            for (geometry, originOne) in cases {
+                let s = originOne ? try originOneShifts(channels: x.shape[1]) : try Self.shifts(channels: x.shape[1], seed: 117)
+                let label = "\(padding) \(x.shape) stride \(geometry.stride) origin \(geometry.origin) output \(geometry.outputSize ?? [])"
+                #expect(try CPUPlan.forward(last, shifts: s, padding: padding, geometry: geometry).path == .channelsLastWideNeighbours,
+                        "\(label)")
+                let y = try shift2d(last, shifts: s, padding: padding, geometry: geometry)
+                let nchw = try shift2d(x, shifts: s, padding: padding, geometry: geometry)
+                #expect(y.shape == nchw.shape, "\(label)")
+                #expect(bitwiseDifferences(y, nchw) == 0, "\(label)")
+                let single = try Parallelism.$threadLimit.withValue(1) {
+                    try shift2d(last, shifts: s, padding: padding, geometry: geometry)
+                }
+                #expect(bitwiseDifferences(single, y) == 0, "\(label), one thread")
+            }
+        }
+    }
+
     /// Problems the wide kernel does not serve: a shift of 2 or more, an integer shift, a channel
-    /// count that is not a multiple of eight, another output grid, `Double`, the portable level.
+    /// count that is not a multiple of eight, `Double`, the portable level. (Other output grids
+    /// and strides it serves.)
     @Test func otherProblemsTakeOtherPaths() throws {
         let x = try Tensor<Float>.random(shape: [1, 8, 6, 7], seed: 106).channelsLast()
         var s = try Self.shifts(channels: 8, seed: 107)
         #expect(try CPUPlan.forward(x, shifts: s).path == .channelsLastWideNeighbours)
         #expect(VectorLevel.$limit.withValue(0) { try! CPUPlan.forward(x, shifts: s).path } == .channelsLastTiles)
         let geometry = ShiftGeometry(stride: [1], origin: [0], outputSize: [6, 8])
-        #expect(try CPUPlan.forward(x, shifts: s, geometry: geometry).path == .channelsLastTiles)
+        #expect(try CPUPlan.forward(x, shifts: s, geometry: geometry).path == .channelsLastWideNeighbours)
         s[[3, 0]] = -2.5
         #expect(try CPUPlan.forward(x, shifts: s).path == .channelsLastTiles)
         s[[3, 0]] = 1

@@ -90,17 +90,20 @@ void shift_simd_neighbours_f32(int level, const float *x, float *y, int64_t widt
                                const float *a1, const float *b1, int64_t first_row, int64_t row_count);
 
 /* The channels-last 2-D forward of one image where every channel's taps lie in the 5 x 5
-   neighbourhood of its output pixel (two taps per axis, bases -2 to 1), the output grid the input's
-   ([height, width, channels], dense) and channels a multiple of 8, over output rows first_row to
-   first_row + row_count. Output row r reads input rows rows[5r + i] (offsets i - 2, mapped through
-   the padding; -1 reads minus_channels, channels floats of -0, at every column), output column q
-   input columns columns[5q + j] likewise. Channel c's bases are row_base[c] and col_base[c]; it
+   neighbourhood of its output pixel's centre (two taps per axis, bases -2 to 1): x is
+   [H, width, channels] and y [H', out_width, channels], both dense, channels a multiple of 8,
+   over output rows first_row to first_row + row_count. Output row r reads input rows rows[5r + i]
+   (the centre's offsets i - 2, mapped through the padding; -1 reads minus_channels, channels
+   floats of -0, at every column), output column q input columns columns[5q + j] likewise;
+   neighbouring output rows' centres lie row_step input rows apart and columns' column_step
+   (the strides). Channel c's bases are row_base[c] and col_base[c]; it
    writes (a0 x00 + b0 x01) + (a1 x10 + b1 x11) with its own weights, the planar kernels' sums bit
    for bit, each lane's values selected, never multiplied by a zero weight. */
 void shift_simd_wide_neighbours_f32(int level, const float *x, float *y, const float *minus_channels, int64_t width,
-                                    int64_t channels, const int32_t *rows, const int32_t *columns,
-                                    const int32_t *row_base, const int32_t *col_base, const float *a0, const float *b0,
-                                    const float *a1, const float *b1, int64_t first_row, int64_t row_count);
+                                    int64_t out_width, int64_t column_step, int64_t row_step, int64_t channels,
+                                    const int32_t *rows, const int32_t *columns, const int32_t *row_base,
+                                    const int32_t *col_base, const float *a0, const float *b0, const float *a1,
+                                    const float *b1, int64_t first_row, int64_t row_count);
 
 /* The backward of shift_simd_neighbours_f32 for one image whose output grid is its input grid
    ([height, width, channels], dense) and whose channel count is a multiple of 8, over rows
