@@ -180,24 +180,25 @@ struct BenchSuite {
                                                              padding: padding).description))
         }
 
-        // The active forward at stride 2, U(-1, 1), in both layouts: NCHW checked against the naive
-        // reference, channels-last against NCHW bit for bit.
+        // The active forward at stride 2, at both shift ranges, in both layouts: NCHW checked
+        // against the naive reference, channels-last against NCHW bit for bit.
         let strided = BenchFigures.strideGeometry
-        let yStrided = try shift2d(x, shifts: narrowShifts, padding: padding, geometry: strided)
-        try BenchCheck.check(BenchFigures.Case.strided(BenchFigures.Case.activeForward),
-                             Tolerance.relativeError(yStrided, ReferenceShift.forward(x, shifts: narrowShifts, padding: padding,
-                                                                                      geometry: strided)),
-                             tolerance: 1e-5)
-        try BenchCheck.check(BenchFigures.Case.strided(BenchFigures.Case.lastForward),
-                             BenchCheck.bitwiseDifferences(try shift2d(xLast, shifts: narrowShifts, padding: padding,
-                                                                       geometry: strided).elements, yStrided.elements),
-                             tolerance: 0)
-        for (input, name) in [(x, BenchFigures.Case.activeForward), (xLast, BenchFigures.Case.lastForward)] {
-            let name = BenchFigures.Case.strided(name)
-            rows.append(try timer.time(name, bytes: size + yStrided.count * MemoryLayout<Float>.stride) {
-                sink &+= try shift2d(input, shifts: narrowShifts, padding: padding, geometry: strided).count
-            })
-            paths.append((name, try CPUPlan.forward(input, shifts: narrowShifts, padding: padding, geometry: strided).description))
+        for (shifts, suffix) in [(realShifts, ""), (narrowShifts, " " + BenchFigures.narrowName)] {
+            let (nchwName, lastName) = (BenchFigures.Case.strided(BenchFigures.Case.activeForward) + suffix,
+                                        BenchFigures.Case.strided(BenchFigures.Case.lastForward) + suffix)
+            let y = try shift2d(x, shifts: shifts, padding: padding, geometry: strided)
+            try BenchCheck.check(nchwName, Tolerance.relativeError(y, ReferenceShift.forward(x, shifts: shifts, padding: padding,
+                                                                                              geometry: strided)),
+                                 tolerance: 1e-5)
+            try BenchCheck.check(lastName, BenchCheck.bitwiseDifferences(try shift2d(xLast, shifts: shifts, padding: padding,
+                                                                                     geometry: strided).elements, y.elements),
+                                 tolerance: 0)
+            for (input, name) in [(x, nchwName), (xLast, lastName)] {
+                rows.append(try timer.time(name, bytes: size + y.count * MemoryLayout<Float>.stride) {
+                    sink &+= try shift2d(input, shifts: shifts, padding: padding, geometry: strided).count
+                })
+                paths.append((name, try CPUPlan.forward(input, shifts: shifts, padding: padding, geometry: strided).description))
+            }
         }
 
         // The sparse backward at U(-1, 1), where its channels-last kernel serves, in both layouts: the
