@@ -99,33 +99,37 @@ struct BenchSuite {
                                     reference: { try Tensor<Int8>(shape: shape) })
         }))
 
-        // Channels-last (NHWC in memory): the same active shift, checked against the NCHW result.
         let xLast = try x.channelsLast(), gLast = try g.channelsLast()
-        let yLast = try shift2d(xLast, shifts: realShifts, padding: padding)
-        try BenchCheck.check("channels-last active forward", Tolerance.relativeError(yLast, naiveActive), tolerance: 1e-5)
-        let lastGradients = try shift2dBackward(gradOutput: gLast, input: xLast, shifts: realShifts, padding: padding)
-        try BenchCheck.check("channels-last active backward (adjoint identity)",
-                             BenchCheck.adjointError(g: gLast.elements, y: yLast.elements, gradInput: lastGradients.input.elements,
-                                                     x: xLast.elements), tolerance: 1e-4)
-        let lastForward = try timer.time(BenchFigures.Case.lastForward, bytes: 2 * size) {
-            sink &+= try shift2d(xLast, shifts: realShifts, padding: padding).count
+        // The active rows below run with the active mode only, like its NCHW rows above.
+        let active = settings.modes.contains(.active)
+        if active {
+            // Channels-last (NHWC in memory): the same active shift, checked against the NCHW result.
+            let yLast = try shift2d(xLast, shifts: realShifts, padding: padding)
+            try BenchCheck.check("channels-last active forward", Tolerance.relativeError(yLast, naiveActive), tolerance: 1e-5)
+            let lastGradients = try shift2dBackward(gradOutput: gLast, input: xLast, shifts: realShifts, padding: padding)
+            try BenchCheck.check("channels-last active backward (adjoint identity)",
+                                 BenchCheck.adjointError(g: gLast.elements, y: yLast.elements, gradInput: lastGradients.input.elements,
+                                                         x: xLast.elements), tolerance: 1e-4)
+            let lastForward = try timer.time(BenchFigures.Case.lastForward, bytes: 2 * size) {
+                sink &+= try shift2d(xLast, shifts: realShifts, padding: padding).count
+            }
+            let lastBackward = try timer.time(BenchFigures.Case.lastBackward, bytes: 3 * size) {
+                sink &+= try shift2dBackward(gradOutput: gLast, input: xLast, shifts: realShifts, padding: padding).input.count
+            }
+            rows += [lastForward, lastBackward]
+            paths.append((lastForward.name, try CPUPlan.forward(xLast, shifts: realShifts, padding: padding).description))
+            paths.append((lastBackward.name, try CPUPlan.backward(gradOutput: gLast, input: xLast, shifts: realShifts,
+                                                                  padding: padding).description))
+            let lastOrder = [0, 2, 3, 1]
+            probes.append((lastForward.name, { [shape, realShifts] in
+                try BenchMemory.measure(op: { try shift2d(xLast, shifts: realShifts, padding: padding) },
+                                        reference: { try Tensor<Float>(shape: shape, order: lastOrder) })
+            }))
+            probes.append((lastBackward.name, { [shape, realShifts] in
+                try BenchMemory.measure(op: { try shift2dBackward(gradOutput: gLast, input: xLast, shifts: realShifts, padding: padding) },
+                                        reference: { (try Tensor<Float>(shape: shape, order: lastOrder), try Tensor<Float>(shape: [shape[1], 2])) })
+            }))
         }
-        let lastBackward = try timer.time(BenchFigures.Case.lastBackward, bytes: 3 * size) {
-            sink &+= try shift2dBackward(gradOutput: gLast, input: xLast, shifts: realShifts, padding: padding).input.count
-        }
-        rows += [lastForward, lastBackward]
-        paths.append((lastForward.name, try CPUPlan.forward(xLast, shifts: realShifts, padding: padding).description))
-        paths.append((lastBackward.name, try CPUPlan.backward(gradOutput: gLast, input: xLast, shifts: realShifts,
-                                                              padding: padding).description))
-        let lastOrder = [0, 2, 3, 1]
-        probes.append((lastForward.name, { [shape, realShifts] in
-            try BenchMemory.measure(op: { try shift2d(xLast, shifts: realShifts, padding: padding) },
-                                    reference: { try Tensor<Float>(shape: shape, order: lastOrder) })
-        }))
-        probes.append((lastBackward.name, { [shape, realShifts] in
-            try BenchMemory.measure(op: { try shift2dBackward(gradOutput: gLast, input: xLast, shifts: realShifts, padding: padding) },
-                                    reference: { (try Tensor<Float>(shape: shape, order: lastOrder), try Tensor<Float>(shape: [shape[1], 2])) })
-        }))
 
         // The integer shifts on channels-last data, checked bit for bit against NCHW.
         if settings.modes.contains(.grouped) {
@@ -158,46 +162,48 @@ struct BenchSuite {
         paths.append((lastQuantizedForward.name, try CPUPlan.forward(integer: quantizedLast, shifts: realShifts, mode: .sparse,
                                                                      padding: padding).description))
 
-        // The active shift at U(-1, 1), NCHW and channels-last, each checked like the default range.
-        let naiveNarrow = ReferenceShift.forward(x, shifts: narrowShifts, padding: padding)
-        for (input, gradOutput, forwardName, backwardName) in [(x, g, BenchFigures.Case.activeForward, BenchFigures.Case.activeBackward),
-                                                               (xLast, gLast, BenchFigures.Case.lastForward, BenchFigures.Case.lastBackward)] {
-            let (forwardName, backwardName) = (BenchFigures.Case.narrow(forwardName), BenchFigures.Case.narrow(backwardName))
-            let y = try shift2d(input, shifts: narrowShifts, padding: padding)
-            try BenchCheck.check(forwardName, Tolerance.relativeError(y, naiveNarrow), tolerance: 1e-5)
-            let gradients = try shift2dBackward(gradOutput: gradOutput, input: input, shifts: narrowShifts, padding: padding)
-            try BenchCheck.check("\(backwardName) (adjoint identity)",
-                                 BenchCheck.adjointError(g: gradOutput.elements, y: y.elements, gradInput: gradients.input.elements,
-                                                         x: input.elements), tolerance: 1e-4)
-            rows.append(try timer.time(forwardName, bytes: 2 * size) {
-                sink &+= try shift2d(input, shifts: narrowShifts, padding: padding).count
-            })
-            rows.append(try timer.time(backwardName, bytes: 3 * size) {
-                sink &+= try shift2dBackward(gradOutput: gradOutput, input: input, shifts: narrowShifts, padding: padding).input.count
-            })
-            paths.append((forwardName, try CPUPlan.forward(input, shifts: narrowShifts, padding: padding).description))
-            paths.append((backwardName, try CPUPlan.backward(gradOutput: gradOutput, input: input, shifts: narrowShifts,
-                                                             padding: padding).description))
-        }
-
-        // The active forward at stride 2, at both shift ranges, in both layouts: NCHW checked
-        // against the naive reference, channels-last against NCHW bit for bit.
-        let strided = BenchFigures.strideGeometry
-        for (shifts, suffix) in [(realShifts, ""), (narrowShifts, " " + BenchFigures.narrowName)] {
-            let (nchwName, lastName) = (BenchFigures.Case.strided(BenchFigures.Case.activeForward) + suffix,
-                                        BenchFigures.Case.strided(BenchFigures.Case.lastForward) + suffix)
-            let y = try shift2d(x, shifts: shifts, padding: padding, geometry: strided)
-            try BenchCheck.check(nchwName, Tolerance.relativeError(y, ReferenceShift.forward(x, shifts: shifts, padding: padding,
-                                                                                              geometry: strided)),
-                                 tolerance: 1e-5)
-            try BenchCheck.check(lastName, BenchCheck.bitwiseDifferences(try shift2d(xLast, shifts: shifts, padding: padding,
-                                                                                     geometry: strided).elements, y.elements),
-                                 tolerance: 0)
-            for (input, name) in [(x, nchwName), (xLast, lastName)] {
-                rows.append(try timer.time(name, bytes: size + y.count * MemoryLayout<Float>.stride) {
-                    sink &+= try shift2d(input, shifts: shifts, padding: padding, geometry: strided).count
+        if active {
+            // The active shift at U(-1, 1), NCHW and channels-last, each checked like the default range.
+            let naiveNarrow = ReferenceShift.forward(x, shifts: narrowShifts, padding: padding)
+            for (input, gradOutput, forwardName, backwardName) in [(x, g, BenchFigures.Case.activeForward, BenchFigures.Case.activeBackward),
+                                                                   (xLast, gLast, BenchFigures.Case.lastForward, BenchFigures.Case.lastBackward)] {
+                let (forwardName, backwardName) = (BenchFigures.Case.narrow(forwardName), BenchFigures.Case.narrow(backwardName))
+                let y = try shift2d(input, shifts: narrowShifts, padding: padding)
+                try BenchCheck.check(forwardName, Tolerance.relativeError(y, naiveNarrow), tolerance: 1e-5)
+                let gradients = try shift2dBackward(gradOutput: gradOutput, input: input, shifts: narrowShifts, padding: padding)
+                try BenchCheck.check("\(backwardName) (adjoint identity)",
+                                     BenchCheck.adjointError(g: gradOutput.elements, y: y.elements, gradInput: gradients.input.elements,
+                                                             x: input.elements), tolerance: 1e-4)
+                rows.append(try timer.time(forwardName, bytes: 2 * size) {
+                    sink &+= try shift2d(input, shifts: narrowShifts, padding: padding).count
                 })
-                paths.append((name, try CPUPlan.forward(input, shifts: shifts, padding: padding, geometry: strided).description))
+                rows.append(try timer.time(backwardName, bytes: 3 * size) {
+                    sink &+= try shift2dBackward(gradOutput: gradOutput, input: input, shifts: narrowShifts, padding: padding).input.count
+                })
+                paths.append((forwardName, try CPUPlan.forward(input, shifts: narrowShifts, padding: padding).description))
+                paths.append((backwardName, try CPUPlan.backward(gradOutput: gradOutput, input: input, shifts: narrowShifts,
+                                                                 padding: padding).description))
+            }
+
+            // The active forward at stride 2, at both shift ranges, in both layouts: NCHW checked
+            // against the naive reference, channels-last against NCHW bit for bit.
+            let strided = BenchFigures.strideGeometry
+            for (shifts, suffix) in [(realShifts, ""), (narrowShifts, " " + BenchFigures.narrowName)] {
+                let (nchwName, lastName) = (BenchFigures.Case.strided(BenchFigures.Case.activeForward) + suffix,
+                                            BenchFigures.Case.strided(BenchFigures.Case.lastForward) + suffix)
+                let y = try shift2d(x, shifts: shifts, padding: padding, geometry: strided)
+                try BenchCheck.check(nchwName, Tolerance.relativeError(y, ReferenceShift.forward(x, shifts: shifts, padding: padding,
+                                                                                                  geometry: strided)),
+                                     tolerance: 1e-5)
+                try BenchCheck.check(lastName, BenchCheck.bitwiseDifferences(try shift2d(xLast, shifts: shifts, padding: padding,
+                                                                                         geometry: strided).elements, y.elements),
+                                     tolerance: 0)
+                for (input, name) in [(x, nchwName), (xLast, lastName)] {
+                    rows.append(try timer.time(name, bytes: size + y.count * MemoryLayout<Float>.stride) {
+                        sink &+= try shift2d(input, shifts: shifts, padding: padding, geometry: strided).count
+                    })
+                    paths.append((name, try CPUPlan.forward(input, shifts: shifts, padding: padding, geometry: strided).description))
+                }
             }
         }
 
@@ -254,7 +260,7 @@ struct BenchSuite {
         // The vector levels this processor has (wider SIMD is only ever chosen at run time, never by
         // build flags), interleaved, each against the portable loops. Every level gives the same bits.
         var levelFigures = [(String, Double)]()
-        if VectorLevel.selected > 0 {
+        if VectorLevel.selected > 0 && active {
             let levels = Array(0...VectorLevel.selected)
             func compare(_ name: String, bytes: Int, _ body: @escaping () throws -> Int) throws {
                 let timed = try timer.interleaved(levels.map { "\(name) [\(VectorLevel.names[Int($0)])]" }, bytes: bytes,

@@ -43,7 +43,8 @@ import ShiftOpsTool
         #expect(paths.count == 18, "\(paths)")
     }
 
-    /// The sparse backward at U(-1,1) in both layouts, the channels-last one on its own kernel.
+    /// The sparse backward at U(-1,1) in both layouts, the channels-last one on its own kernel;
+    /// no active case where the active mode is not asked for.
     @Test func benchPrintsTheSparseBackwardPaths() {
         let (output, paths) = Self.bench(["--shape", "2,16,12,10", "--repetitions", "1", "--modes", "sparse", "--no-naive"])
         for (name, expected) in [("shift sparse backward U(-1,1)", "densePlanes ("),
@@ -51,6 +52,10 @@ import ShiftOpsTool
             #expect(paths.contains { $0.dropFirst(6).hasPrefix(name + " ") && $0.contains(expected) }, "\(name): \(paths)")
         }
         #expect(output.contains("channels-last / NCHW sparse backward, U(-1,1)"), "\(output)")
+        // Without the active mode no active case runs, in either layout, at any range or stride.
+        #expect(!paths.contains { $0.contains("active") }, "\(paths)")
+        let volume = Self.bench(["--shape", "1,8,3,5,6", "--repetitions", "1", "--modes", "sparse", "--no-naive"]).paths
+        #expect(volume.contains { $0.contains("shift3d sparse forward") } && !volume.contains { $0.contains("active") }, "\(volume)")
     }
 
     /// The 3-D shape's paths, the channels-last (NDHWC) cases' among them: every name, however
