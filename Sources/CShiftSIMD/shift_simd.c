@@ -577,13 +577,15 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
 
 /* The forward where every channel's taps lie in the 5 x 5 neighbourhood of its output pixel
    (bases -2 to 1 on both axes: at origin 0, shifts in (-2, 2)), for one image whose channel count
-   is a multiple of 8 (the scheme below is the output grid the input's; strided grids and others
-   map each pixel's five rows and columns, as the edge columns do). A lane's base b on an axis, as
+   is a multiple of 8 (the scheme below is stride 1 on both axes with rows of the input's length;
+   elsewhere rows share no pass and each pixel maps its five columns, as the edge columns do). A
+   lane's base b on an axis, as
    k = b + 2 in 0..3, picks its taps with two mask bits (k & 1, k & 2): three selections pick one
    of four values, so each of the lane's four values costs a few selections, never a
    multiplication by a zero weight.
 
-   Output row r reads input rows r - 2 .. r + 2 (rows[5r + i], i = 0..4, mapped through the
+   Output row r reads the input rows rows[5r + i], i = 0..4 (its centre row offset by i - 2,
+   r - 2 .. r + 2 at stride 1, mapped through the
    padding; -1 where zero padding leaves the input, which reads minus_channels, one pixel of -0,
    at every column). The output (a0 x00 + b0 x01) + (a1 x10 + b1 x11), the planar kernels'
    products and sums, takes two halves: a0 x00 + b0 x01 from the lane's upper row (offset bh, one

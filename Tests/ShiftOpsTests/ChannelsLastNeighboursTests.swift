@@ -94,6 +94,7 @@ import ShiftOpsTestSupport
             (ShiftGeometry(stride: [3, 2]), false),
             (ShiftGeometry(stride: [2], origin: [0], outputSize: [5, 6]), false),
             (ShiftGeometry(stride: [2], origin: [-1], outputSize: [4, 5]), true),
+            (ShiftGeometry(stride: [2, 1], origin: [0], outputSize: [5, 11]), false),
         ]
         var zeros = SeededGenerator(seed: 96)
         let signedZeros: [Float] = [0, -0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude]
@@ -121,6 +122,43 @@ import ShiftOpsTestSupport
                 #expect(bitwiseDifferences(single, y) == 0, "\(label), one thread")
             }
         }
+        // Images of one or two pixels on an axis, and an empty output.
+        for shape in [[1, 8, 1, 1], [1, 8, 2, 5], [1, 16, 5, 2]] {
+            let x = try Tensor<Float>.random(shape: shape, seed: 100)
+            let s = try Self.shifts(channels: shape[1], seed: 94)
+            for geometry in [ShiftGeometry(stride: 2), ShiftGeometry(stride: 3), ShiftGeometry(stride: [2], origin: [0], outputSize: [0, 3])] {
+                let label = "\(padding) \(shape) stride \(geometry.stride) output \(geometry.outputSize ?? [])"
+                let last = try x.channelsLast()
+                if geometry.outputSize?.contains(0) != true {
+                    #expect(try CPUPlan.forward(last, shifts: s, padding: padding, geometry: geometry).path == .channelsLastNeighbours,
+                            "\(label)")
+                }
+                #expect(bitwiseDifferences(try shift2d(last, shifts: s, padding: padding, geometry: geometry),
+                                           try shift2d(x, shifts: s, padding: padding, geometry: geometry)) == 0, "\(label)")
+            }
+        }
+    }
+
+    /// At a stride, too, a channel never reads what lies outside its own taps: the per-pixel
+    /// path selects each lane's four values from the nine neighbours.
+    @Test(.enabled(if: VectorLevel.selected > 0, "no vector level above portable here: the tiles serve instead"))
+    func aLaneNeverReadsWhatItsTapsDoNotAtAStride() throws {
+        var x = try Tensor<Float>.random(shape: [1, 8, 7, 9], seed: 118)
+        // Channel 0 shifts right and down by 0.5 (reads offsets -1 and 0 of each centre), channel
+        // 1 left and up (offsets 0 and +1).
+        var shiftValues = [Float](repeating: 0.5, count: 16)
+        (shiftValues[2], shiftValues[3]) = (-0.5, -0.5)
+        let s = try Tensor<Float>(shape: [8, 2], elements: shiftValues)
+        // Output (1, 2) at stride 2 is centred on input (2, 4): channel 0 reads rows 1-2 and
+        // columns 3-4, channel 1 rows 2-3 and columns 4-5.
+        x[[0, 0, 3, 5]] = .nan
+        x[[0, 1, 3, 5]] = .nan
+        let (last, geometry) = (try x.channelsLast(), ShiftGeometry(stride: 2))
+        #expect(try CPUPlan.forward(last, shifts: s, geometry: geometry).path == .channelsLastNeighbours)
+        let y = try shift2d(last, shifts: s, geometry: geometry)
+        #expect(!y[[0, 0, 1, 2]].isNaN, "channel 0 must not see its unread neighbour")
+        #expect(y[[0, 1, 1, 2]].isNaN, "channel 1 reads its NaN")
+        #expect(bitwiseDifferences(y, try shift2d(x, shifts: s, geometry: geometry)) == 0)
     }
 
     func givesThePlanarBits(padding: ShiftPadding, x: Tensor<Float>) throws {

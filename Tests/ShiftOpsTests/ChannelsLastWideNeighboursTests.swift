@@ -123,6 +123,7 @@ struct ChannelsLastWideNeighboursTests {
             (ShiftGeometry(stride: [1], origin: [0], outputSize: [7, 8]), false),
             (ShiftGeometry(stride: [1], origin: [0], outputSize: [9, 12]), false),
             (ShiftGeometry(stride: [2], origin: [1], outputSize: [4, 5]), true),
+            (ShiftGeometry(stride: [2, 1], origin: [0], outputSize: [5, 11]), false),
         ]
         var zeros = SeededGenerator(seed: 114)
         let signedZeros: [Float] = [0, -0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude]
@@ -148,6 +149,23 @@ struct ChannelsLastWideNeighboursTests {
                     try shift2d(last, shifts: s, padding: padding, geometry: geometry)
                 }
                 #expect(bitwiseDifferences(single, y) == 0, "\(label), one thread")
+            }
+        }
+        // Images of one or two pixels on an axis, and an empty output. (On such axes the padding
+        // can fold a channel's two taps onto one, and another path serves: the bits must be the
+        // planar ones all the same.)
+        for shape in [[1, 8, 1, 1], [1, 8, 2, 5], [1, 16, 5, 2]] {
+            let x = try Tensor<Float>.random(shape: shape, seed: 119)
+            let s = try Self.shifts(channels: shape[1], seed: 117)
+            for geometry in [ShiftGeometry(stride: 2), ShiftGeometry(stride: 3), ShiftGeometry(stride: [2], origin: [0], outputSize: [0, 3])] {
+                let label = "\(padding) \(shape) stride \(geometry.stride) output \(geometry.outputSize ?? [])"
+                let last = try x.channelsLast()
+                if padding == .zeros && geometry.outputSize?.contains(0) != true {
+                    #expect(try CPUPlan.forward(last, shifts: s, padding: padding, geometry: geometry).path == .channelsLastWideNeighbours,
+                            "\(label)")
+                }
+                #expect(bitwiseDifferences(try shift2d(last, shifts: s, padding: padding, geometry: geometry),
+                                           try shift2d(x, shifts: s, padding: padding, geometry: geometry)) == 0, "\(label)")
             }
         }
     }

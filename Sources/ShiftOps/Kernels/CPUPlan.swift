@@ -10,7 +10,7 @@
 /// | direction | path | when |
 /// | --- | --- | --- |
 /// | forward | ``Path/channelsLastNeighbours`` | dense channels-last 2-D `Float` active shifts at any stride above the portable level, at least 8 channels, every channel's taps in its pixel's 3 x 3 neighbourhood (``ChannelsLastNeighbours``) |
-/// | backward | ``Path/channelsLastNeighbours`` | the same at every vector level, with a channel count that is a multiple of 8 and an output grid equal to the input grid |
+/// | backward | ``Path/channelsLastNeighbours`` | the same at every vector level, with a channel count that is a multiple of 8, stride 1 and an output grid equal to the input grid |
 /// | forward | ``Path/channelsLastWideNeighbours`` | the same above the portable level with every channel's taps in its pixel's 5 x 5 neighbourhood and a multiple of 8 channels, at any stride |
 /// | forward | ``Path/channelsLastIntegerShift`` | dense channels-last tensors of bitwise-copyable elements, at least 2 channels and 32 bytes per pixel, every channel reading one tap per axis (integer shifts: ``ChannelsLastIntegerShift``) |
 /// | backward | ``Path/channelsLastIntegerShift`` | the same at stride 1 without the shift gradient (grouped shifts) |

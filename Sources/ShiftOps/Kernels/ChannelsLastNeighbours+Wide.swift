@@ -5,14 +5,15 @@ import CShiftSIMD
 /// axes, at origin 0 shifts in (-2, 2), such as the benchmark's U(-1.5, 1.5).
 ///
 /// It serves what the 3 x 3 kernel serves, at wider shifts, where the channel count is a
-/// multiple of eight: any stride and output grid. Where the output grid is the input's, one pass
-/// along a row finishes one output row and starts the next, and the columns roll; elsewhere each
-/// output row takes two passes and each pixel maps its own five rows and columns. Each lane picks the rows and columns of its four
-/// values from the five candidates of each axis with selections, never a multiplication by a
-/// zero weight, and forms the planar kernels' sum with its own weights: the results are theirs,
-/// bit for bit, signed zeros included (`shift_simd_wide_neighbours_f32`). No scratch beyond one
-/// pixel of `-0` that zero padding's missing rows read, no transposes: the input is read and the
-/// output written once, in memory order.
+/// multiple of eight: any stride and output grid. At stride 1 down the image one pass along a row
+/// finishes one output row and starts the next; at stride 1 along rows of the input's length the
+/// columns roll. Elsewhere each output row takes two passes and each pixel maps its own five
+/// columns. Each lane picks the rows and columns of its four values from the five candidates of
+/// each axis with selections, never a multiplication by a zero weight, and forms the planar
+/// kernels' sum with its own weights: the results are theirs, bit for bit, signed zeros included
+/// (`shift_simd_wide_neighbours_f32`). No scratch beyond one pixel of `-0` that zero padding's
+/// missing rows read, no transposes: the input is read and the output written once, in memory
+/// order.
 extension ChannelsLastNeighbours {
     /// Whether the wide forward serves: the 3 x 3 kernel's conditions with bases -2 to 1 and a
     /// multiple of eight channels. The caller checks the element type (`Float`) and the vector
@@ -20,7 +21,8 @@ extension ChannelsLastNeighbours {
     @inlinable
     static func appliesWide<Weight: ShiftFloatingPoint>(_ problem: ShiftProblem, _ xs: LiftedStrides, _ ys: LiftedStrides,
                                                         shifts: ShiftTable<Weight>) -> Bool {
-        // The row and column maps hold 32-bit indices, up to two neighbours beyond the last centre.
+        // The row and column maps hold 32-bit indices: every centre and its two neighbours on
+        // either side must fit before the padding maps them.
         let fits = problem.inputSize.allSatisfy { $0 < Int(Int32.max) }
             && (1...2).allSatisfy { (problem.outputSize[$0] &- 1) &* problem.step[$0] &+ 3 < Int(Int32.max) }
         guard problem.spatialRank == 2, problem.step[0] == 1, problem.inputSize[0] == 1, problem.outputSize[0] == 1,

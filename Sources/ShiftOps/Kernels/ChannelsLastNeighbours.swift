@@ -13,8 +13,9 @@ import CShiftTaps
 /// the tiles. Output pixel `(r, q)`'s neighbourhood is centred on input pixel
 /// `(r * strideH, q * strideW)`.
 ///
-/// A channel that interpolates on both axes with bases -1 or 0 reads, for output pixel `(r, q)`,
-/// two of the rows `r - 1, r, r + 1` and two of the columns `q - 1, q, q + 1`. Eight channels of
+/// A channel that interpolates on both axes with bases -1 or 0 reads, for output pixel `(r, q)`
+/// centred on input `(i, j)`, two of the rows `i - 1, i, i + 1` and two of the columns
+/// `j - 1, j, j + 1`. Eight channels of
 /// each of the nine neighbours are one contiguous vector load; each lane then selects the four
 /// values its own taps read (a selection, never a multiplication by a zero weight, so an inf or
 /// NaN a channel does not read never reaches its output) and forms
@@ -51,8 +52,8 @@ enum ChannelsLastNeighbours {
     @inlinable
     static func applies<Weight: ShiftFloatingPoint>(_ problem: ShiftProblem, _ xs: LiftedStrides, _ ys: LiftedStrides,
                                                     shifts: ShiftTable<Weight>) -> Bool {
-        // The row and column maps hold 32-bit indices, up to a neighbour beyond the last centre.
-        // (The problem's validation keeps these products far from overflow.)
+        // The row and column maps hold 32-bit indices: every centre and its neighbour on either
+        // side must fit before the padding maps it. (Validation keeps the products from overflow.)
         let fits = problem.inputSize.allSatisfy { $0 < Int(Int32.max) }
             && (1...2).allSatisfy { (problem.outputSize[$0] &- 1) &* problem.step[$0] &+ 2 < Int(Int32.max) }
         guard problem.spatialRank == 2, problem.step[0] == 1, problem.inputSize[0] == 1, problem.outputSize[0] == 1,
