@@ -101,6 +101,26 @@ linear_step2_body(float *restrict out, const float *restrict p, float a, float b
     }
 }
 
+/* bilinear_body for an output row at stride 2 over two dense input rows:
+   out[i] = (a0 p0[2i] + b0 p0[2i + 1]) + (a1 p1[2i] + b1 p1[2i + 1]), each row's pairs split into
+   even and odd lanes as in linear_step2_body. */
+static inline __attribute__((always_inline)) void
+bilinear_step2_body(float *restrict out, const float *restrict p0, const float *restrict p1, float a0, float b0,
+                    float a1, float b1, int64_t count) {
+    int64_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        lanes8 lo0, hi0, lo1, hi1;
+        LOAD8(lo0, p0 + 2 * i); LOAD8(hi0, p0 + 2 * i + 8); LOAD8(lo1, p1 + 2 * i); LOAD8(hi1, p1 + 2 * i + 8);
+        lanes8 x0 = __builtin_shufflevector(lo0, hi0, 0, 2, 4, 6, 8, 10, 12, 14);
+        lanes8 y0 = __builtin_shufflevector(lo0, hi0, 1, 3, 5, 7, 9, 11, 13, 15);
+        lanes8 x1 = __builtin_shufflevector(lo1, hi1, 0, 2, 4, 6, 8, 10, 12, 14);
+        lanes8 y1 = __builtin_shufflevector(lo1, hi1, 1, 3, 5, 7, 9, 11, 13, 15);
+        lanes8 v = (a0 * x0 + b0 * y0) + (a1 * x1 + b1 * y1);
+        STORE8(out + i, v);
+    }
+    for (; i < count; i++) out[i] = (a0 * p0[2 * i] + b0 * p0[2 * i + 1]) + (a1 * p1[2 * i] + b1 * p1[2 * i + 1]);
+}
+
 static inline __attribute__((always_inline)) void
 dot_differences_body(const float *g, const float *x, int64_t count, float *diff_lanes, float *base_lanes) {
     lanes8 diff = {0}, base = {0};
@@ -977,6 +997,11 @@ neighbours_backward_body(const float *x, const float *g, float *gx, const float 
         float *out, const float *p, float a, float b, int64_t count, int accumulate) {             \
         linear_body(out, p, a, b, count, accumulate);                                              \
     }                                                                                              \
+    __attribute__((target(features))) static void bilinear_step2_##suffix(                         \
+        float *out, const float *p0, const float *p1, float a0, float b0, float a1, float b1,    \
+        int64_t count) {                                                                           \
+        bilinear_step2_body(out, p0, p1, a0, b0, a1, b1, count);                                   \
+    }                                                                                              \
     __attribute__((target(features))) static void linear_step2_##suffix(                           \
         float *out, const float *p, float a, float b, int64_t count, int accumulate) {             \
         linear_step2_body(out, p, a, b, count, accumulate);                                        \
@@ -1097,6 +1122,11 @@ void shift_simd_trilinear_f32(int level, float *out, const float *p0, const floa
 void shift_simd_linear_f32(int level, float *out, const float *p, float a, float b, int64_t count,
                            int accumulate) {
     DISPATCH(level, linear, out, p, a, b, count, accumulate);
+}
+
+void shift_simd_bilinear_step2_f32(int level, float *out, const float *p0, const float *p1, float a0, float b0,
+                                   float a1, float b1, int64_t count) {
+    DISPATCH(level, bilinear_step2, out, p0, p1, a0, b0, a1, b1, count);
 }
 
 void shift_simd_linear_step2_f32(int level, float *out, const float *p, float a, float b, int64_t count,

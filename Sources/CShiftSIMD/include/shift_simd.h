@@ -56,6 +56,12 @@ void shift_simd_linear_f32(int level, float *out, const float *p, float a, float
 void shift_simd_linear_step2_f32(int level, float *out, const float *p, float a, float b, int64_t count,
                                  int accumulate);
 
+/* out[i] = (a0 p0[2i] + b0 p0[2i + 1]) + (a1 p1[2i] + b1 p1[2i + 1]): both vertical taps of an
+   output row at stride 2 over two dense input rows in one pass, the sums the strided row loop
+   forms tap by tap, bit for bit. */
+void shift_simd_bilinear_step2_f32(int level, float *out, const float *p0, const float *p1, float a0, float b0,
+                                   float a1, float b1, int64_t count);
+
 /* For i < count rounded down to a multiple of 8, lane i % 8 of diff_lanes accumulates
    g[i] * (x[i + 1] - x[i]) and lane i % 8 of base_lanes g[i] * x[i], i ascending: the shift
    gradient's sums along a span, eight lanes on every level so that the bits never change. The

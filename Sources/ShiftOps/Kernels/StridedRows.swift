@@ -49,6 +49,12 @@ enum StridedRows {
             return
         }
         let (plane, xs, out, ws) = (input.reading, input.strides, output.base, output.strides.w)
+        if level > VectorLevel.portable && taps.w.step == 2 && taps.w.taps == 2 && xs.w == 1 && ws == 1
+            && taps.d.taps == 1 && taps.h.taps == 2 && taps.d.interior.contains(pd) && taps.h.interior.contains(ph)
+            && bothTapsAtStep2(taps, input: plane + (taps.d.index(pd, 0) &* xs.d &+ taps.h.index(ph, 0) &* xs.h), xs.h,
+                               into: out, level: level) {
+            return
+        }
         var first = true
         taps.forEachRowTap(pd, ph) { bd, bh, id, ih in
             interpolateRow(plane + (id &* xs.d &+ ih &* xs.h), xs.w, taps.w, weight: taps.d.weight(bd) * taps.h.weight(bh),
@@ -82,6 +88,31 @@ enum StridedRows {
         } else {
             for p in 0..<count { out[p &* os] = value }
         }
+    }
+
+    /// A row at stride 2 whose two vertical taps lie inside, over dense input rows (`row0`, and
+    /// `rowStep` further on): both taps in one pass above the portable level, and each edge output
+    /// as the tap-by-tap loop forms it, `v0 + v1`. False where the vector loop does not run.
+    @inlinable @inline(__always)
+    static func bothTapsAtStep2<T: ShiftFloatingPoint>(_ taps: ChannelTaps<T>, input row0: UnsafePointer<T>, _ rowStep: Int,
+                                                       into out: UnsafeMutablePointer<T>, level: Int32) -> Bool {
+        let w = taps.w, row1 = row0 + rowStep
+        let (top, bottom) = (taps.d.weight(0) * taps.h.weight(0), taps.d.weight(0) * taps.h.weight(1))
+        let (a0, b0, a1, b1) = (top * w.weight(0), top * w.weight(1), bottom * w.weight(0), bottom * w.weight(1))
+        let lo = w.interior.lowerBound, hi = w.interior.upperBound
+        if hi > lo {
+            let start = 2 &* lo &+ w.base
+            guard VectorLoops.bilinearStep2(level, out + lo, row0 + start, row1 + start, a0, b0, a1, b1, count: hi &- lo) else {
+                return false
+            }
+        }
+        @inline(__always) func edge(_ p: Int) {
+            let i = w.edgeTaps(p)
+            out[p] = AxisTaps.paddedSum(row0, 1, i, a0, b0) + AxisTaps.paddedSum(row1, 1, i, a1, b1)
+        }
+        for p in 0..<lo { edge(p) }
+        for p in hi..<w.count { edge(p) }
+        return true
     }
 
     /// `out[p] = src[tap(p)]` along one row.

@@ -57,6 +57,20 @@ enum VectorLoops {
         return true
     }
 
+    /// `out[i] = (a0 p0[2i] + b0 p0[2i + 1]) + (a1 p1[2i] + b1 p1[2i + 1])`: both vertical taps of a
+    /// row at stride 2 over dense input rows.
+    @inlinable @inline(__always)
+    static func bilinearStep2<T: ShiftFloatingPoint>(_ level: Int32, _ out: UnsafeMutablePointer<T>,
+                                                     _ p0: UnsafePointer<T>, _ p1: UnsafePointer<T>,
+                                                     _ a0: T, _ b0: T, _ a1: T, _ b1: T, count: Int) -> Bool {
+        guard level > VectorLevel.portable, T.self == Float.self else { return false }
+        shift_simd_bilinear_step2_f32(level, UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self),
+                                      UnsafeRawPointer(p0).assumingMemoryBound(to: Float.self),
+                                      UnsafeRawPointer(p1).assumingMemoryBound(to: Float.self),
+                                      float(a0), float(b0), float(a1), float(b1), Int64(count))
+        return true
+    }
+
     /// `value` as the `Float` it is (callers have checked `T == Float`).
     @inlinable @inline(__always)
     static func float<T: ShiftFloatingPoint>(_ value: T) -> Float { unsafeBitCast(value, to: Float.self) }
