@@ -598,7 +598,8 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
 /* The forward where every channel's taps lie in the 5 x 5 neighbourhood of its output pixel
    (bases -2 to 1 on both axes: at origin 0, shifts in (-2, 2)), for one image whose channel count
    is a multiple of 8 (the scheme below is stride 1 on both axes with rows of the input's length;
-   elsewhere rows share no pass and each pixel maps its five columns, as the edge columns do). A
+   elsewhere rows share no pass, and each pixel maps its five columns as the edge columns do, or
+   at stride 2 along the row they roll two at a time). A
    lane's base b on an axis, as
    k = b + 2 in 0..3, picks its taps with two mask bits (k & 1, k & 2): three selections pick one
    of four values, so each of the lane's four values costs a few selections, never a
@@ -642,7 +643,7 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
    a task, and on every row's first pass where rows share nothing: shift 0). */
 static inline __attribute__((always_inline)) void
 wide_pass(const float *const row[4], const int64_t step[4], const int missing5[5], int shift, int any_missing,
-          float *finish_row, float *start_row, int64_t width, int64_t out_width, int rolls_along, int64_t channels,
+          float *finish_row, float *start_row, int64_t width, int64_t out_width, int roll_step, int64_t channels,
           int64_t c, const int32_t *columns,
           const int32_t *row_base, const int32_t *col_base, const float *a0, const float *b0, const float *a1,
           const float *b1, const int finish, const int start) {
@@ -686,11 +687,18 @@ wide_pass(const float *const row[4], const int64_t step[4], const int missing5[5
     } while (0)
     /* The first and last columns, each of its five columns mapped. Columns 1 to width - 2 roll:
        of the columns beyond the row they read only -1, as a left tap, and width, as a right one
-       (see below). Without rolls_along (a stride along the row, or an output row of another
-       length), every output column maps its own five. */
-    const int rolls = rolls_along && width >= 3;
+       (see below). At a roll_step of 2 (a stride of 2 along the row), the outputs whose five
+       columns all lie inside roll two columns at a time (below); at 0, every output column maps
+       its own five. */
+    const int rolls = roll_step == 1 && width >= 3;
+    /* Outputs 1 to step2_end - 1 read columns 2q - 2 .. 2q + 2, all inside. */
+    const int64_t step2_end = roll_step == 2 ? ((width - 1) / 2 < out_width ? (width - 1) / 2 : out_width) : 0;
     for (int64_t q = 0; q < out_width; q++) {
         if (rolls && q == 1) q = width - 1;
+        if (step2_end > 1 && q == 1) {
+            q = step2_end;
+            if (q >= out_width) break;
+        }
         lanes8 left[5], right[5];
         for (int j = 0; j < 5; j++) {
             int32_t column = columns[5 * q + j];
@@ -704,6 +712,22 @@ wide_pass(const float *const row[4], const int64_t step[4], const int missing5[5
         }
         WIDE_OUTPUT(q, WIDE_PICK(w1, w0, left[0], left[1], left[2], left[3]),
                     WIDE_PICK(w1, w0, right[1], right[2], right[3], right[4]));
+    }
+    if (step2_end > 1) {
+        /* Before output q, v0 .. v2 hold columns 2q - 2 .. 2q; each output enters two more, and
+           picks its taps among the five as the mapped path does. */
+        lanes8 v0, v1, v2, v3, v4;
+        WIDE_ENTER(v0, 0);
+        WIDE_ENTER(v1, 1);
+        WIDE_ENTER(v2, 2);
+        for (int64_t q = 1; q < step2_end; q++) {
+            WIDE_ENTER(v3, 2 * q + 1);
+            WIDE_ENTER(v4, 2 * q + 2);
+            WIDE_OUTPUT(q, WIDE_PICK(w1, w0, v0, v1, v2, v3), WIDE_PICK(w1, w0, v1, v2, v3, v4));
+            v0 = v2;
+            v1 = v3;
+            v2 = v4;
+        }
     }
     if (!rolls) return;
     /* Columns 1 to width - 2, rolling: before output q, g1 holds G_{q-1}, g2 G_q, tn column
@@ -743,10 +767,10 @@ wide_pass(const float *const row[4], const int64_t step[4], const int missing5[5
     do {                                                                                           \
         if (any_missing)                                                                           \
             wide_pass(row + shift, step + shift, missing, shift, 1, out, start_row, width, out_width, \
-                      rolls_along, channels, c, columns, row_base, col_base, a0, b0, a1, b1, finish, start); \
+                      roll_step, channels, c, columns, row_base, col_base, a0, b0, a1, b1, finish, start); \
         else                                                                                       \
             wide_pass(row + shift, step + shift, missing, shift, 0, out, start_row, width, out_width, \
-                      rolls_along, channels, c, columns, row_base, col_base, a0, b0, a1, b1, finish, start); \
+                      roll_step, channels, c, columns, row_base, col_base, a0, b0, a1, b1, finish, start); \
     } while (0)
 
 static inline __attribute__((always_inline)) void
@@ -757,8 +781,10 @@ wide_body(const float *x, float *y, const float *minus_channels, int64_t width, 
     const int64_t row_length = width * channels, out_length = out_width * channels, blocks = channels / 8;
     const int64_t per = blocks > 0 ? (row_length + blocks - 1) / blocks : 0;
     /* Output rows share a pass only where the next one's upper rows are this one's lower rows
-       (stride 1 down the image); columns roll only at stride 1 along a row of the input's length. */
-    const int shares = row_step == 1, rolls_along = column_step == 1 && out_width == width;
+       (stride 1 down the image); columns roll one at a time at stride 1 along a row of the input's
+       length, and two at a time at stride 2. */
+    const int shares = row_step == 1;
+    const int roll_step = column_step == 1 && out_width == width ? 1 : column_step == 2 ? 2 : 0;
     for (int64_t r = first_row; r < first_row + row_count; r++) {
         const float *row[5];
         int64_t step[5];

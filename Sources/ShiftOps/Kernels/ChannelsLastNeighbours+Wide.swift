@@ -7,8 +7,8 @@ import CShiftSIMD
 /// It serves what the 3 x 3 kernel serves, at wider shifts, where the channel count is a
 /// multiple of eight: any stride and output grid. At stride 1 down the image one pass along a row
 /// finishes one output row and starts the next; at stride 1 along rows of the input's length the
-/// columns roll. Elsewhere each output row takes two passes and each pixel maps its own five
-/// columns. Each lane picks the rows and columns of its four values from the five candidates of
+/// columns roll, and at stride 2 they roll two at a time. Elsewhere each output row takes two
+/// passes and each pixel maps its own five columns. Each lane picks the rows and columns of its four values from the five candidates of
 /// each axis with selections, never a multiplication by a zero weight, and forms the planar
 /// kernels' sum with its own weights: the results are theirs, bit for bit, signed zeros included
 /// (`shift_simd_wide_neighbours_f32`). No scratch beyond one pixel of `-0` that zero padding's
