@@ -65,13 +65,8 @@ struct ChannelsLastWideNeighboursTests {
     /// output's sign of zero must still be theirs.
     @Test(arguments: ShiftPadding.allCases)
     func keepsThePlanarSignedZeros(padding: ShiftPadding) throws {
-        let values: [Float] = [0, -0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude]
         for shape in [[2, 16, 5, 6], [1, 8, 2, 2], [1, 8, 9, 3]] {
-            var generator = SeededGenerator(seed: 103)
-            let x = try Tensor<Float>(shape: shape, elements: (0..<shape.reduce(1, *)).map { _ in
-                values[Int.random(in: 0..<values.count, using: &generator)]
-            })
-            try expectPlanarBits(x, padding: padding, seed: 104)
+            try expectPlanarBits(try signedZeroData(shape: shape, seed: 103), padding: padding, seed: 104)
         }
     }
 
@@ -125,30 +120,17 @@ struct ChannelsLastWideNeighboursTests {
             (ShiftGeometry(stride: [2], origin: [1], outputSize: [4, 5]), true),
             (ShiftGeometry(stride: [2, 1], origin: [0], outputSize: [5, 11]), false),
         ]
-        var zeros = SeededGenerator(seed: 114)
-        let signedZeros: [Float] = [0, -0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude]
         let inputs = [
             try Tensor<Float>.random(shape: [2, 8, 7, 9], seed: 115),
-            try Tensor<Float>(shape: [2, 8, 7, 9], elements: (0..<(2 * 8 * 7 * 9)).map { _ in
-                signedZeros[Int.random(in: 0..<signedZeros.count, using: &zeros)]
-            }),
+            try signedZeroData(shape: [2, 8, 7, 9], seed: 114),
             try Tensor<Float>.random(shape: [1, 128, 12, 11], seed: 116),
         ]
         for x in inputs {
-            let last = try x.channelsLast()
             for (geometry, originOne) in cases {
                 let s = originOne ? try originOneShifts(channels: x.shape[1]) : try Self.shifts(channels: x.shape[1], seed: 117)
-                let label = "\(padding) \(x.shape) stride \(geometry.stride) origin \(geometry.origin) output \(geometry.outputSize ?? [])"
-                #expect(try CPUPlan.forward(last, shifts: s, padding: padding, geometry: geometry).path == .channelsLastWideNeighbours,
-                        "\(label)")
-                let y = try shift2d(last, shifts: s, padding: padding, geometry: geometry)
-                let nchw = try shift2d(x, shifts: s, padding: padding, geometry: geometry)
-                #expect(y.shape == nchw.shape, "\(label)")
-                #expect(bitwiseDifferences(y, nchw) == 0, "\(label)")
-                let single = try Parallelism.$threadLimit.withValue(1) {
-                    try shift2d(last, shifts: s, padding: padding, geometry: geometry)
-                }
-                #expect(bitwiseDifferences(single, y) == 0, "\(label), one thread")
+                try expectChannelsLastBits(x, shifts: s, padding: padding, geometry: geometry, path: .channelsLastWideNeighbours,
+                                           "\(padding) \(x.shape) stride \(geometry.stride) origin \(geometry.origin) "
+                                               + "output \(geometry.outputSize ?? [])")
             }
         }
         // Images of one or two pixels on an axis, and an empty output. (On such axes the padding
@@ -158,14 +140,10 @@ struct ChannelsLastWideNeighboursTests {
             let x = try Tensor<Float>.random(shape: shape, seed: 119)
             let s = try Self.shifts(channels: shape[1], seed: 117)
             for geometry in [ShiftGeometry(stride: 2), ShiftGeometry(stride: 3), ShiftGeometry(stride: [2], origin: [0], outputSize: [0, 3])] {
-                let label = "\(padding) \(shape) stride \(geometry.stride) output \(geometry.outputSize ?? [])"
-                let last = try x.channelsLast()
-                if padding == .zeros && geometry.outputSize?.contains(0) != true {
-                    #expect(try CPUPlan.forward(last, shifts: s, padding: padding, geometry: geometry).path == .channelsLastWideNeighbours,
-                            "\(label)")
-                }
-                #expect(bitwiseDifferences(try shift2d(last, shifts: s, padding: padding, geometry: geometry),
-                                           try shift2d(x, shifts: s, padding: padding, geometry: geometry)) == 0, "\(label)")
+                let served = padding == .zeros && geometry.outputSize?.contains(0) != true
+                try expectChannelsLastBits(x, shifts: s, padding: padding, geometry: geometry,
+                                           path: served ? .channelsLastWideNeighbours : nil,
+                                           "\(padding) \(shape) stride \(geometry.stride) output \(geometry.outputSize ?? [])")
             }
         }
     }

@@ -26,3 +26,32 @@ func bitwiseDifferences<T: ShiftFloatingPoint>(_ a: Tensor<T>, _ b: Tensor<T>) -
         x.sign != y.sign || x.exponentBitPattern != y.exponentBitPattern || x.significandBitPattern != y.significandBitPattern
     }.count
 }
+
+/// `Float` data of `shape` drawn from +0, -0 and the smallest subnormals of either sign: products
+/// with them round to zeros of either sign, so every output's sign of zero shows how its sum was
+/// formed.
+func signedZeroData(shape: [Int], seed: UInt64) throws -> Tensor<Float> {
+    var generator = SeededGenerator(seed: seed)
+    let values: [Float] = [0, -0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude]
+    return try Tensor<Float>(shape: shape, elements: (0..<shape.reduce(1, *)).map { _ in
+        values[Int.random(in: 0..<values.count, using: &generator)]
+    })
+}
+
+/// Expects the channels-last forward of NCHW `x` on `geometry` to take `path` (unless nil) and
+/// to give the NCHW forward's bits, on the threads in use and on one.
+func expectChannelsLastBits(_ x: Tensor<Float>, shifts s: Tensor<Float>, padding: ShiftPadding, geometry: ShiftGeometry,
+                            path: CPUPlan.Path?, _ label: String,
+                            sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let last = try x.channelsLast()
+    if let path {
+        #expect(try CPUPlan.forward(last, shifts: s, padding: padding, geometry: geometry).path == path, "\(label)",
+                sourceLocation: sourceLocation)
+    }
+    let y = try shift2d(last, shifts: s, padding: padding, geometry: geometry)
+    let nchw = try shift2d(x, shifts: s, padding: padding, geometry: geometry)
+    #expect(y.shape == nchw.shape, "\(label)", sourceLocation: sourceLocation)
+    #expect(bitwiseDifferences(y, nchw) == 0, "\(label)", sourceLocation: sourceLocation)
+    let single = try Parallelism.$threadLimit.withValue(1) { try shift2d(last, shifts: s, padding: padding, geometry: geometry) }
+    #expect(bitwiseDifferences(single, y) == 0, "\(label), one thread", sourceLocation: sourceLocation)
+}

@@ -52,10 +52,8 @@ enum ChannelsLastNeighbours {
     @inlinable
     static func applies<Weight: ShiftFloatingPoint>(_ problem: ShiftProblem, _ xs: LiftedStrides, _ ys: LiftedStrides,
                                                     shifts: ShiftTable<Weight>) -> Bool {
-        // The row and column maps hold 32-bit indices: every centre and its neighbour on either
-        // side must fit before the padding maps it. (Validation keeps the products from overflow.)
+        // The row and column maps hold 32-bit indices, each mapped into the input (or -1).
         let fits = problem.inputSize.allSatisfy { $0 < Int(Int32.max) }
-            && (1...2).allSatisfy { (problem.outputSize[$0] &- 1) &* problem.step[$0] &+ 2 < Int(Int32.max) }
         guard problem.spatialRank == 2, problem.step[0] == 1, problem.inputSize[0] == 1, problem.outputSize[0] == 1,
               problem.channels >= 8, fits, ChannelsLastPixels.applies(problem, xs, ys) else { return false }
         for c in 0..<problem.channels {
