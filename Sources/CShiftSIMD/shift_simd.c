@@ -595,6 +595,188 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
     }
 }
 
+/* The 3-D forward where every channel's taps lie in the 3 x 3 x 3 neighbourhood of its output
+   pixel (bases -1 or 0 on all three axes), for one image: the 2-D scheme above with one more
+   selection per value. Each lane selects its two slices (mask md), in each its two rows (mh) and
+   two columns (mw), and forms the planar kernels' sum: the four row terms a x0 + b x1 added slice
+   by slice, row by row, as (((T00 + T01) + T10) + T11). A row term that zero padding leaves out
+   (its slice or its row outside) reads -0 throughout, and so adds nothing, as the planar kernels
+   leave it out; a column left out in a row that is read reads neighbours_pixel's zeros; a lane
+   with no row term at all (both its slices or both its rows outside) writes +0. Channel c's
+   weight for slice k, row i and column j of its own taps (each 0 or 1) is
+   w[(4 k + 2 i + j) * channels + c]. */
+#define VOLUME_CHANNELS(c)                                                                         \
+    mask8 low_d, low_h, low_w;                                                                     \
+    LOAD8(low_d, slice_low + (c));                                                                 \
+    LOAD8(low_h, row_low + (c));                                                                   \
+    LOAD8(low_w, col_low + (c));                                                                   \
+    const mask8 md = low_d != 0, mh = low_h != 0, mw = low_w != 0;                                 \
+    lanes8 wt[8];                                                                                  \
+    for (int t_ = 0; t_ < 8; t_++) LOAD8(wt[t_], w + t_ * channels + (c))
+
+/* The planar kernels' sum from a lane's eight values x[k][i][j]. */
+#define VOLUME_SUM(x)                                                                              \
+    ((((wt[0] * (x)[0][0][0] + wt[1] * (x)[0][0][1]) + (wt[2] * (x)[0][1][0] + wt[3] * (x)[0][1][1])) \
+      + (wt[4] * (x)[1][0][0] + wt[5] * (x)[1][0][1]))                                             \
+     + (wt[6] * (x)[1][1][0] + wt[7] * (x)[1][1][1]))
+
+/* Channels c >= first of one output pixel: p[k][i][j] is the input pixel at slice, row and
+   column offsets k - 1, i - 1, j - 1 through the padding, or NULL where zero padding leaves the
+   input; slice_out[k] and row_out[i] say that the whole slice or row is left out. */
+static inline __attribute__((always_inline)) void
+volume_pixel(float *restrict out, const float *const p[3][3][3], const int slice_out[3], const int row_out[3],
+             const int32_t *slice_low, const int32_t *row_low, const int32_t *col_low, const float *w,
+             int64_t first, int64_t channels) {
+    int64_t c = first;
+    for (; c + 8 <= channels; c += 8) {
+        VOLUME_CHANNELS(c);
+        const lanes8 plus = {0}, minus = plus * -1.0f;
+        lanes8 v[3][3][3], x[2][2][2];
+        for (int k = 0; k < 3; k++)
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++) {
+                    if (p[k][i][j] != NULL) LOAD8(v[k][i][j], p[k][i][j] + c);
+                    else if (slice_out[k] || row_out[i] || j == 2) v[k][i][j] = minus;
+                    else if (j == 0) v[k][i][j] = plus;
+                    else v[k][i][j] = SELECT8(mw, minus, plus);
+                }
+        for (int k = 0; k < 2; k++) {
+            lanes8 s[3][3];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++) s[i][j] = SELECT8(md, v[k][i][j], v[k + 1][i][j]);
+            for (int i = 0; i < 2; i++) {
+                lanes8 r0 = SELECT8(mh, s[i][0], s[i + 1][0]), r1 = SELECT8(mh, s[i][1], s[i + 1][1]);
+                lanes8 r2 = SELECT8(mh, s[i][2], s[i + 1][2]);
+                x[k][i][0] = SELECT8(mw, r0, r1);
+                x[k][i][1] = SELECT8(mw, r1, r2);
+            }
+        }
+        lanes8 o = VOLUME_SUM(x);
+        if (slice_out[1] || row_out[1]) {
+            /* A lane whose two slices or two rows are both left out (an output grid beyond the
+               input) has no term, which the planar kernels write as +0. */
+            mask8 none_d = (mask8){0} - slice_out[1], none_h = (mask8){0} - row_out[1];
+            none_d &= (mask8)SELECT8(md, (mask8){0} - slice_out[0], (mask8){0} - slice_out[2]);
+            none_h &= (mask8)SELECT8(mh, (mask8){0} - row_out[0], (mask8){0} - row_out[2]);
+            o = SELECT8(none_d | none_h, plus, o);
+        }
+        STORE8(out + c, o);
+    }
+    for (; c < channels; c++) {
+        int k = slice_low[c] ? 0 : 1, i = row_low[c] ? 0 : 1, j = col_low[c] ? 0 : 1;
+        if ((slice_out[k] && slice_out[k + 1]) || (row_out[i] && row_out[i + 1])) {
+            out[c] = 0.0f;
+            continue;
+        }
+        /* Column q is this lane's left tap where q == j, its right one where q == j + 1. */
+        float x[2][2][2];
+        for (int kk = 0; kk < 2; kk++)
+            for (int ii = 0; ii < 2; ii++)
+                for (int jj = 0; jj < 2; jj++) {
+                    const float *q = p[k + kk][i + ii][j + jj];
+                    x[kk][ii][jj] = q != NULL ? q[c] : slice_out[k + kk] || row_out[i + ii] || jj == 1 ? -0.0f : 0.0f;
+                }
+        const float *wc = w + c;
+        out[c] = (((wc[0] * x[0][0][0] + wc[channels] * x[0][0][1])
+                   + (wc[2 * channels] * x[0][1][0] + wc[3 * channels] * x[0][1][1]))
+                  + (wc[4 * channels] * x[1][0][0] + wc[5 * channels] * x[1][0][1]))
+                 + (wc[6 * channels] * x[1][1][0] + wc[7 * channels] * x[1][1][1]);
+    }
+}
+
+/* Columns first to end - 1 of one output row whose nine input rows row[k][i] are all inside,
+   each output column q reading input columns q - 1 .. q + 1 (all inside), for channels 0 to
+   blocks_end, channel block by channel block, masks and weights held along the row. As each
+   column enters, each lane's slices and rows are selected once (four values: slice k, row i);
+   X_q, the lane's left column of output q, is column q - 1 or q of them by its base, so output q
+   reads X_q and X_{q+1}, and each X is made once. */
+static inline __attribute__((always_inline)) void
+volume_row(const float *const row[3][3], float *out, int64_t channels, int64_t blocks_end, int64_t first,
+           int64_t end, const int32_t *slice_low, const int32_t *row_low, const int32_t *col_low, const float *w) {
+    for (int64_t c = 0; c < blocks_end; c += 8) {
+        VOLUME_CHANNELS(c);
+        lanes8 t[2][2], n[2][2], x[2][2][2];
+#define VOLUME_ENTER(T, column)                                                                    \
+    do {                                                                                           \
+        lanes8 v_[3][3];                                                                           \
+        for (int k_ = 0; k_ < 3; k_++)                                                             \
+            for (int i_ = 0; i_ < 3; i_++) LOAD8(v_[k_][i_], row[k_][i_] + (int64_t)(column) * channels + c); \
+        for (int k_ = 0; k_ < 2; k_++) {                                                           \
+            lanes8 s0_ = SELECT8(md, v_[k_][0], v_[k_ + 1][0]), s1_ = SELECT8(md, v_[k_][1], v_[k_ + 1][1]); \
+            lanes8 s2_ = SELECT8(md, v_[k_][2], v_[k_ + 1][2]);                                    \
+            (T)[k_][0] = SELECT8(mh, s0_, s1_);                                                    \
+            (T)[k_][1] = SELECT8(mh, s1_, s2_);                                                    \
+        }                                                                                          \
+    } while (0)
+        VOLUME_ENTER(t, first - 1);
+        VOLUME_ENTER(n, first);
+        for (int k = 0; k < 2; k++)
+            for (int i = 0; i < 2; i++) {
+                x[k][i][0] = SELECT8(mw, t[k][i], n[k][i]);
+                t[k][i] = n[k][i];
+            }
+        for (int64_t q = first; q < end; q++) {
+            VOLUME_ENTER(n, q + 1);
+            for (int k = 0; k < 2; k++)
+                for (int i = 0; i < 2; i++) {
+                    x[k][i][1] = SELECT8(mw, t[k][i], n[k][i]);
+                    t[k][i] = n[k][i];
+                }
+            lanes8 o = VOLUME_SUM(x);
+            STORE8(out + q * channels + c, o);
+            for (int k = 0; k < 2; k++)
+                for (int i = 0; i < 2; i++) x[k][i][0] = x[k][i][1];
+        }
+#undef VOLUME_ENTER
+    }
+}
+
+static inline __attribute__((always_inline)) void
+volume_body(const float *x, float *y, int64_t height, int64_t width, int64_t out_height, int64_t out_width,
+            int64_t column_step, int64_t channels, const int32_t *slices, const int32_t *rows, const int32_t *columns,
+            const int32_t *slice_low, const int32_t *row_low, const int32_t *col_low, const float *w,
+            int64_t first_row, int64_t row_count) {
+    /* Columns 1 to inner_end - 1 read their three neighbours unmapped. */
+    const int64_t inner_end = width - 1 < out_width ? width - 1 : out_width, blocks_end = channels & ~(int64_t)7;
+    for (int64_t r = first_row; r < first_row + row_count; r++) {
+        const int64_t od = r / out_height, oh = r - od * out_height;
+        const float *row[3][3];
+        int slice_out[3], row_out[3], inside = 1;
+        for (int k = 0; k < 3; k++) {
+            slice_out[k] = slices[3 * od + k] < 0;
+            row_out[k] = rows[3 * oh + k] < 0;
+        }
+        for (int k = 0; k < 3; k++)
+            for (int i = 0; i < 3; i++) {
+                row[k][i] = slice_out[k] || row_out[i]
+                    ? NULL
+                    : x + ((int64_t)slices[3 * od + k] * height + rows[3 * oh + i]) * width * channels;
+                inside &= row[k][i] != NULL;
+            }
+        float *out = y + r * out_width * channels;
+        /* A roll enters consecutive input columns, one per output: only at a column step of 1,
+           where all nine rows are inside. Every other pixel maps its own neighbours. */
+        const int rolls = column_step == 1 && inside && inner_end > 1;
+        if (rolls) volume_row(row, out, channels, blocks_end, 1, inner_end, slice_low, row_low, col_low, w);
+        for (int64_t q = 0; q < out_width; q++) {
+            const int inner = rolls && q >= 1 && q < inner_end;
+            if (inner && blocks_end == channels) continue;
+            const float *p[3][3][3];
+            for (int j = 0; j < 3; j++) {
+                const int32_t column = columns[3 * q + j];
+                for (int k = 0; k < 3; k++)
+                    for (int i = 0; i < 3; i++)
+                        p[k][i][j] = row[k][i] == NULL || column < 0 ? NULL : row[k][i] + (int64_t)column * channels;
+            }
+            /* Inner pixels have only the channels left over the blocks to do. */
+            volume_pixel(out + q * channels, p, slice_out, row_out, slice_low, row_low, col_low, w,
+                         inner ? blocks_end : 0, channels);
+        }
+    }
+}
+#undef VOLUME_CHANNELS
+#undef VOLUME_SUM
+
 /* The forward where every channel's taps lie in the 5 x 5 neighbourhood of its output pixel
    (bases -2 to 1 on both axes: at origin 0, shifts in (-2, 2)), for one image whose channel count
    is a multiple of 8 (the scheme below is stride 1 on both axes with rows of the input's length;
@@ -1066,6 +1248,14 @@ neighbours_backward_body(const float *x, const float *g, float *gx, const float 
         wide_body(x, y, minus_channels, width, out_width, column_step, row_step, channels, rows, columns, \
                   row_base, col_base, a0, b0, a1, b1, first_row, row_count);                       \
     }                                                                                              \
+    __attribute__((target(features))) static void volume_##suffix(                                 \
+        const float *x, float *y, int64_t height, int64_t width, int64_t out_height, int64_t out_width, \
+        int64_t column_step, int64_t channels, const int32_t *slices, const int32_t *rows,          \
+        const int32_t *columns, const int32_t *slice_low, const int32_t *row_low,                   \
+        const int32_t *col_low, const float *w, int64_t first_row, int64_t row_count) {             \
+        volume_body(x, y, height, width, out_height, out_width, column_step, channels, slices, rows, columns, \
+                    slice_low, row_low, col_low, w, first_row, row_count);                         \
+    }                                                                                              \
     __attribute__((target(features))) static void transpose_##suffix(                              \
         const float *source, int64_t ss, float *target, int64_t ts, int64_t rows, int64_t columns) { \
         transpose_body(source, ss, target, ts, rows, columns);                                     \
@@ -1202,6 +1392,15 @@ void shift_simd_wide_neighbours_f32(int level, const float *x, float *y, const f
                                     const float *b1, int64_t first_row, int64_t row_count) {
     DISPATCH(level, wide, x, y, minus_channels, width, out_width, column_step, row_step, channels, rows, columns,
              row_base, col_base, a0, b0, a1, b1, first_row, row_count);
+}
+
+void shift_simd_volume_neighbours_f32(int level, const float *x, float *y, int64_t height, int64_t width,
+                                      int64_t out_height, int64_t out_width, int64_t column_step, int64_t channels,
+                                      const int32_t *slices, const int32_t *rows, const int32_t *columns,
+                                      const int32_t *slice_low, const int32_t *row_low, const int32_t *col_low,
+                                      const float *weights, int64_t first_row, int64_t row_count) {
+    DISPATCH(level, volume, x, y, height, width, out_height, out_width, column_step, channels, slices, rows, columns,
+             slice_low, row_low, col_low, weights, first_row, row_count);
 }
 
 void shift_simd_select_pixels(int level, void *out, int64_t out_step, const void *const *sources, int64_t in_step,

@@ -66,7 +66,8 @@ struct BenchSuite3D {
         }
         // The active shift at U(-1, 1), the range of a layer that replaces a 3x3x3 depthwise convolution,
         // and on channels-last (NDHWC) data at both ranges, each layout checked against the naive
-        // reference and the adjoint identity.
+        // reference and the adjoint identity, and each channels-last forward bit for bit against
+        // NCDHW.
         guard let naiveReal, let naiveNarrow else {
             precondition(sink != 0)
             return BenchResult(shape: shape, rows: rows, figures: figures, memoryProbes: probes, paths: paths)
@@ -80,6 +81,12 @@ struct BenchSuite3D {
         ] {
             let y = try shift3d(input, shifts: shifts, padding: padding)
             try BenchCheck.check(forwardName, Tolerance.relativeError(y, naive), tolerance: 1e-5)
+            if input.dimensionOrder != x.dimensionOrder {
+                // Every channels-last forward gives the NCDHW forward's bits.
+                try BenchCheck.check("\(forwardName) against NCDHW",
+                                     BenchCheck.bitwiseDifferences(y.elements, try shift3d(x, shifts: shifts, padding: padding).elements),
+                                     tolerance: 0)
+            }
             let gradients = try shift3dBackward(gradOutput: gradOutput, input: input, shifts: shifts, padding: padding)
             try BenchCheck.check("\(backwardName) (adjoint identity)",
                                  BenchCheck.adjointError(g: gradOutput.elements, y: y.elements, gradInput: gradients.input.elements,

@@ -68,5 +68,13 @@ import ShiftOpsTool
             #expect(paths.contains { $0.dropFirst(6).hasPrefix(name + " ") && $0.contains(expected) }, "\(name): \(paths)")
         }
         #expect(paths.count == 8, "\(paths)")
+        // With eight channels the 3-D neighbourhood kernel serves the channels-last forward at
+        // U(-1, 1) above the portable level; the benchmark's shifts (up to 1.5) take the tiles.
+        let eight = Self.bench(["--shape", "1,8,3,5,6", "--repetitions", "1", "--modes", "active"]).paths
+        let narrow = VectorLevel.selected > 0 ? "channelsLastVolumeNeighbours (" : "channelsLastTiles ("
+        for (name, expected) in [("channels-last shift3d active forward", "channelsLastTiles ("),
+                                 ("channels-last shift3d active forward U(-1,1)", narrow)] {
+            #expect(eight.contains { $0.dropFirst(6).hasPrefix(name + " ") && $0.contains(expected) }, "\(name): \(eight)")
+        }
     }
 }

@@ -38,8 +38,9 @@ func signedZeroData(shape: [Int], seed: UInt64) throws -> Tensor<Float> {
     })
 }
 
-/// Expects the channels-last forward of NCHW `x` on `geometry` to take `path` (unless nil) and
-/// to give the NCHW forward's bits, on the threads in use and on one.
+/// Expects the channels-last forward of channels-first `x` (any spatial rank) on `geometry` to
+/// take `path` (unless nil) and to give the channels-first forward's bits, on the threads in use
+/// and on one.
 func expectChannelsLastBits(_ x: Tensor<Float>, shifts s: Tensor<Float>, padding: ShiftPadding, geometry: ShiftGeometry,
                             path: CPUPlan.Path?, _ label: String,
                             sourceLocation: SourceLocation = #_sourceLocation) throws {
@@ -48,10 +49,10 @@ func expectChannelsLastBits(_ x: Tensor<Float>, shifts s: Tensor<Float>, padding
         #expect(try CPUPlan.forward(last, shifts: s, padding: padding, geometry: geometry).path == path, "\(label)",
                 sourceLocation: sourceLocation)
     }
-    let y = try shift2d(last, shifts: s, padding: padding, geometry: geometry)
-    let nchw = try shift2d(x, shifts: s, padding: padding, geometry: geometry)
-    #expect(y.shape == nchw.shape, "\(label)", sourceLocation: sourceLocation)
-    #expect(bitwiseDifferences(y, nchw) == 0, "\(label)", sourceLocation: sourceLocation)
-    let single = try Parallelism.$threadLimit.withValue(1) { try shift2d(last, shifts: s, padding: padding, geometry: geometry) }
+    let y = try shift(last, shifts: s, padding: padding, geometry: geometry)
+    let first = try shift(x, shifts: s, padding: padding, geometry: geometry)
+    #expect(y.shape == first.shape, "\(label)", sourceLocation: sourceLocation)
+    #expect(bitwiseDifferences(y, first) == 0, "\(label)", sourceLocation: sourceLocation)
+    let single = try Parallelism.$threadLimit.withValue(1) { try shift(last, shifts: s, padding: padding, geometry: geometry) }
     #expect(bitwiseDifferences(single, y) == 0, "\(label), one thread", sourceLocation: sourceLocation)
 }

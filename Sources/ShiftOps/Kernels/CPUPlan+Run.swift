@@ -13,6 +13,8 @@ extension CPUPlan {
             ChannelsLastNeighbours.forward(problem, input: input, shifts: shifts, output: output, plan: self)
         case .channelsLastWideNeighbours:
             ChannelsLastNeighbours.forwardWide(problem, input: input, shifts: shifts, output: output, plan: self)
+        case .channelsLastVolumeNeighbours:
+            ChannelsLastNeighbours.forwardVolume(problem, input: input, shifts: shifts, output: output, plan: self)
         case .channelsLastIntegerShift:
             ChannelsLastIntegerShift.forward(problem, input: input, shifts: shifts, output: output, fill: 0, plan: self)
         case .tiles(let tiles):
@@ -58,8 +60,8 @@ extension CPUPlan {
             StridedRows.forEachRow(problem, shifts: shifts, plan: self) { taps, n, c, pd, ph in
                 StridedRows.copyRow(taps, input: input.plane(n, c), output: output.plane(n, c, pd, ph), pd, ph, fill: fill)
             }
-        case .channelsLastNeighbours, .channelsLastWideNeighbours, .channelsLastPixels, .channelsLastImages, .channelsLastSparseNeighbours,
-             .planes:
+        case .channelsLastNeighbours, .channelsLastWideNeighbours, .channelsLastVolumeNeighbours, .channelsLastPixels,
+             .channelsLastImages, .channelsLastSparseNeighbours, .planes:
             preconditionFailure("a plan with a floating-point or backward path passed to the integer forward")
         }
     }
@@ -108,7 +110,7 @@ extension CPUPlan {
                     plane.run(n: n, channel: c, taps: taps, dense: dense, partials: partials)
                 }
             }
-        case .channelsLastWideNeighbours, .channelsLastPixels, .flatPlanes, .rows:
+        case .channelsLastWideNeighbours, .channelsLastVolumeNeighbours, .channelsLastPixels, .flatPlanes, .rows:
             preconditionFailure("a forward plan passed to the backward")
         }
         if let gradShifts, let partials {

@@ -12,6 +12,7 @@
 /// | forward | ``Path/channelsLastNeighbours`` | dense channels-last 2-D `Float` active shifts at any stride above the portable level, at least 8 channels, every channel's taps in its pixel's 3 x 3 neighbourhood (``ChannelsLastNeighbours``) |
 /// | backward | ``Path/channelsLastNeighbours`` | the same at every vector level, with a channel count that is a multiple of 8, stride 1 and an output grid equal to the input grid |
 /// | forward | ``Path/channelsLastWideNeighbours`` | the same above the portable level with every channel's taps in its pixel's 5 x 5 neighbourhood and a multiple of 8 channels, at any stride |
+/// | forward | ``Path/channelsLastVolumeNeighbours`` | the 3 x 3 kernel's conditions on dense channels-last 3-D tensors, every channel's taps in its pixel's 3 x 3 x 3 neighbourhood (``ChannelsLastNeighbours``) |
 /// | forward | ``Path/channelsLastIntegerShift`` | dense channels-last tensors of bitwise-copyable elements, at least 2 channels and 32 bytes per pixel, every channel reading one tap per axis (integer shifts: ``ChannelsLastIntegerShift``) |
 /// | backward | ``Path/channelsLastIntegerShift`` | the same at stride 1 without the shift gradient (grouped shifts) |
 /// | backward | ``Path/channelsLastSparseNeighbours`` | sparse shifts where the 3 x 3 neighbourhood backward serves their interpolated taps (no shift an integer, every base -1 or 0; at origin 0, every shift in (-1, 1)): its shift-gradient sums, and the integer shift's adjoint gathered in the same pass (``ChannelsLastNeighbours/sparseBackward(_:input:gradOutput:shifts:gradInput:partials:inputShape:plan:)``) |
@@ -26,8 +27,8 @@
 package struct CPUPlan: Sendable, CustomStringConvertible {
     /// The paths by name: what tests assert and the benchmark prints.
     package enum Path: String, Sendable, CaseIterable {
-        case channelsLastNeighbours, channelsLastWideNeighbours, channelsLastIntegerShift, channelsLastSparseNeighbours,
-             channelsLastTiles, channelsLastPixels, channelsLastImages, flatPlanes, densePlanes, rows, stridedPlanes
+        case channelsLastNeighbours, channelsLastWideNeighbours, channelsLastVolumeNeighbours, channelsLastIntegerShift,
+             channelsLastSparseNeighbours, channelsLastTiles, channelsLastPixels, channelsLastImages, flatPlanes, densePlanes, rows, stridedPlanes
     }
 
     /// The path with what it needs, set up once.
@@ -35,6 +36,7 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
     enum Route: Sendable {
         case channelsLastNeighbours
         case channelsLastWideNeighbours
+        case channelsLastVolumeNeighbours
         case channelsLastIntegerShift
         case channelsLastSparseNeighbours
         case tiles(ChannelsLastTiles)
@@ -67,6 +69,7 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
         switch route {
         case .channelsLastNeighbours: .channelsLastNeighbours
         case .channelsLastWideNeighbours: .channelsLastWideNeighbours
+        case .channelsLastVolumeNeighbours: .channelsLastVolumeNeighbours
         case .channelsLastIntegerShift: .channelsLastIntegerShift
         case .channelsLastSparseNeighbours: .channelsLastSparseNeighbours
         case .tiles: .channelsLastTiles
@@ -109,6 +112,11 @@ package struct CPUPlan: Sendable, CustomStringConvertible {
             && ChannelsLastNeighbours.appliesWide(problem, xs, ys, shifts: shifts) {
             let pixels = problem.outputSize[2] &* problem.channels
             return CPUPlan(.channelsLastWideNeighbours, level: level, grain: WorkGrain.items(WorkGrain.rowElements, per: pixels))
+        }
+        if interpolates && Weight.self == Float.self && level > VectorLevel.portable
+            && ChannelsLastNeighbours.appliesVolume(problem, xs, ys, shifts: shifts) {
+            let pixels = problem.outputSize[2] &* problem.channels
+            return CPUPlan(.channelsLastVolumeNeighbours, level: level, grain: WorkGrain.items(WorkGrain.rowElements, per: pixels))
         }
         if ChannelsLastIntegerShift.applies(problem, xs, ys, elementSize: elementSize, bitwiseCopyable: bitwiseCopyable,
                                             shifts: shifts) {

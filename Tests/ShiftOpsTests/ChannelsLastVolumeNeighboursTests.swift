@@ -1,0 +1,128 @@
+import Testing
+@testable import ShiftOps
+import ShiftOpsTestSupport
+
+/// The channels-last 3-D neighbourhood forward (``ChannelsLastNeighbours``, path
+/// ``CPUPlan/Path/channelsLastVolumeNeighbours``): `NDHWC` `Float` whose every shift lies in
+/// (-1, 1), computed on the channels-last data. Its results are the planar kernels', bit for bit
+/// (checked against `NCDHW`), at every padding and stride, on volumes small enough that every
+/// pixel is an edge one and larger ones, with channel counts that leave lanes over (19) or fill
+/// them, and on data full of signed zeros; one thread gives the bits of several.
+@Suite struct ChannelsLastVolumeNeighboursTests {
+    /// Shifts in (-1, 1) on all three axes, none an integer, or in (-1, 0) (every base -1 at
+    /// origin 0, or inside the neighbourhood at origin -1) where `belowZero`.
+    static func shifts(channels: Int, seed: UInt64, belowZero: Bool = false) throws -> Tensor<Float> {
+        var generator = SeededGenerator(seed: seed)
+        return try Tensor<Float>(shape: [channels, 3], elements: (0..<channels * 3).map { _ in
+            if belowZero { return Float.random(in: -0.98 ... -0.02, using: &generator) }
+            var v = Float.random(in: -0.98...0.98, using: &generator)
+            if v == v.rounded() { v += 0.25 }
+            return v
+        })
+    }
+
+    @Test(.enabled(if: VectorLevel.selected > 0, "no vector level above portable here: the tiles serve instead"),
+          arguments: ShiftPadding.allCases)
+    func givesThePlanarBits(padding: ShiftPadding) throws {
+        let shapes = [[2, 8, 3, 4, 5], [1, 19, 1, 1, 5], [1, 19, 2, 3, 1], [2, 16, 4, 5, 6], [1, 64, 5, 7, 9]]
+        for (k, shape) in shapes.enumerated() {
+            let s = try Self.shifts(channels: shape[1], seed: 140 + UInt64(k))
+            for x in [try Tensor<Float>.random(shape: shape, seed: 150 + UInt64(k)),
+                      try signedZeroData(shape: shape, seed: 160 + UInt64(k))] {
+                try expectChannelsLastBits(x, shifts: s, padding: padding, geometry: .identity,
+                                           path: .channelsLastVolumeNeighbours, "\(padding) \(shape)")
+            }
+        }
+    }
+
+    /// Strides on each axis and on all, output grids larger than the input (whose last slices,
+    /// rows and columns read padding only, so that a lane can have no term at all), an origin of
+    /// -1, tiny volumes and an empty output.
+    @Test(.enabled(if: VectorLevel.selected > 0, "no vector level above portable here: the tiles serve instead"),
+          arguments: ShiftPadding.allCases)
+    func givesThePlanarBitsOnOtherGrids(padding: ShiftPadding) throws {
+        let cases: [(geometry: ShiftGeometry, belowZero: Bool)] = [
+            (ShiftGeometry(stride: 2), false),
+            (ShiftGeometry(stride: [2, 1, 1]), false),
+            (ShiftGeometry(stride: [1, 2, 1]), false),
+            (ShiftGeometry(stride: [1, 1, 3]), false),
+            (ShiftGeometry(stride: [3, 1, 2]), false),
+            (ShiftGeometry(stride: [1], origin: [0], outputSize: [5, 6, 8]), true),
+            (ShiftGeometry(stride: [1], origin: [-1], outputSize: [6, 7, 9]), true),
+            (ShiftGeometry(stride: [2], origin: [-1], outputSize: [3, 4, 5]), true),
+        ]
+        let inputs = [
+            try Tensor<Float>.random(shape: [2, 19, 4, 5, 7], seed: 170),
+            try signedZeroData(shape: [2, 19, 4, 5, 7], seed: 171),
+            try Tensor<Float>.random(shape: [1, 32, 5, 6, 9], seed: 172),
+        ]
+        for x in inputs {
+            for (k, (geometry, belowZero)) in cases.enumerated() {
+                let s = try Self.shifts(channels: x.shape[1], seed: 180 + UInt64(k), belowZero: belowZero)
+                try expectChannelsLastBits(x, shifts: s, padding: padding, geometry: geometry,
+                                           path: .channelsLastVolumeNeighbours,
+                                           "\(padding) \(x.shape) stride \(geometry.stride) origin \(geometry.origin)")
+            }
+        }
+        for shape in [[1, 8, 1, 1, 1], [1, 8, 2, 1, 5], [1, 16, 1, 5, 2]] {
+            let x = try Tensor<Float>.random(shape: shape, seed: 190)
+            let s = try Self.shifts(channels: shape[1], seed: 191)
+            for geometry in [ShiftGeometry.identity, ShiftGeometry(stride: 2),
+                             ShiftGeometry(stride: [1], origin: [0], outputSize: [2, 0, 3])] {
+                try expectChannelsLastBits(x, shifts: s, padding: padding, geometry: geometry,
+                                           path: geometry.outputSize?.contains(0) == true ? nil : .channelsLastVolumeNeighbours,
+                                           "\(padding) \(shape) stride \(geometry.stride) output \(geometry.outputSize ?? [])")
+            }
+        }
+    }
+
+    /// A channel never reads what lies outside its own taps, on the rolled rows and on the
+    /// per-pixel path (an edge column, and every pixel at a stride): a NaN placed where one
+    /// channel's taps do not reach leaves that channel's output a number, while the neighbouring
+    /// channel that does read it sees it.
+    @Test(.enabled(if: VectorLevel.selected > 0, "no vector level above portable here: the tiles serve instead"))
+    func aLaneNeverReadsWhatItsTapsDoNot() throws {
+        // Channel 0 shifts by +0.5 on every axis (reads offsets -1 and 0 of each centre), channel
+        // 1 by -0.5 (offsets 0 and +1).
+        var shiftValues = [Float](repeating: 0.5, count: 24)
+        (shiftValues[3], shiftValues[4], shiftValues[5]) = (-0.5, -0.5, -0.5)
+        let s = try Tensor<Float>(shape: [8, 3], elements: shiftValues)
+        // (output centre, the NaN's input position, geometry): the NaN lies at offset +1 on
+        // every axis, which channel 1 reads and channel 0 does not.
+        let cases: [(centre: [Int], nan: [Int], geometry: ShiftGeometry)] = [
+            ([2, 2, 3], [3, 3, 4], .identity),
+            ([2, 2, 0], [3, 3, 1], .identity),
+            ([1, 1, 2], [3, 3, 5], ShiftGeometry(stride: 2)),
+        ]
+        for (centre, nan, geometry) in cases {
+            var x = try Tensor<Float>.random(shape: [1, 8, 5, 6, 7], seed: 192)
+            x[[0, 0] + nan] = .nan
+            x[[0, 1] + nan] = .nan
+            let last = try x.channelsLast()
+            #expect(try CPUPlan.forward(last, shifts: s, geometry: geometry).path == .channelsLastVolumeNeighbours)
+            let y = try shift(last, shifts: s, geometry: geometry)
+            #expect(!y[[0, 0] + centre].isNaN, "channel 0 must not see its unread neighbour at \(centre)")
+            #expect(y[[0, 1] + centre].isNaN, "channel 1 reads its NaN at \(centre)")
+            #expect(bitwiseDifferences(y, try shift(x, shifts: s, geometry: geometry)) == 0)
+        }
+    }
+
+    /// Problems the kernel does not serve take the tiles: an integer shift on one axis (one
+    /// tap), a shift outside (-1, 1), fewer than eight channels, `Double`, the portable level.
+    @Test func otherProblemsTakeTheTiles() throws {
+        let x = try Tensor<Float>.random(shape: [1, 8, 3, 6, 7], seed: 193).channelsLast()
+        var s = try Self.shifts(channels: 8, seed: 194)
+        #expect(try CPUPlan.forward(x, shifts: s).path
+                == (VectorLevel.selected > 0 ? .channelsLastVolumeNeighbours : .channelsLastTiles))
+        #expect(VectorLevel.$limit.withValue(0) { try! CPUPlan.forward(x, shifts: s).path } == .channelsLastTiles)
+        s[[3, 0]] = 1.25
+        #expect(try CPUPlan.forward(x, shifts: s).path == .channelsLastTiles)
+        s[[3, 0]] = 0
+        #expect(try CPUPlan.forward(x, shifts: s).path == .channelsLastTiles)
+        let few = try Tensor<Float>.random(shape: [1, 7, 3, 6, 7], seed: 195).channelsLast()
+        #expect(try CPUPlan.forward(few, shifts: Self.shifts(channels: 7, seed: 196)).path == .channelsLastTiles)
+        let double = try Tensor<Double>.random(shape: [1, 8, 3, 6, 7], seed: 197).channelsLast()
+        let doubleShifts = try Tensor<Double>(shape: [8, 3], elements: Self.shifts(channels: 8, seed: 198).elements.map(Double.init))
+        #expect(try CPUPlan.forward(double, shifts: doubleShifts).path == .channelsLastTiles)
+    }
+}
