@@ -684,62 +684,120 @@ volume_pixel(float *restrict out, const float *const p[3][3][3], const int slice
     }
 }
 
-/* Columns first to end - 1 of one output row whose nine input rows row[k][i] are all inside,
-   each output column q reading input columns q - 1 .. q + 1 (all inside), for channels 0 to
-   blocks_end, channel block by channel block, masks and weights held along the row. As each
-   column enters, each lane's slices and rows are selected once (four values: slice k, row i);
-   X_q, the lane's left column of output q, is column q - 1 or q of them by its base, so output q
-   reads X_q and X_{q+1}, and each X is made once. */
+/* Outputs first to end - 1 of one output row, output column q reading input columns q - 1 .. q + 1,
+   for channels 0 to blocks_end, channel block by channel block, masks and weights held along the
+   row. As each column enters, each lane's slices and rows are selected once (four values: its
+   slice k, row i); X_q, the lane's left column of output q, is column q - 1 or q of them by its
+   base, so output q reads X_q and X_{q+1}, and each X is made once. Where `full`, the row covers
+   every column (first 0, end width): the edge columns' outer neighbours come through the padding,
+   or, under zero padding, column -1 is only ever a left tap (+0) and column `width` only a right
+   one (-0); elsewhere the columns read lie inside. With `edge` (a constant), a row row[k][i] that
+   zero padding leaves out (NULL) reads -0 everywhere, as in volume_pixel; the caller passes rows
+   whose centre slice and row are inside, so that every lane reads some row. Without it, all nine
+   rows are inside. */
 static inline __attribute__((always_inline)) void
-volume_row(const float *const row[3][3], float *out, int64_t channels, int64_t blocks_end, int64_t first,
-           int64_t end, const int32_t *slice_low, const int32_t *row_low, const int32_t *col_low, const float *w) {
+volume_row(const float *const row[3][3], float *out, int64_t width, int64_t channels, int64_t blocks_end,
+           const int32_t *columns, int full, int64_t first, int64_t end, const int32_t *slice_low,
+           const int32_t *row_low, const int32_t *col_low, const float *w, const int edge) {
+    const lanes8 plus = {0}, minus = plus * -1.0f;
     for (int64_t c = 0; c < blocks_end; c += 8) {
         VOLUME_CHANNELS(c);
-        lanes8 t[2][2], n[2][2], x[2][2][2];
-#define VOLUME_ENTER(T, column)                                                                    \
+#define VOLUME_SELECT(T, v)                                                                        \
     do {                                                                                           \
-        lanes8 v_[3][3];                                                                           \
-        for (int k_ = 0; k_ < 3; k_++)                                                             \
-            for (int i_ = 0; i_ < 3; i_++) LOAD8(v_[k_][i_], row[k_][i_] + (int64_t)(column) * channels + c); \
         for (int k_ = 0; k_ < 2; k_++) {                                                           \
-            lanes8 s0_ = SELECT8(md, v_[k_][0], v_[k_ + 1][0]), s1_ = SELECT8(md, v_[k_][1], v_[k_ + 1][1]); \
-            lanes8 s2_ = SELECT8(md, v_[k_][2], v_[k_ + 1][2]);                                    \
+            lanes8 s0_ = SELECT8(md, v[k_][0], v[k_ + 1][0]), s1_ = SELECT8(md, v[k_][1], v[k_ + 1][1]); \
+            lanes8 s2_ = SELECT8(md, v[k_][2], v[k_ + 1][2]);                                      \
             (T)[k_][0] = SELECT8(mh, s0_, s1_);                                                    \
             (T)[k_][1] = SELECT8(mh, s1_, s2_);                                                    \
         }                                                                                          \
     } while (0)
-        VOLUME_ENTER(t, first - 1);
+#define VOLUME_ENTER(T, column)                                                                    \
+    do {                                                                                           \
+        lanes8 v_[3][3];                                                                           \
+        for (int k_ = 0; k_ < 3; k_++)                                                             \
+            for (int i_ = 0; i_ < 3; i_++) {                                                       \
+                if (edge && row[k_][i_] == NULL) v_[k_][i_] = minus;                               \
+                else LOAD8(v_[k_][i_], row[k_][i_] + (int64_t)(column) * channels + c);            \
+            }                                                                                      \
+        VOLUME_SELECT(T, v_);                                                                      \
+    } while (0)
+#define VOLUME_ENTER_EDGE(T, mapped, missing)                                                      \
+    do {                                                                                           \
+        if ((mapped) >= 0) VOLUME_ENTER(T, mapped);                                                \
+        else {                                                                                     \
+            lanes8 v_[3][3];                                                                       \
+            for (int k_ = 0; k_ < 3; k_++)                                                         \
+                for (int i_ = 0; i_ < 3; i_++) v_[k_][i_] = edge && row[k_][i_] == NULL ? minus : (missing); \
+            VOLUME_SELECT(T, v_);                                                                  \
+        }                                                                                          \
+    } while (0)
+#define VOLUME_COLUMNS(X, before, after)                                                           \
+    do {                                                                                           \
+        for (int k_ = 0; k_ < 2; k_++)                                                             \
+            for (int i_ = 0; i_ < 2; i_++) (X)[k_][i_] = SELECT8(mw, (before)[k_][i_], (after)[k_][i_]); \
+    } while (0)
+#define VOLUME_OUTPUT(q, X0, X1)                                                                   \
+    do {                                                                                           \
+        lanes8 o_ = (((wt[0] * (X0)[0][0] + wt[1] * (X1)[0][0]) + (wt[2] * (X0)[0][1] + wt[3] * (X1)[0][1])) \
+                     + (wt[4] * (X0)[1][0] + wt[5] * (X1)[1][0]))                                  \
+                    + (wt[6] * (X0)[1][1] + wt[7] * (X1)[1][1]);                                   \
+        STORE8(out + (int64_t)(q) * channels + c, o_);                                             \
+    } while (0)
+        /* t and n hold the last two columns entered, X and Y the lane's left columns of the
+           outputs in turn; two outputs per iteration, so that nothing is copied. */
+        lanes8 t[2][2], n[2][2], X[2][2], Y[2][2];
+        if (full) VOLUME_ENTER_EDGE(t, columns[0], plus);
+        else VOLUME_ENTER(t, first - 1);
         VOLUME_ENTER(n, first);
-        for (int k = 0; k < 2; k++)
-            for (int i = 0; i < 2; i++) {
-                x[k][i][0] = SELECT8(mw, t[k][i], n[k][i]);
-                t[k][i] = n[k][i];
-            }
-        for (int64_t q = first; q < end; q++) {
-            VOLUME_ENTER(n, q + 1);
+        VOLUME_COLUMNS(X, t, n);
+        /* Outputs whose right neighbour column is inside the input. */
+        const int64_t last = full ? end - 1 : end;
+        int64_t q = first;
+        for (; q + 1 < last; q += 2) {
+            VOLUME_ENTER(t, q + 1);
+            VOLUME_COLUMNS(Y, n, t);
+            VOLUME_OUTPUT(q, X, Y);
+            VOLUME_ENTER(n, q + 2);
+            VOLUME_COLUMNS(X, t, n);
+            VOLUME_OUTPUT(q + 1, Y, X);
+        }
+        if (q < last) {
+            VOLUME_ENTER(t, q + 1);
+            VOLUME_COLUMNS(Y, n, t);
+            VOLUME_OUTPUT(q, X, Y);
             for (int k = 0; k < 2; k++)
                 for (int i = 0; i < 2; i++) {
-                    x[k][i][1] = SELECT8(mw, t[k][i], n[k][i]);
-                    t[k][i] = n[k][i];
+                    X[k][i] = Y[k][i];
+                    n[k][i] = t[k][i];
                 }
-            lanes8 o = VOLUME_SUM(x);
-            STORE8(out + q * channels + c, o);
-            for (int k = 0; k < 2; k++)
-                for (int i = 0; i < 2; i++) x[k][i][0] = x[k][i][1];
+            q++;
         }
+        if (full) {
+            VOLUME_ENTER_EDGE(t, columns[3 * (width - 1) + 2], minus);
+            VOLUME_COLUMNS(Y, n, t);
+            VOLUME_OUTPUT(q, X, Y);
+        }
+#undef VOLUME_SELECT
 #undef VOLUME_ENTER
+#undef VOLUME_ENTER_EDGE
+#undef VOLUME_COLUMNS
+#undef VOLUME_OUTPUT
     }
 }
 
 static inline __attribute__((always_inline)) void
-volume_body(const float *x, float *y, int64_t height, int64_t width, int64_t out_height, int64_t out_width,
-            int64_t column_step, int64_t channels, const int32_t *slices, const int32_t *rows, const int32_t *columns,
+volume_body(const float *x, float *y, int64_t height, int64_t width, int64_t out_depth, int64_t out_height,
+            int64_t out_width, int64_t column_step, int64_t channels, const int32_t *slices, const int32_t *rows, const int32_t *columns,
             const int32_t *slice_low, const int32_t *row_low, const int32_t *col_low, const float *w,
             int64_t first_row, int64_t row_count) {
     /* Columns 1 to inner_end - 1 read their three neighbours unmapped. */
     const int64_t inner_end = width - 1 < out_width ? width - 1 : out_width, blocks_end = channels & ~(int64_t)7;
+    /* Rows in the order row by row, slice by slice within each: an input row is read by the
+       output rows of three neighbouring slices and three neighbouring rows, and in this order all
+       of them come while it is still in the cache (slice by slice, three whole slices, which the
+       caches of a large volume do not hold, would pass between the first and the last). */
     for (int64_t r = first_row; r < first_row + row_count; r++) {
-        const int64_t od = r / out_height, oh = r - od * out_height;
+        const int64_t oh = r / out_depth, od = r - oh * out_depth;
         const float *row[3][3];
         int slice_out[3], row_out[3], inside = 1;
         for (int k = 0; k < 3; k++) {
@@ -753,13 +811,24 @@ volume_body(const float *x, float *y, int64_t height, int64_t width, int64_t out
                     : x + ((int64_t)slices[3 * od + k] * height + rows[3 * oh + i]) * width * channels;
                 inside &= row[k][i] != NULL;
             }
-        float *out = y + r * out_width * channels;
-        /* A roll enters consecutive input columns, one per output: only at a column step of 1,
-           where all nine rows are inside. Every other pixel maps its own neighbours. */
-        const int rolls = column_step == 1 && inside && inner_end > 1;
-        if (rolls) volume_row(row, out, channels, blocks_end, 1, inner_end, slice_low, row_low, col_low, w);
+        float *out = y + (od * out_height + oh) * out_width * channels;
+        /* Where the output grid is the input's, whole rows roll: those inside, and those with a
+           slice or row left out by zero padding whose centre slice and row are inside (so that
+           every lane reads a row). Elsewhere, the columns whose neighbours are all inside. A roll
+           enters consecutive input columns, one per output: only at a column step of 1; at other
+           steps every pixel maps its own neighbours. */
+        const int full = column_step == 1 && out_width == width && !slice_out[1] && !row_out[1];
+        const int64_t roll_first = full ? 0 : 1, roll_end = full ? width : inner_end;
+        const int rolls = column_step == 1 && (inside || full) && roll_end > roll_first;
+        if (rolls && inside)
+            volume_row(row, out, width, channels, blocks_end, columns, full, roll_first, roll_end, slice_low, row_low,
+                       col_low, w, 0);
+        else if (rolls)
+            volume_row(row, out, width, channels, blocks_end, columns, full, roll_first, roll_end, slice_low, row_low,
+                       col_low, w, 1);
+        const int64_t inner_first = rolls ? roll_first : out_width, inner_last = rolls ? roll_end : out_width;
         for (int64_t q = 0; q < out_width; q++) {
-            const int inner = rolls && q >= 1 && q < inner_end;
+            const int inner = q >= inner_first && q < inner_last;
             if (inner && blocks_end == channels) continue;
             const float *p[3][3][3];
             for (int j = 0; j < 3; j++) {
@@ -1249,12 +1318,12 @@ neighbours_backward_body(const float *x, const float *g, float *gx, const float 
                   row_base, col_base, a0, b0, a1, b1, first_row, row_count);                       \
     }                                                                                              \
     __attribute__((target(features))) static void volume_##suffix(                                 \
-        const float *x, float *y, int64_t height, int64_t width, int64_t out_height, int64_t out_width, \
-        int64_t column_step, int64_t channels, const int32_t *slices, const int32_t *rows,          \
-        const int32_t *columns, const int32_t *slice_low, const int32_t *row_low,                   \
+        const float *x, float *y, int64_t height, int64_t width, int64_t out_depth, int64_t out_height, \
+        int64_t out_width, int64_t column_step, int64_t channels, const int32_t *slices,             \
+        const int32_t *rows, const int32_t *columns, const int32_t *slice_low, const int32_t *row_low, \
         const int32_t *col_low, const float *w, int64_t first_row, int64_t row_count) {             \
-        volume_body(x, y, height, width, out_height, out_width, column_step, channels, slices, rows, columns, \
-                    slice_low, row_low, col_low, w, first_row, row_count);                         \
+        volume_body(x, y, height, width, out_depth, out_height, out_width, column_step, channels, slices, rows, \
+                    columns, slice_low, row_low, col_low, w, first_row, row_count);                \
     }                                                                                              \
     __attribute__((target(features))) static void transpose_##suffix(                              \
         const float *source, int64_t ss, float *target, int64_t ts, int64_t rows, int64_t columns) { \
@@ -1395,12 +1464,13 @@ void shift_simd_wide_neighbours_f32(int level, const float *x, float *y, const f
 }
 
 void shift_simd_volume_neighbours_f32(int level, const float *x, float *y, int64_t height, int64_t width,
-                                      int64_t out_height, int64_t out_width, int64_t column_step, int64_t channels,
-                                      const int32_t *slices, const int32_t *rows, const int32_t *columns,
-                                      const int32_t *slice_low, const int32_t *row_low, const int32_t *col_low,
-                                      const float *weights, int64_t first_row, int64_t row_count) {
-    DISPATCH(level, volume, x, y, height, width, out_height, out_width, column_step, channels, slices, rows, columns,
-             slice_low, row_low, col_low, weights, first_row, row_count);
+                                      int64_t out_depth, int64_t out_height, int64_t out_width, int64_t column_step,
+                                      int64_t channels, const int32_t *slices, const int32_t *rows,
+                                      const int32_t *columns, const int32_t *slice_low, const int32_t *row_low,
+                                      const int32_t *col_low, const float *weights, int64_t first_row,
+                                      int64_t row_count) {
+    DISPATCH(level, volume, x, y, height, width, out_depth, out_height, out_width, column_step, channels, slices, rows,
+             columns, slice_low, row_low, col_low, weights, first_row, row_count);
 }
 
 void shift_simd_select_pixels(int level, void *out, int64_t out_step, const void *const *sources, int64_t in_step,

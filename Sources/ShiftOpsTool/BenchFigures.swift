@@ -195,6 +195,10 @@ enum BenchFigures {
                            goal: goal("C8", large: true), atMost: true),
                 ]
             }
+            // The forward at stride 2, at U(-1, 1).
+            figures.append(figure("C8", "3-D channels-last / NCDHW active forward, " + strideName + ", " + narrowName,
+                                  ours(Case.narrow(Case.strided(Case.lastForward3D))),
+                                  ours(Case.narrow(Case.strided(Case.forward3D))), goal: goal("C8", large: true), atMost: true))
             return figures
         }
     }

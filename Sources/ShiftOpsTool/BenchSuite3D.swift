@@ -101,6 +101,23 @@ struct BenchSuite3D {
             paths.append((backwardName, try CPUPlan.backward(gradOutput: gradOutput, input: input, shifts: shifts,
                                                              padding: padding).description))
         }
+        // The forward at stride 2 at U(-1, 1), a downsampling layer's, in both layouts: NCDHW
+        // against the naive reference, NDHWC bit for bit against NCDHW.
+        let strided = BenchFigures.strideGeometry
+        let (nchwName, lastName) = (Case.narrow(Case.strided(Case.forward3D)), Case.narrow(Case.strided(Case.lastForward3D)))
+        let y = try shift3d(x, shifts: narrowShifts, padding: padding, geometry: strided)
+        try BenchCheck.check(nchwName, Tolerance.relativeError(y, ReferenceShift.forward(x, shifts: narrowShifts, padding: padding,
+                                                                                          geometry: strided)),
+                             tolerance: 1e-5)
+        try BenchCheck.check(lastName, BenchCheck.bitwiseDifferences(try shift3d(xLast, shifts: narrowShifts, padding: padding,
+                                                                                 geometry: strided).elements, y.elements),
+                             tolerance: 0)
+        for (input, name) in [(x, nchwName), (xLast, lastName)] {
+            rows.append(try timer.time(name, bytes: size + y.count * MemoryLayout<Float>.stride) {
+                sink &+= try shift3d(input, shifts: narrowShifts, padding: padding, geometry: strided).count
+            })
+            paths.append((name, try CPUPlan.forward(input, shifts: narrowShifts, padding: padding, geometry: strided).description))
+        }
         precondition(sink != 0)
         return BenchResult(shape: shape, rows: rows, figures: figures, memoryProbes: probes, paths: paths)
     }

@@ -67,13 +67,14 @@ import ShiftOpsTool
                                  ("channels-last shift3d active backward U(-1,1)", "channelsLastTiles (")] {
             #expect(paths.contains { $0.dropFirst(6).hasPrefix(name + " ") && $0.contains(expected) }, "\(name): \(paths)")
         }
-        #expect(paths.count == 8, "\(paths)")
+        #expect(paths.count == 10, "\(paths)")
         // With eight channels the 3-D neighbourhood kernel serves the channels-last forward at
-        // U(-1, 1) above the portable level; the benchmark's shifts (up to 1.5) take the tiles.
+        // stride 2 and U(-1, 1) above the portable level; at stride 1 the tiles serve.
         let eight = Self.bench(["--shape", "1,8,3,5,6", "--repetitions", "1", "--modes", "active"]).paths
-        let narrow = VectorLevel.selected > 0 ? "channelsLastVolumeNeighbours (" : "channelsLastTiles ("
-        for (name, expected) in [("channels-last shift3d active forward", "channelsLastTiles ("),
-                                 ("channels-last shift3d active forward U(-1,1)", narrow)] {
+        let strided = VectorLevel.selected > 0 ? "channelsLastVolumeNeighbours (" : "channelsLastTiles ("
+        for (name, expected) in [("channels-last shift3d active forward U(-1,1)", "channelsLastTiles ("),
+                                 ("shift3d active forward stride 2 U(-1,1)", "rows ("),
+                                 ("channels-last shift3d active forward stride 2 U(-1,1)", strided)] {
             #expect(eight.contains { $0.dropFirst(6).hasPrefix(name + " ") && $0.contains(expected) }, "\(name): \(eight)")
         }
     }

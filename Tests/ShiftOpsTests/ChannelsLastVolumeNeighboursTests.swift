@@ -3,11 +3,13 @@ import Testing
 import ShiftOpsTestSupport
 
 /// The channels-last 3-D neighbourhood forward (``ChannelsLastNeighbours``, path
-/// ``CPUPlan/Path/channelsLastVolumeNeighbours``): `NDHWC` `Float` whose every shift lies in
-/// (-1, 1), computed on the channels-last data. Its results are the planar kernels', bit for bit
-/// (checked against `NCDHW`), at every padding and stride, on volumes small enough that every
+/// ``CPUPlan/Path/channelsLastVolumeNeighbours``): strided `NDHWC` `Float` whose every shift lies
+/// in (-1, 1), computed on the channels-last data. Its results are the planar kernels', bit for
+/// bit (checked against `NCDHW`), at every padding and stride, on volumes small enough that every
 /// pixel is an edge one and larger ones, with channel counts that leave lanes over (19) or fill
-/// them, and on data full of signed zeros; one thread gives the bits of several.
+/// them, and on data full of signed zeros; one thread gives the bits of several. A stride along
+/// depth or height alone keeps the rows rolling (every column, edges through the padding); one
+/// along the rows sends every pixel through the per-pixel path.
 @Suite struct ChannelsLastVolumeNeighboursTests {
     /// Shifts in (-1, 1) on all three axes, none an integer, or in (-1, 0) (every base -1 at
     /// origin 0, or inside the neighbourhood at origin -1) where `belowZero`.
@@ -29,8 +31,10 @@ import ShiftOpsTestSupport
             let s = try Self.shifts(channels: shape[1], seed: 140 + UInt64(k))
             for x in [try Tensor<Float>.random(shape: shape, seed: 150 + UInt64(k)),
                       try signedZeroData(shape: shape, seed: 160 + UInt64(k))] {
-                try expectChannelsLastBits(x, shifts: s, padding: padding, geometry: .identity,
-                                           path: .channelsLastVolumeNeighbours, "\(padding) \(shape)")
+                for stride in [[2, 1, 1], [1, 2, 1], [1, 1, 2]] {
+                    try expectChannelsLastBits(x, shifts: s, padding: padding, geometry: ShiftGeometry(stride: stride),
+                                               path: .channelsLastVolumeNeighbours, "\(padding) \(shape) stride \(stride)")
+                }
             }
         }
     }
@@ -43,12 +47,11 @@ import ShiftOpsTestSupport
     func givesThePlanarBitsOnOtherGrids(padding: ShiftPadding) throws {
         let cases: [(geometry: ShiftGeometry, belowZero: Bool)] = [
             (ShiftGeometry(stride: 2), false),
-            (ShiftGeometry(stride: [2, 1, 1]), false),
-            (ShiftGeometry(stride: [1, 2, 1]), false),
             (ShiftGeometry(stride: [1, 1, 3]), false),
             (ShiftGeometry(stride: [3, 1, 2]), false),
-            (ShiftGeometry(stride: [1], origin: [0], outputSize: [5, 6, 8]), true),
-            (ShiftGeometry(stride: [1], origin: [-1], outputSize: [6, 7, 9]), true),
+            (ShiftGeometry(stride: [2, 1, 1], origin: [0], outputSize: [3, 6, 8]), true),
+            (ShiftGeometry(stride: [1, 2, 1], origin: [-1], outputSize: [6, 4, 9]), true),
+            (ShiftGeometry(stride: [2, 1, 1], origin: [0], outputSize: [2, 5, 5]), false),
             (ShiftGeometry(stride: [2], origin: [-1], outputSize: [3, 4, 5]), true),
         ]
         let inputs = [
@@ -67,8 +70,8 @@ import ShiftOpsTestSupport
         for shape in [[1, 8, 1, 1, 1], [1, 8, 2, 1, 5], [1, 16, 1, 5, 2]] {
             let x = try Tensor<Float>.random(shape: shape, seed: 190)
             let s = try Self.shifts(channels: shape[1], seed: 191)
-            for geometry in [ShiftGeometry.identity, ShiftGeometry(stride: 2),
-                             ShiftGeometry(stride: [1], origin: [0], outputSize: [2, 0, 3])] {
+            for geometry in [ShiftGeometry(stride: [2, 1, 1]), ShiftGeometry(stride: 2),
+                             ShiftGeometry(stride: [2], origin: [0], outputSize: [2, 0, 3])] {
                 try expectChannelsLastBits(x, shifts: s, padding: padding, geometry: geometry,
                                            path: geometry.outputSize?.contains(0) == true ? nil : .channelsLastVolumeNeighbours,
                                            "\(padding) \(shape) stride \(geometry.stride) output \(geometry.outputSize ?? [])")
@@ -90,8 +93,8 @@ import ShiftOpsTestSupport
         // (output centre, the NaN's input position, geometry): the NaN lies at offset +1 on
         // every axis, which channel 1 reads and channel 0 does not.
         let cases: [(centre: [Int], nan: [Int], geometry: ShiftGeometry)] = [
-            ([2, 2, 3], [3, 3, 4], .identity),
-            ([2, 2, 0], [3, 3, 1], .identity),
+            ([1, 2, 3], [3, 3, 4], ShiftGeometry(stride: [2, 1, 1])),
+            ([1, 2, 0], [3, 3, 1], ShiftGeometry(stride: [2, 1, 1])),
             ([1, 1, 2], [3, 3, 5], ShiftGeometry(stride: 2)),
         ]
         for (centre, nan, geometry) in cases {
@@ -107,22 +110,29 @@ import ShiftOpsTestSupport
         }
     }
 
-    /// Problems the kernel does not serve take the tiles: an integer shift on one axis (one
-    /// tap), a shift outside (-1, 1), fewer than eight channels, `Double`, the portable level.
+    /// Problems the kernel does not serve take the tiles: stride 1 on every axis, an integer
+    /// shift on one axis (one tap), a shift outside (-1, 1), fewer than eight channels, `Double`,
+    /// the portable level.
     @Test func otherProblemsTakeTheTiles() throws {
         let x = try Tensor<Float>.random(shape: [1, 8, 3, 6, 7], seed: 193).channelsLast()
         var s = try Self.shifts(channels: 8, seed: 194)
-        #expect(try CPUPlan.forward(x, shifts: s).path
-                == (VectorLevel.selected > 0 ? .channelsLastVolumeNeighbours : .channelsLastTiles))
-        #expect(VectorLevel.$limit.withValue(0) { try! CPUPlan.forward(x, shifts: s).path } == .channelsLastTiles)
+        let strided = ShiftGeometry(stride: [1, 2, 1])
+        func path<T: ShiftFloatingPoint>(_ x: Tensor<T>, _ s: Tensor<T>) throws -> CPUPlan.Path {
+            try CPUPlan.forward(x, shifts: s, geometry: strided).path
+        }
+        #expect(try path(x, s) == (VectorLevel.selected > 0 ? .channelsLastVolumeNeighbours : .channelsLastTiles))
+        #expect(try CPUPlan.forward(x, shifts: s).path == .channelsLastTiles, "stride 1")
+        #expect(try CPUPlan.forward(x, shifts: s, geometry: ShiftGeometry(stride: [1], origin: [-1], outputSize: [4, 7, 8])).path
+                == .channelsLastTiles, "stride 1 on a larger grid")
+        #expect(VectorLevel.$limit.withValue(0) { try! path(x, s) } == .channelsLastTiles)
         s[[3, 0]] = 1.25
-        #expect(try CPUPlan.forward(x, shifts: s).path == .channelsLastTiles)
+        #expect(try path(x, s) == .channelsLastTiles)
         s[[3, 0]] = 0
-        #expect(try CPUPlan.forward(x, shifts: s).path == .channelsLastTiles)
+        #expect(try path(x, s) == .channelsLastTiles)
         let few = try Tensor<Float>.random(shape: [1, 7, 3, 6, 7], seed: 195).channelsLast()
-        #expect(try CPUPlan.forward(few, shifts: Self.shifts(channels: 7, seed: 196)).path == .channelsLastTiles)
+        #expect(try path(few, Self.shifts(channels: 7, seed: 196)) == .channelsLastTiles)
         let double = try Tensor<Double>.random(shape: [1, 8, 3, 6, 7], seed: 197).channelsLast()
         let doubleShifts = try Tensor<Double>(shape: [8, 3], elements: Self.shifts(channels: 8, seed: 198).elements.map(Double.init))
-        #expect(try CPUPlan.forward(double, shifts: doubleShifts).path == .channelsLastTiles)
+        #expect(try path(double, doubleShifts) == .channelsLastTiles)
     }
 }

@@ -5,9 +5,14 @@ import CShiftSIMD
 /// scheme with depth as a third axis, for the 3-D layers that replace a 3 x 3 x 3 depthwise
 /// convolution, whose shifts lie in (-1, 1).
 ///
-/// It serves active shifts at any stride on dense channels-last 3-D `Float` tensors (`NDHWC`) of
-/// at least eight channels, above the portable vector level, where every channel interpolates on
-/// all three axes with a base `origin + floor(-shift)` of -1 or 0 on each. Eight channels of each
+/// It serves active shifts at a stride other than 1 on some axis (a downsampling layer) on dense
+/// channels-last 3-D `Float` tensors (`NDHWC`) of at least eight channels, above the portable
+/// vector level, where every channel interpolates on all three axes with a base
+/// `origin + floor(-shift)` of -1 or 0 on each. There the tiles would transpose every input pixel
+/// for a fraction of them in the output; at stride 1 on every axis they are faster on eight-lane
+/// vectors, whose sixteen registers do not hold this kernel's masks, weights and rolling state
+/// (it spends about 60 instructions on eight outputs, half of them moving values to and from the
+/// stack), and they serve there. Eight channels of each
 /// of the 27 neighbours are one vector load; each lane selects the eight values its taps read
 /// (slices, then rows, then columns: selections, never a multiplication by a zero weight) and
 /// forms the planar kernels' sum, `(((T00 + T01) + T10) + T11)` over its four row terms
@@ -17,15 +22,17 @@ import CShiftSIMD
 /// and selects its own neighbours. No scratch and no transposes: the input is read and the
 /// output written once, in memory order.
 extension ChannelsLastNeighbours {
-    /// Whether the 3-D forward serves: dense channels-last 3-D tensors at any stride, at least
-    /// eight channels, every channel interpolating on all three axes with its taps in the
+    /// Whether the 3-D forward serves: dense channels-last 3-D tensors at a stride other than 1
+    /// on some axis, at least eight channels, every channel interpolating on all three axes with its taps in the
     /// neighbourhood. The caller checks the element type (`Float`) and the vector level.
     @inlinable
     static func appliesVolume<Weight: ShiftFloatingPoint>(_ problem: ShiftProblem, _ xs: LiftedStrides,
                                                           _ ys: LiftedStrides, shifts: ShiftTable<Weight>) -> Bool {
         // The maps hold 32-bit indices, each mapped into the input (or -1).
         let fits = problem.inputSize.allSatisfy { $0 < Int(Int32.max) }
-        guard problem.spatialRank == 3, problem.channels >= 8, fits, ChannelsLastPixels.applies(problem, xs, ys) else {
+        // At stride 1 on every axis the tiles are faster (see the type's comment).
+        guard problem.spatialRank == 3, problem.step.contains(where: { $0 != 1 }), problem.channels >= 8, fits,
+              ChannelsLastPixels.applies(problem, xs, ys) else {
             return false
         }
         for c in 0..<problem.channels {
@@ -80,7 +87,8 @@ extension ChannelsLastNeighbours {
                         let n = r / rowsPerImage, first = r &- n &* rowsPerImage
                         let count = Swift.min(rowsPerImage &- first, range.upperBound &- r)
                         shift_simd_volume_neighbours_f32(level, x + n &* xs.n, y + n &* ys.n, Int64(inSize[1]),
-                                                         Int64(inSize[2]), Int64(outSize[1]), Int64(outSize[2]),
+                                                         Int64(inSize[2]), Int64(outSize[0]), Int64(outSize[1]),
+                                                         Int64(outSize[2]),
                                                          Int64(step[2]), Int64(channels), slices, rows, columns, lows,
                                                          lows + channels, lows + 2 &* channels, w, Int64(first),
                                                          Int64(count))

@@ -38,11 +38,13 @@ import CShiftTaps
 /// not bit for bit.
 ///
 /// The wide forward (`ChannelsLastNeighbours+Wide.swift`) serves shifts in (-2, 2) the same way,
-/// from the 5 x 5 neighbourhood, the 3-D forward (`ChannelsLastNeighbours+Volume.swift`) `NDHWC`
-/// data from the 3 x 3 x 3 neighbourhood, and the sparse backward (`ChannelsLastNeighbours+Sparse.swift`)
+/// from the 5 x 5 neighbourhood, the 3-D forward (`ChannelsLastNeighbours+Volume.swift`) strided
+/// `NDHWC` data from the 3 x 3 x 3 neighbourhood, and the sparse backward
+/// (`ChannelsLastNeighbours+Sparse.swift`)
 /// runs the backward's sums with the integer shift's adjoint in place of its gather. Integer
 /// taps take ``ChannelsLastIntegerShift``; other channels-last problems (wider shifts, the 3-D
-/// backward and 3-D shifts beyond the 3 x 3 x 3 neighbourhood, strides in the backward, `Double`,
+/// backward, the 3-D forward at stride 1 or beyond the 3 x 3 x 3 neighbourhood, strides in the
+/// backward, `Double`,
 /// the portable vector level for the forward, fewer than eight channels) take ``ChannelsLastTiles``, or ``ChannelsLastPixels``
 /// where the tiles do not fit.
 @usableFromInline
