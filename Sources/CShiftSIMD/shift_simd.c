@@ -694,11 +694,12 @@ volume_pixel(float *restrict out, const float *const p[3][3][3], const int slice
    one (-0); elsewhere the columns read lie inside. With `edge` (a constant), a row row[k][i] that
    zero padding leaves out (NULL) reads -0 everywhere, as in volume_pixel; the caller passes rows
    whose centre slice and row are inside, so that every lane reads some row. Without it, all nine
-   rows are inside. */
+   rows are inside. With `step2` (a constant), output q reads columns 2q - 1 .. 2q + 1 instead,
+   all inside (a stride of 2 along the row; never `full`). */
 static inline __attribute__((always_inline)) void
 volume_row(const float *const row[3][3], float *out, int64_t width, int64_t channels, int64_t blocks_end,
            const int32_t *columns, int full, int64_t first, int64_t end, const int32_t *slice_low,
-           const int32_t *row_low, const int32_t *col_low, const float *w, const int edge) {
+           const int32_t *row_low, const int32_t *col_low, const float *w, const int edge, const int step2) {
     const lanes8 plus = {0}, minus = plus * -1.0f;
     for (int64_t c = 0; c < blocks_end; c += 8) {
         VOLUME_CHANNELS(c);
@@ -746,6 +747,19 @@ volume_row(const float *const row[3][3], float *out, int64_t width, int64_t chan
         /* t and n hold the last two columns entered, X and Y the lane's left columns of the
            outputs in turn; two outputs per iteration, so that nothing is copied. */
         lanes8 t[2][2], n[2][2], X[2][2], Y[2][2];
+        if (step2) {
+            /* Output q reads columns 2q - 1 .. 2q + 1, the first its left neighbour's last: two
+               columns enter per output. */
+            VOLUME_ENTER(t, 2 * first - 1);
+            for (int64_t q = first; q < end; q++) {
+                VOLUME_ENTER(n, 2 * q);
+                VOLUME_COLUMNS(X, t, n);
+                VOLUME_ENTER(t, 2 * q + 1);
+                VOLUME_COLUMNS(Y, n, t);
+                VOLUME_OUTPUT(q, X, Y);
+            }
+            continue;
+        }
         if (full) VOLUME_ENTER_EDGE(t, columns[0], plus);
         else VOLUME_ENTER(t, first - 1);
         VOLUME_ENTER(n, first);
@@ -814,18 +828,28 @@ volume_body(const float *x, float *y, int64_t height, int64_t width, int64_t out
         float *out = y + (od * out_height + oh) * out_width * channels;
         /* Where the output grid is the input's, whole rows roll: those inside, and those with a
            slice or row left out by zero padding whose centre slice and row are inside (so that
-           every lane reads a row). Elsewhere, the columns whose neighbours are all inside. A roll
-           enters consecutive input columns, one per output: only at a column step of 1; at other
-           steps every pixel maps its own neighbours. */
-        const int full = column_step == 1 && out_width == width && !slice_out[1] && !row_out[1];
-        const int64_t roll_first = full ? 0 : 1, roll_end = full ? width : inner_end;
-        const int rolls = column_step == 1 && (inside || full) && roll_end > roll_first;
-        if (rolls && inside)
+           every lane reads a row). Elsewhere, the columns whose neighbours are all inside, in rows
+           whose nine rows are, or at a column step of 2 whose centre slice and row are. A roll
+           enters input columns in order: at a column step of 1 or 2; at other steps every pixel
+           maps its own neighbours. */
+        const int centre_in = !slice_out[1] && !row_out[1];
+        const int full = column_step == 1 && out_width == width && centre_in;
+        const int64_t step2_end = width < 2 ? 0 : (width - 2) / 2 + 1 < out_width ? (width - 2) / 2 + 1 : out_width;
+        const int64_t roll_first = full ? 0 : 1, roll_end = full ? width : column_step == 2 ? step2_end : inner_end;
+        const int rolls = ((column_step == 1 && (inside || full)) || (column_step == 2 && centre_in))
+            && roll_end > roll_first;
+        if (rolls && column_step == 2 && inside)
+            volume_row(row, out, width, channels, blocks_end, columns, 0, roll_first, roll_end, slice_low, row_low,
+                       col_low, w, 0, 1);
+        else if (rolls && column_step == 2)
+            volume_row(row, out, width, channels, blocks_end, columns, 0, roll_first, roll_end, slice_low, row_low,
+                       col_low, w, 1, 1);
+        else if (rolls && inside)
             volume_row(row, out, width, channels, blocks_end, columns, full, roll_first, roll_end, slice_low, row_low,
-                       col_low, w, 0);
+                       col_low, w, 0, 0);
         else if (rolls)
             volume_row(row, out, width, channels, blocks_end, columns, full, roll_first, roll_end, slice_low, row_low,
-                       col_low, w, 1);
+                       col_low, w, 1, 0);
         const int64_t inner_first = rolls ? roll_first : out_width, inner_last = rolls ? roll_end : out_width;
         for (int64_t q = 0; q < out_width; q++) {
             const int inner = q >= inner_first && q < inner_last;
