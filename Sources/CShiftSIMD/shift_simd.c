@@ -121,6 +121,38 @@ bilinear_step2_body(float *restrict out, const float *restrict p0, const float *
     for (; i < count; i++) out[i] = (a0 * p0[2 * i] + b0 * p0[2 * i + 1]) + (a1 * p1[2 * i] + b1 * p1[2 * i + 1]);
 }
 
+/* trilinear_body for an output row at stride 2 over four dense input rows (two rows of each of
+   two slices): out[i] = (((a0 x0 + b0 y0) + (a1 x1 + b1 y1)) + (a2 x2 + b2 y2)) + (a3 x3 + b3 y3),
+   x_k = p_k[2i] and y_k = p_k[2i + 1], each row's pairs split as in linear_step2_body. */
+static inline __attribute__((always_inline)) void
+trilinear_step2_body(float *restrict out, const float *restrict p0, const float *restrict p1, const float *restrict p2,
+                     const float *restrict p3, float a0, float b0, float a1, float b1, float a2, float b2, float a3,
+                     float b3, int64_t count) {
+    int64_t i = 0;
+#define STEP2_PAIRS(x, y, p)                                                                       \
+    lanes8 x, y;                                                                                   \
+    do {                                                                                           \
+        lanes8 lo_, hi_;                                                                           \
+        LOAD8(lo_, (p) + 2 * i); LOAD8(hi_, (p) + 2 * i + 8);                                      \
+        x = __builtin_shufflevector(lo_, hi_, 0, 2, 4, 6, 8, 10, 12, 14);                          \
+        y = __builtin_shufflevector(lo_, hi_, 1, 3, 5, 7, 9, 11, 13, 15);                          \
+    } while (0)
+    for (; i + 8 <= count; i += 8) {
+        STEP2_PAIRS(x0, y0, p0);
+        STEP2_PAIRS(x1, y1, p1);
+        STEP2_PAIRS(x2, y2, p2);
+        STEP2_PAIRS(x3, y3, p3);
+        lanes8 v = (((a0 * x0 + b0 * y0) + (a1 * x1 + b1 * y1)) + (a2 * x2 + b2 * y2)) + (a3 * x3 + b3 * y3);
+        STORE8(out + i, v);
+    }
+#undef STEP2_PAIRS
+    for (; i < count; i++) {
+        out[i] = (((a0 * p0[2 * i] + b0 * p0[2 * i + 1]) + (a1 * p1[2 * i] + b1 * p1[2 * i + 1]))
+                  + (a2 * p2[2 * i] + b2 * p2[2 * i + 1]))
+            + (a3 * p3[2 * i] + b3 * p3[2 * i + 1]);
+    }
+}
+
 static inline __attribute__((always_inline)) void
 dot_differences_body(const float *g, const float *x, int64_t count, float *diff_lanes, float *base_lanes) {
     lanes8 diff = {0}, base = {0};
@@ -1303,6 +1335,11 @@ neighbours_backward_body(const float *x, const float *g, float *gx, const float 
         int64_t count) {                                                                           \
         bilinear_step2_body(out, p0, p1, a0, b0, a1, b1, count);                                   \
     }                                                                                              \
+    __attribute__((target(features))) static void trilinear_step2_##suffix(                        \
+        float *out, const float *p0, const float *p1, const float *p2, const float *p3, float a0,   \
+        float b0, float a1, float b1, float a2, float b2, float a3, float b3, int64_t count) {       \
+        trilinear_step2_body(out, p0, p1, p2, p3, a0, b0, a1, b1, a2, b2, a3, b3, count);         \
+    }                                                                                              \
     __attribute__((target(features))) static void linear_step2_##suffix(                           \
         float *out, const float *p, float a, float b, int64_t count, int accumulate) {             \
         linear_step2_body(out, p, a, b, count, accumulate);                                        \
@@ -1436,6 +1473,12 @@ void shift_simd_linear_f32(int level, float *out, const float *p, float a, float
 void shift_simd_bilinear_step2_f32(int level, float *out, const float *p0, const float *p1, float a0, float b0,
                                    float a1, float b1, int64_t count) {
     DISPATCH(level, bilinear_step2, out, p0, p1, a0, b0, a1, b1, count);
+}
+
+void shift_simd_trilinear_step2_f32(int level, float *out, const float *p0, const float *p1, const float *p2,
+                                    const float *p3, float a0, float b0, float a1, float b1, float a2, float b2,
+                                    float a3, float b3, int64_t count) {
+    DISPATCH(level, trilinear_step2, out, p0, p1, p2, p3, a0, b0, a1, b1, a2, b2, a3, b3, count);
 }
 
 void shift_simd_linear_step2_f32(int level, float *out, const float *p, float a, float b, int64_t count,

@@ -59,6 +59,8 @@ import ShiftOpsTestSupport
             ([2, 5, 9, 40], ShiftGeometry(stride: [1, 2])),
             ([1, 5, 8, 34], ShiftGeometry(stride: [2], origin: [1], outputSize: [5, 20])),
             ([1, 3, 5, 6, 37], ShiftGeometry(stride: 2)),
+            ([2, 3, 6, 7, 45], ShiftGeometry(stride: [1, 1, 2])),
+            ([1, 2, 5, 6, 38], ShiftGeometry(stride: [2], origin: [1], outputSize: [3, 3, 20])),
         ]
         for (shape, geometry) in cases {
             let x = try Tensor<Float>.random(shape: shape, seed: 74)

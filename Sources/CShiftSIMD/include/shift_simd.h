@@ -62,6 +62,13 @@ void shift_simd_linear_step2_f32(int level, float *out, const float *p, float a,
 void shift_simd_bilinear_step2_f32(int level, float *out, const float *p0, const float *p1, float a0, float b0,
                                    float a1, float b1, int64_t count);
 
+/* out[i] = (((a0 x0 + b0 y0) + (a1 x1 + b1 y1)) + (a2 x2 + b2 y2)) + (a3 x3 + b3 y3), x_k = p_k[2i],
+   y_k = p_k[2i + 1]: the four row taps of a 3-D output row at stride 2 over four dense input rows
+   in one pass, the sums the strided row loop forms tap by tap, bit for bit. */
+void shift_simd_trilinear_step2_f32(int level, float *out, const float *p0, const float *p1, const float *p2,
+                                    const float *p3, float a0, float b0, float a1, float b1, float a2, float b2,
+                                    float a3, float b3, int64_t count);
+
 /* For i < count rounded down to a multiple of 8, lane i % 8 of diff_lanes accumulates
    g[i] * (x[i + 1] - x[i]) and lane i % 8 of base_lanes g[i] * x[i], i ascending: the shift
    gradient's sums along a span, eight lanes on every level so that the bits never change. The

@@ -55,6 +55,12 @@ enum StridedRows {
                                into: out, level: level) {
             return
         }
+        if level > VectorLevel.portable && taps.w.step == 2 && taps.w.taps == 2 && xs.w == 1 && ws == 1
+            && taps.d.taps == 2 && taps.h.taps == 2 && taps.d.interior.contains(pd) && taps.h.interior.contains(ph)
+            && fourTapsAtStep2(taps, input: plane + (taps.d.index(pd, 0) &* xs.d &+ taps.h.index(ph, 0) &* xs.h), xs.h,
+                               xs.d, into: out, level: level) {
+            return
+        }
         var first = true
         taps.forEachRowTap(pd, ph) { bd, bh, id, ih in
             interpolateRow(plane + (id &* xs.d &+ ih &* xs.h), xs.w, taps.w, weight: taps.d.weight(bd) * taps.h.weight(bh),
@@ -109,6 +115,39 @@ enum StridedRows {
         @inline(__always) func edge(_ p: Int) {
             let i = w.edgeTaps(p)
             out[p] = AxisTaps.paddedSum(row0, 1, i, a0, b0) + AxisTaps.paddedSum(row1, 1, i, a1, b1)
+        }
+        for p in 0..<lo { edge(p) }
+        for p in hi..<w.count { edge(p) }
+        return true
+    }
+
+    /// A 3-D row at stride 2 whose four row taps (two rows of each of two slices) lie inside, over
+    /// dense input rows (`row00`, `rowStep` further on to the next row, `sliceStep` to the next
+    /// slice): all four in one pass above the portable level, and each edge output as the
+    /// tap-by-tap loop forms it, `((v00 + v01) + v10) + v11`. False where the vector loop does not
+    /// run.
+    @inlinable @inline(__always)
+    static func fourTapsAtStep2<T: ShiftFloatingPoint>(_ taps: ChannelTaps<T>, input row00: UnsafePointer<T>,
+                                                       _ rowStep: Int, _ sliceStep: Int,
+                                                       into out: UnsafeMutablePointer<T>, level: Int32) -> Bool {
+        let w = taps.w
+        let rows = (row00, row00 + rowStep, row00 + sliceStep, row00 + sliceStep + rowStep)
+        let weights = (taps.d.weight(0) * taps.h.weight(0), taps.d.weight(0) * taps.h.weight(1),
+                       taps.d.weight(1) * taps.h.weight(0), taps.d.weight(1) * taps.h.weight(1))
+        let a = (weights.0 * w.weight(0), weights.1 * w.weight(0), weights.2 * w.weight(0), weights.3 * w.weight(0))
+        let b = (weights.0 * w.weight(1), weights.1 * w.weight(1), weights.2 * w.weight(1), weights.3 * w.weight(1))
+        let lo = w.interior.lowerBound, hi = w.interior.upperBound
+        if hi > lo {
+            let start = 2 &* lo &+ w.base
+            guard VectorLoops.trilinearStep2(level, out + lo, (rows.0 + start, rows.1 + start, rows.2 + start, rows.3 + start),
+                                             a: a, b: b, count: hi &- lo) else {
+                return false
+            }
+        }
+        @inline(__always) func edge(_ p: Int) {
+            let i = w.edgeTaps(p)
+            out[p] = ((AxisTaps.paddedSum(rows.0, 1, i, a.0, b.0) + AxisTaps.paddedSum(rows.1, 1, i, a.1, b.1))
+                      + AxisTaps.paddedSum(rows.2, 1, i, a.2, b.2)) + AxisTaps.paddedSum(rows.3, 1, i, a.3, b.3)
         }
         for p in 0..<lo { edge(p) }
         for p in hi..<w.count { edge(p) }

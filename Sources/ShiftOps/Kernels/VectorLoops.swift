@@ -71,6 +71,21 @@ enum VectorLoops {
         return true
     }
 
+    /// `out[i] = (((a0 x0 + b0 y0) + (a1 x1 + b1 y1)) + (a2 x2 + b2 y2)) + (a3 x3 + b3 y3)`,
+    /// `x_k = p[k][2i]`, `y_k = p[k][2i + 1]`: the four row taps of a 3-D row at stride 2 over
+    /// dense input rows; `a` and `b` hold each row's two weights.
+    @inlinable @inline(__always)
+    static func trilinearStep2<T: ShiftFloatingPoint>(_ level: Int32, _ out: UnsafeMutablePointer<T>,
+                                                      _ p: (UnsafePointer<T>, UnsafePointer<T>, UnsafePointer<T>, UnsafePointer<T>),
+                                                      a: (T, T, T, T), b: (T, T, T, T), count: Int) -> Bool {
+        guard level > VectorLevel.portable, T.self == Float.self else { return false }
+        func f(_ q: UnsafePointer<T>) -> UnsafePointer<Float> { UnsafeRawPointer(q).assumingMemoryBound(to: Float.self) }
+        shift_simd_trilinear_step2_f32(level, UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self),
+                                       f(p.0), f(p.1), f(p.2), f(p.3), float(a.0), float(b.0), float(a.1), float(b.1),
+                                       float(a.2), float(b.2), float(a.3), float(b.3), Int64(count))
+        return true
+    }
+
     /// `value` as the `Float` it is (callers have checked `T == Float`).
     @inlinable @inline(__always)
     static func float<T: ShiftFloatingPoint>(_ value: T) -> Float { unsafeBitCast(value, to: Float.self) }
