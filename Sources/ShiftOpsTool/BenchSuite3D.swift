@@ -3,9 +3,10 @@ import ShiftOps
 import ShiftOpsTestSupport
 
 /// The benchmark cases for one 3-D shape `[N, C, D, H, W]`: `shift3d` forward and backward per mode,
-/// the active mode again with shifts from U(-1, 1), and the active mode on channels-last (NDHWC)
+/// the active mode again with shifts from U(-1, 1), the active mode on channels-last (NDHWC)
 /// data at both ranges, each checked before timing against a naive trilinear reference and the
-/// adjoint identity. The active mode's figures and their goals come
+/// adjoint identity, and the active forward at stride 2 and U(-1, 1) in both layouts (NDHWC bit
+/// for bit against NCDHW). The active mode's figures and their goals come
 /// from `BenchFigures`; the other modes' ratios to copy are reported without a goal.
 struct BenchSuite3D {
     let shape: [Int]

@@ -106,8 +106,9 @@ enum GoldenCases {
         // With 16 channels the backward takes the neighbourhood kernel too, at every level.
         // Shifts in (-2, 2) with 8 or 16 channels: the wide forward above the portable level.
         // Strided grids: the neighbourhood forwards' per-pixel paths above the portable level.
-        // Strided channels-last 3-D shifts in (-1, 1): the 3-D neighbourhood forward, rolled (a
-        // stride along depth only) and per pixel.
+        // Strided channels-last 3-D shifts in (-1, 1): the 3-D neighbourhood forward, its rows
+        // rolling (a stride along depth only; at stride 2, two columns at a time) and per pixel
+        // (the first column at stride 2).
         for padding in ShiftPadding.allCases {
             cases.append(floating(Float.self, "f32.volume.stride211.c19.\(padding)", shape: [2, 19, 4, 5, 6],
                                   layout: .channelsLast, mode: .active, padding: padding, geometry: ShiftGeometry(stride: [2, 1, 1]),

@@ -7,9 +7,11 @@ import ShiftOpsTestSupport
 /// in (-1, 1), computed on the channels-last data. Its results are the planar kernels', bit for
 /// bit (checked against `NCDHW`), at every padding and stride, on volumes small enough that every
 /// pixel is an edge one and larger ones, with channel counts that leave lanes over (19) or fill
-/// them, and on data full of signed zeros; one thread gives the bits of several. A stride along
-/// depth or height alone keeps the rows rolling (every column, edges through the padding); one
-/// along the rows sends every pixel through the per-pixel path.
+/// them, and on data full of signed zeros; one thread gives the bits of several (where there are
+/// several: ``ThreadingTests`` asserts that they run). A stride along depth or height alone keeps
+/// the rows rolling (every column, edges through the padding), a stride of 2 along the rows rolls
+/// two columns at a time, and other strides along the rows send every pixel through the
+/// per-pixel path.
 @Suite struct ChannelsLastVolumeNeighboursTests {
     /// Shifts in (-1, 1) on all three axes, none an integer, or in (-1, 0) (every base -1 at
     /// origin 0, or inside the neighbourhood at origin -1) where `belowZero`.
@@ -67,6 +69,15 @@ import ShiftOpsTestSupport
                                            "\(padding) \(x.shape) stride \(geometry.stride) origin \(geometry.origin)")
             }
         }
+        // Rows that cover the grid (the output as wide as the input) whose centre row or slice
+        // lies beyond the input: every lane of them reads padding only, or nothing.
+        for (shape, geometry) in [([1, 8, 3, 4, 5], ShiftGeometry(stride: [2, 1, 1], origin: [0], outputSize: [3, 6, 5])),
+                                  ([1, 19, 4, 4, 6], ShiftGeometry(stride: [1, 2, 1], origin: [0], outputSize: [6, 3, 6]))] {
+            let x = try signedZeroData(shape: shape, seed: 189)
+            try expectChannelsLastBits(x, shifts: try Self.shifts(channels: shape[1], seed: 188), padding: padding,
+                                       geometry: geometry, path: .channelsLastVolumeNeighbours,
+                                       "\(padding) \(shape) stride \(geometry.stride) output \(geometry.outputSize ?? [])")
+        }
         for shape in [[1, 8, 1, 1, 1], [1, 8, 2, 1, 5], [1, 16, 1, 5, 2]] {
             let x = try Tensor<Float>.random(shape: shape, seed: 190)
             let s = try Self.shifts(channels: shape[1], seed: 191)
@@ -79,32 +90,34 @@ import ShiftOpsTestSupport
         }
     }
 
-    /// A channel never reads what lies outside its own taps, on the rolled rows and on the
-    /// per-pixel path (an edge column, and every pixel at a stride): a NaN placed where one
-    /// channel's taps do not reach leaves that channel's output a number, while the neighbouring
-    /// channel that does read it sees it.
+    /// A channel never reads what lies outside its own taps, on the rolled rows (stride 1 and 2
+    /// along them, an edge column of a row that covers the grid) and on the per-pixel path (the
+    /// first column at stride 2, every pixel at stride 3), in the vector lanes and in the scalar
+    /// ones of the channels left over: a NaN placed where one channel's taps do not reach leaves
+    /// that channel's output a number, while a channel that does read it sees it.
     @Test(.enabled(if: VectorLevel.selected > 0, "no vector level above portable here: the tiles serve instead"))
     func aLaneNeverReadsWhatItsTapsDoNot() throws {
-        // Channel 0 shifts by +0.5 on every axis (reads offsets -1 and 0 of each centre), channel
-        // 1 by -0.5 (offsets 0 and +1).
-        var shiftValues = [Float](repeating: 0.5, count: 24)
-        (shiftValues[3], shiftValues[4], shiftValues[5]) = (-0.5, -0.5, -0.5)
-        let s = try Tensor<Float>(shape: [8, 3], elements: shiftValues)
+        // Channels 0 and 8 (a lane left over the vector) shift by +0.5 on every axis (they read
+        // offsets -1 and 0 of each centre), the others by -0.5 (offsets 0 and +1).
+        let readers = [1, 2, 3, 4, 5, 6, 7]
+        let s = try Tensor<Float>(shape: [9, 3], elements: (0..<27).map { readers.contains($0 / 3) ? -0.5 : 0.5 })
         // (output centre, the NaN's input position, geometry): the NaN lies at offset +1 on
-        // every axis, which channel 1 reads and channel 0 does not.
+        // every axis of the centre, which channel 1 reads and channels 0 and 8 do not.
         let cases: [(centre: [Int], nan: [Int], geometry: ShiftGeometry)] = [
             ([1, 2, 3], [3, 3, 4], ShiftGeometry(stride: [2, 1, 1])),
             ([1, 2, 0], [3, 3, 1], ShiftGeometry(stride: [2, 1, 1])),
             ([1, 1, 2], [3, 3, 5], ShiftGeometry(stride: 2)),
+            ([1, 1, 0], [3, 3, 1], ShiftGeometry(stride: 2)),
+            ([1, 2, 1], [2, 3, 4], ShiftGeometry(stride: [1, 1, 3])),
         ]
         for (centre, nan, geometry) in cases {
-            var x = try Tensor<Float>.random(shape: [1, 8, 5, 6, 7], seed: 192)
-            x[[0, 0] + nan] = .nan
-            x[[0, 1] + nan] = .nan
+            var x = try Tensor<Float>.random(shape: [1, 9, 5, 6, 7], seed: 192)
+            for c in [0, 1, 8] { x[[0, c] + nan] = .nan }
             let last = try x.channelsLast()
             #expect(try CPUPlan.forward(last, shifts: s, geometry: geometry).path == .channelsLastVolumeNeighbours)
             let y = try shift(last, shifts: s, geometry: geometry)
             #expect(!y[[0, 0] + centre].isNaN, "channel 0 must not see its unread neighbour at \(centre)")
+            #expect(!y[[0, 8] + centre].isNaN, "channel 8 must not see its unread neighbour at \(centre)")
             #expect(y[[0, 1] + centre].isNaN, "channel 1 reads its NaN at \(centre)")
             #expect(bitwiseDifferences(y, try shift(x, shifts: s, geometry: geometry)) == 0)
         }
@@ -129,6 +142,9 @@ import ShiftOpsTestSupport
         #expect(try path(x, s) == .channelsLastTiles)
         s[[3, 0]] = 0
         #expect(try path(x, s) == .channelsLastTiles)
+        // An origin that takes a base out of -1 ... 0.
+        #expect(try CPUPlan.forward(x, shifts: try Self.shifts(channels: 8, seed: 194),
+                                    geometry: ShiftGeometry(stride: [1, 2, 1], origin: [0, 0, 1])).path == .channelsLastTiles)
         let few = try Tensor<Float>.random(shape: [1, 7, 3, 6, 7], seed: 195).channelsLast()
         #expect(try path(few, Self.shifts(channels: 7, seed: 196)) == .channelsLastTiles)
         let double = try Tensor<Double>.random(shape: [1, 8, 3, 6, 7], seed: 197).channelsLast()

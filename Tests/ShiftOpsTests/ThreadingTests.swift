@@ -74,6 +74,25 @@ import ShiftOpsTestSupport
         try checkForwardThreadCounts(seed: 39, shifts: -1.9...1.9, padding: padding, path: .channelsLastWideNeighbours)
     }
 
+    /// The strided channels-last 3-D forward (shifts in (-1, 1)) spreads rows over threads.
+    @Test(.enabled(if: VectorLevel.selected > 0, "no vector level above portable here: the tiles serve instead"),
+          arguments: ShiftPadding.allCases)
+    func volumeForwardIsBitwiseTheSameOnEveryThreadCount(padding: ShiftPadding) throws {
+        let x = try Tensor<Float>.random(shape: [2, 24, 8, 12, 40], seed: 40).channelsLast()
+        let s = try Tensor<Float>.random(shape: [24, 3], in: -0.95...0.95, seed: 41)
+        for geometry in [ShiftGeometry(stride: [2, 1, 1]), ShiftGeometry(stride: 2)] {
+            #expect(try CPUPlan.forward(x, shifts: s, padding: padding, geometry: geometry).path == .channelsLastVolumeNeighbours)
+            let (single, _) = try traced(threads: 1) { try shift3d(x, shifts: s, padding: padding, geometry: geometry) }
+            for threads in [2, 3, 8] {
+                let (many, runs) = try traced(threads: threads) { try shift3d(x, shifts: s, padding: padding, geometry: geometry) }
+                #expect(!runs.isEmpty && runs.allSatisfy { $0.workers > 1 && $0.chunks > 1 }, "\(threads) threads: \(runs)")
+                #expect(bitwiseDifferences(many, single) == 0, "\(threads) threads, stride \(geometry.stride)")
+            }
+            #expect(bitwiseDifferences(single, try shift3d(x.contiguous(), shifts: s, padding: padding, geometry: geometry)) == 0,
+                    "vs NCDHW, stride \(geometry.stride)")
+        }
+    }
+
     /// A channels-last 2-D forward with 16 channels and shifts from `shifts` takes `path`, splits
     /// its rows over 2, 3 and 8 threads, and gives one thread's bits, which are NCHW's.
     func checkForwardThreadCounts(seed: UInt64, shifts range: ClosedRange<Float>, padding: ShiftPadding,

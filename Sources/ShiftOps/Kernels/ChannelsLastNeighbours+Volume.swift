@@ -9,22 +9,27 @@ import CShiftSIMD
 /// channels-last 3-D `Float` tensors (`NDHWC`) of at least eight channels, above the portable
 /// vector level, where every channel interpolates on all three axes with a base
 /// `origin + floor(-shift)` of -1 or 0 on each. There the tiles would transpose every input pixel
-/// for a fraction of them in the output; at stride 1 on every axis they are faster on eight-lane
-/// vectors, whose sixteen registers do not hold this kernel's masks, weights and rolling state
-/// (it spends about 60 instructions on eight outputs, half of them moving values to and from the
-/// stack), and they serve there. Eight channels of each
-/// of the 27 neighbours are one vector load; each lane selects the eight values its taps read
-/// (slices, then rows, then columns: selections, never a multiplication by a zero weight) and
-/// forms the planar kernels' sum, `(((T00 + T01) + T10) + T11)` over its four row terms
-/// `a x0 + b x1`, so the results are theirs, bit for bit, signed zeros included. At stride 1
-/// along the rows, each input column's slice and row selections are made once, as the column
-/// enters; elsewhere (edge columns, rows that zero padding cuts, other strides) each pixel maps
-/// and selects its own neighbours. No scratch and no transposes: the input is read and the
-/// output written once, in memory order.
+/// for a fraction of them in the output. At stride 1 on every axis the tiles serve: measured with
+/// AVX2, whose sixteen vector registers do not hold this kernel's masks, weights and rolling
+/// state (it spends about 60 instructions on eight outputs, half of them moving values to and
+/// from the stack), they are faster there; AVX-512's thirty-two registers were not measured.
+///
+/// Eight channels of each of the 27 neighbours are one vector load; each lane selects the eight
+/// values its taps read (slices, then rows, then columns: selections, never a multiplication by a
+/// zero weight) and forms the planar kernels' sum, `(((T00 + T01) + T10) + T11)` over its four
+/// row terms `a x0 + b x1`, so the results are theirs, bit for bit, signed zeros included. Along
+/// rows at stride 1 or 2, each input column's slice and row selections are made once, as the
+/// column enters (at stride 2 two columns enter per output): in rows whose centre slice and row
+/// lie inside, the rows that zero padding cuts reading -0, and where the output is as wide as the
+/// input, the edge columns through the padding too. Elsewhere (other strides along the rows,
+/// the edge columns of other grids, rows whose centre lies outside) each pixel maps and selects
+/// its own neighbours. No scratch and no transposes: the input is read and the output written
+/// once, in memory order.
 extension ChannelsLastNeighbours {
     /// Whether the 3-D forward serves: dense channels-last 3-D tensors at a stride other than 1
-    /// on some axis, at least eight channels, every channel interpolating on all three axes with its taps in the
-    /// neighbourhood. The caller checks the element type (`Float`) and the vector level.
+    /// on some axis, at least eight channels, every channel interpolating on all three axes with
+    /// its taps in the neighbourhood. The caller checks the element type (`Float`) and the vector
+    /// level.
     @inlinable
     static func appliesVolume<Weight: ShiftFloatingPoint>(_ problem: ShiftProblem, _ xs: LiftedStrides,
                                                           _ ys: LiftedStrides, shifts: ShiftTable<Weight>) -> Bool {
