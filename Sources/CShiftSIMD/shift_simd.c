@@ -832,18 +832,17 @@ volume_row(const float *const row[3][3], float *out, int64_t width, int64_t chan
 }
 
 static inline __attribute__((always_inline)) void
-volume_body(const float *x, float *y, int64_t height, int64_t width, int64_t out_depth, int64_t out_height,
-            int64_t out_width, int64_t column_step, int64_t channels, const int32_t *slices, const int32_t *rows, const int32_t *columns,
+volume_body(const float *x, float *y, int64_t height, int64_t width, int64_t out_height, int64_t out_width,
+            int64_t column_step, int64_t channels, const int32_t *slices, const int32_t *rows, const int32_t *columns,
             const int32_t *slice_low, const int32_t *row_low, const int32_t *col_low, const float *w,
             int64_t first_row, int64_t row_count) {
     /* Columns 1 to inner_end - 1 read their three neighbours unmapped. */
     const int64_t inner_end = width - 1 < out_width ? width - 1 : out_width, blocks_end = channels & ~(int64_t)7;
-    /* Rows in the order row by row, slice by slice within each: an input row is read by the
-       output rows of three neighbouring slices and three neighbouring rows, and in this order all
-       of them come while it is still in the cache (slice by slice, three whole slices, which the
-       caches of a large volume do not hold, would pass between the first and the last). */
+    /* Slice by slice, row by row within each: each slice's input rows are then read in order,
+       three sequential streams (at stride 2, a little faster than taking the rows first, which
+       keeps more of the input cached between slices but jumps between slices every row). */
     for (int64_t r = first_row; r < first_row + row_count; r++) {
-        const int64_t oh = r / out_depth, od = r - oh * out_depth;
+        const int64_t od = r / out_height, oh = r - od * out_height;
         const float *row[3][3];
         int slice_out[3], row_out[3], inside = 1;
         for (int k = 0; k < 3; k++) {
@@ -1379,12 +1378,12 @@ neighbours_backward_body(const float *x, const float *g, float *gx, const float 
                   row_base, col_base, a0, b0, a1, b1, first_row, row_count);                       \
     }                                                                                              \
     __attribute__((target(features))) static void volume_##suffix(                                 \
-        const float *x, float *y, int64_t height, int64_t width, int64_t out_depth, int64_t out_height, \
-        int64_t out_width, int64_t column_step, int64_t channels, const int32_t *slices,             \
-        const int32_t *rows, const int32_t *columns, const int32_t *slice_low, const int32_t *row_low, \
+        const float *x, float *y, int64_t height, int64_t width, int64_t out_height, int64_t out_width, \
+        int64_t column_step, int64_t channels, const int32_t *slices, const int32_t *rows,          \
+        const int32_t *columns, const int32_t *slice_low, const int32_t *row_low,                   \
         const int32_t *col_low, const float *w, int64_t first_row, int64_t row_count) {             \
-        volume_body(x, y, height, width, out_depth, out_height, out_width, column_step, channels, slices, rows, \
-                    columns, slice_low, row_low, col_low, w, first_row, row_count);                \
+        volume_body(x, y, height, width, out_height, out_width, column_step, channels, slices, rows, columns, \
+                    slice_low, row_low, col_low, w, first_row, row_count);                         \
     }                                                                                              \
     __attribute__((target(features))) static void transpose_##suffix(                              \
         const float *source, int64_t ss, float *target, int64_t ts, int64_t rows, int64_t columns) { \
@@ -1531,13 +1530,12 @@ void shift_simd_wide_neighbours_f32(int level, const float *x, float *y, const f
 }
 
 void shift_simd_volume_neighbours_f32(int level, const float *x, float *y, int64_t height, int64_t width,
-                                      int64_t out_depth, int64_t out_height, int64_t out_width, int64_t column_step,
-                                      int64_t channels, const int32_t *slices, const int32_t *rows,
-                                      const int32_t *columns, const int32_t *slice_low, const int32_t *row_low,
-                                      const int32_t *col_low, const float *weights, int64_t first_row,
-                                      int64_t row_count) {
-    DISPATCH(level, volume, x, y, height, width, out_depth, out_height, out_width, column_step, channels, slices, rows,
-             columns, slice_low, row_low, col_low, weights, first_row, row_count);
+                                      int64_t out_height, int64_t out_width, int64_t column_step, int64_t channels,
+                                      const int32_t *slices, const int32_t *rows, const int32_t *columns,
+                                      const int32_t *slice_low, const int32_t *row_low, const int32_t *col_low,
+                                      const float *weights, int64_t first_row, int64_t row_count) {
+    DISPATCH(level, volume, x, y, height, width, out_height, out_width, column_step, channels, slices, rows, columns,
+             slice_low, row_low, col_low, weights, first_row, row_count);
 }
 
 void shift_simd_select_pixels(int level, void *out, int64_t out_step, const void *const *sources, int64_t in_step,

@@ -120,9 +120,8 @@ void shift_simd_wide_neighbours_f32(int level, const float *x, float *y, const f
 
 /* The channels-last 3-D forward of one image where every channel's taps lie in the 3 x 3 x 3
    neighbourhood of its output pixel's centre: x is [D, height, width, channels] and y
-   [out_depth, out_height, out_width, channels], both dense, over output rows first_row to
-   first_row + row_count, taken row by row and slice by slice within each (row r is row
-   r / out_depth of slice r % out_depth). Output slice s reads
+   [D', out_height, out_width, channels], both dense, over output rows first_row to
+   first_row + row_count (row r is row r % out_height of slice r / out_height). Output slice s reads
    input slices slices[3s + k] (the centre's offsets k - 1, mapped through the padding; -1 reads
    zeros), output row r rows[3r + i] and output column q columns[3q + j] likewise; neighbouring
    output columns' centres lie column_step input columns apart. Channel c reads offsets -1 and 0
@@ -132,11 +131,10 @@ void shift_simd_wide_neighbours_f32(int level, const float *x, float *y, const f
    w_ki0 x_ki0 + w_ki1 x_ki1, bit for bit, each lane's values selected, never multiplied by a
    zero weight. */
 void shift_simd_volume_neighbours_f32(int level, const float *x, float *y, int64_t height, int64_t width,
-                                      int64_t out_depth, int64_t out_height, int64_t out_width, int64_t column_step,
-                                      int64_t channels, const int32_t *slices, const int32_t *rows,
-                                      const int32_t *columns, const int32_t *slice_low, const int32_t *row_low,
-                                      const int32_t *col_low, const float *weights, int64_t first_row,
-                                      int64_t row_count);
+                                      int64_t out_height, int64_t out_width, int64_t column_step, int64_t channels,
+                                      const int32_t *slices, const int32_t *rows, const int32_t *columns,
+                                      const int32_t *slice_low, const int32_t *row_low, const int32_t *col_low,
+                                      const float *weights, int64_t first_row, int64_t row_count);
 
 /* The backward of shift_simd_neighbours_f32 for one image whose output grid is its input grid
    ([height, width, channels], dense) and whose channel count is a multiple of 8, over rows

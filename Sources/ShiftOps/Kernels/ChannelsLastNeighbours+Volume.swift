@@ -92,8 +92,7 @@ extension ChannelsLastNeighbours {
                         let n = r / rowsPerImage, first = r &- n &* rowsPerImage
                         let count = Swift.min(rowsPerImage &- first, range.upperBound &- r)
                         shift_simd_volume_neighbours_f32(level, x + n &* xs.n, y + n &* ys.n, Int64(inSize[1]),
-                                                         Int64(inSize[2]), Int64(outSize[0]), Int64(outSize[1]),
-                                                         Int64(outSize[2]),
+                                                         Int64(inSize[2]), Int64(outSize[1]), Int64(outSize[2]),
                                                          Int64(step[2]), Int64(channels), slices, rows, columns, lows,
                                                          lows + channels, lows + 2 &* channels, w, Int64(first),
                                                          Int64(count))
