@@ -646,11 +646,12 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
     lanes8 wt[8];                                                                                  \
     for (int t_ = 0; t_ < 8; t_++) LOAD8(wt[t_], w + t_ * channels + (c))
 
-/* The planar kernels' sum from a lane's eight values x[k][i][j]. */
-#define VOLUME_SUM(x)                                                                              \
-    ((((wt[0] * (x)[0][0][0] + wt[1] * (x)[0][0][1]) + (wt[2] * (x)[0][1][0] + wt[3] * (x)[0][1][1])) \
-      + (wt[4] * (x)[1][0][0] + wt[5] * (x)[1][0][1]))                                             \
-     + (wt[6] * (x)[1][1][0] + wt[7] * (x)[1][1][1]))
+/* The planar kernels' sum from a lane's eight values: X0[k][i] and X1[k][i] its left and right
+   columns in slice k and row i. */
+#define VOLUME_SUM(X0, X1)                                                                         \
+    ((((wt[0] * (X0)[0][0] + wt[1] * (X1)[0][0]) + (wt[2] * (X0)[0][1] + wt[3] * (X1)[0][1]))     \
+      + (wt[4] * (X0)[1][0] + wt[5] * (X1)[1][0]))                                                 \
+     + (wt[6] * (X0)[1][1] + wt[7] * (X1)[1][1]))
 
 /* Channels c >= first of one output pixel: p[k][i][j] is the input pixel at slice, row and
    column offsets k - 1, i - 1, j - 1 through the padding, or NULL where zero padding leaves the
@@ -663,7 +664,7 @@ volume_pixel(float *restrict out, const float *const p[3][3][3], const int slice
     for (; c + 8 <= channels; c += 8) {
         VOLUME_CHANNELS(c);
         const lanes8 plus = {0}, minus = plus * -1.0f;
-        lanes8 v[3][3][3], x[2][2][2];
+        lanes8 v[3][3][3], left[2][2], right[2][2];
         for (int k = 0; k < 3; k++)
             for (int i = 0; i < 3; i++)
                 for (int j = 0; j < 3; j++) {
@@ -679,11 +680,11 @@ volume_pixel(float *restrict out, const float *const p[3][3][3], const int slice
             for (int i = 0; i < 2; i++) {
                 lanes8 r0 = SELECT8(mh, s[i][0], s[i + 1][0]), r1 = SELECT8(mh, s[i][1], s[i + 1][1]);
                 lanes8 r2 = SELECT8(mh, s[i][2], s[i + 1][2]);
-                x[k][i][0] = SELECT8(mw, r0, r1);
-                x[k][i][1] = SELECT8(mw, r1, r2);
+                left[k][i] = SELECT8(mw, r0, r1);
+                right[k][i] = SELECT8(mw, r1, r2);
             }
         }
-        lanes8 o = VOLUME_SUM(x);
+        lanes8 o = VOLUME_SUM(left, right);
         if (slice_out[1] || row_out[1]) {
             /* A lane whose two slices or two rows are both left out (an output grid beyond the
                input) has no term, which the planar kernels write as +0. */
@@ -771,9 +772,7 @@ volume_row(const float *const row[3][3], float *out, int64_t width, int64_t chan
     } while (0)
 #define VOLUME_OUTPUT(q, X0, X1)                                                                   \
     do {                                                                                           \
-        lanes8 o_ = (((wt[0] * (X0)[0][0] + wt[1] * (X1)[0][0]) + (wt[2] * (X0)[0][1] + wt[3] * (X1)[0][1])) \
-                     + (wt[4] * (X0)[1][0] + wt[5] * (X1)[1][0]))                                  \
-                    + (wt[6] * (X0)[1][1] + wt[7] * (X1)[1][1]);                                   \
+        lanes8 o_ = VOLUME_SUM(X0, X1);                                                            \
         STORE8(out + (int64_t)(q) * channels + c, o_);                                             \
     } while (0)
         /* t and n hold the last two columns entered, X and Y the lane's left columns of the

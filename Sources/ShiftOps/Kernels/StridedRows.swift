@@ -50,16 +50,13 @@ enum StridedRows {
         }
         let (plane, xs, out, ws) = (input.reading, input.strides, output.base, output.strides.w)
         if level > VectorLevel.portable && taps.w.step == 2 && taps.w.taps == 2 && xs.w == 1 && ws == 1
-            && taps.d.taps == 1 && taps.h.taps == 2 && taps.d.interior.contains(pd) && taps.h.interior.contains(ph)
-            && bothTapsAtStep2(taps, input: plane + (taps.d.index(pd, 0) &* xs.d &+ taps.h.index(ph, 0) &* xs.h), xs.h,
-                               into: out, level: level) {
-            return
-        }
-        if level > VectorLevel.portable && taps.w.step == 2 && taps.w.taps == 2 && xs.w == 1 && ws == 1
-            && taps.d.taps == 2 && taps.h.taps == 2 && taps.d.interior.contains(pd) && taps.h.interior.contains(ph)
-            && fourTapsAtStep2(taps, input: plane + (taps.d.index(pd, 0) &* xs.d &+ taps.h.index(ph, 0) &* xs.h), xs.h,
-                               xs.d, into: out, level: level) {
-            return
+            && taps.h.taps == 2 && taps.d.interior.contains(pd) && taps.h.interior.contains(ph) {
+            // All of the row's vertical taps in one pass: two rows, or two of each of two slices.
+            let row00 = plane + (taps.d.index(pd, 0) &* xs.d &+ taps.h.index(ph, 0) &* xs.h)
+            if taps.d.taps == 1 ? bothTapsAtStep2(taps, input: row00, xs.h, into: out, level: level)
+                                : fourTapsAtStep2(taps, input: row00, xs.h, xs.d, into: out, level: level) {
+                return
+            }
         }
         var first = true
         taps.forEachRowTap(pd, ph) { bd, bh, id, ih in
