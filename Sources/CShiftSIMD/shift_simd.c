@@ -576,7 +576,7 @@ neighbours_row(const float *const row[3], float *out, const float *ahead, float 
         pt = tn; pu = un;
         /* Outputs whose right neighbour column is inside the input. */
         int64_t last = full ? roll_end - 1 : roll_end, q = roll_first;
-        for (; q + 1 < last; q += 2) {
+        for (; q < last - 1; q += 2) {
             ENTER_COLUMN(tn, un, q + 1);
             nX = SELECT8(mw, pt, tn); nY = SELECT8(mw, pu, un);
             OUTPUT(q, X, Y, nX, nY);
@@ -830,7 +830,7 @@ volume_row(const float *const row[3][3], float *out, int64_t width, int64_t chan
         /* Outputs whose right neighbour column is inside the input. */
         const int64_t last = full ? end - 1 : end;
         int64_t q = first;
-        for (; q + 1 < last; q += 2) {
+        for (; q < last - 1; q += 2) {
             VOLUME_ENTER(t, q + 1);
             VOLUME_COLUMNS(Y, n, t);
             VOLUME_OUTPUT(q, X, Y);
@@ -1278,7 +1278,7 @@ neighbours_backward_body(const float *x, const float *g, float *gx, const float 
     } while (0)
                 lanes8 L = zero, C, R, o;
                 ROUNDED_ENTER(C, 0);
-                for (int64_t q = 0; q + 1 < width; q++) {
+                for (int64_t q = 0; q < width - 1; q++) {
                     ROUNDED_ENTER(R, q + 1);
                     o = SELECT8(left, L, SELECT8(right, R, C));
                     STORE8(out + q * channels + c, o);
@@ -1293,7 +1293,7 @@ neighbours_backward_body(const float *x, const float *g, float *gx, const float 
                 lanes8 pA = zero, pB = zero, SA, SB, nSA, nSB;
                 GATHER_ENTER(pA, pB, SA, SB, 0);
                 int64_t q = 0;
-                for (; q + 2 < width; q += 2) {
+                for (; q < width - 2; q += 2) {
                     GATHER_ENTER(pA, pB, nSA, nSB, q + 1);
                     GATHER_PIXEL(q, SA, SB, nSA, nSB);
                     GATHER_ENTER(pA, pB, SA, SB, q + 2);
@@ -1319,7 +1319,7 @@ neighbours_backward_body(const float *x, const float *g, float *gx, const float 
                 SUMS_ENTER_MAPPED(pt, pu, X, Y, columns[0]);
                 SUMS_ENTER_COLUMN(pt, pu, X, Y, 0);
                 int64_t q = 0;
-                for (; q + 2 < width; q += 2) {
+                for (; q < width - 2; q += 2) {
                     SUMS_ENTER_COLUMN(pt, pu, nX, nY, q + 1);
                     SUMS_PIXEL(q, X, Y, nX, nY);
                     SUMS_ENTER_COLUMN(pt, pu, X, Y, q + 2);
