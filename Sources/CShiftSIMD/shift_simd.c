@@ -276,7 +276,7 @@ static inline __attribute__((always_inline)) void
 prefetch_part(const uint8_t *p, uint8_t *w, int64_t bytes, int64_t per, int64_t part) {
     int64_t first = per * part, end = first + per < bytes ? first + per : bytes;
     /* Four lines a step: with one a step, the loop spent more instructions counting than
-       asking (a tenth of the wide forward's). */
+       asking (an eighth of the wide forward's instructions). */
 #define PREFETCH_LINES(body)                                                                       \
     do {                                                                                           \
         int64_t i = first;                                                                         \
@@ -641,7 +641,8 @@ neighbours_body(const float *x, float *y, int64_t width, int64_t out_width, int6
         int64_t inner_first = rolls ? roll_first : out_width, inner_last = rolls ? roll_end : out_width;
         for (int64_t q = 0; q < out_width; q++) {
             /* Where the blocks cover every channel, the roll did the inner pixels: jump them
-               (a test per pixel cost a sixteenth of the kernel). */
+               (a test per pixel cost a sixteenth of the kernel). A roll covers at least one
+               pixel (roll_end > roll_first), so the jump goes forward. */
             if (q == inner_first && blocks_end == channels) {
                 q = inner_last;
                 if (q >= out_width) break;
