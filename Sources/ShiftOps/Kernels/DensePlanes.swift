@@ -60,7 +60,7 @@ enum DensePlanes {
         // Depth slices whose depth taps leave the input run as spans too (each such tap reads one
         // whole slice through the padding), so that 3-D edge slices skip the row path.
         flat.forEachRowOutsideSpans(taps, edgeSlices: true) { pd, ph in
-            StridedRows.row(taps, input: input, output: output.plane(0, 0, pd, ph), pd, ph)
+            StridedRows.row(taps, input: input, output: output.plane(0, 0, pd, ph), pd, ph, level: level)
         }
         let (plane, out) = (input.reading, output.base)
         flat.forEachSpan(taps, edgeSlices: true) { pd, start, count in
@@ -172,15 +172,18 @@ enum DensePlanes {
         // The vertical taps (row offset and the two column weights) do not change along a span.
         let depth = SliceTaps(taps, pd: pd), unmapped = pd &+ taps.d.base
         withUnsafeTemporaryAllocation(of: (offset: Int, a: T, b: T).self, capacity: 4) { vertical in
-            var count = 0
+            var filled = 0
             for k in 0..<depth.count {
                 let (bd, slice) = depth[k]
                 for bh in 0..<taps.h.taps {
                     let weight = taps.d.weight(bd) * taps.h.weight(bh)
-                    vertical[count] = ((slice &- unmapped) &* xs.d &+ bh &* xs.h, weight * w.weight(0), weight * w.weight(1))
-                    count &+= 1
+                    vertical[filled] = ((slice &- unmapped) &* xs.d &+ bh &* xs.h, weight * w.weight(0), weight * w.weight(1))
+                    filled &+= 1
                 }
             }
+            // A constant for the closures below: a captured variable would be boxed and each of
+            // their reads checked for exclusive access at run time.
+            let count = filled
             @inline(__always) func column(_ p: Int) {
                 let i = w.edgeTaps(p)
                 AxisTaps<T>.withConstantFlags((i.0 >= 0, i.1 >= 0)) { reads in

@@ -187,7 +187,10 @@ enum StridedRows {
         for p in 0..<lo { edge(p) }
         if w.step == 1 && ss == 1 && os == 1 {
             let s0 = src + w.base
-            if w.taps == 1 {
+            if w.taps == 2 && hi > lo
+                && VectorLoops.linear(level, out + lo, s0 + lo, a, b, count: hi &- lo, accumulate: !assign) {
+                // The same products and sums, eight lanes at a time.
+            } else if w.taps == 1 {
                 if assign { for p in lo..<hi { out[p] = a * s0[p] } }
                 else { for p in lo..<hi { out[p] += a * s0[p] } }
             } else {
