@@ -45,10 +45,11 @@ import ShiftOpsTestSupport
     }
 
     /// Rows at stride 2 over dense input rows (the row path in NCHW, and on the tiles' planes in
-    /// channels-last) take an eight-lane loop above the portable level: every rank, padding and
-    /// both orders of tap passes, row lengths that leave lanes over, an origin and a longer
-    /// output, at each level against the portable level bit for bit and the reference within
-    /// rounding.
+    /// channels-last), and rows at stride 1 along the row on the row path (a stride down the
+    /// image, a shorter output), take an eight-lane loop above the portable level: every rank,
+    /// padding and both orders of tap passes, row lengths that leave lanes over, an origin and a
+    /// longer output, at each level against the portable level bit for bit and the reference
+    /// within rounding.
     @Test(.enabled(if: VectorLevel.selected > 0,
                    "no wider level here (no AVX2, or SHIFTOPS_SIMD=portable): only the portable loops run"),
           arguments: ShiftPadding.allCases)
@@ -57,6 +58,8 @@ import ShiftOpsTestSupport
             ([2, 5, 67], ShiftGeometry(stride: 2)),
             ([2, 5, 9, 41], ShiftGeometry(stride: 2)),
             ([2, 5, 9, 40], ShiftGeometry(stride: [1, 2])),
+            ([2, 5, 9, 41], ShiftGeometry(stride: [2, 1])),
+            ([1, 5, 8, 34], ShiftGeometry(stride: [1], origin: [1], outputSize: [5, 20])),
             ([1, 5, 8, 34], ShiftGeometry(stride: [2], origin: [1], outputSize: [5, 20])),
             ([1, 3, 5, 6, 37], ShiftGeometry(stride: 2)),
             ([2, 3, 6, 7, 45], ShiftGeometry(stride: [1, 1, 2])),

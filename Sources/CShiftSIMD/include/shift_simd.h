@@ -46,7 +46,7 @@ void shift_simd_trilinear_f32(int level, float *out, const float *p0, const floa
                               float a3, float b3, int64_t count);
 
 /* out[i] = a * p[i] + b * p[i + 1] (accumulate == 0) or out[i] += a * p[i] + b * p[i + 1]: one
-   interpolated row (1-D data, and the depth taps of 3-D data). */
+   interpolated row (1-D data, the depth taps of 3-D data, and the row path's rows at stride 1). */
 void shift_simd_linear_f32(int level, float *out, const float *p, float a, float b, int64_t count,
                            int accumulate);
 

@@ -181,8 +181,8 @@ enum DensePlanes {
                     filled &+= 1
                 }
             }
-            // A constant for the closures below: a captured variable would be boxed and each of
-            // their reads checked for exclusive access at run time.
+            // A constant for the closures below: captured as a variable, every edge column
+            // checked its access at run time (one swift_beginAccess call per column in callgrind).
             let count = filled
             @inline(__always) func column(_ p: Int) {
                 let i = w.edgeTaps(p)

@@ -40,7 +40,8 @@ enum StridedRows {
 
     /// Output row `(pd, ph)` of one plane: the sum over the vertical taps of the interpolated
     /// input rows. `input` is the input plane, `output` the start of the output row; `level`
-    /// (``VectorLevel``) lets rows at stride 2 over dense input rows take the vector loop.
+    /// (``VectorLevel``) lets dense rows with two horizontal taps, at stride 1 or 2, take the
+    /// eight-lane loops.
     @inlinable @inline(__always)
     static func row<T: ShiftFloatingPoint>(_ taps: ChannelTaps<T>, input: StridedPointer<T>, output: StridedPointer<T>,
                                            _ pd: Int, _ ph: Int, level: Int32 = VectorLevel.portable) {
