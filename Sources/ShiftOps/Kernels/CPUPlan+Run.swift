@@ -25,8 +25,12 @@ extension CPUPlan {
         case .channelsLastPixels:
             ChannelsLastPixels.forward(problem, input: input, shifts: shifts, output: output, plan: self)
         case .flatPlanes(let flat):
-            DensePlanes.forEachPlane(problem, shifts: shifts, plan: self) { taps, n, c in
-                DensePlanes.forwardPlane(taps, input: input.plane(n, c), output: output.plane(n, c), flat: flat, level: level)
+            DensePlanes.forEachChannelRun(batch: problem.batch, channels: problem.channels, grain: grain, trace: trace) { c, images in
+                let taps = problem.taps(channel: c, shifts: shifts)
+                PlaneRun.split(images, input: input.strides.n, output: output.strides.n) { n, run in
+                    DensePlanes.forwardPlane(taps, input: input.plane(n, c), output: output.plane(n, c), flat: flat,
+                                             level: level, run: run)
+                }
             }
         case .rows:
             StridedRows.forEachRow(problem, shifts: shifts, plan: self) { taps, n, c, pd, ph in

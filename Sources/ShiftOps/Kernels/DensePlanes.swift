@@ -43,16 +43,21 @@ enum DensePlanes {
         }
     }
 
-    /// One whole `(n, c)` plane of the forward: as flattened spans where the planes flatten,
-    /// else row by row.
+    /// One whole `(n, c)` plane of the forward, or the planes of `run` (one channel's in
+    /// consecutive images, the first at `input` and `output`): as flattened spans where the
+    /// planes flatten, else row by row.
     @inlinable @inline(__always)
     static func forwardPlane<T: ShiftFloatingPoint>(
-        _ taps: ChannelTaps<T>, input: StridedPointer<T>, output: StridedPointer<T>, flat: FlatPlanes?, level: Int32
+        _ taps: ChannelTaps<T>, input: StridedPointer<T>, output: StridedPointer<T>, flat: FlatPlanes?, level: Int32,
+        run: PlaneRun = .single
     ) {
         guard let flat else {
-            for pd in 0..<taps.d.count {
-                for ph in 0..<taps.h.count {
-                    StridedRows.row(taps, input: input, output: output.plane(0, 0, pd, ph), pd, ph, level: level)
+            for image in 0..<run.count {
+                let (x, y) = (input.advanced(by: image &* run.input), output.advanced(by: image &* run.output))
+                for pd in 0..<taps.d.count {
+                    for ph in 0..<taps.h.count {
+                        StridedRows.row(taps, input: x, output: y.plane(0, 0, pd, ph), pd, ph, level: level)
+                    }
                 }
             }
             return
@@ -60,17 +65,23 @@ enum DensePlanes {
         // Depth slices whose depth taps leave the input run as spans too (each such tap reads one
         // whole slice through the padding), so that 3-D edge slices skip the row path.
         flat.forEachRowOutsideSpans(taps, edgeSlices: true) { pd, ph in
-            StridedRows.row(taps, input: input, output: output.plane(0, 0, pd, ph), pd, ph, level: level)
+            for image in 0..<run.count {
+                StridedRows.row(taps, input: input.advanced(by: image &* run.input),
+                                output: output.plane(0, 0, pd, ph).advanced(by: image &* run.output), pd, ph, level: level)
+            }
         }
         let (plane, out) = (input.reading, output.base)
         flat.forEachSpan(taps, edgeSlices: true) { pd, start, count in
-            interpolateSpan(taps, pd: pd, plane + start, out + start, count: count, flat: flat, level: level)
+            interpolateSpan(taps, pd: pd, plane + start, out + start, count: count, flat: flat, level: level, run: run)
             // The span also wrote the edge columns of its rows, from the wrong row: redo them.
             if taps.w.interior != 0..<taps.w.count {
                 if taps.isCopy {
-                    spanEdgesCopy(taps, input: input, output: output, pd: pd, fill: 0)
+                    for image in 0..<run.count {
+                        spanEdgesCopy(taps, input: input.advanced(by: image &* run.input),
+                                      output: output.advanced(by: image &* run.output), pd: pd, fill: 0)
+                    }
                 } else {
-                    spanEdges(taps, input: input, output: output, pd: pd)
+                    spanEdges(taps, input: input, output: output, pd: pd, run: run)
                 }
             }
         }
@@ -110,11 +121,14 @@ enum DensePlanes {
     @inlinable @inline(__always)
     static func interpolateSpan<T: ShiftFloatingPoint>(
         _ taps: ChannelTaps<T>, pd: Int, _ src: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int,
-        flat: FlatPlanes, level: Int32
+        flat: FlatPlanes, level: Int32, run: PlaneRun = .single
     ) {
         let depth = SliceTaps(taps, pd: pd)
         if taps.isCopy {
-            out.update(from: src + flat.offset(taps, pd: pd, slice: depth[0].slice, 0, 0), count: count)
+            let from = src + flat.offset(taps, pd: pd, slice: depth[0].slice, 0, 0)
+            for image in 0..<run.count {
+                (out + image &* run.output).update(from: from + image &* run.input, count: count)
+            }
             return
         }
         let w = taps.w
@@ -124,11 +138,18 @@ enum DensePlanes {
             let weight = taps.d.weight(k.bd) * taps.h.weight(bh)
             return (src + flat.offset(taps, pd: pd, slice: k.slice, bh, 0), weight * w.weight(0), weight * w.weight(1))
         }
+        // Each image's output and its sources, `image` planes on.
+        @inline(__always) func at(_ image: Int) -> (UnsafeMutablePointer<T>, Int) {
+            (out + image &* run.output, image &* run.input)
+        }
         let (p0, a0, b0) = row(0)
         if rows == 1 {
-            if w.taps == 1 { for i in 0..<count { out[i] = a0 * p0[i] } }
-            else if !VectorLoops.linear(level, out, p0, a0, b0, count: count, accumulate: false) {
-                for i in 0..<count { out[i] = a0 * p0[i] + b0 * p0[i &+ 1] }
+            for image in 0..<run.count {
+                let (out, step) = at(image), p0 = p0 + step
+                if w.taps == 1 { for i in 0..<count { out[i] = a0 * p0[i] } }
+                else if !VectorLoops.linear(level, out, p0, a0, b0, count: count, accumulate: false) {
+                    for i in 0..<count { out[i] = a0 * p0[i] + b0 * p0[i &+ 1] }
+                }
             }
             return
         }
@@ -136,24 +157,34 @@ enum DensePlanes {
         if rows == 4 && w.taps == 2 {
             // Trilinear: ((t0 + t1) + t2) + t3 in one pass, the sums the passes below would form.
             let (p2, a2, b2) = row(2), (p3, a3, b3) = row(3)
-            if !VectorLoops.trilinear(level, out, (p0, p1, p2, p3), (a0, a1, a2, a3), (b0, b1, b2, b3), count: count) {
-                for i in 0..<count {
-                    out[i] = (((a0 * p0[i] + b0 * p0[i &+ 1]) + (a1 * p1[i] + b1 * p1[i &+ 1]))
-                        + (a2 * p2[i] + b2 * p2[i &+ 1])) + (a3 * p3[i] + b3 * p3[i &+ 1])
+            for image in 0..<run.count {
+                let (out, step) = at(image)
+                let (p0, p1, p2, p3) = (p0 + step, p1 + step, p2 + step, p3 + step)
+                if !VectorLoops.trilinear(level, out, (p0, p1, p2, p3), (a0, a1, a2, a3), (b0, b1, b2, b3), count: count) {
+                    for i in 0..<count {
+                        out[i] = (((a0 * p0[i] + b0 * p0[i &+ 1]) + (a1 * p1[i] + b1 * p1[i &+ 1]))
+                            + (a2 * p2[i] + b2 * p2[i &+ 1])) + (a3 * p3[i] + b3 * p3[i &+ 1])
+                    }
                 }
             }
             return
         }
-        if w.taps == 1 {
-            for i in 0..<count { out[i] = a0 * p0[i] + a1 * p1[i] }
-        } else if !VectorLoops.bilinear(level, out, p0, p1, a0, b0, a1, b1, count: count) {
-            for i in 0..<count { out[i] = (a0 * p0[i] + b0 * p0[i &+ 1]) + (a1 * p1[i] + b1 * p1[i &+ 1]) }
+        for image in 0..<run.count {
+            let (out, step) = at(image), (p0, p1) = (p0 + step, p1 + step)
+            if w.taps == 1 {
+                for i in 0..<count { out[i] = a0 * p0[i] + a1 * p1[i] }
+            } else if !VectorLoops.bilinear(level, out, p0, p1, a0, b0, a1, b1, count: count) {
+                for i in 0..<count { out[i] = (a0 * p0[i] + b0 * p0[i &+ 1]) + (a1 * p1[i] + b1 * p1[i &+ 1]) }
+            }
         }
         for r in 2..<rows {
             let (p, a, b) = row(r)
-            if w.taps == 1 { for i in 0..<count { out[i] += a * p[i] } }
-            else if !VectorLoops.linear(level, out, p, a, b, count: count, accumulate: true) {
-                for i in 0..<count { out[i] += a * p[i] + b * p[i &+ 1] }
+            for image in 0..<run.count {
+                let (out, step) = at(image), p = p + step
+                if w.taps == 1 { for i in 0..<count { out[i] += a * p[i] } }
+                else if !VectorLoops.linear(level, out, p, a, b, count: count, accumulate: true) {
+                    for i in 0..<count { out[i] += a * p[i] + b * p[i &+ 1] }
+                }
             }
         }
     }
@@ -163,7 +194,7 @@ enum DensePlanes {
     /// sums are those of `StridedRows.interpolateRow`, in its order.
     @inlinable @inline(__always)
     static func spanEdges<T: ShiftFloatingPoint>(
-        _ taps: ChannelTaps<T>, input: StridedPointer<T>, output: StridedPointer<T>, pd: Int
+        _ taps: ChannelTaps<T>, input: StridedPointer<T>, output: StridedPointer<T>, pd: Int, run: PlaneRun = .single
     ) {
         let (plane, xs, out, ys) = (input.reading, input.strides, output.base, output.strides)
         let w = taps.w, rows = taps.h.interior
@@ -187,6 +218,12 @@ enum DensePlanes {
             @inline(__always) func column(_ p: Int) {
                 let i = w.edgeTaps(p)
                 AxisTaps<T>.withConstantFlags((i.0 >= 0, i.1 >= 0)) { reads in
+                    for image in 0..<run.count {
+                        edges(image &* run.input, outFirst + image &* run.output, reads)
+                    }
+                }
+                @inline(__always) func edges(_ step: Int, _ outFirst: UnsafeMutablePointer<T>, _ reads: (Bool, Bool)) {
+                    let first = first + step
                     if count == 2 {
                         // The 2-D case with its two vertical taps in registers: the same products
                         // and sums as the loop below.
