@@ -25,12 +25,9 @@ extension CPUPlan {
         case .channelsLastPixels:
             ChannelsLastPixels.forward(problem, input: input, shifts: shifts, output: output, plan: self)
         case .flatPlanes(let flat):
-            DensePlanes.forEachChannelRun(batch: problem.batch, channels: problem.channels, grain: grain, trace: trace) { c, images in
-                let taps = problem.taps(channel: c, shifts: shifts)
-                PlaneRun.split(images, input: input.strides.n, output: output.strides.n) { n, run in
-                    DensePlanes.forwardPlane(taps, input: input.plane(n, c), output: output.plane(n, c), flat: flat,
-                                             level: level, run: run)
-                }
+            DensePlanes.forEachPlaneRun(problem, shifts: shifts, plan: self, imageSteps: (input.strides.n, output.strides.n)) {
+                taps, n, c, run in
+                DensePlanes.forwardPlane(taps, input: input.plane(n, c), output: output.plane(n, c), flat: flat, level: level, run: run)
             }
         case .rows:
             StridedRows.forEachRow(problem, shifts: shifts, plan: self) { taps, n, c, pd, ph in
@@ -57,8 +54,9 @@ extension CPUPlan {
                                       flat: tiles.flat, fill: fill)
             }
         case .flatPlanes(let flat):
-            DensePlanes.forEachPlane(problem, shifts: shifts, plan: self) { taps, n, c in
-                DensePlanes.copyPlane(taps, input: input.plane(n, c), output: output.plane(n, c), flat: flat, fill: fill)
+            DensePlanes.forEachPlaneRun(problem, shifts: shifts, plan: self, imageSteps: (input.strides.n, output.strides.n)) {
+                taps, n, c, run in
+                DensePlanes.copyPlane(taps, input: input.plane(n, c), output: output.plane(n, c), flat: flat, fill: fill, run: run)
             }
         case .rows:
             StridedRows.forEachRow(problem, shifts: shifts, plan: self) { taps, n, c, pd, ph in

@@ -12,15 +12,17 @@ import CShiftSIMD
 /// formed in ``StridedRows``' order, so this path gives its bits.
 @usableFromInline
 enum DensePlanes {
-    /// Calls `body(taps, n, c)` for every `(n, c)` plane, planes spread over threads
-    /// (``forEachChannelRun(batch:channels:grain:trace:_:)``).
+    /// Calls `body(taps, n, c, run)` for runs of planes `(n, c)` and on (``PlaneRun``) until every
+    /// plane has been passed once, spread over threads (``forEachChannelRun(batch:channels:grain:trace:_:)``);
+    /// `imageSteps` are the input's and the output's strides from one image to the next.
     @inlinable @inline(__always)
-    static func forEachPlane<Weight: ShiftFloatingPoint>(
-        _ problem: ShiftProblem, shifts: ShiftTable<Weight>, plan: CPUPlan, _ body: (ChannelTaps<Weight>, Int, Int) -> Void
+    static func forEachPlaneRun<Weight: ShiftFloatingPoint>(
+        _ problem: ShiftProblem, shifts: ShiftTable<Weight>, plan: CPUPlan, imageSteps: (input: Int, output: Int),
+        _ body: (ChannelTaps<Weight>, Int, Int, PlaneRun) -> Void
     ) {
         forEachChannelRun(batch: problem.batch, channels: problem.channels, grain: plan.grain, trace: plan.trace) { c, images in
             let taps = problem.taps(channel: c, shifts: shifts)
-            for n in images { body(taps, n, c) }
+            PlaneRun.split(images, input: imageSteps.input, output: imageSteps.output) { n, run in body(taps, n, c, run) }
         }
     }
 
@@ -76,10 +78,7 @@ enum DensePlanes {
             // The span also wrote the edge columns of its rows, from the wrong row: redo them.
             if taps.w.interior != 0..<taps.w.count {
                 if taps.isCopy {
-                    for image in 0..<run.count {
-                        spanEdgesCopy(taps, input: input.advanced(by: image &* run.input),
-                                      output: output.advanced(by: image &* run.output), pd: pd, fill: 0)
-                    }
+                    spanEdgesCopy(taps, input: input, output: output, pd: pd, fill: 0, run: run)
                 } else {
                     spanEdges(taps, input: input, output: output, pd: pd, run: run)
                 }
@@ -91,24 +90,33 @@ enum DensePlanes {
     @inlinable @inline(__always)
     static func copyPlane<Element, Weight: ShiftFloatingPoint>(
         _ taps: ChannelTaps<Weight>, input: StridedPointer<Element>, output: StridedPointer<Element>,
-        flat: FlatPlanes?, fill: Element
+        flat: FlatPlanes?, fill: Element, run: PlaneRun = .single
     ) {
         guard let flat else {
-            for pd in 0..<taps.d.count {
-                for ph in 0..<taps.h.count {
-                    StridedRows.copyRow(taps, input: input, output: output.plane(0, 0, pd, ph), pd, ph, fill: fill)
+            for image in 0..<run.count {
+                let (x, y) = (input.advanced(by: image &* run.input), output.advanced(by: image &* run.output))
+                for pd in 0..<taps.d.count {
+                    for ph in 0..<taps.h.count {
+                        StridedRows.copyRow(taps, input: x, output: y.plane(0, 0, pd, ph), pd, ph, fill: fill)
+                    }
                 }
             }
             return
         }
         flat.forEachRowOutsideSpans(taps) { pd, ph in
-            StridedRows.copyRow(taps, input: input, output: output.plane(0, 0, pd, ph), pd, ph, fill: fill)
+            for image in 0..<run.count {
+                StridedRows.copyRow(taps, input: input.advanced(by: image &* run.input),
+                                    output: output.plane(0, 0, pd, ph).advanced(by: image &* run.output), pd, ph, fill: fill)
+            }
         }
         let (plane, out) = (input.reading, output.base)
         flat.forEachSpan(taps) { pd, start, count in
-            (out + start).update(from: plane + start + flat.offset(taps, 0, 0, 0), count: count)
+            let from = plane + start + flat.offset(taps, 0, 0, 0)
+            for image in 0..<run.count {
+                (out + start + image &* run.output).update(from: from + image &* run.input, count: count)
+            }
             if taps.w.interior != 0..<taps.w.count {
-                spanEdgesCopy(taps, input: input, output: output, pd: pd, fill: fill)
+                spanEdgesCopy(taps, input: input, output: output, pd: pd, fill: fill, run: run)
             }
         }
     }
@@ -268,7 +276,8 @@ enum DensePlanes {
     /// column, for any element type.
     @inlinable @inline(__always)
     static func spanEdgesCopy<Element, Weight: ShiftFloatingPoint>(
-        _ taps: ChannelTaps<Weight>, input: StridedPointer<Element>, output: StridedPointer<Element>, pd: Int, fill: Element
+        _ taps: ChannelTaps<Weight>, input: StridedPointer<Element>, output: StridedPointer<Element>, pd: Int, fill: Element,
+        run: PlaneRun = .single
     ) {
         let (plane, xs, out, ys) = (input.reading, input.strides, output.base, output.strides)
         let w = taps.w, rows = taps.h.interior
@@ -278,12 +287,14 @@ enum DensePlanes {
         let (first, rowStep, outFirst) = (plane + (span.input &+ depth), span.rowStep, out + span.output)
         @inline(__always) func column(_ p: Int) {
             let i = w.index(p, 0)
-            let target = outFirst + p &* ys.w
-            if i < 0 {
-                for k in 0..<rows.count { target[k &* ys.h] = fill }
-            } else {
-                let source = first + i &* xs.w
-                for k in 0..<rows.count { target[k &* ys.h] = source[k &* rowStep] }
+            for image in 0..<run.count {
+                let target = outFirst + (image &* run.output &+ p &* ys.w)
+                if i < 0 {
+                    for k in 0..<rows.count { target[k &* ys.h] = fill }
+                } else {
+                    let source = first + (image &* run.input &+ i &* xs.w)
+                    for k in 0..<rows.count { target[k &* ys.h] = source[k &* rowStep] }
+                }
             }
         }
         for p in 0..<w.interior.lowerBound { column(p) }
