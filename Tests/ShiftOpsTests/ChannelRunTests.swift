@@ -28,4 +28,45 @@ import Testing
             #expect(runs.count <= channels + 4 * threads, "\(runs.count) calls, \(threads) threads")
         }
     }
+
+    /// A channel's images go to the plane forward in runs of at most ``PlaneRun/longest``, which
+    /// cover every image once, in order.
+    @Test func planeRunsSplitEveryRangeInOrder() {
+        for images in [0..<0, 0..<1, 0..<4, 3..<9, 5..<6, 0..<13] {
+            var covered = [Int](), lengths = [Int]()
+            PlaneRun.split(images, input: 100, output: 7) { first, run in
+                covered += first..<(first + run.count)
+                lengths.append(run.count)
+                #expect(run.input == 100 && run.output == 7)
+            }
+            #expect(covered == Array(images), "\(images)")
+            #expect(lengths.allSatisfy { $0 >= 1 && $0 <= PlaneRun.longest }, "\(images): \(lengths)")
+        }
+    }
+
+    /// The plane forward walks a run's images stage by stage: a batch that no run length divides,
+    /// read through a batch stride of two images, gives each image the bits it gets alone, for
+    /// the interpolating forward (active and grouped shifts) and the integer one.
+    @Test(arguments: [ShiftPadding.zeros, .reflect])
+    func planeRunsGiveEachImageItsOwnBits(padding: ShiftPadding) throws {
+        let x = try Tensor<Float>.random(shape: [12, 3, 9, 11], seed: 81).sliced(axis: 0, range: 0..<12, step: 2)
+        let active = try Tensor<Float>.random(shape: [3, 2], in: -1.5...1.5, seed: 82)
+        let grouped = try Tensor<Float>(shape: [3, 2], elements: [1, -1, 0, 2, -1, 0])
+        for (mode, s) in [(ShiftMode.active, active), (.grouped, grouped)] {
+            #expect(try CPUPlan.forward(x, shifts: s, mode: mode, padding: padding).path == .flatPlanes)
+            let y = try shift2d(x, shifts: s, mode: mode, padding: padding)
+            for n in 0..<6 {
+                let alone = try shift2d(x.sliced(axis: 0, range: n..<(n + 1)), shifts: s, mode: mode, padding: padding)
+                #expect(bitwiseDifferences(try y.sliced(axis: 0, range: n..<(n + 1)).contiguous(), alone) == 0,
+                        "\(mode) \(padding) image \(n)")
+            }
+        }
+        let q = try Tensor<Int8>(shape: [6, 3, 9, 11], elements: (0..<(6 * 3 * 9 * 11)).map { Int8(truncatingIfNeeded: $0 &* 37) })
+        #expect(try CPUPlan.forward(integer: q, shifts: active, padding: padding).path == .flatPlanes)
+        let z = try shift2d(q, shifts: active, padding: padding, fill: 3)
+        for n in 0..<6 {
+            let alone = try shift2d(q.sliced(axis: 0, range: n..<(n + 1)), shifts: active, padding: padding, fill: 3)
+            #expect(try z.sliced(axis: 0, range: n..<(n + 1)).contiguous().elements == alone.elements, "Int8 \(padding) image \(n)")
+        }
+    }
 }

@@ -12,9 +12,10 @@ import CShiftSIMD
 /// formed in ``StridedRows``' order, so this path gives its bits.
 @usableFromInline
 enum DensePlanes {
-    /// Calls `body(taps, n, c, run)` for runs of planes `(n, c)` and on (``PlaneRun``) until every
-    /// plane has been passed once, spread over threads (``forEachChannelRun(batch:channels:grain:trace:_:)``);
-    /// `imageSteps` are the input's and the output's strides from one image to the next.
+    /// Calls `body(taps, n, c, run)` for runs of planes `(n, c)`, `(n + 1, c)`, ... of at most
+    /// ``PlaneRun/longest`` planes until every plane has been passed once, spread over threads
+    /// (``forEachChannelRun(batch:channels:grain:trace:_:)``); `imageSteps` are the input's and
+    /// the output's strides from one image to the next.
     @inlinable @inline(__always)
     static func forEachPlaneRun<Weight: ShiftFloatingPoint>(
         _ problem: ShiftProblem, shifts: ShiftTable<Weight>, plan: CPUPlan, imageSteps: (input: Int, output: Int),
@@ -86,7 +87,9 @@ enum DensePlanes {
         }
     }
 
-    /// One whole `(n, c)` plane of an integer shift: flattened spans where the planes flatten.
+    /// One whole `(n, c)` plane of an integer shift, or the planes of `run` (one channel's in
+    /// consecutive images, the first at `input` and `output`): flattened spans where the planes
+    /// flatten.
     @inlinable @inline(__always)
     static func copyPlane<Element, Weight: ShiftFloatingPoint>(
         _ taps: ChannelTaps<Weight>, input: StridedPointer<Element>, output: StridedPointer<Element>,
@@ -125,7 +128,7 @@ enum DensePlanes {
     /// `pd` whose every tap lies inside the plane, its depth taps mapped through the padding (see
     /// ``FlatPlanes``). The vertical taps are summed in one pass where there are up to four (the
     /// 2-D and 3-D cases); the sums are formed in the row path's order, so both paths give the
-    /// same bits.
+    /// same bits. The same span in each plane of `run`, each tap's offsets worked out once.
     @inlinable @inline(__always)
     static func interpolateSpan<T: ShiftFloatingPoint>(
         _ taps: ChannelTaps<T>, pd: Int, _ src: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, count: Int,
@@ -198,8 +201,8 @@ enum DensePlanes {
     }
 
     /// Rewrites the edge columns of the rows a span covered (depth slice `pd`, the height
-    /// interior), column by column so that each column's taps are mapped once. The products and
-    /// sums are those of `StridedRows.interpolateRow`, in its order.
+    /// interior), column by column so that each column's taps are mapped once, for each plane of
+    /// `run`. The products and sums are those of `StridedRows.interpolateRow`, in its order.
     @inlinable @inline(__always)
     static func spanEdges<T: ShiftFloatingPoint>(
         _ taps: ChannelTaps<T>, input: StridedPointer<T>, output: StridedPointer<T>, pd: Int, run: PlaneRun = .single
@@ -273,7 +276,7 @@ enum DensePlanes {
     }
 
     /// Rewrites the edge columns of the rows a copy span covered: `copyRow`'s edges, column by
-    /// column, for any element type.
+    /// column, for each plane of `run` and any element type.
     @inlinable @inline(__always)
     static func spanEdgesCopy<Element, Weight: ShiftFloatingPoint>(
         _ taps: ChannelTaps<Weight>, input: StridedPointer<Element>, output: StridedPointer<Element>, pd: Int, fill: Element,

@@ -1,10 +1,10 @@
 /// One channel's planes in consecutive images, which the plane forward walks stage by stage: the
 /// work that depends only on the channel's taps (span offsets and weights, rows outside the
 /// spans, edge-column patterns) is done once for the run instead of once per plane. At
-/// 8x64x56x56 that per-plane work was about 870 instructions of the forward's 6,700 per plane.
+/// 8x64x56x56, runs of four took the forward from about 6,700 instructions per plane to 5,900.
 ///
-/// A run is kept short (``longest`` planes), so that the edge columns, rewritten after every
-/// plane's span, are still in a core's cache when they are.
+/// A run is kept short (``longest`` planes), so that the edge columns, rewritten after the spans
+/// of all of its planes, are still in a core's cache when they are.
 @usableFromInline
 struct PlaneRun: Sendable {
     /// How many planes.
@@ -15,6 +15,7 @@ struct PlaneRun: Sendable {
     /// The most planes in a run: four output planes and their inputs are 100 KB at 56x56 floats.
     @usableFromInline static let longest = 4
 
+    /// `count` planes, `input` and `output` elements apart.
     @inlinable
     init(count: Int, input: Int, output: Int) {
         (self.count, self.input, self.output) = (count, input, output)
