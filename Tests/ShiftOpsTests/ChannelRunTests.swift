@@ -29,24 +29,29 @@ import Testing
         }
     }
 
-    /// A channel's images go to the plane forward in runs of at most ``PlaneRun/longest``, which
-    /// cover every image once, in order.
-    @Test func planeRunsSplitEveryRangeInOrder() {
+    /// A channel's images go to the plane forward in runs that cover every image once, in order:
+    /// runs of ``PlaneRun/longest`` where that many planes' depth slices fit
+    /// ``PlaneRun/cacheBytes`` (the last one shorter), fewer where they do not, and one plane at
+    /// a time where one slice alone fills it.
+    @Test(arguments: [(25_088, PlaneRun.longest), (PlaneRun.cacheBytes / 2, 2), (PlaneRun.cacheBytes, 1), (401_408, 1)])
+    func planeRunsSplitEveryRangeInOrder(sliceBytes: Int, length: Int) {
         for images in [0..<0, 0..<1, 0..<4, 3..<9, 5..<6, 0..<13] {
             var covered = [Int](), lengths = [Int]()
-            PlaneRun.split(images, input: 100, output: 7) { first, run in
+            PlaneRun.split(images, input: 100, output: 7, sliceBytes: sliceBytes) { first, run in
                 covered += first..<(first + run.count)
                 lengths.append(run.count)
                 #expect(run.input == 100 && run.output == 7)
             }
             #expect(covered == Array(images), "\(images)")
-            #expect(lengths.allSatisfy { $0 >= 1 && $0 <= PlaneRun.longest }, "\(images): \(lengths)")
+            #expect(lengths.dropLast().allSatisfy { $0 == length }, "\(images): \(lengths)")
+            #expect(lengths.last.map { $0 >= 1 && $0 <= length } ?? images.isEmpty, "\(images): \(lengths)")
         }
     }
 
-    /// The plane forward walks a run's images stage by stage: a batch that no run length divides,
-    /// read through a batch stride of two images, gives each image the bits it gets alone, for
-    /// the interpolating forward (active and grouped shifts) and the integer one.
+    /// The plane forward walks a run's images stage by stage: a batch of six, which runs of
+    /// ``PlaneRun/longest`` do not divide, read through a batch stride of two images, gives each
+    /// image the bits it gets alone, for the interpolating forward (active and grouped shifts)
+    /// and the integer one.
     @Test(arguments: [ShiftPadding.zeros, .reflect])
     func planeRunsGiveEachImageItsOwnBits(padding: ShiftPadding) throws {
         let x = try Tensor<Float>.random(shape: [12, 3, 9, 11], seed: 81).sliced(axis: 0, range: 0..<12, step: 2)
@@ -61,7 +66,8 @@ import Testing
                         "\(mode) \(padding) image \(n)")
             }
         }
-        let q = try Tensor<Int8>(shape: [6, 3, 9, 11], elements: (0..<(6 * 3 * 9 * 11)).map { Int8(truncatingIfNeeded: $0 &* 37) })
+        let q = try Tensor<Int8>(shape: [12, 3, 9, 11], elements: (0..<(12 * 3 * 9 * 11)).map { Int8(truncatingIfNeeded: $0 &* 37) })
+            .sliced(axis: 0, range: 0..<12, step: 2)
         #expect(try CPUPlan.forward(integer: q, shifts: active, padding: padding).path == .flatPlanes)
         let z = try shift2d(q, shifts: active, padding: padding, fill: 3)
         for n in 0..<6 {

@@ -25,8 +25,8 @@ extension CPUPlan {
         case .channelsLastPixels:
             ChannelsLastPixels.forward(problem, input: input, shifts: shifts, output: output, plan: self)
         case .flatPlanes(let flat):
-            DensePlanes.forEachPlaneRun(problem, shifts: shifts, plan: self, imageSteps: (input.strides.n, output.strides.n)) {
-                taps, n, c, run in
+            DensePlanes.forEachPlaneRun(problem, shifts: shifts, plan: self, imageSteps: (input.strides.n, output.strides.n),
+                                        elementSize: MemoryLayout<T>.stride) { taps, n, c, run in
                 DensePlanes.forwardPlane(taps, input: input.plane(n, c), output: output.plane(n, c), flat: flat, level: level, run: run)
             }
         case .rows:
@@ -54,8 +54,8 @@ extension CPUPlan {
                                       flat: tiles.flat, fill: fill)
             }
         case .flatPlanes(let flat):
-            DensePlanes.forEachPlaneRun(problem, shifts: shifts, plan: self, imageSteps: (input.strides.n, output.strides.n)) {
-                taps, n, c, run in
+            DensePlanes.forEachPlaneRun(problem, shifts: shifts, plan: self, imageSteps: (input.strides.n, output.strides.n),
+                                        elementSize: MemoryLayout<Element>.stride) { taps, n, c, run in
                 DensePlanes.copyPlane(taps, input: input.plane(n, c), output: output.plane(n, c), flat: flat, fill: fill, run: run)
             }
         case .rows:

@@ -12,18 +12,24 @@ import CShiftSIMD
 /// formed in ``StridedRows``' order, so this path gives its bits.
 @usableFromInline
 enum DensePlanes {
-    /// Calls `body(taps, n, c, run)` for runs of planes `(n, c)`, `(n + 1, c)`, ... of at most
-    /// ``PlaneRun/longest`` planes until every plane has been passed once, spread over threads
-    /// (``forEachChannelRun(batch:channels:grain:trace:_:)``); `imageSteps` are the input's and
-    /// the output's strides from one image to the next.
+    /// Calls `body(taps, n, c, run)` for runs of planes `(n, c)`, `(n + 1, c)`, ...
+    /// (``PlaneRun/split(_:input:output:sliceBytes:_:)``) until every plane has been passed once,
+    /// spread over threads (``forEachChannelRun(batch:channels:grain:trace:_:)``); `imageSteps`
+    /// are the input's and the output's strides from one image to the next, `elementSize` the
+    /// bytes of an element.
     @inlinable @inline(__always)
     static func forEachPlaneRun<Weight: ShiftFloatingPoint>(
         _ problem: ShiftProblem, shifts: ShiftTable<Weight>, plan: CPUPlan, imageSteps: (input: Int, output: Int),
-        _ body: (ChannelTaps<Weight>, Int, Int, PlaneRun) -> Void
+        elementSize: Int, _ body: (ChannelTaps<Weight>, Int, Int, PlaneRun) -> Void
     ) {
+        // The stages walk 3-D planes slice by slice, so a depth slice is what the cache must hold.
+        let (inSize, outSize) = (problem.inputSize, problem.outputSize)
+        let sliceBytes = (inSize[1] &* inSize[2] &+ outSize[1] &* outSize[2]) &* elementSize
         forEachChannelRun(batch: problem.batch, channels: problem.channels, grain: plan.grain, trace: plan.trace) { c, images in
             let taps = problem.taps(channel: c, shifts: shifts)
-            PlaneRun.split(images, input: imageSteps.input, output: imageSteps.output) { n, run in body(taps, n, c, run) }
+            PlaneRun.split(images, input: imageSteps.input, output: imageSteps.output, sliceBytes: sliceBytes) { n, run in
+                body(taps, n, c, run)
+            }
         }
     }
 
@@ -230,18 +236,20 @@ enum DensePlanes {
                 let i = w.edgeTaps(p)
                 AxisTaps<T>.withConstantFlags((i.0 >= 0, i.1 >= 0)) { reads in
                     for image in 0..<run.count {
-                        edges(image &* run.input, outFirst + image &* run.output, reads)
+                        edges(first + image &* run.input, outFirst + image &* run.output, reads)
                     }
                 }
-                @inline(__always) func edges(_ step: Int, _ outFirst: UnsafeMutablePointer<T>, _ reads: (Bool, Bool)) {
-                    let first = first + step
+                // Column p of one image's rows: `imageFirst` its first row's input, `imageOut` its
+                // first row's output.
+                @inline(__always) func edges(_ imageFirst: UnsafePointer<T>, _ imageOut: UnsafeMutablePointer<T>,
+                                             _ reads: (Bool, Bool)) {
                     if count == 2 {
                         // The 2-D case with its two vertical taps in registers: the same products
                         // and sums as the loop below.
                         let (t0, t1) = (vertical[0], vertical[1])
                         for k in 0..<rows.count {
-                            let origin = first + k &* rowStep
-                            outFirst[k &* ys.h &+ p &* ys.w] = AxisTaps.paddedSum(origin + t0.offset, xs.w, i, t0.a, t0.b, reads: reads)
+                            let origin = imageFirst + k &* rowStep
+                            imageOut[k &* ys.h &+ p &* ys.w] = AxisTaps.paddedSum(origin + t0.offset, xs.w, i, t0.a, t0.b, reads: reads)
                                 + AxisTaps.paddedSum(origin + t1.offset, xs.w, i, t1.a, t1.b, reads: reads)
                         }
                         return
@@ -250,8 +258,8 @@ enum DensePlanes {
                         // The 3-D case likewise.
                         let (t0, t1, t2, t3) = (vertical[0], vertical[1], vertical[2], vertical[3])
                         for k in 0..<rows.count {
-                            let origin = first + k &* rowStep
-                            outFirst[k &* ys.h &+ p &* ys.w] = ((AxisTaps.paddedSum(origin + t0.offset, xs.w, i, t0.a, t0.b, reads: reads)
+                            let origin = imageFirst + k &* rowStep
+                            imageOut[k &* ys.h &+ p &* ys.w] = ((AxisTaps.paddedSum(origin + t0.offset, xs.w, i, t0.a, t0.b, reads: reads)
                                 + AxisTaps.paddedSum(origin + t1.offset, xs.w, i, t1.a, t1.b, reads: reads))
                                 + AxisTaps.paddedSum(origin + t2.offset, xs.w, i, t2.a, t2.b, reads: reads))
                                 + AxisTaps.paddedSum(origin + t3.offset, xs.w, i, t3.a, t3.b, reads: reads)
@@ -259,14 +267,14 @@ enum DensePlanes {
                         return
                     }
                     for k in 0..<rows.count {
-                        let origin = first + k &* rowStep
+                        let origin = imageFirst + k &* rowStep
                         var v: T = 0
                         for r in 0..<count {
                             let tap = vertical[r]
                             let x = AxisTaps.paddedSum(origin + tap.offset, xs.w, i, tap.a, tap.b, reads: reads)
                             v = r == 0 ? x : v + x
                         }
-                        outFirst[k &* ys.h &+ p &* ys.w] = v
+                        imageOut[k &* ys.h &+ p &* ys.w] = v
                     }
                 }
             }
