@@ -50,8 +50,8 @@ import Testing
 
     /// The plane forward walks a run's images stage by stage: a batch of six, which runs of
     /// ``PlaneRun/longest`` do not divide, read through a batch stride of two images, gives each
-    /// image the bits it gets alone, for the interpolating forward (active and grouped shifts)
-    /// and the integer one.
+    /// image the bits it gets alone, for the interpolating forward (active and grouped shifts, 2-D
+    /// and 3-D) and the integer one.
     @Test(arguments: [ShiftPadding.zeros, .reflect])
     func planeRunsGiveEachImageItsOwnBits(padding: ShiftPadding) throws {
         let x = try Tensor<Float>.random(shape: [12, 3, 9, 11], seed: 81).sliced(axis: 0, range: 0..<12, step: 2)
@@ -65,6 +65,16 @@ import Testing
                 #expect(bitwiseDifferences(try y.sliced(axis: 0, range: n..<(n + 1)).contiguous(), alone) == 0,
                         "\(mode) \(padding) image \(n)")
             }
+        }
+        // 3-D: the stages walk each volume slice by slice, trilinear spans and their edges.
+        let v = try Tensor<Float>.random(shape: [12, 2, 4, 7, 9], seed: 83).sliced(axis: 0, range: 0..<12, step: 2)
+        let s3 = try Tensor<Float>.random(shape: [2, 3], in: -1.5...1.5, seed: 84)
+        #expect(try CPUPlan.forward(v, shifts: s3, padding: padding).path == .flatPlanes)
+        let w = try shift3d(v, shifts: s3, padding: padding)
+        for n in 0..<6 {
+            let alone = try shift3d(v.sliced(axis: 0, range: n..<(n + 1)), shifts: s3, padding: padding)
+            #expect(bitwiseDifferences(try w.sliced(axis: 0, range: n..<(n + 1)).contiguous(), alone) == 0,
+                    "3-D \(padding) image \(n)")
         }
         let q = try Tensor<Int8>(shape: [12, 3, 9, 11], elements: (0..<(12 * 3 * 9 * 11)).map { Int8(truncatingIfNeeded: $0 &* 37) })
             .sliced(axis: 0, range: 0..<12, step: 2)
