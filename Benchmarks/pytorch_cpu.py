@@ -10,7 +10,8 @@ For each 2-D shape (fp32, NCHW [N, C, H, W]) it times, after warm-up, in steady 
 For each 3-D shape ([N, C, D, H, W]): the copy, and a 3x3x3 depthwise `conv3d` (groups=C, padding 1,
 no bias), NCDHW and channels_last_3d, forward and forward+backward.
 It writes the JSON of `shiftops bench --json` ("cases": shape, case, median_ms, min_ms, ...), which
-`shiftops bench --pytorch FILE` reads and joins with its own table.
+`shiftops bench --pytorch FILE` reads and joins with its own table; a case's time, in every ratio
+and in GB/s, is its minimum.
 
     python3 Benchmarks/pytorch_cpu.py --json pytorch.json
     swift run -c release shiftops bench --pytorch pytorch.json
@@ -77,8 +78,8 @@ def bench_shape(shape, warmup, repetitions, warmup_seconds):
     cases = []
 
     def add(name, body, traffic):
-        case, median, _ = time_case(cases, shape, name, body, warmup, repetitions, warmup_seconds, 52)
-        case.update(gb_per_s=traffic / median / 1e9, bytes=traffic)
+        case, _, minimum = time_case(cases, shape, name, body, warmup, repetitions, warmup_seconds, 52)
+        case.update(gb_per_s=traffic / minimum / 1e9, bytes=traffic)
 
     out = torch.empty_like(x).fill_(0)  # prefaulted, as shiftops bench's copy
     add("pytorch copy_", lambda: out.copy_(x), 2 * size)

@@ -11,8 +11,10 @@ enum BenchCommand {
                               [--modes active,sparse,grouped] [--repetitions R] [--threads T]
                               [--no-naive] [--pytorch FILE] [--tsm FILE] [--json FILE] [--csv FILE] [--device cpu|cuda]
           Default: shapes 8,64,56,56, 32,64,56,56 (2-D) and 8,32,16,56,56 (3-D), zeros padding, every
-          mode, 10 repetitions, every core. Times are the median and minimum of R runs after one
-          warm-up; GB/s counts the compulsory traffic (each input read once, each output written once).
+          mode, 10 repetitions, every core. Each case prints the median and minimum of R runs after
+          one warm-up; an op's time, which every figure and GB/s take, is the minimum (a shared machine
+          only ever adds time). GB/s counts the compulsory traffic (each input read once, each output
+          written once).
           "copy" is the fastest of several copies of the same bytes (prefaulted; one and all threads).
           Goals: the 32x64x56x56 goals for shapes at least its size, the 8x64x56x56 (cache-resident)
           ones below; C9's goals for any 3-D shape, and C8 for its channels-last (NDHWC) cases.
@@ -94,7 +96,10 @@ enum BenchCommand {
         var bytes: Int
         /// Bytes the op touched beyond its outputs, measured by `BenchMemory`; nil when not measured.
         var extraBytes: Int? = nil
-        var gigabytesPerSecond: Double { Double(bytes) / median / 1e9 }
+        /// The op's time, the one every figure takes: the minimum over the repetitions, since
+        /// whatever else runs on a shared machine only ever adds time.
+        var time: Double { minimum }
+        var gigabytesPerSecond: Double { Double(bytes) / time / 1e9 }
     }
 
     /// One figure: a ratio of two timed cases and its goal. `value` is nil when it was not measured

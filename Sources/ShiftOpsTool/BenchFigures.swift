@@ -83,7 +83,7 @@ enum BenchFigures {
         return shape.count == 5 ? figures.threeD() : figures.twoD()
     }
 
-    /// One shape's medians, ours and PyTorch's, and the notes for missing ones.
+    /// One shape's times (minima), ours and PyTorch's, and the notes for missing ones.
     struct Figures {
         let shape: [Int]
         let rows: [Row]
@@ -98,9 +98,9 @@ enum BenchFigures {
                 ?? "not measured (needs --pytorch FILE from Benchmarks/pytorch_cpu.py)"
         }
 
-        func ours(_ name: String) -> Double? { rows.first { $0.name == name }?.median }
-        func pytorch(_ names: String...) -> Double? { theirs.filter { names.contains($0.name) }.map(\.median).min() }
-        var copy: Double? { rows.filter { $0.name.hasPrefix("copy:") }.map(\.median).min() }
+        func ours(_ name: String) -> Double? { rows.first { $0.name == name }?.time }
+        func pytorch(_ names: String...) -> Double? { theirs.filter { names.contains($0.name) }.map(\.time).min() }
+        var copy: Double? { rows.filter { $0.name.hasPrefix("copy:") }.map(\.time).min() }
 
         /// Our case's missing: its mode was not run. PyTorch's missing: the note of its file.
         func figure(_ id: String, _ label: String, _ numerator: Double?, _ denominator: Double?, goal: Double?,

@@ -57,8 +57,8 @@ struct SideBySide {
     struct Line {
         var pytorch: BenchCommand.Row
         var ours: String
-        var oursMedian: Double?
-        var ratio: Double? { oursMedian.map { pytorch.median / $0 } }
+        var oursTime: Double?
+        var ratio: Double? { oursTime.map { pytorch.time / $0 } }
     }
 
     var source: String
@@ -69,23 +69,23 @@ struct SideBySide {
         let times = OurTimes(ours, threeD: shape.count == 5)
         let prefix = shape.count == 5 ? "shift3d " : ""
         lines = pytorch.rows.filter { $0.shape == shape }.map { row in
-            if row.name == PyTorchFigures.Case.copy { return Line(pytorch: row, ours: "copy", oursMedian: times.copy) }
+            if row.name == PyTorchFigures.Case.copy { return Line(pytorch: row, ours: "copy", oursTime: times.copy) }
             if row.name.hasSuffix("forward+backward") {
-                return Line(pytorch: row, ours: prefix + "active forward+backward", oursMedian: times.training)
+                return Line(pytorch: row, ours: prefix + "active forward+backward", oursTime: times.training)
             }
             return Line(pytorch: row, ours: shape.count == 5 ? BenchFigures.Case.forward3D : BenchFigures.Case.activeForward,
-                        oursMedian: times.forward)
+                        oursTime: times.forward)
         }
     }
 
-    /// The medians of ours that PyTorch's cases are compared with.
+    /// The times (minima) of ours that PyTorch's cases are compared with.
     struct OurTimes {
         var copy, forward, training: Double?
         init(_ rows: [BenchCommand.Row], threeD: Bool = false) {
             typealias Case = BenchFigures.Case
-            copy = rows.filter { $0.name.hasPrefix("copy:") }.map(\.median).min()
-            forward = rows.first { $0.name == (threeD ? Case.forward3D : Case.activeForward) }?.median
-            let backward = rows.first { $0.name == (threeD ? Case.backward3D : Case.activeBackward) }?.median
+            copy = rows.filter { $0.name.hasPrefix("copy:") }.map(\.time).min()
+            forward = rows.first { $0.name == (threeD ? Case.forward3D : Case.activeForward) }?.time
+            let backward = rows.first { $0.name == (threeD ? Case.backward3D : Case.activeBackward) }?.time
             training = forward.flatMap { f in backward.map { f + $0 } }
         }
     }

@@ -10,20 +10,20 @@ enum Report {
                       sideBySide: SideBySide? = nil) -> String {
         let label = shape.map(String.init).joined(separator: "x")
         let layout = shape.count == 5 ? "NCDHW" : "NCHW"
-        var lines = ["", "shape \(label) float32 \(layout) unless named, \(settings.padding) padding, \(settings.threads) threads, median of \(settings.repetitions) (copies: \(settings.repetitions * 5))",
+        var lines = ["", "shape \(label) float32 \(layout) unless named, \(settings.padding) padding, \(settings.threads) threads, time = minimum of \(settings.repetitions) runs (copies: \(settings.repetitions * 5))",
                      "vector loops: \(VectorLevel.names[Int(VectorLevel.selected)]) (this processor has up to \(VectorLevel.names[Int(VectorLevel.supported)]); SHIFTOPS_SIMD=portable|avx2|avx512 lowers it)"]
         // The case column as wide as its longest name (the channels-last 3-D cases' are longer).
         let caseWidth = max(38, (rows.map(\.name.count).max() ?? 0) + 2)
-        lines.append(pad("case", caseWidth) + pad("median ms", 11, right: true) + pad("min ms", 11, right: true) + pad("GB/s", 9, right: true)
+        lines.append(pad("case", caseWidth) + pad("min ms", 11, right: true) + pad("median ms", 11, right: true) + pad("GB/s", 9, right: true)
                      + pad("extra bytes", 13, right: true))
         for row in rows {
-            lines.append(pad(row.name, caseWidth) + pad(String(format: "%.3f", row.median * 1e3), 11, right: true)
-                         + pad(String(format: "%.3f", row.minimum * 1e3), 11, right: true)
+            lines.append(pad(row.name, caseWidth) + pad(String(format: "%.3f", row.minimum * 1e3), 11, right: true)
+                         + pad(String(format: "%.3f", row.median * 1e3), 11, right: true)
                          + pad(String(format: "%.1f", row.gigabytesPerSecond), 9, right: true)
                          + pad(row.extraBytes.map(String.init) ?? "-", 13, right: true))
         }
         lines.append("extra bytes: memory an op touched beyond its outputs, measured by page faults (4 KiB pages); '-' not measured")
-        if let best = rows.filter({ $0.name.hasPrefix("copy:") }).min(by: { $0.median < $1.median }) {
+        if let best = rows.filter({ $0.name.hasPrefix("copy:") }).min(by: { $0.time < $1.time }) {
             lines.append("copy = \(best.name.dropFirst("copy: ".count)) (the fastest copy of these bytes in this run)")
         }
         if let sideBySide { lines += sideBySideLines(sideBySide) }
@@ -50,13 +50,13 @@ enum Report {
         // Columns as wide as their longest name (the 3-D cases' are longer), so the times line up.
         let theirsWidth = max(54, (side.lines.map(\.pytorch.name.count).max() ?? 0) + 2)
         let oursWidth = max(24, (side.lines.map(\.ours.count).max() ?? 0) + 2)
-        lines.append("  " + pad("PyTorch case", theirsWidth) + pad("median ms", 11, right: true) + "   "
-                     + pad("ours", oursWidth) + pad("median ms", 11, right: true) + pad("PyTorch/ours", 14, right: true))
+        lines.append("  " + pad("PyTorch case", theirsWidth) + pad("min ms", 11, right: true) + "   "
+                     + pad("ours", oursWidth) + pad("min ms", 11, right: true) + pad("PyTorch/ours", 14, right: true))
         if side.lines.isEmpty { lines.append("  (no PyTorch cases for this shape)") }
         for line in side.lines {
-            lines.append("  " + pad(line.pytorch.name, theirsWidth) + pad(String(format: "%.3f", line.pytorch.median * 1e3), 11, right: true)
+            lines.append("  " + pad(line.pytorch.name, theirsWidth) + pad(String(format: "%.3f", line.pytorch.time * 1e3), 11, right: true)
                          + "   " + pad(line.ours, oursWidth)
-                         + pad(line.oursMedian.map { String(format: "%.3f", $0 * 1e3) } ?? "-", 11, right: true)
+                         + pad(line.oursTime.map { String(format: "%.3f", $0 * 1e3) } ?? "-", 11, right: true)
                          + pad(line.ratio.map { String(format: "%.2f", $0) } ?? "-", 14, right: true))
         }
         return lines

@@ -267,7 +267,7 @@ struct BenchSuite {
                                                   levels.map { level in { try VectorLevel.$limit.withValue(level) { sink &+= try body() } } })
                 rows += timed
                 for (level, row) in zip(levels, timed).dropFirst() {
-                    levelFigures.append(("\(name): portable / \(VectorLevel.names[Int(level)])", timed[0].median / row.median))
+                    levelFigures.append(("\(name): portable / \(VectorLevel.names[Int(level)])", timed[0].time / row.time))
                 }
             }
             try compare("active forward", bytes: 2 * size) { try shift2d(x, shifts: realShifts, padding: padding).count }
@@ -286,7 +286,7 @@ struct BenchSuite {
 
         // The ratios without a goal; the figures with one are built from the rows (`BenchFigures`).
         var figures = [Figure(shape: shape, id: "--", label: "int8 sparse forward / int8 copy",
-                              value: quantizedForward.median / quantizedCopy.best.median, goal: nil, atMost: true)]
+                              value: quantizedForward.time / quantizedCopy.best.time, goal: nil, atMost: true)]
         for (label, value) in levelFigures { figures.append(Figure(shape: shape, id: "--", label: label, value: value, goal: nil, atMost: false)) }
         return BenchResult(shape: shape, rows: rows, figures: figures, memoryProbes: probes, paths: paths)
     }

@@ -61,7 +61,7 @@ struct BenchSuite3D {
                                         reference: { (try Tensor<Float>(shape: shape), mode.learnsShifts ? try Tensor<Float>(shape: [shape[1], 3]) : nil) })
             }))
             if mode != .active {
-                figures.append(.init(shape: shape, id: "--", label: "3-D \(mode) forward / copy", value: forward.median / copy.best.median,
+                figures.append(.init(shape: shape, id: "--", label: "3-D \(mode) forward / copy", value: forward.time / copy.best.time,
                                      goal: nil, atMost: true))
             }
         }

@@ -2,8 +2,8 @@ import Dispatch
 import Foundation
 import ShiftOps
 
-/// Times one shape's cases: median and minimum of `repetitions` runs after one warm-up, each
-/// reported on the progress stream as it finishes.
+/// Times one shape's cases: the minimum (the op's time) and median of `repetitions` runs after one
+/// warm-up, each reported on the progress stream as it finishes.
 struct BenchTimer {
     let shape: [Int]
     let repetitions: Int
@@ -77,8 +77,6 @@ struct BenchResult {
         progress("bench \(label) memory measured for \(memoryProbes.count) ops")
     }
 
-    /// The median of the named case.
-    func median(_ name: String) -> Double? { rows.first { $0.name == name }?.median }
 }
 
 /// Checks a kernel's result before it is timed: a wrong kernel gets no time.

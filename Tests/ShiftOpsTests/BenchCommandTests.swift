@@ -127,7 +127,7 @@ import ShiftOpsTestSupport
         let timer = BenchTimer(shape: [1, 1, 1, 1000], repetitions: 3, progress: { lines.append($0) })
         let copy = BenchCopy.measure(bytes: 4000, threads: 2, timer: timer)
         #expect(copy.rows.count == 4 && lines.count == 4)
-        #expect(copy.best.median == copy.rows.map(\.median).min())
+        #expect(copy.best.time == copy.rows.map(\.minimum).min())
         let buffers = CopyBuffers(bytes: 1000)
         defer { buffers.deallocate() }
         buffers.parallel(threads: 3, alignment: 64) { lo, hi in buffers.vectorCopy(lo, hi) }

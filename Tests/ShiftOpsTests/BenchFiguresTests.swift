@@ -21,8 +21,9 @@ import Testing
     static let c9Goals = [("3-D active forward / copy", "<= 2"), ("3-D active backward / copy", "<= 5"),
                           ("conv3d fwd / 3-D active fwd", ">= 5"), ("conv3d fwd+bwd / 3-D active fwd+bwd", ">= 20")]
 
+    /// A case whose time (its minimum) is `ms`; its median, which no figure may take, is far off.
     func row(_ shape: [Int], _ name: String, _ ms: Double) -> BenchCommand.Row {
-        .init(shape: shape, name: name, median: ms / 1e3, minimum: ms / 1e3, bytes: 0)
+        .init(shape: shape, name: name, median: 7 * ms / 1e3 + 1, minimum: ms / 1e3, bytes: 0)
     }
 
     /// Figure lines by id, as `Report.table` prints them.
@@ -167,6 +168,15 @@ import Testing
             #expect(figure.label.contains("stride 2") == (index >= last - 1), "\(figure.label)")
         }
         #expect(figures.first { $0.id == "C7b" }?.met == true && figures.first { $0.id == "C2" }?.met == false)
+        // The side by side divides the same times: PyTorch's minimum over ours.
+        let side = SideBySide(ours: ours.filter { $0.shape == shape }, pytorch: pytorch, shape: shape)
+        let sideRatios = Dictionary(uniqueKeysWithValues: side.lines.map { ($0.pytorch.name, $0.ratio) })
+        let sideExpected: [String: Double] = [C.lastConvForward: 1.0 / 0.5, C.convForward: 0.9 / 0.5, C.convTraining: 8 / 2.0,
+                                              C.lastConvTraining: 6 / 2.0, C.copy: 0.1 / 0.2]
+        #expect(Set(sideRatios.keys) == Set(sideExpected.keys))
+        for (name, value) in sideExpected {
+            #expect(abs((sideRatios[name] ?? nil).map { $0 - value } ?? 1) < 1e-12, "\(name): \(String(describing: sideRatios[name]))")
+        }
 
         // Not measured: without the file, with a file lacking the shape, and with our mode not run.
         let withoutFile = BenchFigures.make(shape: shape, rows: ours, pytorch: nil).filter { $0.id.hasPrefix("C7") }
