@@ -102,7 +102,7 @@ def main():
     cases = []
     for shape in shapes:
         label = "x".join(map(str, shape))
-        print(f"\nshape {label} float32 on the GPU, median of {args.repetitions}")
+        print(f"\nshape {label} float32 on the GPU, median and minimum ms of {args.repetitions}")
         for name, (median, minimum) in bench_shape(torch, shape, args.repetitions):
             print(f"{name:<52}{median:>11.3f}{minimum:>11.3f}")
             cases.append({"shape": list(shape), "case": name, "median_ms": median, "min_ms": minimum})

@@ -11,7 +11,7 @@ enum BenchCommand {
                               [--modes active,sparse,grouped] [--repetitions R] [--threads T]
                               [--no-naive] [--pytorch FILE] [--tsm FILE] [--json FILE] [--csv FILE] [--device cpu|cuda]
           Default: shapes 8,64,56,56, 32,64,56,56 (2-D) and 8,32,16,56,56 (3-D), zeros padding, every
-          mode, 10 repetitions, every core. Each case prints the median and minimum of R runs after
+          mode, 10 repetitions, every core. Each case prints the minimum and median of R runs after
           one warm-up; an op's time, which every figure and GB/s take, is the minimum (a shared machine
           only ever adds time). GB/s counts the compulsory traffic (each input read once, each output
           written once).
@@ -25,7 +25,8 @@ enum BenchCommand {
           C9's ratios to PyTorch's depthwise conv3d (else "not measured").
           I1 and T1 run on the first 2-D shape; --tsm FILE reads Benchmarks/tsm_torch.py's JSON for T1.
           --device cuda (a build with --traits CUDA) prints G1-G3 for the four GPU shapes
-          (64,128,56,56 32,64,56,56 128,256,28,28 8,512,7,7), NCHW and channels-last, and G4
+          (64,128,56,56 32,64,56,56 128,256,28,28 8,512,7,7; G1 and G2 without a goal on
+          8,512,7,7, which launch latency bounds), NCHW and channels-last, and G4
           when --pytorch names the JSON of Benchmarks/pytorch_gpu.py (else "not measured");
           the figures are the active mode's, --modes adds rows for the others.
         """

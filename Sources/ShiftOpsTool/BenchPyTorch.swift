@@ -1,7 +1,8 @@
 import Foundation
 
 /// PyTorch's figures as `Benchmarks/pytorch_cpu.py` writes them: the JSON of `shiftops bench --json`
-/// (a `cases` list of shape, case name, median and minimum ms), plus `torch_version`.
+/// (a `cases` list of shape, case name, median and minimum ms), plus `torch_version`. A case's
+/// time is its minimum.
 struct PyTorchFigures {
     /// The case names the script writes; `SideBySide` pairs each with one of ours.
     enum Case {
@@ -38,13 +39,14 @@ struct PyTorchFigures {
         }
         version = root["torch_version"] as? String ?? "unknown version"
         rows = try cases.enumerated().map { index, item in
+            // The figures take the minimum ("min_ms"); a file with only medians is read as its own minima.
+            let minimum = (item["min_ms"] as? NSNumber)?.doubleValue, median = (item["median_ms"] as? NSNumber)?.doubleValue
             guard let shape = item["shape"] as? [Int], let name = item["case"] as? String,
-                  let median = (item["median_ms"] as? NSNumber)?.doubleValue, median > 0 else {
-                throw UsageError("--pytorch: \(path): case \(index) needs \"shape\" (integers), \"case\" and a positive \"median_ms\"")
+                  let time = minimum ?? median, time > 0, (median ?? time) > 0 else {
+                throw UsageError("--pytorch: \(path): case \(index) needs \"shape\" (integers), \"case\" and a positive \"min_ms\" or \"median_ms\"")
             }
-            let minimum = (item["min_ms"] as? NSNumber)?.doubleValue ?? median
             let bytes = (item["bytes"] as? NSNumber)?.intValue ?? 0
-            return BenchCommand.Row(shape: shape, name: name, median: median / 1e3, minimum: minimum / 1e3, bytes: bytes)
+            return BenchCommand.Row(shape: shape, name: name, median: (median ?? time) / 1e3, minimum: time / 1e3, bytes: bytes)
         }
     }
 }

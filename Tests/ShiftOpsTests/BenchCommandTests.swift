@@ -23,7 +23,8 @@ import ShiftOpsTestSupport
         return path
     }
 
-    /// PyTorch's cases for one shape in `Benchmarks/pytorch_cpu.py`'s format, medians in ms.
+    /// PyTorch's cases for one shape in `Benchmarks/pytorch_cpu.py`'s format: the given times are
+    /// the minima (ms), each median well above its minimum.
     func pytorchJSON(shape: [Int], copy: Double = 0.01, convForward: Double = 4, convTraining: Double = 9,
                      lastForward: Double = 1.5, lastTraining: Double = 7.5) -> String {
         let cases = [(PyTorchFigures.Case.copy, copy), (PyTorchFigures.Case.convForward, convForward),
@@ -31,7 +32,7 @@ import ShiftOpsTestSupport
                      (PyTorchFigures.Case.lastConvTraining, lastTraining), (PyTorchFigures.Case.gridForward, 3.0),
                      (PyTorchFigures.Case.gridTraining, 11.0)]
         let shapeText = shape.map(String.init).joined(separator: ", ")
-        let items = cases.map { "{\"shape\": [\(shapeText)], \"case\": \"\($0.0)\", \"median_ms\": \($0.1), \"min_ms\": \($0.1)}" }
+        let items = cases.map { "{\"shape\": [\(shapeText)], \"case\": \"\($0.0)\", \"median_ms\": \(3 * $0.1 + 1), \"min_ms\": \($0.1)}" }
         return "{\"source\": \"pytorch\", \"torch_version\": \"9.9-test\", \"cases\": [\(items.joined(separator: ", "))], \"figures\": []}"
     }
 
@@ -49,7 +50,7 @@ import ShiftOpsTestSupport
             (["--frobnicate", "1"], "unknown option"),
             (["--shape", "1,2,3,4", "--repetitions", "1", "--pytorch", "/nonexistent/pytorch.json"], "--pytorch: cannot read /nonexistent/pytorch.json"),
             (["--shape", "1,2,3,4", "--repetitions", "1", "--pytorch", notJSON], "is not a JSON object with a \"cases\" list"),
-            (["--shape", "1,2,3,4", "--repetitions", "1", "--pytorch", bad], "case 0 needs \"shape\" (integers), \"case\" and a positive \"median_ms\""),
+            (["--shape", "1,2,3,4", "--repetitions", "1", "--pytorch", bad], "case 0 needs \"shape\" (integers), \"case\" and a positive \"min_ms\" or \"median_ms\""),
         ] {
             let (status, output, errors) = run(arguments)
             #expect(status == 2, "\(arguments)")
@@ -99,6 +100,20 @@ import ShiftOpsTestSupport
         // The ratios to copy are measured at both shift ranges: the U(-1,1) cases were timed.
         #expect(c9.filter { $0.contains("/ copy") && ($0.hasSuffix("met") || $0.hasSuffix("MISSED")) }.count == 4, "\(output)")
         #expect(output.components(separatedBy: "not measured (needs --pytorch FILE").count - 1 == 4, "\(output)")
+    }
+
+    /// A PyTorch case's time is its minimum; a file with medians only is read as its own minima,
+    /// and a time that is not positive is refused.
+    @Test func pytorchTimesAreMinima() throws {
+        let both = try PyTorchFigures(contentsOf: try temporaryFile(pytorchJSON(shape: [2, 8, 12, 10], lastForward: 1.5)))
+        let last = try #require(both.rows.first { $0.name == PyTorchFigures.Case.lastConvForward })
+        #expect(last.time == 1.5e-3 && last.median == 5.5e-3, "\(last)")
+        let medians = try temporaryFile("{\"cases\": [{\"shape\": [1, 2, 3, 4], \"case\": \"x\", \"median_ms\": 2}]}")
+        #expect(try PyTorchFigures(contentsOf: medians).rows.map(\.time) == [2e-3])
+        for text in ["{\"cases\": [{\"shape\": [1, 2, 3, 4], \"case\": \"x\", \"median_ms\": 2, \"min_ms\": 0}]}",
+                     "{\"cases\": [{\"shape\": [1, 2, 3, 4], \"case\": \"x\", \"median_ms\": -1, \"min_ms\": 1}]}"] {
+            #expect(throws: UsageError.self, "\(text)") { try PyTorchFigures(contentsOf: try temporaryFile(text)) }
+        }
     }
 
     /// The join, end to end: the PyTorch rows printed beside ours and C7 given a value.
