@@ -18,7 +18,7 @@ enum BenchCopy {
         let buffers = CopyBuffers(bytes: bytes)
         defer { buffers.deallocate() }
         // Copies are short: more samples at no real cost. The copy's minimum over more runs than the
-        // op's can only be lower, so a ratio to it errs against the op.
+        // op's tends to be lower, so a ratio to it errs against the op.
         let repetitions = timer.repetitions * 5
         let traffic = 2 * bytes
         var rows = [BenchCommand.Row]()
