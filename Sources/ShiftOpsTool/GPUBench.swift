@@ -127,22 +127,9 @@ enum GPUBench {
         let convBackward = try timed("depthwise 3x3 backward NCHW", bytes: 3 * size) {
             _ = try depthwiseConv2dBackward(gradOutput: g, input: x, weight: weight)
         }
-        let copy = times["copy NCHW"]!, forward = times["forward NCHW"]!, backward = times["backward NCHW"]!
-        let copyBandwidth = 2 * Double(size) / copy
-        // The smallest shape is bound by launch latency, not bandwidth: G1 and G2 are reported there, not held to a goal.
-        let bandwidthGoal = { (goal: Double) in size >= 4 << 20 ? goal : nil }
-        var figures = [
-            BenchCommand.Figure(shape: shape, id: "G1", label: "forward bandwidth / copy bandwidth",
-                                value: (2 * Double(size) / forward) / copyBandwidth, goal: bandwidthGoal(0.85), atMost: false),
-            BenchCommand.Figure(shape: shape, id: "G2", label: "backward bandwidth (3x) / copy bandwidth",
-                                value: (3 * Double(size) / backward) / copyBandwidth, goal: bandwidthGoal(0.85), atMost: false),
-            BenchCommand.Figure(shape: shape, id: "G3", label: "our depthwise fwd+bwd / shift fwd+bwd",
-                                value: (convForward + convBackward) / (forward + backward), goal: 3, atMost: false),
-        ]
-        if let fastest = pytorch?.fastestDepthwiseForwardBackward(shape: shape) {
-            figures.append(BenchCommand.Figure(shape: shape, id: "G4", label: "PyTorch fastest depthwise fwd+bwd / shift fwd+bwd",
-                                               value: fastest / (forward + backward), goal: 1.25, atMost: false))
-        }
+        let figures = GPUFigures.make(shape: shape, bytes: size, copy: times["copy NCHW"]!, forward: times["forward NCHW"]!,
+                                      backward: times["backward NCHW"]!, convForward: convForward, convBackward: convBackward,
+                                      pytorch: pytorch)
         return (rows, figures, memory)
     }
 
@@ -172,31 +159,4 @@ enum GPUBench {
     }
 }
 
-/// The side-by-side figures of `Benchmarks/pytorch_gpu.py --json`: its `cases` list, in the same
-/// format as `shiftops bench --json`.
-struct PyTorchGPUFigures {
-    /// Each case's time, its minimum: "NxCxHxW case" -> milliseconds.
-    var times: [String: Double]
-
-    init(path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path),
-              let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let cases = root["cases"] as? [[String: Any]] else {
-            throw UsageError("--pytorch: cannot read a pytorch_gpu.py JSON file at \(path)")
-        }
-        times = [:]
-        for entry in cases {
-            guard let shape = entry["shape"] as? [Int], let name = entry["case"] as? String,
-                  let time = (entry["min_ms"] ?? entry["median_ms"]) as? Double else { continue }
-            times[shape.map(String.init).joined(separator: "x") + " " + name] = time
-        }
-    }
-
-    /// PyTorch's faster of its NCHW and channels-last 3x3 depthwise forward+backward, in ms.
-    func fastestDepthwiseForwardBackward(shape: [Int]) -> Double? {
-        let label = shape.map(String.init).joined(separator: "x")
-        return ["depthwise 3x3 NCHW forward+backward", "depthwise 3x3 channels-last forward+backward"]
-            .compactMap { times[label + " " + $0] }.min()
-    }
-}
 #endif
