@@ -39,15 +39,20 @@ struct PyTorchFigures {
         }
         version = root["torch_version"] as? String ?? "unknown version"
         rows = try cases.enumerated().map { index, item in
-            // The figures take the minimum ("min_ms"); a file with only medians is read as its own minima.
-            let minimum = (item["min_ms"] as? NSNumber)?.doubleValue, median = (item["median_ms"] as? NSNumber)?.doubleValue
-            guard let shape = item["shape"] as? [Int], let name = item["case"] as? String,
-                  let time = minimum ?? median, time > 0, (median ?? time) > 0 else {
+            guard let shape = item["shape"] as? [Int], let name = item["case"] as? String, let (time, median) = Self.times(item) else {
                 throw UsageError("--pytorch: \(path): case \(index) needs \"shape\" (integers), \"case\" and a positive \"min_ms\" or \"median_ms\"")
             }
             let bytes = (item["bytes"] as? NSNumber)?.intValue ?? 0
-            return BenchCommand.Row(shape: shape, name: name, median: (median ?? time) / 1e3, minimum: time / 1e3, bytes: bytes)
+            return BenchCommand.Row(shape: shape, name: name, median: median / 1e3, minimum: time / 1e3, bytes: bytes)
         }
+    }
+
+    /// A case's time in ms, its minimum ("min_ms"), and its median ("median_ms"); a file with only
+    /// medians is read as its own minima. Nil unless the time and any median are positive.
+    static func times(_ item: [String: Any]) -> (time: Double, median: Double)? {
+        let minimum = (item["min_ms"] as? NSNumber)?.doubleValue, median = (item["median_ms"] as? NSNumber)?.doubleValue
+        guard let time = minimum ?? median, time > 0, (median ?? time) > 0 else { return nil }
+        return (time, median ?? time)
     }
 }
 

@@ -38,8 +38,6 @@ struct PyTorchGPUFigures {
     /// Each case's time, its minimum ("min_ms", else "median_ms"): "NxCxHxW case" -> milliseconds.
     var times: [String: Double]
 
-    init(times: [String: Double]) { self.times = times }
-
     init(path: String) throws {
         guard let data = FileManager.default.contents(atPath: path),
               let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
@@ -48,9 +46,8 @@ struct PyTorchGPUFigures {
         }
         times = [:]
         for entry in cases {
-            let minimum = (entry["min_ms"] as? NSNumber)?.doubleValue, median = (entry["median_ms"] as? NSNumber)?.doubleValue
             guard let shape = entry["shape"] as? [Int], let name = entry["case"] as? String,
-                  let time = minimum ?? median, time > 0 else { continue }
+                  let time = PyTorchFigures.times(entry)?.time else { continue }
             times[shape.map(String.init).joined(separator: "x") + " " + name] = time
         }
     }
